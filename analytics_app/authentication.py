@@ -1,0 +1,75 @@
+"""Who is calling: a session (browser) or an API key (`Authorization: Token|Bearer <key>`).
+
+One LoginManager: user_loader for sessions, request_loader for keys, and an
+unauthorized handler that answers the SPEC's JSON 401s under /api/ and sends
+people to the login page elsewhere. Users and keys only count on their own
+tenant's host.
+"""
+
+from functools import wraps
+
+from flask import g, jsonify, redirect, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from . import accounts
+from .extensions import db, login_manager
+from .models import User
+from .tenancy import current_tenant
+
+NO_CREDENTIALS = "Authentication credentials were not provided."
+INVALID_TOKEN = "Invalid token."
+SCHEMES = ("token", "bearer")
+
+
+@login_manager.user_loader
+def load_session_user(user_id):
+    if current_tenant is None or not str(user_id).isdigit():
+        return None
+    return db.session.execute(
+        select(User).where(
+            User.id == int(user_id), User.tenant_id == current_tenant.id, User.is_active.is_(True)
+        )
+    ).scalar_one_or_none()
+
+
+@login_manager.request_loader
+def load_token_user(req):
+    header = req.headers.get("Authorization", "")
+    scheme, _, key = header.strip().partition(" ")
+    if scheme.lower() not in SCHEMES:
+        return None  # no credentials of ours: "not provided"
+    user = accounts.user_for_key(current_tenant.id, key.strip()) if current_tenant else None
+    if user is None:
+        g.auth_error = INVALID_TOKEN
+        return None
+    db.session.commit()  # keep last_used_at; the report then runs in its own transaction
+    return user
+
+
+@login_manager.unauthorized_handler
+def unauthorized():
+    if request.path.startswith("/api/"):
+        detail = g.get("auth_error", NO_CREDENTIALS)
+        response = jsonify({"detail": detail})
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Token realm="api"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+def api_login_required(view):
+    """Like flask_login.login_required, for JSON endpoints (never skipped in tests)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def init_app(app):
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"

@@ -1,0 +1,1 @@
+"""One blueprint per audience: api (JSON), auth (login/logout), pages (dashboard), health."""

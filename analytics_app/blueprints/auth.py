@@ -1,0 +1,51 @@
+"""Login and logout on the tenant's own host."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired, Length
+
+from .. import accounts
+from ..extensions import db
+from ..tenancy import current_tenant
+
+bp = Blueprint("auth", __name__)
+BAD_LOGIN = "Wrong email or password."
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+
+
+def safe_next(target):
+    """Only a path on this host: no scheme, no other host, no '//' or '\\' tricks."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate_password(
+            current_tenant.id, form.email.data, form.password.data
+        )
+        if user is not None:
+            login_user(user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("pages.dashboard"))
+        flash(BAD_LOGIN, "error")
+        return render_template("login.html", form=form, tenant=current_tenant), 401
+    return render_template("login.html", form=form, tenant=current_tenant)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,92 @@
+"""`flask demo`: everything a newcomer needs, on a fresh machine, in one command."""
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from sqlalchemy import func, select, text
+from werkzeug.serving import run_simple
+
+from .. import accounts, migrate, tenant_admin
+from ..extensions import db
+from ..gating import FEATURES
+from ..models import ApiToken, SubscriptionPlan, Tenant
+from ..tenancy import search_path_for
+
+DEMO = {"schema": "demo", "name": "Demo Salon", "timezone": "America/New_York",
+        "plan": "Demo (all features)", "email": "owner@demo.example"}
+BASIC = {"schema": "studio", "name": "Basic Studio", "timezone": "Europe/Paris",
+         "plan": "Basic (no analytics)", "email": "owner@studio.example"}
+HISTORY_SQL = Path(__file__).resolve().parent.parent / "demo_history.sql"
+
+
+def _ensure_plan(name, features):
+    if db.session.execute(select(SubscriptionPlan).where(SubscriptionPlan.name == name)).first():
+        return
+    tenant_admin.create_plan(name, features)
+
+
+def _ensure_tenant(spec, base_domain):
+    tenant = db.session.execute(
+        select(Tenant).where(Tenant.schema_name == spec["schema"])
+    ).scalar_one_or_none()
+    return tenant or tenant_admin.create_tenant(
+        spec["schema"], spec["name"], spec["plan"], (), spec["timezone"], base_domain)
+
+
+def _fill_history(tenant):
+    db.session.execute(select(func.set_config("search_path", search_path_for(tenant.schema_name), True)))
+    count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
+    if count == 0:
+        db.session.connection().connection.driver_connection.execute(HISTORY_SQL.read_text())
+        count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
+    return count
+
+
+def _fresh_credentials(tenant, email):
+    """A new password and key on each run (the old demo keys are revoked): demo only."""
+    user, password = accounts.create_user(tenant, email)
+    db.session.execute(
+        ApiToken.__table__.update()
+        .where(ApiToken.user_id == user.id, ApiToken.name == "demo", ApiToken.revoked_at.is_(None))
+        .values(revoked_at=func.now())
+    )
+    _, key = accounts.create_token(user, "demo")
+    return password, key
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set everything up, print, and exit.")
+def demo_command(host, port, no_serve):
+    """Migrate, create a demo salon with two years of bookings, print logins, serve."""
+    base = current_app.config["TENANT_BASE_DOMAIN"]
+    migrate.upgrade_all(db.engine, echo=click.echo)
+    _ensure_plan(DEMO["plan"], list(FEATURES))
+    _ensure_plan(BASIC["plan"], [])
+    demo = _ensure_tenant(DEMO, base)
+    basic = _ensure_tenant(BASIC, base)
+    appointments = _fill_history(demo)
+    password, key = _fresh_credentials(demo, DEMO["email"])
+    basic_password, _ = _fresh_credentials(basic, BASIC["email"])
+    db.session.commit()
+
+    url = f"http://{DEMO['schema']}.{base}:{port}"
+    click.echo(f"""
+Tenant Analytics demo (credentials below are for this demo only; new ones each run)
+
+  Demo Salon   {appointments} appointments, time zone {DEMO['timezone']}
+  Dashboard    {url}/
+  Login        {DEMO['email']} / {password}
+  API key      {key}
+
+  curl -H "Authorization: Token {key}" {url}/api/analytics/analytics/dashboard/
+
+  Basic Studio (plan without analytics): http://{BASIC['schema']}.{base}:{port}/
+  Login        {BASIC['email']} / {basic_password}
+
+  Database     {current_app.config['DATABASE_URL']}
+""")
+    if not no_serve:
+        run_simple(host, port, current_app._get_current_object(), threaded=True)

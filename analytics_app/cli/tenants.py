@@ -1,0 +1,60 @@
+"""`flask tenants create|list|set-feature`."""
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from .. import tenant_admin
+from ..extensions import db
+from ..gating import FEATURES, tenant_has_feature
+from ..models import Tenant
+from ..tenancy import search_path_for
+from .common import committed
+
+tenants_cli = AppGroup("tenants", help="Tenants: one schema each.")
+STATES = {"on": True, "off": False, "plan": None}
+
+
+@tenants_cli.command("create")
+@click.argument("schema")
+@click.option("--name", required=True, help="The business's display name.")
+@click.option("--plan", "plan", required=True, help="Name of an existing plan.")
+@click.option("--domain", "domains", multiple=True,
+              help="Host name(s); default SCHEMA.<TENANT_BASE_DOMAIN>.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
+def create(schema, name, plan, domains, timezone):
+    with committed():
+        tenant = tenant_admin.create_tenant(
+            schema, name, plan, domains, timezone, current_app.config["TENANT_BASE_DOMAIN"]
+        )
+        hosts = ", ".join(d.domain for d in tenant.domains)
+    click.echo(f"Created tenant {schema!r} ({name}) on {hosts}, time zone {timezone}.")
+
+
+@tenants_cli.command("list")
+def list_tenants():
+    """One line per tenant: schema, name, plan, time zone, domains, effective features."""
+    tenants = db.session.execute(select(Tenant).order_by(Tenant.id)).scalars().all()
+    for tenant in tenants:
+        db.session.execute(
+            select(db.func.set_config("search_path", search_path_for(tenant.schema_name), True))
+        )
+        features = [f for f in FEATURES if tenant_has_feature(f)]
+        click.echo("\t".join([
+            tenant.schema_name, tenant.name, tenant.plan.name if tenant.plan else "-",
+            tenant.timezone, ",".join(d.domain for d in tenant.domains),
+            ",".join(features) or "-",
+        ]))
+    db.session.rollback()
+
+
+@tenants_cli.command("set-feature")
+@click.argument("schema")
+@click.argument("feature", type=click.Choice(list(FEATURES)))
+@click.argument("state", type=click.Choice(list(STATES)))
+def set_feature(schema, feature, state):
+    """on/off override the plan; plan follows it again."""
+    with committed():
+        tenant_admin.set_tenant_feature(schema, feature, STATES[state])
+    click.echo(f"Tenant {schema!r}: {feature} {state}.")

@@ -1,0 +1,30 @@
+"""Settings read from the environment (a `.env` file is loaded by the flask CLI)."""
+
+import os
+
+
+def _int(name, default):
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def from_environment():
+    """Return the app's settings; every key can be overridden by `create_app(config)`."""
+    return {
+        # Absent: an embedded PostgreSQL server is started under EMBEDDED_PG_DATA.
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
+        "EMBEDDED_PG_DATA": os.environ.get("EMBEDDED_PG_DATA") or None,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
+        # Tenants created without --domain get "<schema>.<TENANT_BASE_DOMAIN>".
+        "TENANT_BASE_DOMAIN": os.environ.get("TENANT_BASE_DOMAIN", "localhost").lower(),
+        "STATEMENT_TIMEOUT_MS": _int("STATEMENT_TIMEOUT_MS", 5000),
+        "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
+        "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower()
+        in ("1", "true", "yes"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    }

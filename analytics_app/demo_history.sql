@@ -1,0 +1,79 @@
+-- A realistic two-year history for the demo salon, generated in one pass by
+-- PostgreSQL (run with search_path set to the demo schema). Patterns:
+--   season: busier in December and before summer, quieter in January/August;
+--   weekday: Saturday and Friday busiest, Sunday closed in the morning;
+--   hour: peaks late morning and after work; slots 09:00-18:00 local time;
+--   growth: ~25 % more bookings in the second year;
+--   outcomes: ~8 % cancelled, ~3 % no-show; payments mostly succeeded.
+SELECT setseed(0.4242);
+
+INSERT INTO services (name, duration_minutes, price_cents) VALUES
+    ('Haircut', 30, 3500), ('Color Treatment', 90, 12000), ('Blowout', 45, 4500),
+    ('Beard Trim', 20, 2000), ('Manicure', 40, 3000);
+INSERT INTO resources (name) VALUES ('Chair 1'), ('Chair 2'), ('Chair 3'), ('Nail Station');
+INSERT INTO customers (name, email, created_at)
+SELECT 'Customer ' || i, 'customer' || i || '@example.com', now() - (random() * interval '760 days')
+FROM generate_series(1, 900) AS i;
+
+WITH slots AS (
+    SELECT d::date AS day, r.id AS resource_id, r.name AS resource_name, h AS hour,
+           extract(dow FROM d)::int AS dow, extract(month FROM d)::int AS month,
+           (d::date - (current_date - 730)) / 730.0 AS age
+    FROM generate_series(current_date - 730, current_date + 21, interval '1 day') AS d
+    CROSS JOIN resources r
+    CROSS JOIN generate_series(9, 18) AS h
+),
+odds AS (
+    SELECT s.*,
+           (CASE s.dow WHEN 0 THEN 0.25 WHEN 1 THEN 0.45 WHEN 2 THEN 0.6 WHEN 3 THEN 0.65
+                       WHEN 4 THEN 0.75 WHEN 5 THEN 0.9 ELSE 1.0 END)
+         * (CASE WHEN s.hour IN (11, 16, 17) THEN 1.0 WHEN s.hour IN (10, 14, 15) THEN 0.8
+                 WHEN s.hour = 12 THEN 0.55 ELSE 0.45 END)
+         * (CASE s.month WHEN 12 THEN 1.2 WHEN 1 THEN 0.7 WHEN 8 THEN 0.75
+                         WHEN 5 THEN 1.1 WHEN 6 THEN 1.1 ELSE 0.95 END)
+         * (0.8 + 0.2 * s.age)
+         * (CASE WHEN s.dow = 0 AND s.hour < 12 THEN 0 ELSE 1 END) AS p
+    FROM slots s
+),
+ids AS (
+    SELECT max(id) FILTER (WHERE name = 'Haircut') AS haircut,
+           max(id) FILTER (WHERE name = 'Color Treatment') AS color,
+           max(id) FILTER (WHERE name = 'Blowout') AS blowout,
+           max(id) FILTER (WHERE name = 'Beard Trim') AS beard,
+           max(id) FILTER (WHERE name = 'Manicure') AS manicure
+    FROM services
+),
+picked AS (
+    -- Chairs: haircuts most often (3 in 7), then colour, blowouts, beard trims.
+    SELECT o.*, random() AS roll,
+           CASE WHEN o.resource_name = 'Nail Station' THEN ids.manicure
+                ELSE (ARRAY[ids.haircut, ids.haircut, ids.haircut, ids.color, ids.color,
+                            ids.blowout, ids.beard])[1 + floor(random() * 7)::int] END AS service_id
+    FROM odds o CROSS JOIN ids
+    WHERE random() < o.p * 0.85
+)
+INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
+SELECT p.service_id, p.resource_id, 1 + floor(random() * 900)::int,
+       start_local AT TIME ZONE tenant_timezone(),
+       (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE tenant_timezone(),
+       CASE WHEN start_local >= now() AT TIME ZONE tenant_timezone() THEN 'confirmed'
+            WHEN p.roll < 0.08 THEN 'cancelled'
+            WHEN p.roll < 0.11 THEN 'no_show'
+            ELSE 'confirmed' END,
+       (start_local AT TIME ZONE tenant_timezone()) - (random() * interval '21 days')
+FROM picked p
+JOIN services s ON s.id = p.service_id
+CROSS JOIN LATERAL (SELECT p.day + make_interval(hours => p.hour,
+                           mins => (CASE WHEN random() < 0.3 THEN 30 ELSE 0 END)) AS start_local) t;
+
+-- Payments for what has happened: most succeed; a few pend, fail or are refunded.
+INSERT INTO payments (appointment_id, amount_cents, status, paid_at)
+SELECT a.id,
+       s.price_cents + (CASE WHEN random() < 0.35 THEN (random() * 20)::int * 50 ELSE 0 END),
+       CASE WHEN r < 0.90 THEN 'succeeded' WHEN r < 0.94 THEN 'pending'
+            WHEN r < 0.97 THEN 'failed' ELSE 'refunded' END,
+       a.end_time + (random() * interval '10 minutes')
+FROM appointments a
+JOIN services s ON s.id = a.service_id
+CROSS JOIN LATERAL (SELECT random() AS r) x
+WHERE a.status = 'confirmed' AND a.end_time < now() - interval '10 minutes';

@@ -1,0 +1,86 @@
+"""Run the Alembic migrations: `public` once, then every tenant schema.
+
+Two Alembic script folders live in migrations/: `public` (shared tables, version
+table public.alembic_version) and `tenant` (tables of one tenant, version table
+"<schema>".alembic_version). Tenant revisions name no schema; each runs in one
+transaction whose search_path is `"<schema>", public`, set transaction-locally,
+so a failed tenant leaves nothing behind and no pooled connection keeps a path.
+
+After the versioned revisions, the report views and functions of
+analytics_app/sql/ are (re)applied: see sql_objects.py.
+"""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+
+from . import sql_objects
+from .schema_names import quote_schema
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def _config(kind, connection, schema=None):
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS / kind))
+    cfg.attributes["connection"] = connection
+    cfg.attributes["schema"] = schema
+    return cfg
+
+
+def head(kind):
+    return ScriptDirectory.from_config(_config(kind, None)).get_current_head()
+
+
+def current_revision(connection, schema):
+    ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
+    return ctx.get_current_revision()
+
+
+def set_local_search_path(connection, schema):
+    """Point this transaction (only) at the schema, then public."""
+    connection.execute(
+        text("SELECT set_config('search_path', :path, true)"),
+        {"path": f"{quote_schema(schema)}, public"},
+    )
+
+
+def upgrade_public(connection):
+    """Bring the shared schema to the latest revision; return True if anything ran."""
+    before = current_revision(connection, "public")
+    command.upgrade(_config("public", connection), "head")
+    return before != head("public")
+
+
+def upgrade_tenant(connection, schema):
+    """Bring one tenant schema to the latest revision and report objects.
+
+    The caller owns the transaction. Returns True if anything changed.
+    """
+    connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"))
+    set_local_search_path(connection, schema)
+    before = current_revision(connection, schema)
+    command.upgrade(_config("tenant", connection, schema), "head")
+    changed_objects = sql_objects.apply(connection)
+    return before != head("tenant") or changed_objects
+
+
+def tenant_schemas(connection):
+    rows = connection.execute(text("SELECT schema_name FROM public.tenants ORDER BY id"))
+    return [row[0] for row in rows]
+
+
+def upgrade_all(engine, echo=print):
+    """`flask db upgrade`: public first, then each tenant, with [i/n:schema] progress."""
+    with engine.begin() as conn:
+        changed = upgrade_public(conn)
+        echo(f"public: {'migrated' if changed else 'up to date'}")
+        schemas = tenant_schemas(conn)
+    for i, schema in enumerate(schemas, 1):
+        with engine.begin() as conn:
+            changed = upgrade_tenant(conn, schema)
+        echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")

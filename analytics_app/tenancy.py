@@ -1,0 +1,92 @@
+"""Host -> tenant, `current_tenant`, and the transaction-local search_path.
+
+Nothing else touches the search path. Every transaction the request's session
+begins gets `set_config('search_path', '"<schema>", public', true)`: local to
+that transaction, so a connection returned to the pool carries no tenant's
+path, whatever happened in the request (django-tenants #545/#651 show what a
+session-level SET does behind a pool).
+"""
+
+from dataclasses import dataclass
+
+from flask import g, has_request_context, request
+from sqlalchemy import event, text
+from werkzeug.local import LocalProxy
+
+from .extensions import db
+from .schema_names import quote_schema
+
+
+class UnknownTenant(Exception):
+    """The request's host names no tenant."""
+
+
+def host_of(raw_host):
+    """Lower-cased host name without the port: 'Demo.LocalHost:5000' -> 'demo.localhost'."""
+    host = (raw_host or "").strip().lower()
+    if host.startswith("["):  # IPv6 literal, e.g. [::1]:5000
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
+
+
+@dataclass(frozen=True)
+class TenantInfo:
+    """A plain snapshot of the request's tenant (never a lazy-loading ORM object)."""
+
+    id: int
+    schema_name: str
+    name: str
+    timezone: str
+
+
+def tenant_for_host(raw_host):
+    host = host_of(raw_host)
+    if not host:
+        return None
+    row = db.session.execute(
+        text(
+            "SELECT t.id, t.schema_name, t.name, t.timezone FROM public.domains d"
+            " JOIN public.tenants t ON t.id = d.tenant_id WHERE d.domain = :host"
+        ),
+        {"host": host},
+    ).one_or_none()
+    return TenantInfo(*row) if row else None
+
+
+def _load_current_tenant():
+    if "tenant" not in g:
+        g.tenant = tenant_for_host(request.headers.get("Host"))
+    return g.tenant
+
+
+current_tenant = LocalProxy(_load_current_tenant)
+
+
+def require_tenant():
+    """before_request hook: every route needs a tenant; an unknown host is a 404."""
+    if request.endpoint in (None, "static") or request.endpoint.startswith("health."):
+        return None
+    tenant = _load_current_tenant()
+    if tenant is None:
+        raise UnknownTenant()
+    return None
+
+
+def search_path_for(schema):
+    return f"{quote_schema(schema)}, public" if schema else "public"
+
+
+def _apply_search_path(session, transaction, connection):
+    schema = None
+    if has_request_context():
+        tenant = g.get("tenant")
+        schema = tenant.schema_name if tenant is not None else None
+    connection.execute(
+        text("SELECT set_config('search_path', :path, true)"),
+        {"path": search_path_for(schema)},
+    )
+
+
+def init_app(app):
+    event.listen(db.session, "after_begin", _apply_search_path)
+    app.before_request(require_tenant)

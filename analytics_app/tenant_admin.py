@@ -1,0 +1,113 @@
+"""What the operator does: plans, tenants, domains, feature switches.
+
+Each function works in the caller's db.session transaction; the CLI commits.
+"""
+
+import re
+
+from sqlalchemy import select, text
+
+from . import migrate
+from .extensions import db
+from .gating import FEATURES
+from .models import Domain, SubscriptionPlan, Tenant
+from .schema_names import validate_schema_name
+
+DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+class AdminError(ValueError):
+    pass
+
+
+def _feature(name):
+    if name not in FEATURES:
+        raise AdminError(f"Unknown feature {name!r}; known: {', '.join(FEATURES)}.")
+    return name
+
+
+def get_plan(name):
+    plan = db.session.execute(
+        select(SubscriptionPlan).where(SubscriptionPlan.name == name)
+    ).scalar_one_or_none()
+    if plan is None:
+        raise AdminError(f"No plan named {name!r}.")
+    return plan
+
+
+def create_plan(name, features=()):
+    if db.session.execute(select(SubscriptionPlan.id).where(SubscriptionPlan.name == name)).first():
+        raise AdminError(f"A plan named {name!r} exists already.")
+    plan = SubscriptionPlan(name=name, permissions={_feature(f): True for f in features})
+    db.session.add(plan)
+    db.session.flush()
+    return plan
+
+
+def set_plan_feature(name, feature, enabled):
+    plan = get_plan(name)
+    plan.permissions = {**(plan.permissions or {}), _feature(feature): bool(enabled)}
+    db.session.flush()
+    return plan
+
+
+def normalise_domain(domain):
+    domain = (domain or "").strip().lower().rstrip(".")
+    if not DOMAIN.fullmatch(domain):
+        raise AdminError(f"Invalid domain {domain!r}.")
+    return domain
+
+
+def validate_timezone(name):
+    known = db.session.execute(
+        text("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = :tz)"), {"tz": name}
+    ).scalar()
+    if not known:
+        raise AdminError(f"Unknown time zone {name!r}; use an IANA name such as Europe/Paris.")
+    return name
+
+
+def create_tenant(schema_name, name, plan_name, domains=(), timezone="UTC", base_domain="localhost"):
+    """Create the tenant row, its domains and its schema at the latest migration, atomically."""
+    try:
+        validate_schema_name(schema_name)
+    except ValueError as err:
+        raise AdminError(str(err)) from None
+    if db.session.execute(select(Tenant.id).where(Tenant.schema_name == schema_name)).first():
+        raise AdminError(f"A tenant with schema {schema_name!r} exists already.")
+    exists = db.session.execute(
+        text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema_name}
+    ).first()
+    if exists:
+        raise AdminError(f"Schema {schema_name!r} exists already in the database.")
+    plan = get_plan(plan_name)
+    domains = [normalise_domain(d) for d in (domains or [f"{schema_name}.{base_domain}"])]
+    taken = db.session.execute(select(Domain.domain).where(Domain.domain.in_(domains))).scalars().all()
+    if taken:
+        raise AdminError(f"Domain already in use: {', '.join(taken)}.")
+    tenant = Tenant(schema_name=schema_name, name=name, plan_id=plan.id,
+                    timezone=validate_timezone(timezone))
+    db.session.add(tenant)
+    db.session.flush()
+    for i, domain in enumerate(dict.fromkeys(domains)):
+        db.session.add(Domain(domain=domain, tenant_id=tenant.id, is_primary=i == 0))
+    db.session.flush()
+    migrate.upgrade_tenant(db.session.connection(), schema_name)
+    return tenant
+
+
+def set_tenant_feature(schema_name, feature, value):
+    """value: True (grant), False (revoke) or None (follow the plan)."""
+    tenant = get_tenant(schema_name)
+    setattr(tenant, _feature(feature), value)
+    db.session.flush()
+    return tenant
+
+
+def get_tenant(schema_name):
+    tenant = db.session.execute(
+        select(Tenant).where(Tenant.schema_name == schema_name)
+    ).scalar_one_or_none()
+    if tenant is None:
+        raise AdminError(f"No tenant with schema {schema_name!r}.")
+    return tenant
