@@ -45,6 +45,7 @@ def create_app(config=None):
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 
+    app.json.sort_keys = False  # keep the SPEC's field order
     db.init_app(app)
     csrf.init_app(app)
 

@@ -19,6 +19,14 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 # (file stem, object kind, what DROP needs to name it), in creation order.
 OBJECTS = [
     ("tenant_timezone", "FUNCTION", "tenant_timezone()"),
+    ("rfc3339", "FUNCTION", "rfc3339(timestamptz, text)"),
+    ("analytics_daily", "VIEW", "analytics_daily"),
+    ("analytics_by_service", "VIEW", "analytics_by_service"),
+    ("analytics_peak_times", "VIEW", "analytics_peak_times"),
+    ("revenue_daily", "VIEW", "revenue_daily"),
+    ("dashboard_report", "FUNCTION", "dashboard_report(timestamptz)"),
+    ("appointments_report", "FUNCTION", "appointments_report(integer, text, bigint, bigint, timestamptz)"),
+    ("revenue_report", "FUNCTION", "revenue_report(integer, bigint, timestamptz)"),
 ]
 
 

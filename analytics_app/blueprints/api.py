@@ -1,19 +1,52 @@
-"""The JSON API under /api/analytics/."""
+"""The JSON API under /api/analytics/: authenticate, gate, validate, one SQL call."""
 
-from flask import Blueprint, jsonify, url_for
+from flask import Blueprint, jsonify, request, url_for
+from marshmallow import ValidationError
 
+from .. import reports
+from ..authentication import api_login_required
 from ..extensions import csrf
+from ..gating import requires_feature
 
 bp = Blueprint("api", __name__, url_prefix="/api/analytics")
-csrf.exempt(bp)  # GET only, authenticated per request by key or session
+csrf.exempt(bp)  # GET only; keys or the session authenticate each request
+
+
+def _args(schema_class):
+    """The query string, validated; a 400 naming each bad parameter otherwise."""
+    try:
+        return schema_class().load(request.args), None
+    except ValidationError as err:
+        return None, (jsonify({"errors": err.messages}), 400)
+
+
+def _report(schema_class, run):
+    args, error = _args(schema_class)
+    return error or jsonify(run(args))
 
 
 @bp.get("/")
 def index():
-    return jsonify(
-        {
-            "dashboard": url_for("api.dashboard", _external=True),
-            "appointments": url_for("api.appointments", _external=True),
-            "revenue": url_for("api.revenue", _external=True),
-        }
-    )
+    return jsonify({name: url_for(f"api.{name}", _external=True)
+                    for name in ("dashboard", "appointments", "revenue")})
+
+
+@bp.get("/analytics/dashboard/")
+@api_login_required
+@requires_feature("advanced_analytics")
+def dashboard():
+    return _report(reports.DashboardArgsSchema, reports.dashboard)
+
+
+@bp.get("/analytics/appointments/")
+@api_login_required
+@requires_feature("advanced_analytics")
+def appointments():
+    return _report(reports.AppointmentsArgsSchema, reports.appointments)
+
+
+@bp.get("/analytics/revenue/")
+@api_login_required
+@requires_feature("advanced_analytics", "can_accept_payments")
+def revenue():
+    return _report(reports.RevenueArgsSchema, reports.revenue)

@@ -1,0 +1,64 @@
+-- The body of GET /api/analytics/analytics/dashboard/, as JSON. Confirmed appointments only.
+CREATE FUNCTION dashboard_report(p_now timestamptz DEFAULT now()) RETURNS json
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+WITH zone AS (
+    SELECT tz, date_trunc('month', p_now AT TIME ZONE tz) AS month_local
+    FROM (SELECT tenant_timezone() AS tz) z
+),
+month AS (
+    SELECT tz,
+           month_local::date AS first_day,
+           (month_local + interval '1 month')::date - 1 AS last_day,
+           month_local AT TIME ZONE tz AS starts,
+           (month_local + interval '1 month') AT TIME ZONE tz AS ends
+    FROM zone
+),
+confirmed AS (
+    SELECT d.day, d.appointments, d.duration_minutes
+    FROM analytics_daily d WHERE d.status = 'confirmed'
+),
+totals AS (
+    SELECT coalesce(sum(c.appointments) FILTER (WHERE c.day BETWEEN m.first_day AND m.last_day), 0)::bigint
+               AS this_month,
+           coalesce(sum(c.appointments), 0)::bigint AS all_time,
+           round(sum(c.duration_minutes) / nullif(sum(c.appointments), 0), 2) AS average_minutes
+    FROM month m LEFT JOIN confirmed c ON true
+),
+future AS (
+    SELECT count(DISTINCT resource_id) AS resources,
+           count(DISTINCT service_id) AS services,
+           count(*) FILTER (WHERE start_time < p_now + interval '168 hours') AS upcoming
+    FROM appointments
+    WHERE status = 'confirmed' AND start_time >= p_now
+),
+peak_day AS (
+    SELECT weekday FROM analytics_peak_times
+    GROUP BY weekday_number, weekday
+    ORDER BY sum(appointments) DESC, weekday_number
+    LIMIT 1
+),
+peak_hour AS (
+    SELECT hour FROM analytics_peak_times
+    GROUP BY hour
+    ORDER BY sum(appointments) DESC, hour
+    LIMIT 1
+)
+SELECT json_build_object(
+    'total_appointments_this_month', t.this_month,
+    'total_appointments_all_time', t.all_time,
+    'active_resources_count', f.resources,
+    'active_services_count', f.services,
+    'upcoming_appointments_count', f.upcoming,
+    'average_appointment_duration_minutes', t.average_minutes,
+    'peak_booking_day', (SELECT weekday FROM peak_day),
+    'peak_booking_hour', (SELECT hour FROM peak_hour),
+    'period', json_build_object(
+        'start_date', rfc3339(m.starts, m.tz),
+        'end_date', rfc3339(m.ends - interval '1 second', m.tz)))
+FROM totals t, future f, month m
+$$;
+
+COMMENT ON FUNCTION dashboard_report(timestamptz) IS
+    'JSON body of GET /api/analytics/analytics/dashboard/ (confirmed appointments only): this local month''s and all-time counts, resources/services with appointments from now on, the next 7 days (168 hours), mean duration, peak local weekday and hour (ties: earliest weekday from Sunday, lowest hour), and the month''s first and last second as RFC 3339 with the tenant''s offset.';

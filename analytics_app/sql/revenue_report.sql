@@ -1,0 +1,60 @@
+-- The body of GET /api/analytics/analytics/revenue/, as JSON: succeeded payments by local day of paid_at.
+CREATE FUNCTION revenue_report(
+    p_days integer DEFAULT 30,
+    p_service_id bigint DEFAULT NULL,
+    p_now timestamptz DEFAULT now()
+) RETURNS json
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+WITH bounds AS (
+    SELECT today - (p_days - 1) AS first_day, today AS last_day
+    FROM (SELECT (p_now AT TIME ZONE tenant_timezone())::date AS today) t
+    WHERE p_days BETWEEN 1 AND 3650
+),
+current_period AS (
+    SELECT r.day, r.service_id, r.revenue_cents, r.transaction_count
+    FROM revenue_daily r, bounds b
+    WHERE r.day BETWEEN b.first_day AND b.last_day
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+),
+totals AS (
+    SELECT coalesce(sum(revenue_cents), 0)::bigint AS revenue,
+           coalesce(sum(transaction_count), 0)::bigint AS transactions
+    FROM current_period
+),
+by_service AS (
+    SELECT coalesce(json_agg(json_build_object(
+               'service_id', id, 'service_name', name, 'revenue_cents', revenue, 'count', n)
+               ORDER BY revenue DESC, id), '[]')
+    FROM (SELECT s.id, s.name, sum(c.revenue_cents)::bigint AS revenue,
+                 sum(c.transaction_count)::bigint AS n
+          FROM current_period c JOIN services s ON s.id = c.service_id
+          GROUP BY s.id, s.name) x
+    WHERE n > 0
+),
+daily AS (
+    SELECT json_agg(json_build_object(
+               'date', to_char(g.day, 'YYYY-MM-DD'),
+               'revenue_cents', coalesce(c.revenue, 0),
+               'transaction_count', coalesce(c.n, 0))
+           ORDER BY g.day) AS days
+    FROM bounds b
+    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, p_days - 1) AS i) g
+    LEFT JOIN (SELECT day, sum(revenue_cents)::bigint AS revenue, sum(transaction_count)::bigint AS n
+               FROM current_period GROUP BY day) c ON c.day = g.day
+)
+SELECT json_build_object(
+    'total_revenue_cents', t.revenue,
+    'transaction_count', t.transactions,
+    'average_transaction_value_cents',
+        CASE WHEN t.transactions = 0 THEN 0
+             ELSE round(t.revenue::numeric / t.transactions)::bigint END,
+    'by_service', (SELECT * FROM by_service),
+    'daily_breakdown', (SELECT days FROM daily),
+    'period_days', p_days)
+FROM totals t, bounds
+$$;
+
+COMMENT ON FUNCTION revenue_report(integer, bigint, timestamptz) IS
+    'JSON body of GET /api/analytics/analytics/revenue/: succeeded payments over the p_days local days ending today (tenant time zone, by paid_at), optionally for one service, with per-day breakdown. Returns NULL when p_days is outside 1..3650.';
