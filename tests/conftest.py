@@ -1,0 +1,169 @@
+"""Fixtures: a real PostgreSQL (embedded, or TEST_DATABASE_URL), the app, tenants, keys.
+
+Every test gets its own throwaway tenants (unique schema names), created the
+way the operator creates them, so tests never share rows.
+"""
+
+import itertools
+import os
+import re
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from analytics_app import create_app, migrate
+from analytics_app.database import start_embedded
+from analytics_app.extensions import db
+
+_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """A fresh database: in TEST_DATABASE_URL's server, else in a new embedded server."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    name = f"ta_test_{os.getpid()}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return psycopg.conninfo.make_conninfo(base, dbname=name)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-only-secret",
+        "DB_POOL_SIZE": 3,
+    })
+    app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    with app.app_context():
+        migrate.upgrade_all(db.engine, echo=lambda _line: None)
+        from analytics_app import tenant_admin
+
+        tenant_admin.create_plan("all", ["advanced_analytics", "can_accept_payments"])
+        tenant_admin.create_plan("analytics only", ["advanced_analytics"])
+        tenant_admin.create_plan("none", [])
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def dsn(database_url):
+    """libpq connection string, for tests that act as a DBA with plain SQL."""
+    return database_url
+
+
+@dataclass
+class TenantHandle:
+    id: int
+    schema: str
+    host: str
+    timezone: str
+    dsn: str
+
+    def sql(self, statement, params=None):
+        """Run plain SQL as a DBA would, with search_path set to this tenant; return rows."""
+        with psycopg.connect(self.dsn, autocommit=False) as conn:
+            conn.execute(
+                "SELECT set_config('search_path', %s, true)", (f'"{self.schema}", public',)
+            )
+            cur = conn.execute(statement, params)
+            rows = cur.fetchall() if cur.description else None
+            conn.commit()
+            return rows
+
+    def scalar(self, statement, params=None):
+        return self.sql(statement, params)[0][0]
+
+
+@pytest.fixture
+def make_tenant(app, database_url):
+    """make_tenant(timezone="UTC", plan="all") -> a new tenant with its own schema and host."""
+
+    def make(timezone="UTC", plan="all", prefix="t"):
+        from analytics_app import tenant_admin
+
+        schema = f"{prefix}{os.getpid()}_{next(_names)}"
+        with app.app_context():
+            tenant = tenant_admin.create_tenant(
+                schema, f"Tenant {schema}", plan, [f"{schema}.test"], timezone
+            )
+            db.session.commit()
+            return TenantHandle(tenant.id, schema, f"{schema}.test", timezone, database_url)
+
+    return make
+
+
+@pytest.fixture
+def make_key(app):
+    """make_key(tenant, email=...) -> a fresh API key for a (new) user of that tenant."""
+
+    def make(tenant, email="owner@example.com"):
+        from analytics_app import accounts, tenant_admin
+
+        with app.app_context():
+            user, _ = accounts.create_user(tenant_admin.get_tenant(tenant.schema), email, "pw-123456")
+            _, key = accounts.create_token(user, "test")
+            db.session.commit()
+            return key
+
+    return make
+
+
+@pytest.fixture
+def api(client, make_key):
+    """api(tenant, path, **query) -> response, called with a key of that tenant."""
+    keys = {}
+
+    def call(tenant, path, key=None, **query):
+        if key is None:
+            key = keys.setdefault(tenant.schema, make_key(tenant))
+        return client.get(
+            f"/api/analytics/analytics/{path}/",
+            query_string=query,
+            base_url=f"http://{tenant.host}",
+            headers={"Authorization": f"Token {key}"},
+        )
+
+    return call
+
+
+class Browser:
+    """Session login through the real form (CSRF token included)."""
+
+    def __init__(self, client, host):
+        self.client, self.base_url = client, f"http://{host}"
+
+    def get(self, path, **kw):
+        return self.client.get(path, base_url=self.base_url, **kw)
+
+    def login(self, email, password, next_path=None):
+        page = self.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        url = "/login" + (f"?next={next_path}" if next_path else "")
+        return self.client.post(url, base_url=self.base_url,
+                                data={"csrf_token": token, "email": email, "password": password})
+
+
+@pytest.fixture
+def browser(app):
+    """browser(tenant) -> a logged-out browser on that tenant's host (own cookie jar)."""
+    return lambda tenant: Browser(app.test_client(), tenant.host)

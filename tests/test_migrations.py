@@ -1,0 +1,128 @@
+"""Migrations: idempotent, per-schema, and the tenant tables as the SPEC fixes them."""
+
+from sqlalchemy import text
+
+from analytics_app import migrate
+from analytics_app.extensions import db
+
+
+def _catalog_snapshot(conn):
+    """Everything a migration could change, as comparable rows."""
+    return conn.execute(text("""
+        SELECT n.nspname, c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod)
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+        UNION ALL
+        SELECT n.nspname, p.proname, 'f', md5(p.prosrc), p.oid::text
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+        WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
+        ORDER BY 1, 2, 3, 4, 5
+    """)).all()
+
+
+def test_upgrade_twice_changes_nothing_the_second_time(app, make_tenant):
+    make_tenant()
+    lines = []
+    with app.app_context():
+        migrate.upgrade_all(db.engine, echo=lines.append)
+        with db.engine.connect() as conn:
+            before = _catalog_snapshot(conn)
+        lines.clear()
+        migrate.upgrade_all(db.engine, echo=lines.append)
+        with db.engine.connect() as conn:
+            after = _catalog_snapshot(conn)
+    assert before == after
+    assert lines[0] == "public: up to date"
+    assert all(line.endswith("up to date") for line in lines)
+    assert len(lines) >= 2
+
+
+def test_flask_db_upgrade_command_reports_each_schema(runner, make_tenant):
+    tenant = make_tenant()
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "public: up to date" in result.output
+    assert f":{tenant.schema}] up to date" in result.output
+
+
+def test_new_tenant_is_at_the_latest_revision(app, make_tenant):
+    tenant = make_tenant()
+    with app.app_context(), db.engine.connect() as conn:
+        assert migrate.current_revision(conn, tenant.schema) == migrate.head("tenant")
+        assert migrate.current_revision(conn, "public") == migrate.head("public")
+
+
+def test_appointments_table_has_the_spec_columns_and_constraints(make_tenant):
+    tenant = make_tenant()
+    columns = tenant.sql("""
+        SELECT column_name, data_type, is_nullable, is_identity
+        FROM information_schema.columns
+        WHERE table_schema = %s AND table_name = 'appointments' ORDER BY ordinal_position
+    """, (tenant.schema,))
+    assert columns == [
+        ("id", "bigint", "NO", "YES"),
+        ("service_id", "bigint", "NO", "NO"),
+        ("resource_id", "bigint", "NO", "NO"),
+        ("customer_id", "bigint", "YES", "NO"),
+        ("start_time", "timestamp with time zone", "NO", "NO"),
+        ("end_time", "timestamp with time zone", "NO", "NO"),
+        ("status", "text", "NO", "NO"),
+        ("created_at", "timestamp with time zone", "NO", "NO"),
+    ]
+    constraints = dict(tenant.sql("""
+        SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+        WHERE conrelid = 'appointments'::regclass ORDER BY conname
+    """))
+    assert constraints["appointments_end_after_start"] == "CHECK ((end_time > start_time))"
+    assert "confirmed" in constraints["appointments_status_check"]
+    assert "no_show" in constraints["appointments_status_check"]
+    fkeys = sorted(v for v in constraints.values() if v.startswith("FOREIGN KEY"))
+    assert fkeys == [
+        "FOREIGN KEY (customer_id) REFERENCES customers(id)",
+        "FOREIGN KEY (resource_id) REFERENCES resources(id)",
+        "FOREIGN KEY (service_id) REFERENCES services(id)",
+    ]
+
+
+def test_tenant_tables_refuse_bad_rows(make_tenant):
+    import psycopg
+    import pytest
+
+    tenant = make_tenant()
+    tenant.sql("INSERT INTO services (id, name) VALUES (1, 'Cut'); INSERT INTO resources (id, name) VALUES (1, 'Chair')")
+    bad = [
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
+        " VALUES (1, 1, '2026-01-01 10:00Z', '2026-01-01 10:00Z', 'confirmed')",
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
+        " VALUES (1, 1, '2026-01-01 10:00Z', '2026-01-01 11:00Z', 'done')",
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
+        " VALUES (2, 1, '2026-01-01 10:00Z', '2026-01-01 11:00Z', 'confirmed')",
+    ]
+    for statement in bad:
+        with pytest.raises(psycopg.errors.IntegrityError):
+            tenant.sql(statement)
+    with pytest.raises(psycopg.errors.CheckViolation):
+        tenant.sql("INSERT INTO appointments (id, service_id, resource_id, start_time, end_time)"
+                   " VALUES (9, 1, 1, '2026-01-01 10:00Z', '2026-01-01 11:00Z');"
+                   "INSERT INTO payments (appointment_id, amount_cents, status) VALUES (9, -1, 'succeeded')")
+
+
+def test_changed_report_sql_is_reapplied_once(app, make_tenant, monkeypatch):
+    from analytics_app import sql_objects
+
+    tenant = make_tenant()
+    original = sql_objects._sources
+
+    def edited():
+        sources = original()
+        sources[0] = sources[0].replace("'UTC')", "'UTC') -- edited")
+        return sources
+
+    monkeypatch.setattr(sql_objects, "_sources", edited)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            assert migrate.upgrade_tenant(conn, tenant.schema) is True
+        with db.engine.begin() as conn:
+            assert migrate.upgrade_tenant(conn, tenant.schema) is False
+    assert "-- edited" in tenant.scalar("SELECT prosrc FROM pg_proc WHERE oid = 'tenant_timezone'::regproc")
