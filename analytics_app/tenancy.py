@@ -56,6 +56,10 @@ def tenant_for_host(raw_host):
 def _load_current_tenant():
     if "tenant" not in g:
         g.tenant = tenant_for_host(request.headers.get("Host"))
+        if g.tenant is not None:
+            # The lookup's own transaction began on "public": re-point it now,
+            # later transactions get the path from _apply_search_path.
+            _set_search_path(db.session, g.tenant.schema_name)
     return g.tenant
 
 
@@ -76,15 +80,15 @@ def search_path_for(schema):
     return f"{quote_schema(schema)}, public" if schema else "public"
 
 
-def _apply_search_path(session, transaction, connection):
-    schema = None
-    if has_request_context():
-        tenant = g.get("tenant")
-        schema = tenant.schema_name if tenant is not None else None
-    connection.execute(
-        text("SELECT set_config('search_path', :path, true)"),
-        {"path": search_path_for(schema)},
+def _set_search_path(executor, schema):
+    executor.execute(
+        text("SELECT set_config('search_path', :path, true)"), {"path": search_path_for(schema)}
     )
+
+
+def _apply_search_path(session, transaction, connection):
+    tenant = g.get("tenant") if has_request_context() else None
+    _set_search_path(connection, tenant.schema_name if tenant is not None else None)
 
 
 def init_app(app):
