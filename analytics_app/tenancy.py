@@ -55,7 +55,8 @@ def tenant_for_host(raw_host):
 
 def _load_current_tenant():
     if "tenant" not in g:
-        g.tenant = tenant_for_host(request.headers.get("Host"))
+        # request.host is Werkzeug's checked Host header ("" if it has bad characters).
+        g.tenant = tenant_for_host(request.host)
         if g.tenant is not None:
             # The lookup's own transaction began on "public": re-point it now,
             # later transactions get the path from _apply_search_path.

@@ -13,9 +13,14 @@ from .gating import FEATURES
 from .models import Domain, SubscriptionPlan, Tenant
 from .schema_names import validate_schema_name
 
-# Host names; "_" is allowed because the default domain is "<schema>.<base>" and
-# schema names may hold underscores (browsers and curl accept them).
-DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$")
+# Host names (RFC 1123 labels). No "_": Werkzeug, like most HTTP stacks, refuses it
+# in a Host header, so a schema's underscores become hyphens in its default domain.
+DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+
+
+def default_domain(schema_name, base_domain):
+    """"<schema>.<base>", e.g. acme_clinic -> acme-clinic.localhost."""
+    return f"{schema_name.replace('_', '-')}.{base_domain}"
 
 
 class AdminError(ValueError):
@@ -83,7 +88,7 @@ def create_tenant(schema_name, name, plan_name, domains=(), timezone="UTC", base
     if exists:
         raise AdminError(f"Schema {schema_name!r} exists already in the database.")
     plan = get_plan(plan_name)
-    domains = [normalise_domain(d) for d in (domains or [f"{schema_name}.{base_domain}"])]
+    domains = [normalise_domain(d) for d in (domains or [default_domain(schema_name, base_domain)])]
     taken = db.session.execute(select(Domain.domain).where(Domain.domain.in_(domains))).scalars().all()
     if taken:
         raise AdminError(f"Domain already in use: {', '.join(taken)}.")

@@ -103,11 +103,10 @@ def make_tenant(app, database_url):
 
         schema = f"{prefix}{os.getpid()}_{next(_names)}"
         with app.app_context():
-            tenant = tenant_admin.create_tenant(
-                schema, f"Tenant {schema}", plan, [f"{schema}.test"], timezone
-            )
+            host = tenant_admin.default_domain(schema, "test")
+            tenant = tenant_admin.create_tenant(schema, f"Tenant {schema}", plan, [host], timezone)
             db.session.commit()
-            return TenantHandle(tenant.id, schema, f"{schema}.test", timezone, database_url)
+            return TenantHandle(tenant.id, schema, host, timezone, database_url)
 
     return make
 

@@ -15,16 +15,16 @@ def test_tenants_create_makes_row_domain_and_migrated_schema(app, runner):
     result = runner.invoke(args=["tenants", "create", "acme_clinic", "--name", "Acme Clinic",
                                  "--plan", "all", "--timezone", "Asia/Kolkata"])
     assert result.exit_code == 0, result.output
-    assert "acme_clinic.localhost" in result.output
+    assert "acme-clinic.localhost" in result.output
     assert _count(app, "SELECT timezone FROM public.tenants WHERE schema_name = 'acme_clinic'") \
         == "Asia/Kolkata"
     assert _count(app, "SELECT count(*) FROM public.domains d JOIN public.tenants t"
                        " ON t.id = d.tenant_id WHERE t.schema_name = 'acme_clinic'"
-                       " AND d.domain = 'acme_clinic.localhost' AND d.is_primary") == 1
+                       " AND d.domain = 'acme-clinic.localhost' AND d.is_primary") == 1
     assert _count(app, "SELECT count(*) FROM information_schema.tables"
                        " WHERE table_schema = 'acme_clinic'") >= 5
     listed = runner.invoke(args=["tenants", "list"]).output
-    assert "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tacme_clinic.localhost\t" \
+    assert "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tacme-clinic.localhost\t" \
            "advanced_analytics,can_accept_payments" in listed
 
 
