@@ -58,6 +58,9 @@ def test_month_boundaries_future_and_averages(api, make_tenant):
     ledger.book(now + timedelta(days=6, hours=23), minutes=10, resource=2, service=3)
     ledger.book(now + timedelta(days=7, hours=1), minutes=10, resource=3, service=3)  # later
     ledger.book(now + timedelta(days=2), minutes=10, resource=1, status="cancelled")
+    neighbour = shop(make_tenant, "UTC")              # next door: never counted here
+    for a in ledger.appointments:
+        neighbour.book(a.start, minutes=99, status="confirmed", service=1, resource=1)
     body = api(ledger.tenant, "dashboard").get_json()
     assert body == reference.dashboard(ledger, now)
     in_month = sum(start <= t < after for t in
