@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from psycopg import sql
+from sqlalchemy.engine import make_url
 
 from analytics_app import create_app, migrate
 from analytics_app.database import start_embedded
@@ -30,7 +31,7 @@ def database_url(tmp_path_factory):
     with psycopg.connect(base, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return psycopg.conninfo.make_conninfo(base, dbname=name)
+    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
