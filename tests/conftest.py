@@ -99,12 +99,12 @@ class TenantHandle:
 def make_tenant(app, database_url):
     """make_tenant(timezone="UTC", plan="all") -> a new tenant with its own schema and host."""
 
-    def make(timezone="UTC", plan="all", prefix="t"):
+    def make(timezone="UTC", plan="all", prefix="t", base="test"):
         from analytics_app import tenant_admin
 
         schema = f"{prefix}{os.getpid()}_{next(_names)}"
         with app.app_context():
-            host = tenant_admin.default_domain(schema, "test")
+            host = tenant_admin.default_domain(schema, base)
             tenant = tenant_admin.create_tenant(schema, f"Tenant {schema}", plan, [host], timezone)
             db.session.commit()
             return TenantHandle(tenant.id, schema, host, timezone, database_url)

@@ -1,14 +1,53 @@
-"""The dashboard pages people see in a browser."""
+"""The dashboard page: the three reports, rendered from the same SQL functions as the API."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy import text
 
+from .. import charts, reports
+from ..extensions import db
+from ..gating import FEATURES, tenant_has_feature
 from ..tenancy import current_tenant
 
 bp = Blueprint("pages", __name__)
+PRESET_DAYS = (7, 30, 90, 365)
+
+
+def _filters():
+    """The query string as report arguments; bad values are reported and fall back to defaults."""
+    schema = reports.AppointmentsArgsSchema()
+    try:
+        return schema.load(request.args), {}
+    except ValidationError as err:
+        return schema.load(err.valid_data), err.messages
+
+
+def _choices(table):
+    return db.session.execute(text(f"SELECT id, name FROM {table} ORDER BY name, id")).all()
 
 
 @bp.get("/")
 @login_required
 def dashboard():
-    return render_template("dashboard.html", tenant=current_tenant, user=current_user)
+    features = {name: tenant_has_feature(name) for name in FEATURES}
+    context = {"tenant": current_tenant, "user": current_user, "features": features,
+               "feature_names": {f.name: f.display_name for f in FEATURES.values()},
+               "presets": PRESET_DAYS}
+    if not features["advanced_analytics"]:
+        return render_template("dashboard.html", locked=True, **context)
+
+    args, errors = _filters()
+    summary = reports.dashboard({})
+    appointments = reports.appointments(args)
+    revenue = None
+    if features["can_accept_payments"]:
+        revenue = reports.revenue({"days": args["days"], "service_id": args["service_id"]})
+    return render_template(
+        "dashboard.html", locked=False, args=args, errors=errors, summary=summary,
+        appointments=appointments, revenue=revenue,
+        services=_choices("services"), resources=_choices("resources"),
+        appointments_chart=charts.appointments_per_day(appointments),
+        revenue_chart=charts.revenue_per_day(revenue) if revenue else None,
+        **context,
+    ), (400 if errors else 200)

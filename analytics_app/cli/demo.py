@@ -34,8 +34,12 @@ def _ensure_tenant(spec, base_domain):
         spec["schema"], spec["name"], spec["plan"], (), spec["timezone"], base_domain)
 
 
-def _fill_history(tenant):
-    db.session.execute(select(func.set_config("search_path", search_path_for(tenant.schema_name), True)))
+def fill_history(schema_name):
+    """Give an empty tenant the demo's two-year history (in the caller's transaction).
+
+    Returns the tenant's appointment count; a tenant with appointments is left as it is.
+    """
+    db.session.execute(select(func.set_config("search_path", search_path_for(schema_name), True)))
     count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
     if count == 0:
         db.session.connection().connection.driver_connection.execute(HISTORY_SQL.read_text())
@@ -55,36 +59,46 @@ def _fresh_credentials(tenant, email):
     return password, key
 
 
+def prepare_demo(port, echo=click.echo):
+    """Migrate and make sure the demo tenants exist; return their fresh credentials."""
+    base = current_app.config["TENANT_BASE_DOMAIN"]
+    migrate.upgrade_all(db.engine, echo=echo)
+    _ensure_plan(DEMO["plan"], list(FEATURES))
+    _ensure_plan(BASIC["plan"], [])
+    demo = _ensure_tenant(DEMO, base)
+    basic = _ensure_tenant(BASIC, base)
+    appointments = fill_history(demo.schema_name)
+    password, key = _fresh_credentials(demo, DEMO["email"])
+    basic_password, _ = _fresh_credentials(basic, BASIC["email"])
+    db.session.commit()
+    return {
+        "url": f"http://{demo.domains[0].domain}:{port}",
+        "basic_url": f"http://{basic.domains[0].domain}:{port}",
+        "email": DEMO["email"], "password": password, "key": key,
+        "basic_email": BASIC["email"], "basic_password": basic_password,
+        "appointments": appointments,
+    }
+
+
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Set everything up, print, and exit.")
 def demo_command(host, port, no_serve):
     """Migrate, create a demo salon with two years of bookings, print logins, serve."""
-    base = current_app.config["TENANT_BASE_DOMAIN"]
-    migrate.upgrade_all(db.engine, echo=click.echo)
-    _ensure_plan(DEMO["plan"], list(FEATURES))
-    _ensure_plan(BASIC["plan"], [])
-    demo = _ensure_tenant(DEMO, base)
-    basic = _ensure_tenant(BASIC, base)
-    appointments = _fill_history(demo)
-    password, key = _fresh_credentials(demo, DEMO["email"])
-    basic_password, _ = _fresh_credentials(basic, BASIC["email"])
-    db.session.commit()
-
-    url = f"http://{DEMO['schema']}.{base}:{port}"
+    d = prepare_demo(port)
     click.echo(f"""
 Tenant Analytics demo (credentials below are for this demo only; new ones each run)
 
-  Demo Salon   {appointments} appointments, time zone {DEMO['timezone']}
-  Dashboard    {url}/
-  Login        {DEMO['email']} / {password}
-  API key      {key}
+  Demo Salon   {d['appointments']} appointments, time zone {DEMO['timezone']}
+  Dashboard    {d['url']}/
+  Login        {d['email']} / {d['password']}
+  API key      {d['key']}
 
-  curl -H "Authorization: Token {key}" {url}/api/analytics/analytics/dashboard/
+  curl -H "Authorization: Token {d['key']}" {d['url']}/api/analytics/analytics/dashboard/
 
-  Basic Studio (plan without analytics): http://{BASIC['schema']}.{base}:{port}/
-  Login        {BASIC['email']} / {basic_password}
+  Basic Studio (plan without analytics): {d['basic_url']}/
+  Login        {d['basic_email']} / {d['basic_password']}
 
   Database     {current_app.config['DATABASE_URL']}
 """)

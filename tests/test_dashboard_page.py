@@ -1,0 +1,212 @@
+"""The dashboard in a real browser: figures equal the API's, filters, locks, keyboard, phone."""
+
+import re
+
+import pytest
+
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
+
+pytestmark = pytest.mark.browser
+PASSWORD = "browser-test-pw"
+
+
+@pytest.fixture(scope="module")
+def live(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def salon(app, make_tenant, runner):
+    """A tenant on a .localhost host with the demo's two-year history and a user."""
+
+    def make(plan="all"):
+        from analytics_app.cli.demo import fill_history
+        from analytics_app.extensions import db
+
+        tenant = make_tenant(timezone="America/New_York", plan=plan, base="localhost")
+        with app.app_context():
+            assert fill_history(tenant.schema) > 5000
+            db.session.commit()
+        result = runner.invoke(args=["users", "create", "--tenant", tenant.schema,
+                                     "--email", "owner@salon.example", "--password", PASSWORD])
+        assert result.exit_code == 0
+        return tenant
+
+    return make
+
+
+def log_in(page, live, tenant):
+    page.goto(live.url(tenant.host, "/"))
+    assert page.url.startswith(live.url(tenant.host, "/login"))
+    page.get_by_label("Email").fill("owner@salon.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live.url(tenant.host, "/"))
+
+
+def figure(page, metric):
+    """A figure as the page shows it, parsed back to a number (or text)."""
+    text = page.locator(f'[data-metric="{metric}"]').first.inner_text().strip()
+    if text == "–":
+        return None
+    if re.fullmatch(r"\d\d:00", text):
+        return int(text[:2])
+    number = text.replace(",", "").replace("%", "").strip()
+    try:
+        return float(number)
+    except ValueError:
+        return text
+
+
+def api_json(page, live, tenant, endpoint, **query):
+    """The API's answer for the same logged-in user: fetched by the page, with its cookies."""
+    from urllib.parse import urlencode
+
+    qs = urlencode({k: v for k, v in query.items() if v is not None})
+    status, body = fetch(page, f"/api/analytics/analytics/{endpoint}/?{qs}")
+    assert status == 200
+    return body
+
+
+def fetch(page, path):
+    return page.evaluate("""async path => {
+        const r = await fetch(path, {credentials: 'same-origin'});
+        return [r.status, await r.json()];
+    }""", path)
+
+
+def assert_page_matches_api(page, live, tenant, days, service_id=None, status=None):
+    dash = api_json(page, live, tenant, "dashboard")
+    for metric in ("total_appointments_this_month", "total_appointments_all_time",
+                   "upcoming_appointments_count", "active_resources_count",
+                   "active_services_count", "average_appointment_duration_minutes",
+                   "peak_booking_day", "peak_booking_hour"):
+        assert figure(page, metric) == dash[metric], metric
+    appts = api_json(page, live, tenant, "appointments", days=days, service_id=service_id,
+                     status=status)
+    assert figure(page, "total") == appts["total"]
+    assert figure(page, "cancellation_rate_percent") == appts["cancellation_rate_percent"]
+    assert figure(page, "no_show_rate_percent") == appts["no_show_rate_percent"]
+    assert figure(page, "booking_trend_percent") == appts["booking_trend_percent"]
+    for status_name in ("confirmed", "cancelled", "no_show"):
+        assert figure(page, status_name) == appts["by_status"][status_name]
+    ranking = page.locator("table", has=page.get_by_text("By service", exact=True))
+    rows = [row.locator("td").all_inner_texts() for row in ranking.locator("tbody tr").all()]
+    assert [(name, int(n.replace(",", ""))) for name, n in rows] == \
+        [(r["service_name"], r["count"]) for r in appts["by_service"]]
+    revenue = api_json(page, live, tenant, "revenue", days=days, service_id=service_id)
+    assert figure(page, "total_revenue_cents") * 100 == pytest.approx(revenue["total_revenue_cents"])
+    assert figure(page, "transaction_count") == revenue["transaction_count"]
+    return appts
+
+
+def test_figures_filters_and_logout(page, live, salon):
+    tenant = salon()
+    log_in(page, live, tenant)
+    assert page.locator("[data-timezone]").inner_text() == "America/New_York"
+    first = assert_page_matches_api(page, live, tenant, days=30)
+
+    page.get_by_role("link", name="7 days").click()
+    page.wait_for_url(re.compile(r"days=7"))
+    week = assert_page_matches_api(page, live, tenant, days=7)
+    assert week["total"] < first["total"]
+
+    page.get_by_label("Service").select_option(label="Color Treatment")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"service_id=\d+"))
+    service_id = int(re.search(r"service_id=(\d+)", page.url).group(1))
+    assert "days=7" in page.url                       # the URL keeps the whole filter
+    filtered = assert_page_matches_api(page, live, tenant, days=7, service_id=service_id)
+    assert filtered["total"] < week["total"]
+
+    page.get_by_label("Period (days)").fill("45")
+    page.get_by_label("Status").select_option("cancelled")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"status=cancelled"))
+    assert_page_matches_api(page, live, tenant, days=45, service_id=service_id, status="cancelled")
+
+    bookmarked = page.url                               # a shared link shows the same view
+    page.goto(bookmarked)
+    assert page.get_by_label("Period (days)").input_value() == "45"
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.goto(live.url(tenant.host, "/"))
+    assert "/login" in page.url
+    assert fetch(page, "/api/analytics/analytics/dashboard/") == \
+        [401, {"detail": "Authentication credentials were not provided."}]
+
+
+def test_tenant_without_analytics_sees_an_upgrade_prompt_and_no_figures(page, live, salon):
+    tenant = salon(plan="none")
+    log_in(page, live, tenant)
+    assert page.locator('[data-locked="advanced_analytics"]').is_visible()
+    assert "Upgrade" in page.locator('[data-locked="advanced_analytics"]').inner_text()
+    assert page.locator("[data-metric]").count() == 0
+    assert page.locator("img.chart").count() == 0
+
+
+def test_tenant_without_payments_sees_revenue_locked(page, live, salon):
+    tenant = salon(plan="analytics only")
+    log_in(page, live, tenant)
+    locked = page.locator('[data-locked="can_accept_payments"]')
+    assert "payment processing" in locked.inner_text()
+    assert page.locator('[data-metric="total_revenue_cents"]').count() == 0
+    assert page.locator('[data-metric="total"]').count() == 1
+
+
+def test_wrong_password_message(page, live, salon):
+    tenant = salon()
+    page.goto(live.url(tenant.host, "/login"))
+    page.get_by_label("Email").fill("owner@salon.example")
+    page.get_by_label("Password").fill("not it")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("alert").inner_text() == "Wrong email or password."
+
+
+def test_keyboard_only_login_and_labelled_controls(page, live, salon):
+    tenant = salon()
+    page.goto(live.url(tenant.host, "/login"))
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
+    page.keyboard.type("owner@salon.example")         # the email field has focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(live.url(tenant.host, "/"))
+    unlabelled = page.evaluate("""() => [...document.querySelectorAll('input:not([type=hidden]), select')]
+        .filter(el => !(el.labels && el.labels.length)).map(el => el.name)""")
+    assert unlabelled == []
+    assert all(page.locator("img.chart").evaluate_all("els => els.map(e => e.alt.length > 20)"))
+
+
+def test_phone_width_has_no_sideways_scroll(page, live, salon):
+    tenant = salon()
+    page.set_viewport_size({"width": 375, "height": 812})
+    log_in(page, live, tenant)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_unknown_host_page(page, live):
+    response = page.goto(live.url("nobody.localhost", "/"))
+    assert response.status == 404
+    assert "No business is served at this address" in page.content()
