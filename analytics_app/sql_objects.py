@@ -4,7 +4,7 @@ They are "repeatable" migrations (as Flyway calls them): one `CREATE` file per
 object, named after it, applied in the order of OBJECTS. A checksum of the
 whole set is kept in the schema's analytics_objects_state table; when it
 differs, every object is dropped (reverse order) and created again inside the
-caller's transaction, so editing a .sql file and running `flask db upgrade`
+caller's transaction, and the rollups are rebuilt, so editing a .sql file and running `flask db upgrade`
 is all a change takes, and a second run changes nothing. Table changes stay
 in versioned Alembic revisions (migrations/tenant).
 """
@@ -16,22 +16,30 @@ from sqlalchemy import text
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
-# (file stem, object kind, what DROP needs to name it), in creation order.
+# (file stem, the DROP statement that removes what the file creates), in creation order.
 OBJECTS = [
-    ("tenant_timezone", "FUNCTION", "tenant_timezone()"),
-    ("rfc3339", "FUNCTION", "rfc3339(timestamptz, text)"),
-    ("analytics_daily", "VIEW", "analytics_daily"),
-    ("analytics_by_service", "VIEW", "analytics_by_service"),
-    ("analytics_peak_times", "VIEW", "analytics_peak_times"),
-    ("revenue_daily", "VIEW", "revenue_daily"),
-    ("dashboard_report", "FUNCTION", "dashboard_report(timestamptz)"),
-    ("appointments_report", "FUNCTION", "appointments_report(integer, text, bigint, bigint, timestamptz)"),
-    ("revenue_report", "FUNCTION", "revenue_report(integer, bigint, timestamptz)"),
+    ("tenant_timezone", "DROP FUNCTION IF EXISTS tenant_timezone()"),
+    ("rfc3339", "DROP FUNCTION IF EXISTS rfc3339(timestamptz, text)"),
+    ("rollup_recount", "DROP FUNCTION IF EXISTS rollup_recount_daily(),"
+                       " rollup_recount_weekday_hour(), rollup_recount_payments()"),
+    ("rebuild_rollups", "DROP FUNCTION IF EXISTS rebuild_rollups()"),
+    ("verify_rollups", "DROP FUNCTION IF EXISTS verify_rollups()"),
+    # CASCADE: the function's triggers go with it and come back with the file.
+    ("rollup_appointments_trigger", "DROP FUNCTION IF EXISTS rollup_appointments_changed() CASCADE"),
+    ("rollup_payments_trigger", "DROP FUNCTION IF EXISTS rollup_payments_changed() CASCADE"),
+    ("analytics_daily", "DROP VIEW IF EXISTS analytics_daily"),
+    ("analytics_by_service", "DROP VIEW IF EXISTS analytics_by_service"),
+    ("analytics_peak_times", "DROP VIEW IF EXISTS analytics_peak_times"),
+    ("revenue_daily", "DROP VIEW IF EXISTS revenue_daily"),
+    ("dashboard_report", "DROP FUNCTION IF EXISTS dashboard_report(timestamptz)"),
+    ("appointments_report",
+     "DROP FUNCTION IF EXISTS appointments_report(integer, text, bigint, bigint, timestamptz)"),
+    ("revenue_report", "DROP FUNCTION IF EXISTS revenue_report(integer, bigint, timestamptz)"),
 ]
 
 
 def _sources():
-    return [(SQL_DIR / f"{stem}.sql").read_text() for stem, _, _ in OBJECTS]
+    return [(SQL_DIR / f"{stem}.sql").read_text() for stem, _ in OBJECTS]
 
 
 def checksum():
@@ -48,10 +56,13 @@ def apply(connection):
     if have == wanted:
         return False
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
-    for _, kind, signature in reversed(OBJECTS):
-        raw.execute(f"DROP {kind} IF EXISTS {signature}")
+    for _, drop in reversed(OBJECTS):
+        raw.execute(drop)
     for source in _sources():
         raw.execute(source)
+    # The rollups are recomputed whenever this SQL changes: a fixed trigger or a new
+    # rollup definition can never leave figures computed the old way behind.
+    raw.execute("SELECT rebuild_rollups()")
     connection.execute(text("DELETE FROM analytics_objects_state"))
     connection.execute(
         text("INSERT INTO analytics_objects_state (checksum) VALUES (:c)"), {"c": wanted}

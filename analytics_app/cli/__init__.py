@@ -1,10 +1,10 @@
-"""The operator's Flask CLI: db, plans, tenants, users, tokens, demo."""
+"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, demo."""
 
 
 def init_app(app):
-    from . import accounts, db, demo, plans, tenants
+    from . import accounts, analytics, db, demo, plans, tenants
 
     for group in (db.db_cli, plans.plans_cli, tenants.tenants_cli, accounts.users_cli,
-                  accounts.tokens_cli):
+                  accounts.tokens_cli, analytics.analytics_cli):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)

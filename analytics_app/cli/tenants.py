@@ -58,3 +58,15 @@ def set_feature(schema, feature, state):
     with committed():
         tenant_admin.set_tenant_feature(schema, feature, STATES[state])
     click.echo(f"Tenant {schema!r}: {feature} {state}.")
+
+
+@tenants_cli.command("set-timezone")
+@click.argument("schema")
+@click.argument("timezone")
+def set_timezone(schema, timezone):
+    """Change a tenant's IANA time zone; its rollups are rebuilt in the same transaction."""
+    with committed():
+        tenant = tenant_admin.get_tenant(schema)
+        tenant.timezone = tenant_admin.validate_timezone(timezone)
+        db.session.flush()
+    click.echo(f"Tenant {schema!r}: time zone {timezone}.")

@@ -15,16 +15,16 @@ month AS (
            (month_local + interval '1 month') AT TIME ZONE tz AS ends
     FROM zone
 ),
-confirmed AS (
-    SELECT d.day, d.appointments, d.duration_minutes
-    FROM analytics_daily d WHERE d.status = 'confirmed'
+this_month AS (
+    SELECT coalesce(sum(d.appointments), 0)::bigint AS n
+    FROM analytics_daily d, month m
+    WHERE d.status = 'confirmed' AND d.day BETWEEN m.first_day AND m.last_day
 ),
-totals AS (
-    SELECT coalesce(sum(c.appointments) FILTER (WHERE c.day BETWEEN m.first_day AND m.last_day), 0)::bigint
-               AS this_month,
-           coalesce(sum(c.appointments), 0)::bigint AS all_time,
-           round(sum(c.duration_minutes) / nullif(sum(c.appointments), 0), 2) AS average_minutes
-    FROM month m LEFT JOIN confirmed c ON true
+totals AS (   -- all time: the weekday x hour rollup has at most 168 rows
+    SELECT (SELECT n FROM this_month) AS this_month,
+           coalesce(sum(p.appointments), 0)::bigint AS all_time,
+           round(sum(p.duration_minutes) / nullif(sum(p.appointments), 0), 2) AS average_minutes
+    FROM analytics_peak_times p
 ),
 future AS (
     SELECT count(DISTINCT resource_id) AS resources,

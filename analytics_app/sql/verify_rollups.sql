@@ -1,0 +1,34 @@
+-- Compare each rollup with a full recount: one row per rollup with the number of
+-- rows that differ (missing, extra or with other figures). All zeros = correct.
+CREATE FUNCTION verify_rollups()
+RETURNS TABLE (rollup text, rows_checked bigint, mismatched_rows bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    WITH kept AS (SELECT * FROM appointment_rollup_daily WHERE appointments <> 0
+                                                           OR duration_seconds <> 0),
+         fresh AS (SELECT * FROM rollup_recount_daily())
+    SELECT 'appointment_rollup_daily', (SELECT count(*) FROM kept),
+           (SELECT count(*) FROM ((TABLE kept EXCEPT ALL TABLE fresh)
+                                  UNION ALL (TABLE fresh EXCEPT ALL TABLE kept)) d)
+    UNION ALL
+    SELECT 'appointment_rollup_weekday_hour',
+           (SELECT count(*) FROM appointment_rollup_weekday_hour),
+           (SELECT count(*) FROM (
+               (SELECT * FROM appointment_rollup_weekday_hour WHERE appointments <> 0
+                EXCEPT ALL SELECT * FROM rollup_recount_weekday_hour())
+               UNION ALL
+               (SELECT * FROM rollup_recount_weekday_hour()
+                EXCEPT ALL SELECT * FROM appointment_rollup_weekday_hour)) d)
+    UNION ALL
+    SELECT 'payment_rollup_daily', (SELECT count(*) FROM payment_rollup_daily),
+           (SELECT count(*) FROM (
+               (SELECT * FROM payment_rollup_daily WHERE transactions <> 0
+                EXCEPT ALL SELECT * FROM rollup_recount_payments())
+               UNION ALL
+               (SELECT * FROM rollup_recount_payments()
+                EXCEPT ALL SELECT * FROM payment_rollup_daily)) d)
+$$;
+
+COMMENT ON FUNCTION verify_rollups() IS
+    'For each rollup table: rows checked, and rows found only in the rollup or only in a full recount of the base tables (a wrong row counts twice; 0 = correct).';
