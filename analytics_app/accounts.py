@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text, update
 
 from .extensions import db
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -77,30 +77,26 @@ def create_token(user, name=""):
 
 
 def user_for_key(tenant_id, key):
-    """The active user owning this unrevoked key in this tenant, else None."""
+    """The active user owning this unrevoked key in this tenant, else None. One query."""
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != "ta":
         return None
     _, prefix, secret = parts
-    token = db.session.execute(
-        select(ApiToken).join(User).where(
-            ApiToken.key_prefix == prefix,
-            ApiToken.revoked_at.is_(None),
-            User.tenant_id == tenant_id,
-            User.is_active.is_(True),
-        )
-    ).scalar_one_or_none()
-    if token is None or not hmac.compare_digest(token.key_hash, _hash(secret)):
+    stale = or_(ApiToken.last_used_at.is_(None),
+                ApiToken.last_used_at < func.now() - text("interval '1 minute'"))
+    row = db.session.execute(
+        select(User, ApiToken.id, ApiToken.key_hash, stale.label("stale"))
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.key_prefix == prefix, ApiToken.revoked_at.is_(None),
+               User.tenant_id == tenant_id, User.is_active.is_(True))
+    ).one_or_none()
+    if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
         return None
-    # Written at most once a minute per token, so reads stay cheap.
-    db.session.execute(
-        text(
-            "UPDATE public.api_tokens SET last_used_at = now() WHERE id = :id"
-            " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
-        ),
-        {"id": token.id},
-    )
-    return token.user
+    if row.stale:  # last_used_at is written at most once a minute per key
+        db.session.execute(
+            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=func.now()))
+        db.session.commit()
+    return row.User
 
 
 def revoke_tokens(tenant, email, name=None, key_prefix=None):

@@ -42,8 +42,6 @@ def load_token_user(req):
     user = accounts.user_for_key(current_tenant.id, key.strip()) if current_tenant else None
     if user is None:
         g.auth_error = INVALID_TOKEN
-        return None
-    db.session.commit()  # keep last_used_at; the report then runs in its own transaction
     return user
 
 

@@ -59,9 +59,9 @@ class DashboardArgsSchema(QueryArgsSchema):
 def run_report(sql, params):
     """Run one report function read-only, under the statement timeout; return its JSON."""
     session = db.session
-    session.execute(text("SET TRANSACTION READ ONLY"))
     session.execute(
-        text("SELECT set_config('statement_timeout', :ms, true)"),
+        text("SELECT set_config('transaction_read_only', 'on', true),"
+             " set_config('statement_timeout', :ms, true)"),
         {"ms": str(current_app.config["STATEMENT_TIMEOUT_MS"])},
     )
     return session.execute(text(sql), params).scalar_one()

@@ -43,24 +43,24 @@ def tenant_for_host(raw_host):
     host = host_of(raw_host)
     if not host:
         return None
+    # One round trip: the same statement points this transaction at the tenant's
+    # schema (schema names are checked by a CHECK constraint; %I quotes them).
     row = db.session.execute(
         text(
-            "SELECT t.id, t.schema_name, t.name, t.timezone FROM public.domains d"
-            " JOIN public.tenants t ON t.id = d.tenant_id WHERE d.domain = :host"
+            "SELECT t.id, t.schema_name, t.name, t.timezone,"
+            " set_config('search_path', format('%I, public', t.schema_name), true)"
+            " FROM public.domains d JOIN public.tenants t ON t.id = d.tenant_id"
+            " WHERE d.domain = :host"
         ),
         {"host": host},
     ).one_or_none()
-    return TenantInfo(*row) if row else None
+    return TenantInfo(*row[:4]) if row else None
 
 
 def _load_current_tenant():
     if "tenant" not in g:
         # request.host is Werkzeug's checked Host header ("" if it has bad characters).
         g.tenant = tenant_for_host(request.host)
-        if g.tenant is not None:
-            # The lookup's own transaction began on "public": re-point it now,
-            # later transactions get the path from _apply_search_path.
-            _set_search_path(db.session, g.tenant.schema_name)
     return g.tenant
 
 
@@ -88,8 +88,15 @@ def _set_search_path(executor, schema):
 
 
 def _apply_search_path(session, transaction, connection):
+    """Every transaction of a request with a known tenant starts on its schema.
+
+    Before the tenant is known (the host lookup's own transaction), and outside
+    requests, the connection keeps the server's default path: nothing but
+    transaction-local settings are ever made, so no tenant's path can linger.
+    """
     tenant = g.get("tenant") if has_request_context() else None
-    _set_search_path(connection, tenant.schema_name if tenant is not None else None)
+    if tenant is not None:
+        _set_search_path(connection, tenant.schema_name)
 
 
 def init_app(app):

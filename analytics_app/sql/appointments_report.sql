@@ -16,61 +16,108 @@ WITH bounds AS (
     FROM (SELECT (p_now AT TIME ZONE tenant_timezone())::date AS today) t
     WHERE p_days BETWEEN 1 AND 3650
 ),
-filtered AS (      -- both periods, filters applied
-    SELECT d.day, d.status, d.service_id, d.resource_id, d.appointments
-    FROM analytics_daily d, bounds b
-    WHERE d.day BETWEEN b.first_day - p_days AND b.last_day
-      AND (p_status IS NULL OR d.status = p_status)
-      AND (p_service_id IS NULL OR d.service_id = p_service_id)
-      AND (p_resource_id IS NULL OR d.resource_id = p_resource_id)
+-- Appointments per day and status over both periods, read from the coarsest rollup
+-- that can answer the filters (each branch runs only for its own filter combination).
+per_day AS (
+    SELECT r.day, r.status, r.appointments AS n
+    FROM appointment_rollup_day_status r, bounds b
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
+      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+    UNION ALL
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_day_service r, bounds b
+    WHERE p_service_id IS NOT NULL AND p_resource_id IS NULL AND r.service_id = p_service_id
+      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+    UNION ALL
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_day_resource r, bounds b
+    WHERE p_service_id IS NULL AND p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
+      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+    UNION ALL
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_daily r, bounds b
+    WHERE p_service_id IS NOT NULL AND p_resource_id IS NOT NULL
+      AND r.service_id = p_service_id AND r.resource_id = p_resource_id
+      AND r.day BETWEEN b.first_day - p_days AND b.last_day
 ),
-current_period AS (
-    SELECT f.* FROM filtered f, bounds b WHERE f.day >= b.first_day
+per_service AS (   -- the period only
+    SELECT r.service_id AS id, sum(r.appointments)::bigint AS n
+    FROM appointment_rollup_day_service r, bounds b
+    WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_status IS NULL OR r.status = p_status)
+      AND r.day BETWEEN b.first_day AND b.last_day
+    GROUP BY r.service_id
+    UNION ALL
+    SELECT r.service_id, sum(r.appointments)::bigint
+    FROM appointment_rollup_daily r, bounds b
+    WHERE p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_status IS NULL OR r.status = p_status)
+      AND r.day BETWEEN b.first_day AND b.last_day
+    GROUP BY r.service_id
+),
+per_resource AS (  -- the period only
+    SELECT r.resource_id AS id, sum(r.appointments)::bigint AS n
+    FROM appointment_rollup_day_resource r, bounds b
+    WHERE p_service_id IS NULL AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+      AND (p_status IS NULL OR r.status = p_status)
+      AND r.day BETWEEN b.first_day AND b.last_day
+    GROUP BY r.resource_id
+    UNION ALL
+    SELECT r.resource_id, sum(r.appointments)::bigint
+    FROM appointment_rollup_daily r, bounds b
+    WHERE p_service_id IS NOT NULL AND r.service_id = p_service_id
+      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+      AND (p_status IS NULL OR r.status = p_status)
+      AND r.day BETWEEN b.first_day AND b.last_day
+    GROUP BY r.resource_id
+),
+grouped AS MATERIALIZED (  -- per period (is_total), and per period, day and status
+    SELECT p.day >= b.first_day AS in_period, p.day, p.status, sum(p.n)::bigint AS n,
+           GROUPING(p.day, p.status) = 3 AS is_total
+    FROM per_day p, bounds b
+    WHERE p_status IS NULL OR p.status = p_status
+    GROUP BY GROUPING SETS ((p.day >= b.first_day), (p.day >= b.first_day, p.day, p.status))
 ),
 totals AS (
-    SELECT coalesce(sum(appointments), 0)::bigint AS total,
-           coalesce(sum(appointments) FILTER (WHERE status = 'confirmed'), 0)::bigint AS confirmed,
-           coalesce(sum(appointments) FILTER (WHERE status = 'cancelled'), 0)::bigint AS cancelled,
-           coalesce(sum(appointments) FILTER (WHERE status = 'no_show'), 0)::bigint AS no_show
-    FROM current_period
+    SELECT coalesce(sum(n), 0)::bigint AS total,
+           coalesce(sum(n) FILTER (WHERE status = 'confirmed'), 0)::bigint AS confirmed,
+           coalesce(sum(n) FILTER (WHERE status = 'cancelled'), 0)::bigint AS cancelled,
+           coalesce(sum(n) FILTER (WHERE status = 'no_show'), 0)::bigint AS no_show
+    FROM grouped WHERE NOT is_total AND in_period
 ),
 previous AS (
-    SELECT coalesce(sum(f.appointments), 0)::bigint AS total
-    FROM filtered f, bounds b WHERE f.day < b.first_day
+    SELECT coalesce(sum(n), 0)::bigint AS total FROM grouped WHERE is_total AND NOT in_period
 ),
 by_service AS (
     SELECT coalesce(json_agg(json_build_object(
-               'service_id', id, 'service_name', name, 'count', n) ORDER BY n DESC, id), '[]')
-    FROM (SELECT s.id, s.name, sum(c.appointments)::bigint AS n
-          FROM current_period c JOIN services s ON s.id = c.service_id
-          GROUP BY s.id, s.name) x
-    WHERE n > 0
+               'service_id', s.id, 'service_name', s.name, 'count', g.n) ORDER BY g.n DESC, s.id), '[]')
+    FROM per_service g JOIN services s ON s.id = g.id
+    WHERE g.n > 0
 ),
 by_resource AS (
     SELECT coalesce(json_agg(json_build_object(
-               'resource_id', id, 'resource_name', name, 'count', n) ORDER BY n DESC, id), '[]')
-    FROM (SELECT r.id, r.name, sum(c.appointments)::bigint AS n
-          FROM current_period c JOIN resources r ON r.id = c.resource_id
-          GROUP BY r.id, r.name) x
-    WHERE n > 0
+               'resource_id', r.id, 'resource_name', r.name, 'count', g.n) ORDER BY g.n DESC, r.id), '[]')
+    FROM per_resource g JOIN resources r ON r.id = g.id
+    WHERE g.n > 0
 ),
 daily AS (
     SELECT json_agg(json_build_object(
-               'date', to_char(g.day, 'YYYY-MM-DD'),
+               'date', to_char(days.day, 'YYYY-MM-DD'),
                'count', coalesce(c.total, 0),
                'status_breakdown', json_build_object(
                    'confirmed', coalesce(c.confirmed, 0),
                    'cancelled', coalesce(c.cancelled, 0),
                    'no_show', coalesce(c.no_show, 0)))
-           ORDER BY g.day) AS days
+           ORDER BY days.day) AS days
     FROM bounds b
-    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, p_days - 1) AS i) g
+    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, p_days - 1) AS i) days
     LEFT JOIN (SELECT day,
-                      sum(appointments)::bigint AS total,
-                      sum(appointments) FILTER (WHERE status = 'confirmed')::bigint AS confirmed,
-                      sum(appointments) FILTER (WHERE status = 'cancelled')::bigint AS cancelled,
-                      sum(appointments) FILTER (WHERE status = 'no_show')::bigint AS no_show
-               FROM current_period GROUP BY day) c ON c.day = g.day
+                      sum(n)::bigint AS total,
+                      sum(n) FILTER (WHERE status = 'confirmed')::bigint AS confirmed,
+                      sum(n) FILTER (WHERE status = 'cancelled')::bigint AS cancelled,
+                      sum(n) FILTER (WHERE status = 'no_show')::bigint AS no_show
+               FROM grouped WHERE NOT is_total AND in_period GROUP BY day) c ON c.day = days.day
 )
 SELECT json_build_object(
     'total', t.total,

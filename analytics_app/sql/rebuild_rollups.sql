@@ -8,7 +8,16 @@ BEGIN
     DELETE FROM appointment_rollup_daily;
     DELETE FROM appointment_rollup_weekday_hour;
     DELETE FROM payment_rollup_daily;
+    DELETE FROM appointment_rollup_day_status;
+    DELETE FROM appointment_rollup_day_service;
+    DELETE FROM appointment_rollup_day_resource;
     INSERT INTO appointment_rollup_daily SELECT * FROM rollup_recount_daily();
+    INSERT INTO appointment_rollup_day_status
+    SELECT day, status, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2;
+    INSERT INTO appointment_rollup_day_service
+    SELECT day, status, service_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
+    INSERT INTO appointment_rollup_day_resource
+    SELECT day, status, resource_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
     INSERT INTO appointment_rollup_weekday_hour SELECT * FROM rollup_recount_weekday_hour();
     INSERT INTO payment_rollup_daily SELECT * FROM rollup_recount_payments();
 END

@@ -17,6 +17,9 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM appointment_rollup_daily;
         DELETE FROM appointment_rollup_weekday_hour;
+        DELETE FROM appointment_rollup_day_status;
+        DELETE FROM appointment_rollup_day_service;
+        DELETE FROM appointment_rollup_day_resource;
         DELETE FROM payment_rollup_daily;
         RETURN NULL;
     END IF;
@@ -33,6 +36,28 @@ BEGIN
         ON CONFLICT (day, status, service_id, resource_id) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+    $q$, delta) USING tz;
+
+    -- The same delta at the coarser grains (one grouped upsert each).
+    EXECUTE format($q$
+        INSERT INTO appointment_rollup_day_status AS r
+        SELECT (start_time AT TIME ZONE $1)::date, status, sum(sign)
+        FROM (%s) d GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
+        ON CONFLICT (day, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments
+    $q$, delta) USING tz;
+    EXECUTE format($q$
+        INSERT INTO appointment_rollup_day_service AS r
+        SELECT (start_time AT TIME ZONE $1)::date, status, service_id, sum(sign)
+        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (day, status, service_id) DO UPDATE
+            SET appointments = r.appointments + EXCLUDED.appointments
+    $q$, delta) USING tz;
+    EXECUTE format($q$
+        INSERT INTO appointment_rollup_day_resource AS r
+        SELECT (start_time AT TIME ZONE $1)::date, status, resource_id, sum(sign)
+        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (day, status, resource_id) DO UPDATE
+            SET appointments = r.appointments + EXCLUDED.appointments
     $q$, delta) USING tz;
 
     EXECUTE format($q$
@@ -88,4 +113,4 @@ CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 
 COMMENT ON FUNCTION rollup_appointments_changed() IS
-    'Statement trigger on appointments: applies the changed rows to appointment_rollup_daily, appointment_rollup_weekday_hour and (service moves) payment_rollup_daily.';
+    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, weekday x hour) and, when an appointment changes service, to payment_rollup_daily.';

@@ -21,6 +21,30 @@ AS $$
                (SELECT * FROM rollup_recount_weekday_hour()
                 EXCEPT ALL SELECT * FROM appointment_rollup_weekday_hour)) d)
     UNION ALL
+    SELECT 'appointment_rollup_day_status', (SELECT count(*) FROM appointment_rollup_day_status),
+           (SELECT count(*) FROM (
+               (SELECT * FROM appointment_rollup_day_status WHERE appointments <> 0
+                EXCEPT ALL SELECT day, status, sum(appointments) FROM fresh GROUP BY 1, 2)
+               UNION ALL
+               (SELECT day, status, sum(appointments) FROM fresh GROUP BY 1, 2
+                EXCEPT ALL SELECT * FROM appointment_rollup_day_status)) d)
+    UNION ALL
+    SELECT 'appointment_rollup_day_service', (SELECT count(*) FROM appointment_rollup_day_service),
+           (SELECT count(*) FROM (
+               (SELECT * FROM appointment_rollup_day_service WHERE appointments <> 0
+                EXCEPT ALL SELECT day, status, service_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3)
+               UNION ALL
+               (SELECT day, status, service_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3
+                EXCEPT ALL SELECT * FROM appointment_rollup_day_service)) d)
+    UNION ALL
+    SELECT 'appointment_rollup_day_resource', (SELECT count(*) FROM appointment_rollup_day_resource),
+           (SELECT count(*) FROM (
+               (SELECT * FROM appointment_rollup_day_resource WHERE appointments <> 0
+                EXCEPT ALL SELECT day, status, resource_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3)
+               UNION ALL
+               (SELECT day, status, resource_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3
+                EXCEPT ALL SELECT * FROM appointment_rollup_day_resource)) d)
+    UNION ALL
     SELECT 'payment_rollup_daily', (SELECT count(*) FROM payment_rollup_daily),
            (SELECT count(*) FROM (
                (SELECT * FROM payment_rollup_daily WHERE transactions <> 0

@@ -1,0 +1,152 @@
+"""Benchmark: rollup-backed reports over real HTTP at 10k / 100k / 1M appointments.
+
+    .venv/bin/python -m benchmarks.run            # full run (~10 min), writes RESULTS.md
+    .venv/bin/python -m benchmarks.run --quick    # 10k and 100k, 50 small tenants
+
+Starts its own embedded PostgreSQL under benchmarks/out/ (or uses
+BENCH_DATABASE_URL), generates the data in SQL, serves the app with gunicorn
+(2 workers x 4 threads) and drives it with a keep-alive HTTP client on
+loopback. Baselines are measured in the same run on the same data.
+"""
+
+import argparse
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from analytics_app import accounts, create_app, migrate, tenant_admin
+from analytics_app.database import start_embedded
+from analytics_app.extensions import db
+from benchmarks import baselines, data, load, report
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+ENDPOINTS = {
+    "dashboard": "/api/analytics/analytics/dashboard/",
+    "appointments days=30": "/api/analytics/analytics/appointments/?days=30",
+    "appointments days=365": "/api/analytics/analytics/appointments/?days=365",
+    "revenue days=30": "/api/analytics/analytics/revenue/?days=30",
+}
+
+
+def _label(n):
+    return f"{n // 1_000_000}m" if n >= 1_000_000 else f"{n // 1000}k"
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _key(schema):
+    tenant = tenant_admin.get_tenant(schema)
+    user, _ = accounts.create_user(tenant, "bench@example.com")
+    _, key = accounts.create_token(user, "bench")
+    db.session.commit()
+    return key
+
+
+def _serve(url, port):
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only", "DB_POOL_SIZE": "4"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
+         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
+        cwd=ROOT, env=env)
+    for _ in range(100):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _latencies(port, schema, key, requests):
+    return {name: load.latency(port, f"{schema}.bench", key, path, requests)
+            for name, path in ENDPOINTS.items()}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="10k and 100k, 50 small tenants")
+    parser.add_argument("--requests", type=int, default=200, help="per endpoint and size")
+    opts = parser.parse_args()
+    sizes = [10_000, 100_000] if opts.quick else [10_000, 100_000, 1_000_000]
+    small = 50 if opts.quick else 1000
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        shutil.rmtree(OUT / "pgdata", ignore_errors=True)
+        url = start_embedded(OUT / "pgdata", cleanup_mode="stop")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
+    results = {"sizes": sizes, "small_tenants": small, "latency": {}, "baselines": {},
+               "machine": _machine(url)}
+    with app.app_context():
+        migrate.upgrade_all(db.engine, echo=lambda _l: None)
+        if not db.session.execute(text("SELECT 1 FROM public.subscription_plans"
+                                       " WHERE name = 'bench'")).first():
+            tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments"])
+            db.session.commit()
+        loads, keys = {}, {}
+        for n in sizes:
+            schema = f"b{_label(n)}"
+            print(f"loading {n:,} appointments into {schema} ...", flush=True)
+            loads[n] = data.make_tenant(schema, n)
+            keys[n] = _key(schema)
+        print(f"loading {sizes[-1]:,} appointments with triggers disabled ...", flush=True)
+        results["load"] = {"with_triggers_s": loads[sizes[-1]],
+                           "without_triggers_s": data.make_tenant("braw", sizes[-1], triggers=False),
+                           "appointments": sizes[-1]}
+        for n in sizes:
+            print(f"baselines at {n:,} ...", flush=True)
+            results["baselines"][n] = baselines.measure(url, f"b{_label(n)}", "America/New_York")
+
+    port = _free_port()
+    server = _serve(url, port)
+    try:
+        for n in sizes:
+            print(f"HTTP latency at {n:,} ...", flush=True)
+            results["latency"][n] = _latencies(port, f"b{_label(n)}", keys[n], opts.requests)
+        targets = [(f"b{_label(sizes[-1])}.bench", keys[sizes[-1]], path)
+                   for path in ENDPOINTS.values()]
+        print("throughput, 8 clients x 10 s ...", flush=True)
+        results["throughput"] = load.throughput(port, targets, clients=8, seconds=10)
+        print(f"creating {small} small tenants ...", flush=True)
+        with app.app_context():
+            results["small_tenants_s"] = data.make_small_tenants(small)
+            with db.engine.connect() as conn:
+                results["tenant_count"] = conn.execute(
+                    text("SELECT count(*) FROM public.tenants")).scalar()
+        results["latency_many_tenants"] = _latencies(port, "b10k", keys[sizes[0]], opts.requests)
+    finally:
+        server.terminate()
+        server.wait(10)
+    text_report = report.render(results)
+    print(text_report)
+    if not opts.quick:
+        (ROOT / "benchmarks" / "RESULTS.md").write_text(text_report)
+
+
+def _machine(url):
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                if line.startswith("model name")), platform.processor())
+    mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "?")
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
+            "postgres": version, "python": platform.python_version()}
+
+
+if __name__ == "__main__":
+    main()
