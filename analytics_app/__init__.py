@@ -8,7 +8,7 @@ from flask import Flask
 
 from . import config as config_module
 from .database import sqlalchemy_url, start_embedded
-from .extensions import csrf, db
+from .extensions import csrf, db, limiter
 
 
 def _secret_key(app):
@@ -48,11 +48,13 @@ def create_app(config=None):
     app.json.sort_keys = False  # keep the SPEC's field order
     db.init_app(app)
     csrf.init_app(app)
+    limiter.init_app(app)
 
-    from . import authentication, errors, tenancy
+    from . import authentication, errors, security, tenancy
     from .blueprints import api, auth, health, pages
     from .cli import init_app as init_cli
 
+    security.init_app(app)
     tenancy.init_app(app)
     authentication.init_app(app)
     errors.init_app(app)

@@ -27,4 +27,11 @@ def from_environment():
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # Sign-in attempts: per client address, and per tenant host + email (whether or
+        # not the account exists). Memory storage is per process: point
+        # RATELIMIT_STORAGE_URI at e.g. redis:// when running several workers.
+        "LOGIN_LIMIT_PER_CLIENT": os.environ.get("LOGIN_LIMIT_PER_CLIENT", "20/minute"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
     }

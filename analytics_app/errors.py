@@ -3,6 +3,7 @@
 import logging
 
 from flask import jsonify, render_template, request
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -33,18 +34,33 @@ def _unknown_tenant(_err):
 def _http_error(err):
     if err.response is not None:  # abort(response) carries its own body
         return err.response
+    if err.code == 429:
+        return _error(429, "Too many sign-in attempts; wait a minute and try again.",
+                      "Too many attempts")
     return _error(err.code, err.description, err.name)
 
 
 def _database_unavailable(err):
-    db.session.rollback()
-    log.warning("database unavailable: %s", type(err).__name__)
-    response = _error(503, "The database is unavailable; try again shortly.")
-    return response[0], 503, {"Retry-After": "5"}
+    """Server down, connection lost, or a report over the statement timeout: 503."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the pool replaces it
+        db.session.close()
+    if isinstance(getattr(err, "orig", None), QueryCanceled):
+        log.warning("report cancelled by statement_timeout")
+        detail = "The report took longer than the time limit; try a shorter period."
+    else:
+        log.warning("database unavailable: %s", type(getattr(err, "orig", err)).__name__)
+        detail = "The database is unavailable; try again shortly."
+    body, status = _error(503, detail)
+    return body, status, {"Retry-After": "5"}
 
 
 def _internal_error(err):
-    db.session.rollback()
+    try:
+        db.session.rollback()
+    except Exception:
+        db.session.close()
     log.exception("unhandled error")
     return _error(500, "Internal server error.")
 

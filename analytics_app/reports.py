@@ -26,7 +26,6 @@ def _days():
 
 def _id(what):
     return fields.Integer(
-        load_default=None,
         validate=validate.Range(min=1, max=BIGINT_MAX, error="Must be a positive integer."),
         metadata={"description": f"Only this {what} (an id that matches nothing gives zeros)."},
     )
@@ -40,8 +39,8 @@ class QueryArgsSchema(Schema):
 class AppointmentsArgsSchema(QueryArgsSchema):
     days = _days()
     status = fields.String(
-        load_default=None,
         validate=validate.OneOf(STATUSES, error="Must be one of: confirmed, cancelled, no_show."),
+        metadata={"description": "Only appointments with this status."},
     )
     service_id = _id("service")
     resource_id = _id("resource")
@@ -73,12 +72,14 @@ def dashboard(_args):
 
 def appointments(args):
     return run_report(
-        "SELECT appointments_report(:days, :status, :service_id, :resource_id)", args
+        "SELECT appointments_report(:days, :status, :service_id, :resource_id)",
+        {"status": None, "service_id": None, "resource_id": None, **args},
     )
 
 
 def revenue(args):
-    return run_report("SELECT revenue_report(:days, :service_id)", args)
+    return run_report("SELECT revenue_report(:days, :service_id)",
+                      {"days": args["days"], "service_id": args.get("service_id")})
 
 
 # Response schemas: they document the bodies (and tests check real bodies against them).

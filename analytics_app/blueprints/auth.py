@@ -2,14 +2,14 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from .. import accounts
-from ..extensions import db
+from ..extensions import db, limiter
 from ..tenancy import current_tenant
 
 bp = Blueprint("auth", __name__)
@@ -29,7 +29,15 @@ def safe_next(target):
     return target if not parts.scheme and not parts.netloc else None
 
 
+def _account_key():
+    """Attempts on one account: the same key whether or not the email exists."""
+    return f"{request.host}|{(request.form.get('email') or '').strip().lower()}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
+               key_func=_account_key)
 def login():
     form = LoginForm()
     if form.validate_on_submit():

@@ -1,6 +1,6 @@
 """The dashboard page: the three reports, rendered from the same SQL functions as the API."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
@@ -33,16 +33,18 @@ def dashboard():
     features = {name: tenant_has_feature(name) for name in FEATURES}
     context = {"tenant": current_tenant, "user": current_user, "features": features,
                "feature_names": {f.name: f.display_name for f in FEATURES.values()},
-               "presets": PRESET_DAYS}
+               "presets": []}
     if not features["advanced_analytics"]:
         return render_template("dashboard.html", locked=True, **context)
 
     args, errors = _filters()
+    context["presets"] = [(d, url_for("pages.dashboard", **{**args, "days": d}))
+                          for d in PRESET_DAYS]
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
     revenue = None
     if features["can_accept_payments"]:
-        revenue = reports.revenue({"days": args["days"], "service_id": args["service_id"]})
+        revenue = reports.revenue(args)
     return render_template(
         "dashboard.html", locked=False, args=args, errors=errors, summary=summary,
         appointments=appointments, revenue=revenue,
