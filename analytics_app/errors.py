@@ -34,10 +34,14 @@ def _unknown_tenant(_err):
 def _http_error(err):
     if err.response is not None:  # abort(response) carries its own body
         return err.response
+    # Keep the exception's own headers (Allow on a 405, Retry-After on a 429).
+    headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
     if err.code == 429:
-        return _error(429, "Too many sign-in attempts; wait a minute and try again.",
-                      "Too many attempts")
-    return _error(err.code, err.description, err.name)
+        body, status = _error(429, "Too many sign-in attempts; wait a minute and try again.",
+                              "Too many attempts")
+    else:
+        body, status = _error(err.code, err.description, err.name)
+    return body, status, headers
 
 
 def _database_unavailable(err):

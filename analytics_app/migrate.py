@@ -10,6 +10,7 @@ After the versioned revisions, the report views and functions of
 analytics_app/sql/ are (re)applied: see sql_objects.py.
 """
 
+import functools
 from pathlib import Path
 
 from alembic import command
@@ -32,6 +33,7 @@ def _config(kind, connection, schema=None):
     return cfg
 
 
+@functools.cache
 def head(kind):
     return ScriptDirectory.from_config(_config(kind, None)).get_current_head()
 
@@ -52,7 +54,8 @@ def set_local_search_path(connection, schema):
 def upgrade_public(connection):
     """Bring the shared schema to the latest revision; return True if anything ran."""
     before = current_revision(connection, "public")
-    command.upgrade(_config("public", connection), "head")
+    if before != head("public"):
+        command.upgrade(_config("public", connection), "head")
     return before != head("public")
 
 
@@ -64,7 +67,8 @@ def upgrade_tenant(connection, schema):
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"))
     set_local_search_path(connection, schema)
     before = current_revision(connection, schema)
-    command.upgrade(_config("tenant", connection, schema), "head")
+    if before != head("tenant"):
+        command.upgrade(_config("tenant", connection, schema), "head")
     changed_objects = sql_objects.apply(connection)
     return before != head("tenant") or changed_objects
 

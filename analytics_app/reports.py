@@ -6,6 +6,8 @@ functions (analytics_app/sql/*_report.sql) build the whole body, so the API
 and a DBA calling the same function get the same numbers.
 """
 
+import re
+
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
@@ -14,10 +16,21 @@ from .extensions import db
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 BIGINT_MAX = 2**63 - 1
+ASCII_INTEGER = re.compile(r"-?[0-9]{1,30}")
+
+
+class StrictInteger(fields.Integer):
+    """Plain ASCII digits only: no spaces, signs other than '-', or other scripts' digits
+    (Python's int() would take ' 30', '+30' or '٣٠')."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str) or not ASCII_INTEGER.fullmatch(value):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def _days():
-    return fields.Integer(
+    return StrictInteger(
         load_default=30,
         validate=validate.Range(min=1, max=3650, error="Must be between 1 and 3650."),
         metadata={"description": "Length of the period in local calendar days, ending today."},
@@ -25,7 +38,7 @@ def _days():
 
 
 def _id(what):
-    return fields.Integer(
+    return StrictInteger(
         validate=validate.Range(min=1, max=BIGINT_MAX, error="Must be a positive integer."),
         metadata={"description": f"Only this {what} (an id that matches nothing gives zeros)."},
     )

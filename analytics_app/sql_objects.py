@@ -9,6 +9,7 @@ is all a change takes, and a second run changes nothing. Table changes stay
 in versioned Alembic revisions (migrations/tenant).
 """
 
+import functools
 import hashlib
 from pathlib import Path
 
@@ -38,8 +39,9 @@ OBJECTS = [
 ]
 
 
+@functools.cache
 def _sources():
-    return [(SQL_DIR / f"{stem}.sql").read_text() for stem, _ in OBJECTS]
+    return tuple((SQL_DIR / f"{stem}.sql").read_text() for stem, _ in OBJECTS)
 
 
 def checksum():
@@ -56,8 +58,9 @@ def apply(connection):
     if have == wanted:
         return False
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
-    for _, drop in reversed(OBJECTS):
-        raw.execute(drop)
+    if have is not None:  # a new schema has nothing to drop
+        for _, drop in reversed(OBJECTS):
+            raw.execute(drop)
     for source in _sources():
         raw.execute(source)
     # The rollups are recomputed whenever this SQL changes: a fixed trigger or a new

@@ -65,11 +65,16 @@ def normalise_domain(domain):
     return domain
 
 
+_known_zones = None
+
+
 def validate_timezone(name):
-    known = db.session.execute(
-        text("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = :tz)"), {"tz": name}
-    ).scalar()
-    if not known:
+    """An IANA zone name the database knows (read once per process: the view is slow)."""
+    global _known_zones
+    if _known_zones is None:
+        _known_zones = frozenset(db.session.execute(
+            text("SELECT name FROM pg_timezone_names")).scalars())
+    if name not in _known_zones:
         raise AdminError(f"Unknown time zone {name!r}; use an IANA name such as Europe/Paris.")
     return name
 

@@ -41,6 +41,8 @@ def app(database_url, tmp_path_factory):
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-only-secret",
         "DB_POOL_SIZE": 3,
+        # Every test logs in from 127.0.0.1; test_security lowers it to test the limit.
+        "LOGIN_LIMIT_PER_CLIENT": "100000/minute",
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():

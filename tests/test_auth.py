@@ -92,3 +92,15 @@ def test_inactive_user_cannot_log_in(runner, browser, make_tenant):
     tenant.sql("UPDATE public.users SET is_active = false WHERE email = %s AND tenant_id = %s",
                (email, tenant.id))
     assert browser(tenant).login(email, password).status_code == 401
+
+
+def test_dashboard_reports_bad_filters_and_keeps_going(runner, browser, make_tenant):
+    tenant = make_tenant()
+    b = browser(tenant)
+    b.login(*_user(runner, tenant))
+    response = b.get("/?days=abc&status=&service_id=&resource_id=2")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Some filters were not valid" in page and "Not a valid integer." in page
+    assert "Appointments, last 30 days" in page
+    assert b.get("/?days=7&status=&service_id=").status_code == 200

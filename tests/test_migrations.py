@@ -115,9 +115,9 @@ def test_changed_report_sql_is_reapplied_once(app, make_tenant, monkeypatch):
     original = sql_objects._sources
 
     def edited():
-        sources = original()
+        sources = list(original())
         sources[0] = sources[0].replace("'UTC')", "'UTC') -- edited")
-        return sources
+        return tuple(sources)
 
     monkeypatch.setattr(sql_objects, "_sources", edited)
     with app.app_context():

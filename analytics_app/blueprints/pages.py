@@ -15,12 +15,15 @@ PRESET_DAYS = (7, 30, 90, 365)
 
 
 def _filters():
-    """The query string as report arguments; bad values are reported and fall back to defaults."""
-    schema = reports.AppointmentsArgsSchema()
+    """The query string as report arguments; bad values are reported and fall back to defaults.
+
+    An empty value is the form's "All" choice, so it is dropped, not refused.
+    """
+    given = {k: v for k, v in request.args.items() if v != ""}
     try:
-        return schema.load(request.args), {}
+        return reports.AppointmentsArgsSchema().load(given), {}
     except ValidationError as err:
-        return schema.load(err.valid_data), err.messages
+        return {"days": 30, **err.valid_data}, err.messages
 
 
 def _choices(table):

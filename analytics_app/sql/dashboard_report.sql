@@ -9,6 +9,8 @@ WITH zone AS (
 ),
 month AS (
     SELECT tz,
+           (p_now AT TIME ZONE tz)::date AS today,
+           ((p_now AT TIME ZONE tz)::date + 1)::timestamp AT TIME ZONE tz AS tomorrow,
            month_local::date AS first_day,
            (month_local + interval '1 month')::date - 1 AS last_day,
            month_local AT TIME ZONE tz AS starts,
@@ -27,11 +29,27 @@ totals AS (   -- all time: the weekday x hour rollup has at most 168 rows
     FROM analytics_peak_times p
 ),
 future AS (
-    SELECT count(DISTINCT resource_id) AS resources,
-           count(DISTINCT service_id) AS services,
-           count(*) FILTER (WHERE start_time < p_now + interval '168 hours') AS upcoming
-    FROM appointments
-    WHERE status = 'confirmed' AND start_time >= p_now
+    -- From now on = the rest of today (raw rows, via the partial index on confirmed
+    -- start times) plus every later local day (the day x resource/service rollups).
+    SELECT (SELECT count(*) FROM (
+                SELECT a.resource_id FROM appointments a, month m
+                WHERE a.status = 'confirmed' AND a.start_time >= p_now
+                  AND a.start_time < m.tomorrow
+                UNION
+                SELECT r.resource_id FROM appointment_rollup_day_resource r, month m
+                WHERE r.status = 'confirmed' AND r.day > m.today AND r.appointments > 0) x
+           ) AS resources,
+           (SELECT count(*) FROM (
+                SELECT a.service_id FROM appointments a, month m
+                WHERE a.status = 'confirmed' AND a.start_time >= p_now
+                  AND a.start_time < m.tomorrow
+                UNION
+                SELECT r.service_id FROM appointment_rollup_day_service r, month m
+                WHERE r.status = 'confirmed' AND r.day > m.today AND r.appointments > 0) x
+           ) AS services,
+           (SELECT count(*) FROM appointments a
+            WHERE a.status = 'confirmed' AND a.start_time >= p_now
+              AND a.start_time < p_now + interval '168 hours') AS upcoming
 ),
 peak_day AS (
     SELECT weekday FROM analytics_peak_times
