@@ -43,15 +43,23 @@ FEATURES = {
 }
 
 
+def missing_features(names):
+    """The features of `names` the request's tenant (by search_path) lacks. One query."""
+    for name in names:
+        if name not in FEATURES:
+            raise KeyError(f"unknown feature {name!r}")
+    has = db.session.execute(
+        text("SELECT f.name, public.tenant_has_feature(f.name)"
+             " FROM unnest(CAST(:names AS text[])) AS f(name)"),
+        {"names": list(names)},
+    ).all()
+    granted = {name for name, ok in has if ok}
+    return [name for name in names if name not in granted]
+
+
 def tenant_has_feature(name):
     """True if the request's tenant (by search_path) has the feature."""
-    if name not in FEATURES:
-        raise KeyError(f"unknown feature {name!r}")
-    return bool(
-        db.session.execute(
-            text("SELECT public.tenant_has_feature(:name)"), {"name": name}
-        ).scalar()
-    )
+    return not missing_features([name])
 
 
 def requires_feature(*names):
@@ -60,9 +68,9 @@ def requires_feature(*names):
     def decorator(view):
         @wraps(view)
         def gated(*args, **kwargs):
-            for name in names:
-                if not tenant_has_feature(name):
-                    abort(make_response(jsonify(FEATURES[name].denied_body), 403))
+            missing = missing_features(names)
+            if missing:
+                abort(make_response(jsonify(FEATURES[missing[0]].denied_body), 403))
             return view(*args, **kwargs)
 
         return gated

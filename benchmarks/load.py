@@ -70,3 +70,25 @@ def throughput(port, targets, clients=8, seconds=10.0):
         t.join()
     elapsed = time.perf_counter() - started
     return {"requests": counts[0], "errors": errors[0], "rps": counts[0] / elapsed}
+
+
+def wrk_throughput(port, host, key, paths, clients=8, seconds=10):
+    """wrk (Debian's package) with keep-alive connections cycling through paths."""
+    import os
+    import re
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if not shutil.which("wrk"):
+        return None
+    script = Path(__file__).with_name("mixed.lua")
+    env = {**os.environ, "BENCH_HOST": host, "BENCH_KEY": key, "BENCH_PATHS": ",".join(paths)}
+    out = subprocess.run(
+        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(script),
+         f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True, check=True).stdout
+    fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
+    requests = int(fields["requests"])
+    return {"requests": requests, "errors": int(fields["non2xx"]) + int(fields["errors"]),
+            "rps": requests / float(fields["seconds"]), "p50": float(fields["p50_ms"]),
+            "p99": float(fields["p99_ms"]), "tool": "wrk"}

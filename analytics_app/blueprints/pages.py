@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from .. import charts, reports
 from ..extensions import db
-from ..gating import FEATURES, tenant_has_feature
+from ..gating import FEATURES, missing_features
 from ..tenancy import current_tenant
 
 bp = Blueprint("pages", __name__)
@@ -33,7 +33,8 @@ def _choices(table):
 @bp.get("/")
 @login_required
 def dashboard():
-    features = {name: tenant_has_feature(name) for name in FEATURES}
+    missing = missing_features(list(FEATURES))
+    features = {name: name not in missing for name in FEATURES}
     context = {"tenant": current_tenant, "user": current_user, "features": features,
                "feature_names": {f.name: f.display_name for f in FEATURES.values()},
                "presets": []}

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import tenant_admin
 from ..extensions import db
-from ..gating import FEATURES, tenant_has_feature
+from ..gating import FEATURES, missing_features
 from ..models import Tenant
 from ..tenancy import search_path_for
 from .common import committed
@@ -40,7 +40,8 @@ def list_tenants():
         db.session.execute(
             select(db.func.set_config("search_path", search_path_for(tenant.schema_name), True))
         )
-        features = [f for f in FEATURES if tenant_has_feature(f)]
+        missing = missing_features(list(FEATURES))
+        features = [f for f in FEATURES if f not in missing]
         click.echo("\t".join([
             tenant.schema_name, tenant.name, tenant.plan.name if tenant.plan else "-",
             tenant.timezone, ",".join(d.domain for d in tenant.domains),
