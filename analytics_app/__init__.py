@@ -51,7 +51,7 @@ def create_app(config=None):
     limiter.init_app(app)
 
     from . import authentication, errors, security, tenancy
-    from .blueprints import api, auth, health, pages
+    from .blueprints import api, auth, export, health, pages
     from .cli import init_app as init_cli
 
     security.init_app(app)
@@ -61,6 +61,7 @@ def create_app(config=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(export.bp)
     app.register_blueprint(pages.bp)
     init_cli(app)
     return app

@@ -18,6 +18,8 @@ def from_environment():
         # Tenants created without --domain get "<schema>.<TENANT_BASE_DOMAIN>".
         "TENANT_BASE_DOMAIN": os.environ.get("TENANT_BASE_DOMAIN", "localhost").lower(),
         "STATEMENT_TIMEOUT_MS": _int("STATEMENT_TIMEOUT_MS", 5000),
+        # Exports stream for as long as the client reads; a longer limit applies to them.
+        "EXPORT_STATEMENT_TIMEOUT_MS": _int("EXPORT_STATEMENT_TIMEOUT_MS", 600000),
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
         "SESSION_COOKIE_HTTPONLY": True,

@@ -39,6 +39,12 @@ FEATURES = {
                 "detail": "Your plan does not include payment processing.",
             },
         ),
+        Feature(
+            "can_export_data",
+            "Data Export",
+            {"detail": "Your current plan does not include Data Export. "
+                       "Please upgrade your subscription to access this feature."},
+        ),
     )
 }
 

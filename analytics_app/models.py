@@ -26,6 +26,7 @@ class Tenant(db.Model):
     timezone = db.Column(db.Text, nullable=False, default="UTC")
     advanced_analytics = db.Column(db.Boolean)
     can_accept_payments = db.Column(db.Boolean)
+    can_export_data = db.Column(db.Boolean)
     created_at = db.Column(db.DateTime(timezone=True), server_default=db.func.now())
     plan = db.relationship(SubscriptionPlan)
     domains = db.relationship("Domain", back_populates="tenant", order_by="Domain.domain")

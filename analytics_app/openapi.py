@@ -48,7 +48,9 @@ def _report(summary, args, body, gate):
             "security": [{"token": []}, {"session": []}],
             "parameters": [{"in": "query", "schema": args}] if args else [],
             "responses": {
-                "200": _json(body, "The report."),
+                "200": {"description": "The report (its daily breakdown as CSV with format=csv).",
+                        "content": {"application/json": {"schema": body},
+                                    "text/csv": {"schema": {"type": "string"}}}},
                 "400": _json("ValidationErrors", "A query parameter is not valid."),
                 "403": _json(gate, "The tenant's plan lacks a feature this report needs."),
                 **COMMON,
@@ -88,4 +90,24 @@ def document():
     spec.path(path="/api/analytics/analytics/revenue/", operations=_report(
         "Succeeded payments over a period.", reports.RevenueArgsSchema, "Revenue",
         "PaymentsDenied"))
+    from .blueprints.export import ExportArgsSchema
+
+    spec.path(path="/api/export/{kind}/", operations={"get": {
+        "summary": "A table of the tenant, streamed as JSON lines (default) or CSV.",
+        "security": [{"token": []}, {"session": []}],
+        "parameters": [
+            {"in": "path", "name": "kind", "required": True,
+             "schema": {"type": "string", "enum": ["appointments", "payments", "customers",
+                                                   "services", "resources"]}},
+            {"in": "query", "schema": ExportArgsSchema},
+        ],
+        "responses": {
+            "200": {"description": "The rows, oldest id first.",
+                    "content": {"application/x-ndjson": {"schema": {"type": "string"}},
+                                "text/csv": {"schema": {"type": "string"}}}},
+            "400": _json("ValidationErrors", "A query parameter is not valid."),
+            "403": _json("Detail", "The tenant's plan lacks Data Export."),
+            **COMMON,
+        },
+    }})
     return spec.to_dict()

@@ -48,6 +48,11 @@ class QueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the SPEC: unknown parameters are ignored
 
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
+        metadata={"description": "csv: the daily breakdown (the dashboard: its one row) as CSV."},
+    )
+
 
 class AppointmentsArgsSchema(QueryArgsSchema):
     days = _days()
@@ -86,7 +91,8 @@ def dashboard(_args):
 def appointments(args):
     return run_report(
         "SELECT appointments_report(:days, :status, :service_id, :resource_id)",
-        {"status": None, "service_id": None, "resource_id": None, **args},
+        {"days": args["days"], "status": args.get("status"),
+         "service_id": args.get("service_id"), "resource_id": args.get("resource_id")},
     )
 
 
@@ -169,3 +175,22 @@ class RevenueSchema(Schema):
     by_service = fields.List(fields.Nested(ServiceRevenueSchema))
     daily_breakdown = fields.List(fields.Nested(RevenueDaySchema))
     period_days = fields.Integer()
+
+
+def as_csv(body):
+    """The CSV form of a report: its daily breakdown, or the dashboard's one row."""
+    import csv
+    import io
+
+    if "daily_breakdown" in body:
+        rows = [{"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
+                for d in body["daily_breakdown"]]
+        rows = [{**{k: v for k, v in r.items() if k != "status_breakdown"},
+                 **r.get("status_breakdown", {})} for r in rows]
+    else:
+        rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

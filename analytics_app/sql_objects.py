@@ -36,7 +36,15 @@ OBJECTS = [
     ("appointments_report",
      "DROP FUNCTION IF EXISTS appointments_report(integer, text, bigint, bigint, timestamptz)"),
     ("revenue_report", "DROP FUNCTION IF EXISTS revenue_report(integer, bigint, timestamptz)"),
+    ("reader_grants", None),  # grants go with the objects they are on
 ]
+
+# What a read-only analyst may use in a tenant schema (see analytics_app/dba.py).
+READER_VIEWS = ("analytics_daily", "analytics_by_service", "analytics_peak_times", "revenue_daily")
+READER_FUNCTIONS = ("dashboard_report(timestamptz)",
+                    "appointments_report(integer, text, bigint, bigint, timestamptz)",
+                    "revenue_report(integer, bigint, timestamptz)", "tenant_timezone()",
+                    "rfc3339(timestamptz, text)")
 
 
 @functools.cache
@@ -58,14 +66,17 @@ def apply(connection):
     if have == wanted:
         return False
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
-    if have is not None:  # a new schema has nothing to drop
-        for _, drop in reversed(OBJECTS):
+    for _, drop in reversed(OBJECTS):
+        if drop:
             raw.execute(drop)
     for source in _sources():
         raw.execute(source)
     # The rollups are recomputed whenever this SQL changes: a fixed trigger or a new
     # rollup definition can never leave figures computed the old way behind.
     raw.execute("SELECT rebuild_rollups()")
+    from .dba import regrant_schema  # the reader roles lose their grants with the objects
+
+    regrant_schema(connection)
     connection.execute(text("DELETE FROM analytics_objects_state"))
     connection.execute(
         text("INSERT INTO analytics_objects_state (checksum) VALUES (:c)"), {"c": wanted}

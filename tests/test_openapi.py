@@ -16,7 +16,7 @@ def test_document_lists_every_operation_and_status(client):
     doc = client.get("/api/openapi.json").get_json()
     assert doc == openapi.document()
     assert doc["openapi"].startswith("3.")
-    assert set(doc["paths"]) == {"/api/analytics/", *REPORTS}
+    assert set(doc["paths"]) == {"/api/analytics/", "/api/export/{kind}/", *REPORTS}
     for path in REPORTS:
         responses = doc["paths"][path]["get"]["responses"]
         assert set(responses) == {"200", "400", "401", "403", "404", "405", "503"}, path
@@ -28,9 +28,10 @@ def test_document_lists_every_operation_and_status(client):
 
 
 @pytest.fixture
-def fuzz_target(app, make_tenant, make_key):
+def fuzz_target(app, make_tenant, make_key, runner):
     """A tenant with a little history, its key, and a live server for the app."""
     ledger = Ledger(make_tenant(timezone="America/New_York"))
+    runner.invoke(args=["tenants", "set-feature", ledger.tenant.schema, "can_export_data", "on"])
     ledger.service(1, "Cut")
     ledger.resource(1, "Chair")
     from datetime import UTC, datetime, timedelta

@@ -1,6 +1,6 @@
 """The JSON API under /api/analytics/: authenticate, gate, validate, one SQL call."""
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from .. import reports
@@ -22,7 +22,12 @@ def _args(schema_class):
 
 def _report(schema_class, run):
     args, error = _args(schema_class)
-    return error or jsonify(run(args))
+    if error:
+        return error
+    body = run(args)
+    if args.get("format") == "csv":
+        return Response(reports.as_csv(body), mimetype="text/csv")
+    return jsonify(body)
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ CREATE FUNCTION appointments_report(
     p_now timestamptz DEFAULT now()
 ) RETURNS json
 LANGUAGE sql STABLE
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH bounds AS (

@@ -1,6 +1,7 @@
 -- The body of GET /api/analytics/analytics/dashboard/, as JSON. Confirmed appointments only.
 CREATE FUNCTION dashboard_report(p_now timestamptz DEFAULT now()) RETURNS json
 LANGUAGE sql STABLE
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH zone AS (
@@ -11,6 +12,10 @@ month AS (
     SELECT tz,
            (p_now AT TIME ZONE tz)::date AS today,
            ((p_now AT TIME ZONE tz)::date + 1)::timestamp AT TIME ZONE tz AS tomorrow,
+           p_now + interval '168 hours' AS week_end,
+           ((p_now + interval '168 hours') AT TIME ZONE tz)::date AS week_last_day,
+           (((p_now + interval '168 hours') AT TIME ZONE tz)::date)::timestamp AT TIME ZONE tz
+               AS week_last_day_start,
            month_local::date AS first_day,
            (month_local + interval '1 month')::date - 1 AS last_day,
            month_local AT TIME ZONE tz AS starts,
@@ -47,9 +52,14 @@ future AS (
                 SELECT r.service_id FROM appointment_rollup_day_service r, month m
                 WHERE r.status = 'confirmed' AND r.day > m.today AND r.appointments > 0) x
            ) AS services,
-           (SELECT count(*) FROM appointments a
-            WHERE a.status = 'confirmed' AND a.start_time >= p_now
-              AND a.start_time < p_now + interval '168 hours') AS upcoming
+           -- [now, now + 168 h): raw rows for the rest of today and for the last,
+           -- partial local day; whole local days in between from the day rollup.
+           (SELECT count(*) FROM appointments a, month m
+            WHERE a.status = 'confirmed'
+              AND ((a.start_time >= p_now AND a.start_time < m.tomorrow)
+                OR (a.start_time >= m.week_last_day_start AND a.start_time < m.week_end)))
+         + (SELECT coalesce(sum(r.appointments), 0) FROM appointment_rollup_day_status r, month m
+            WHERE r.status = 'confirmed' AND r.day > m.today AND r.day < m.week_last_day) AS upcoming
 ),
 peak_day AS (
     SELECT weekday FROM analytics_peak_times

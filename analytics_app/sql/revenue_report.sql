@@ -5,6 +5,7 @@ CREATE FUNCTION revenue_report(
     p_now timestamptz DEFAULT now()
 ) RETURNS json
 LANGUAGE sql STABLE
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH bounds AS (

@@ -3,6 +3,7 @@
 -- so current_schema() names this tenant whatever path the caller has.
 CREATE FUNCTION tenant_timezone() RETURNS text
 LANGUAGE sql STABLE
+SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     SELECT coalesce(
