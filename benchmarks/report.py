@@ -68,6 +68,11 @@ def render(r):
          f"({tp.get('tool', 'python client')}, 8 connections)",
          tp["rps"] >= 400 and tp["errors"] == 0),
     ]
+    for fmt, e in r.get("export", {}).items():
+        targets.append((
+            f"export of {big:,} appointments as {fmt}: a worker's peak memory < 150 MB",
+            f"{e['bytes'] / 2**20:.0f} MB streamed; worker peak {e['peak_worker_mb']:.0f} MB "
+            f"(before: {e['before_worker_mb']:.0f} MB)", e["peak_worker_mb"] < 150))
     lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {_mark(ok)} |" for t, m, ok in targets]
     return "\n".join(lines) + "\n"

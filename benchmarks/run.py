@@ -24,7 +24,7 @@ from sqlalchemy import text
 from analytics_app import accounts, create_app, migrate, tenant_admin
 from analytics_app.database import start_embedded
 from analytics_app.extensions import db
-from benchmarks import baselines, data, load, report
+from benchmarks import baselines, data, export_memory, load, report
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -94,7 +94,8 @@ def main():
         migrate.upgrade_all(db.engine, echo=lambda _l: None)
         if not db.session.execute(text("SELECT 1 FROM public.subscription_plans"
                                        " WHERE name = 'bench'")).first():
-            tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments"])
+            tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments",
+                                               "can_export_data"])
             db.session.commit()
         loads, keys = {}, {}
         for n in sizes:
@@ -123,6 +124,11 @@ def main():
         results["throughput"] = (
             load.wrk_throughput(port, big, keys[sizes[-1]], mixed, clients=8, seconds=15)
             or load.throughput(port, [(big, keys[sizes[-1]], p) for p in mixed], 8, 15))
+        print("export memory ...", flush=True)
+        results["export"] = {
+            fmt: export_memory.measure(server.pid, port, big, keys[sizes[-1]],
+                                       f"/api/export/appointments/?format={fmt}")
+            for fmt in ("csv", "jsonl")}
         print(f"creating {small} small tenants ...", flush=True)
         with app.app_context():
             results["small_tenants_s"] = data.make_small_tenants(small)
