@@ -12,10 +12,9 @@ import hmac
 import secrets
 
 from sqlalchemy import func, or_, select, text, update
-
-from .extensions import db
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .extensions import db
 from .models import ApiToken, User
 
 
@@ -82,19 +81,26 @@ def user_for_key(tenant_id, key):
     if len(parts) != 3 or parts[0] != "ta":
         return None
     _, prefix, secret = parts
-    stale = or_(ApiToken.last_used_at.is_(None),
-                ApiToken.last_used_at < func.now() - text("interval '1 minute'"))
+    stale = or_(
+        ApiToken.last_used_at.is_(None),
+        ApiToken.last_used_at < func.now() - text("interval '1 minute'"),
+    )
     row = db.session.execute(
         select(User, ApiToken.id, ApiToken.key_hash, stale.label("stale"))
         .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.key_prefix == prefix, ApiToken.revoked_at.is_(None),
-               User.tenant_id == tenant_id, User.is_active.is_(True))
+        .where(
+            ApiToken.key_prefix == prefix,
+            ApiToken.revoked_at.is_(None),
+            User.tenant_id == tenant_id,
+            User.is_active.is_(True),
+        )
     ).one_or_none()
     if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
         return None
     if row.stale:  # last_used_at is written at most once a minute per key
         db.session.execute(
-            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=func.now()))
+            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=func.now())
+        )
         db.session.commit()
     return row.User
 

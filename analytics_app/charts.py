@@ -12,20 +12,39 @@ from pygal.style import Style
 
 STATUS_COLOURS = ("#2f6fdf", "#e0a100", "#c2410c")  # confirmed, cancelled, no-show
 STYLE = Style(
-    background="white", plot_background="white", foreground="#1d2433",
-    foreground_strong="#1d2433", foreground_subtle="#d9dee8", colors=STATUS_COLOURS,
-    font_family="DejaVu Sans, Arial, sans-serif", label_font_size=11,
-    major_label_font_size=11, legend_font_size=12, value_font_size=10,
+    background="white",
+    plot_background="white",
+    foreground="#1d2433",
+    foreground_strong="#1d2433",
+    foreground_subtle="#d9dee8",
+    colors=STATUS_COLOURS,
+    font_family="DejaVu Sans, Arial, sans-serif",
+    label_font_size=11,
+    major_label_font_size=11,
+    legend_font_size=12,
+    value_font_size=10,
 )
 
 
 def _options(days):
     step = max(1, days // 12)  # about a dozen date labels, whatever the period
     return {
-        "js": [], "disable_xml_declaration": True, "style": STYLE, "width": 960, "height": 320,
-        "legend_at_bottom": True, "show_minor_x_labels": False, "x_label_rotation": 0,
-        "margin": 8, "spacing": 6, "truncate_label": -1, "print_values": False,
-        "x_labels_major_every": step, "show_y_guides": True, "min_scale": 3, "max_scale": 6,
+        "js": [],
+        "disable_xml_declaration": True,
+        "style": STYLE,
+        "width": 960,
+        "height": 320,
+        "legend_at_bottom": True,
+        "show_minor_x_labels": False,
+        "x_label_rotation": 0,
+        "margin": 8,
+        "spacing": 6,
+        "truncate_label": -1,
+        "print_values": False,
+        "x_labels_major_every": step,
+        "show_y_guides": True,
+        "min_scale": 3,
+        "max_scale": 6,
     }
 
 
@@ -43,8 +62,11 @@ def appointments_per_day(report):
     days = report["daily_breakdown"]
     chart = pygal.StackedBar(**_options(len(days)))
     chart.x_labels = [_short(d["date"]) for d in days]
-    for key, label in (("confirmed", "Confirmed"), ("cancelled", "Cancelled"),
-                       ("no_show", "No-show")):
+    for key, label in (
+        ("confirmed", "Confirmed"),
+        ("cancelled", "Cancelled"),
+        ("no_show", "No-show"),
+    ):
         chart.add(label, [d["status_breakdown"][key] for d in days])
     return _data_uri(chart)
 
@@ -52,8 +74,9 @@ def appointments_per_day(report):
 def revenue_per_day(report):
     """Bars of succeeded revenue per local day, in currency units."""
     days = report["daily_breakdown"]
-    chart = pygal.Bar(**_options(len(days)), show_legend=False,
-                      value_formatter=lambda v: f"{v:,.2f}")
+    chart = pygal.Bar(
+        **_options(len(days)), show_legend=False, value_formatter=lambda v: f"{v:,.2f}"
+    )
     chart.x_labels = [_short(d["date"]) for d in days]
     chart.add("Revenue", [d["revenue_cents"] / 100 for d in days])
     return _data_uri(chart)

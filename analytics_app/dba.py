@@ -25,18 +25,26 @@ def tenant_role(schema):
 
 
 def _role_exists(connection, role):
-    return connection.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+    return connection.execute(
+        text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+    ).first()
 
 
 def _grant_reading(raw, schema, role):
     ident = sql.Identifier
     raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(role)))
-    raw.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(
-        sql.SQL(", ").join(sql.Identifier(schema, v) for v in READER_VIEWS), ident(role)))
+    raw.execute(
+        sql.SQL("GRANT SELECT ON {} TO {}").format(
+            sql.SQL(", ").join(sql.Identifier(schema, v) for v in READER_VIEWS), ident(role)
+        )
+    )
     for signature in READER_FUNCTIONS:
         name, args = signature.split("(", 1)
-        raw.execute(sql.SQL("GRANT EXECUTE ON FUNCTION {}.{}(" + args + " TO {}").format(
-            ident(schema), ident(name), ident(role)))
+        raw.execute(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {}.{}(" + args + " TO {}").format(
+                ident(schema), ident(name), ident(role)
+            )
+        )
 
 
 def regrant_schema(connection):
@@ -54,7 +62,7 @@ def ensure_roles(connection, schemas, schema=None):
     role = tenant_role(schema) if schema else ALL_TENANTS
     if not _role_exists(connection, role):
         raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
-    for name in ([schema] if schema else schemas):
+    for name in [schema] if schema else schemas:
         _grant_reading(raw, name, role)
     return role
 
@@ -64,7 +72,8 @@ def grant(connection, member, schemas, schema=None):
         raise DbaError(f"No role {member!r} in this database server.")
     role = ensure_roles(connection, schemas, schema)
     connection.connection.driver_connection.execute(
-        sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(member)))
+        sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(member))
+    )
     return role
 
 
@@ -73,5 +82,6 @@ def revoke(connection, member, schema=None):
     if not _role_exists(connection, member) or not _role_exists(connection, role):
         raise DbaError(f"Nothing to revoke: no role {member!r} or {role!r}.")
     connection.connection.driver_connection.execute(
-        sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(role), sql.Identifier(member)))
+        sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(role), sql.Identifier(member))
+    )
     return role

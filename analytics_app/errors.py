@@ -24,7 +24,9 @@ def wants_json():
 def _error(status, detail, title=None):
     if wants_json():
         return jsonify({"detail": detail}), status
-    return render_template("error.html", status=status, title=title or detail, detail=detail), status
+    return render_template(
+        "error.html", status=status, title=title or detail, detail=detail
+    ), status
 
 
 def _unknown_tenant(_err):
@@ -37,8 +39,9 @@ def _http_error(err):
     # Keep the exception's own headers (Allow on a 405, Retry-After on a 429).
     headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
     if err.code == 429:
-        body, status = _error(429, "Too many sign-in attempts; wait a minute and try again.",
-                              "Too many attempts")
+        body, status = _error(
+            429, "Too many sign-in attempts; wait a minute and try again.", "Too many attempts"
+        )
     else:
         body, status = _error(err.code, err.description, err.name)
     return body, status, headers

@@ -14,8 +14,19 @@ from .tenancy import search_path_for
 
 # kind -> (columns, the timestamp the start/end dates filter on, or None)
 TABLES = {
-    "appointments": (["id", "service_id", "resource_id", "customer_id", "start_time", "end_time",
-                      "status", "created_at"], "start_time"),
+    "appointments": (
+        [
+            "id",
+            "service_id",
+            "resource_id",
+            "customer_id",
+            "start_time",
+            "end_time",
+            "status",
+            "created_at",
+        ],
+        "start_time",
+    ),
     "payments": (["id", "appointment_id", "amount_cents", "status", "paid_at"], "paid_at"),
     "customers": (["id", "name", "email", "created_at"], "created_at"),
     "services": (["id", "name", "duration_minutes", "price_cents", "is_active"], None),
@@ -33,14 +44,21 @@ def _query(kind, start, end):
     columns, stamp = TABLES[kind]
     conditions = []
     if stamp and start:
-        conditions.append(sql.SQL("{} >= ({}::date)::timestamp AT TIME ZONE tenant_timezone()")
-                          .format(sql.Identifier(stamp), sql.Literal(start)))
+        conditions.append(
+            sql.SQL("{} >= ({}::date)::timestamp AT TIME ZONE tenant_timezone()").format(
+                sql.Identifier(stamp), sql.Literal(start)
+            )
+        )
     if stamp and end:
-        conditions.append(sql.SQL("{} < ({}::date + 1)::timestamp AT TIME ZONE tenant_timezone()")
-                          .format(sql.Identifier(stamp), sql.Literal(end)))
+        conditions.append(
+            sql.SQL("{} < ({}::date + 1)::timestamp AT TIME ZONE tenant_timezone()").format(
+                sql.Identifier(stamp), sql.Literal(end)
+            )
+        )
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     return sql.SQL("SELECT {} FROM {}{} ORDER BY id").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(kind), where)
+        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(kind), where
+    )
 
 
 def open_connection(schema, timeout_ms):
@@ -52,7 +70,8 @@ def open_connection(schema, timeout_ms):
             "SELECT set_config('search_path', %s, true),"
             " set_config('transaction_read_only', 'on', true),"
             " set_config('statement_timeout', %s, true)",
-            (search_path_for(schema), str(timeout_ms)))
+            (search_path_for(schema), str(timeout_ms)),
+        )
         # Timestamps are written with the tenant's own offset.
         conn.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
     except Exception:
@@ -65,9 +84,12 @@ def stream_csv(pooled, conn, kind, start, end):
     """Yield the CSV blocks; closes (returns to the pool) the connection at the end."""
     query = _query(kind, start, end)
     try:
-        with conn.cursor() as cur, cur.copy(
-            sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
+            ) as copy,
+        ):
             for block in copy:
                 yield bytes(block)
     finally:
@@ -77,8 +99,7 @@ def stream_csv(pooled, conn, kind, start, end):
 
 def stream_jsonl(pooled, conn, kind, start, end):
     """Yield JSON lines in batches; closes (returns to the pool) the connection at the end."""
-    json_query = sql.SQL("SELECT row_to_json(r)::text FROM ({}) r").format(
-        _query(kind, start, end))
+    json_query = sql.SQL("SELECT row_to_json(r)::text FROM ({}) r").format(_query(kind, start, end))
     try:
         with conn.cursor(name=f"export_{kind}") as cur:
             cur.execute(json_query)

@@ -42,8 +42,10 @@ FEATURES = {
         Feature(
             "can_export_data",
             "Data Export",
-            {"detail": "Your current plan does not include Data Export. "
-                       "Please upgrade your subscription to access this feature."},
+            {
+                "detail": "Your current plan does not include Data Export. "
+                "Please upgrade your subscription to access this feature."
+            },
         ),
     )
 }
@@ -55,8 +57,10 @@ def missing_features(names):
         if name not in FEATURES:
             raise KeyError(f"unknown feature {name!r}")
     has = db.session.execute(
-        text("SELECT f.name, public.tenant_has_feature(f.name)"
-             " FROM unnest(CAST(:names AS text[])) AS f(name)"),
+        text(
+            "SELECT f.name, public.tenant_has_feature(f.name)"
+            " FROM unnest(CAST(:names AS text[])) AS f(name)"
+        ),
         {"names": list(names)},
     ).all()
     granted = {name for name, ok in has if ok}

@@ -19,8 +19,12 @@ class PaymentsDeniedSchema(Schema):
 
 
 class ValidationErrorsSchema(Schema):
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
-                         metadata={"description": "Each bad parameter with why it is bad."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "Each bad parameter with why it is bad."},
+    )
 
 
 class IndexSchema(Schema):
@@ -48,9 +52,13 @@ def _report(summary, args, body, gate):
             "security": [{"token": []}, {"session": []}],
             "parameters": [{"in": "query", "schema": args}] if args else [],
             "responses": {
-                "200": {"description": "The report (its daily breakdown as CSV with format=csv).",
-                        "content": {"application/json": {"schema": body},
-                                    "text/csv": {"schema": {"type": "string"}}}},
+                "200": {
+                    "description": "The report (its daily breakdown as CSV with format=csv).",
+                    "content": {
+                        "application/json": {"schema": body},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
                 "400": _json("ValidationErrors", "A query parameter is not valid."),
                 "403": _json(gate, "The tenant's plan lacks a feature this report needs."),
                 **COMMON,
@@ -62,52 +70,112 @@ def _report(summary, args, body, gate):
 @functools.cache
 def document():
     spec = APISpec(
-        title="Tenant Analytics API", version="1.0.0", openapi_version="3.0.3",
+        title="Tenant Analytics API",
+        version="1.0.0",
+        openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Reports of one tenant (chosen by the Host header), computed "
-                             "in the tenant's time zone. See SPEC.md for every definition."},
+        info={
+            "description": "Reports of one tenant (chosen by the Host header), computed "
+            "in the tenant's time zone. See SPEC.md for every definition."
+        },
     )
-    spec.components.security_scheme("token", {
-        "type": "apiKey", "in": "header", "name": "Authorization",
-        "description": "`Token <key>` or `Bearer <key>`, a key from `flask tokens create`."})
-    spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie",
-                                                "name": "session"})
-    for name, schema in [("Detail", DetailSchema), ("PaymentsDenied", PaymentsDeniedSchema),
-                         ("ValidationErrors", ValidationErrorsSchema), ("Index", IndexSchema),
-                         ("Dashboard", reports.DashboardSchema),
-                         ("Appointments", reports.AppointmentsSchema),
-                         ("Revenue", reports.RevenueSchema)]:
+    spec.components.security_scheme(
+        "token",
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <key>` or `Bearer <key>`, a key from `flask tokens create`.",
+        },
+    )
+    spec.components.security_scheme(
+        "session", {"type": "apiKey", "in": "cookie", "name": "session"}
+    )
+    for name, schema in [
+        ("Detail", DetailSchema),
+        ("PaymentsDenied", PaymentsDeniedSchema),
+        ("ValidationErrors", ValidationErrorsSchema),
+        ("Index", IndexSchema),
+        ("Dashboard", reports.DashboardSchema),
+        ("Appointments", reports.AppointmentsSchema),
+        ("Revenue", reports.RevenueSchema),
+    ]:
         spec.components.schema(name, schema=schema)
-    spec.path(path="/api/analytics/", operations={"get": {
-        "summary": "The report endpoints' URLs.",
-        "responses": {"200": _json("Index", "URLs."), "404": COMMON["404"],
-                      "405": COMMON["405"], "503": COMMON["503"]}}})
-    spec.path(path="/api/analytics/analytics/dashboard/", operations=_report(
-        "This month, all time, upcoming, peaks.", None, "Dashboard", "Detail"))
-    spec.path(path="/api/analytics/analytics/appointments/", operations=_report(
-        "Appointments over a period, with filters.", reports.AppointmentsArgsSchema,
-        "Appointments", "Detail"))
-    spec.path(path="/api/analytics/analytics/revenue/", operations=_report(
-        "Succeeded payments over a period.", reports.RevenueArgsSchema, "Revenue",
-        "PaymentsDenied"))
+    spec.path(
+        path="/api/analytics/",
+        operations={
+            "get": {
+                "summary": "The report endpoints' URLs.",
+                "responses": {
+                    "200": _json("Index", "URLs."),
+                    "404": COMMON["404"],
+                    "405": COMMON["405"],
+                    "503": COMMON["503"],
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/api/analytics/analytics/dashboard/",
+        operations=_report("This month, all time, upcoming, peaks.", None, "Dashboard", "Detail"),
+    )
+    spec.path(
+        path="/api/analytics/analytics/appointments/",
+        operations=_report(
+            "Appointments over a period, with filters.",
+            reports.AppointmentsArgsSchema,
+            "Appointments",
+            "Detail",
+        ),
+    )
+    spec.path(
+        path="/api/analytics/analytics/revenue/",
+        operations=_report(
+            "Succeeded payments over a period.",
+            reports.RevenueArgsSchema,
+            "Revenue",
+            "PaymentsDenied",
+        ),
+    )
     from .blueprints.export import ExportArgsSchema
 
-    spec.path(path="/api/export/{kind}/", operations={"get": {
-        "summary": "A table of the tenant, streamed as JSON lines (default) or CSV.",
-        "security": [{"token": []}, {"session": []}],
-        "parameters": [
-            {"in": "path", "name": "kind", "required": True,
-             "schema": {"type": "string", "enum": ["appointments", "payments", "customers",
-                                                   "services", "resources"]}},
-            {"in": "query", "schema": ExportArgsSchema},
-        ],
-        "responses": {
-            "200": {"description": "The rows, oldest id first.",
-                    "content": {"application/x-ndjson": {"schema": {"type": "string"}},
-                                "text/csv": {"schema": {"type": "string"}}}},
-            "400": _json("ValidationErrors", "A query parameter is not valid."),
-            "403": _json("Detail", "The tenant's plan lacks Data Export."),
-            **COMMON,
+    spec.path(
+        path="/api/export/{kind}/",
+        operations={
+            "get": {
+                "summary": "A table of the tenant, streamed as JSON lines (default) or CSV.",
+                "security": [{"token": []}, {"session": []}],
+                "parameters": [
+                    {
+                        "in": "path",
+                        "name": "kind",
+                        "required": True,
+                        "schema": {
+                            "type": "string",
+                            "enum": [
+                                "appointments",
+                                "payments",
+                                "customers",
+                                "services",
+                                "resources",
+                            ],
+                        },
+                    },
+                    {"in": "query", "schema": ExportArgsSchema},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The rows, oldest id first.",
+                        "content": {
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "400": _json("ValidationErrors", "A query parameter is not valid."),
+                    "403": _json("Detail", "The tenant's plan lacks Data Export."),
+                    **COMMON,
+                },
+            }
         },
-    }})
+    )
     return spec.to_dict()

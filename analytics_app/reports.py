@@ -77,8 +77,10 @@ def run_report(sql, params):
     """Run one report function read-only, under the statement timeout; return its JSON."""
     session = db.session
     session.execute(
-        text("SELECT set_config('transaction_read_only', 'on', true),"
-             " set_config('statement_timeout', :ms, true)"),
+        text(
+            "SELECT set_config('transaction_read_only', 'on', true),"
+            " set_config('statement_timeout', :ms, true)"
+        ),
         {"ms": str(current_app.config["STATEMENT_TIMEOUT_MS"])},
     )
     return session.execute(text(sql), params).scalar_one()
@@ -91,19 +93,27 @@ def dashboard(_args):
 def appointments(args):
     return run_report(
         "SELECT appointments_report(:days, :status, :service_id, :resource_id)",
-        {"days": args["days"], "status": args.get("status"),
-         "service_id": args.get("service_id"), "resource_id": args.get("resource_id")},
+        {
+            "days": args["days"],
+            "status": args.get("status"),
+            "service_id": args.get("service_id"),
+            "resource_id": args.get("resource_id"),
+        },
     )
 
 
 def revenue(args):
-    return run_report("SELECT revenue_report(:days, :service_id)",
-                      {"days": args["days"], "service_id": args.get("service_id")})
+    return run_report(
+        "SELECT revenue_report(:days, :service_id)",
+        {"days": args["days"], "service_id": args.get("service_id")},
+    )
 
 
 # Response schemas: they document the bodies (and tests check real bodies against them).
 class PeriodSchema(Schema):
-    start_date = fields.String(metadata={"description": "First second of the local month, RFC 3339."})
+    start_date = fields.String(
+        metadata={"description": "First second of the local month, RFC 3339."}
+    )
     end_date = fields.String(metadata={"description": "Last second of the local month, RFC 3339."})
 
 
@@ -183,10 +193,17 @@ def as_csv(body):
     import io
 
     if "daily_breakdown" in body:
-        rows = [{"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
-                for d in body["daily_breakdown"]]
-        rows = [{**{k: v for k, v in r.items() if k != "status_breakdown"},
-                 **r.get("status_breakdown", {})} for r in rows]
+        rows = [
+            {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
+            for d in body["daily_breakdown"]
+        ]
+        rows = [
+            {
+                **{k: v for k, v in r.items() if k != "status_breakdown"},
+                **r.get("status_breakdown", {}),
+            }
+            for r in rows
+        ]
     else:
         rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
     out = io.StringIO()

@@ -16,8 +16,10 @@ from flask_login import current_user
 
 log = logging.getLogger("analytics_app.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 def _start():
@@ -38,15 +40,21 @@ def _finish(response):
     user_id = None
     if "_login_user" in g and getattr(current_user, "is_authenticated", False):
         user_id = current_user.get_id()
-    log.info(json.dumps({
-        "request_id": g.get("request_id"),
-        "tenant": tenant.schema_name if tenant is not None else None,
-        "user": user_id,
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2),
-    }))
+    log.info(
+        json.dumps(
+            {
+                "request_id": g.get("request_id"),
+                "tenant": tenant.schema_name if tenant is not None else None,
+                "user": user_id,
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "ms": round(
+                    (time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 2
+                ),
+            }
+        )
+    )
     return response
 
 

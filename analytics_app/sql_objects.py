@@ -21,30 +21,41 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 OBJECTS = [
     ("tenant_timezone", "DROP FUNCTION IF EXISTS tenant_timezone()"),
     ("rfc3339", "DROP FUNCTION IF EXISTS rfc3339(timestamptz, text)"),
-    ("rollup_recount", "DROP FUNCTION IF EXISTS rollup_recount_daily(),"
-                       " rollup_recount_weekday_hour(), rollup_recount_payments()"),
+    (
+        "rollup_recount",
+        "DROP FUNCTION IF EXISTS rollup_recount_daily(),"
+        " rollup_recount_weekday_hour(), rollup_recount_payments()",
+    ),
     ("rebuild_rollups", "DROP FUNCTION IF EXISTS rebuild_rollups()"),
     ("verify_rollups", "DROP FUNCTION IF EXISTS verify_rollups()"),
     # CASCADE: the function's triggers go with it and come back with the file.
-    ("rollup_appointments_trigger", "DROP FUNCTION IF EXISTS rollup_appointments_changed() CASCADE"),
+    (
+        "rollup_appointments_trigger",
+        "DROP FUNCTION IF EXISTS rollup_appointments_changed() CASCADE",
+    ),
     ("rollup_payments_trigger", "DROP FUNCTION IF EXISTS rollup_payments_changed() CASCADE"),
     ("analytics_daily", "DROP VIEW IF EXISTS analytics_daily"),
     ("analytics_by_service", "DROP VIEW IF EXISTS analytics_by_service"),
     ("analytics_peak_times", "DROP VIEW IF EXISTS analytics_peak_times"),
     ("revenue_daily", "DROP VIEW IF EXISTS revenue_daily"),
     ("dashboard_report", "DROP FUNCTION IF EXISTS dashboard_report(timestamptz)"),
-    ("appointments_report",
-     "DROP FUNCTION IF EXISTS appointments_report(integer, text, bigint, bigint, timestamptz)"),
+    (
+        "appointments_report",
+        "DROP FUNCTION IF EXISTS appointments_report(integer, text, bigint, bigint, timestamptz)",
+    ),
     ("revenue_report", "DROP FUNCTION IF EXISTS revenue_report(integer, bigint, timestamptz)"),
     ("reader_grants", None),  # grants go with the objects they are on
 ]
 
 # What a read-only analyst may use in a tenant schema (see analytics_app/dba.py).
 READER_VIEWS = ("analytics_daily", "analytics_by_service", "analytics_peak_times", "revenue_daily")
-READER_FUNCTIONS = ("dashboard_report(timestamptz)",
-                    "appointments_report(integer, text, bigint, bigint, timestamptz)",
-                    "revenue_report(integer, bigint, timestamptz)", "tenant_timezone()",
-                    "rfc3339(timestamptz, text)")
+READER_FUNCTIONS = (
+    "dashboard_report(timestamptz)",
+    "appointments_report(integer, text, bigint, bigint, timestamptz)",
+    "revenue_report(integer, bigint, timestamptz)",
+    "tenant_timezone()",
+    "rfc3339(timestamptz, text)",
+)
 
 
 @functools.cache

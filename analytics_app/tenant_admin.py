@@ -15,11 +15,13 @@ from .schema_names import validate_schema_name
 
 # Host names (RFC 1123 labels). No "_": Werkzeug, like most HTTP stacks, refuses it
 # in a Host header, so a schema's underscores become hyphens in its default domain.
-DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+DOMAIN = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def default_domain(schema_name, base_domain):
-    """"<schema>.<base>", e.g. acme_clinic -> acme-clinic.localhost."""
+    """ "<schema>.<base>", e.g. acme_clinic -> acme-clinic.localhost."""
     return f"{schema_name.replace('_', '-')}.{base_domain}"
 
 
@@ -72,14 +74,17 @@ def validate_timezone(name):
     """An IANA zone name the database knows (read once per process: the view is slow)."""
     global _known_zones
     if _known_zones is None:
-        _known_zones = frozenset(db.session.execute(
-            text("SELECT name FROM pg_timezone_names")).scalars())
+        _known_zones = frozenset(
+            db.session.execute(text("SELECT name FROM pg_timezone_names")).scalars()
+        )
     if name not in _known_zones:
         raise AdminError(f"Unknown time zone {name!r}; use an IANA name such as Europe/Paris.")
     return name
 
 
-def create_tenant(schema_name, name, plan_name, domains=(), timezone="UTC", base_domain="localhost"):
+def create_tenant(
+    schema_name, name, plan_name, domains=(), timezone="UTC", base_domain="localhost"
+):
     """Create the tenant row, its domains and its schema at the latest migration, atomically."""
     try:
         validate_schema_name(schema_name)
@@ -94,11 +99,14 @@ def create_tenant(schema_name, name, plan_name, domains=(), timezone="UTC", base
         raise AdminError(f"Schema {schema_name!r} exists already in the database.")
     plan = get_plan(plan_name)
     domains = [normalise_domain(d) for d in (domains or [default_domain(schema_name, base_domain)])]
-    taken = db.session.execute(select(Domain.domain).where(Domain.domain.in_(domains))).scalars().all()
+    taken = (
+        db.session.execute(select(Domain.domain).where(Domain.domain.in_(domains))).scalars().all()
+    )
     if taken:
         raise AdminError(f"Domain already in use: {', '.join(taken)}.")
-    tenant = Tenant(schema_name=schema_name, name=name, plan_id=plan.id,
-                    timezone=validate_timezone(timezone))
+    tenant = Tenant(
+        schema_name=schema_name, name=name, plan_id=plan.id, timezone=validate_timezone(timezone)
+    )
     db.session.add(tenant)
     db.session.flush()
     for i, domain in enumerate(dict.fromkeys(domains)):

@@ -22,8 +22,10 @@ def naive_dashboard(conn, timezone):
     """The seed's approach: fetch the rows, count and group them in Python."""
     zone = ZoneInfo(timezone)
     now = datetime.now(UTC)
-    rows = conn.execute("SELECT start_time, end_time, status, service_id, resource_id"
-                        " FROM appointments WHERE status = 'confirmed'").fetchall()
+    rows = conn.execute(
+        "SELECT start_time, end_time, status, service_id, resource_id"
+        " FROM appointments WHERE status = 'confirmed'"
+    ).fetchall()
     local_now = now.astimezone(zone)
     weekdays, hours, minutes, this_month = Counter(), Counter(), 0.0, 0
     resources, services, upcoming = set(), set(), 0
@@ -44,9 +46,11 @@ def naive_appointments(conn, timezone, days):
     zone = ZoneInfo(timezone)
     today = datetime.now(zone).date()
     first = today - timedelta(days=days - 1)
-    rows = conn.execute("SELECT start_time, status, service_id, resource_id FROM appointments"
-                        " WHERE start_time >= %s", (datetime.combine(
-                            first - timedelta(days=days + 1), datetime.min.time(), UTC),)).fetchall()
+    rows = conn.execute(
+        "SELECT start_time, status, service_id, resource_id FROM appointments"
+        " WHERE start_time >= %s",
+        (datetime.combine(first - timedelta(days=days + 1), datetime.min.time(), UTC),),
+    ).fetchall()
     daily, by_service, by_resource = Counter(), Counter(), Counter()
     for start, status, service, resource in rows:
         day = start.astimezone(zone).date()
@@ -80,15 +84,25 @@ def measure(dsn, schema, timezone, repeat=5):
     with psycopg.connect(dsn) as conn:
         conn.execute(f'SET search_path TO "{schema}", public')
         return {
-            "naive_dashboard": _median_ms(lambda: naive_dashboard(conn, timezone), max(1, repeat // 2)),
-            "naive_appointments_30": _median_ms(lambda: naive_appointments(conn, timezone, 30), repeat),
+            "naive_dashboard": _median_ms(
+                lambda: naive_dashboard(conn, timezone), max(1, repeat // 2)
+            ),
+            "naive_appointments_30": _median_ms(
+                lambda: naive_appointments(conn, timezone, 30), repeat
+            ),
             "raw_dashboard": _median_ms(
-                lambda: conn.execute(RAW_DASHBOARD_SQL, {"tz": timezone}).fetchall(), repeat),
+                lambda: conn.execute(RAW_DASHBOARD_SQL, {"tz": timezone}).fetchall(), repeat
+            ),
             "raw_appointments_365": _median_ms(
-                lambda: conn.execute(RAW_APPOINTMENTS_SQL, {"tz": timezone, "days": 365}).fetchall(),
-                repeat),
+                lambda: conn.execute(
+                    RAW_APPOINTMENTS_SQL, {"tz": timezone, "days": 365}
+                ).fetchall(),
+                repeat,
+            ),
             "sql_dashboard": _median_ms(
-                lambda: conn.execute("SELECT dashboard_report()::text").fetchone(), repeat * 4),
+                lambda: conn.execute("SELECT dashboard_report()::text").fetchone(), repeat * 4
+            ),
             "sql_appointments_365": _median_ms(
-                lambda: conn.execute("SELECT appointments_report(365)::text").fetchone(), repeat * 4),
+                lambda: conn.execute("SELECT appointments_report(365)::text").fetchone(), repeat * 4
+            ),
         }

@@ -35,8 +35,9 @@ FROM appointments a WHERE a.status = 'confirmed' AND a.end_time < now() AND a.id
 
 
 def _run(schema, sql, n=0):
-    db.session.execute(text("SELECT set_config('search_path', :p, true)"),
-                       {"p": search_path_for(schema)})
+    db.session.execute(
+        text("SELECT set_config('search_path', :p, true)"), {"p": search_path_for(schema)}
+    )
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cur:
         for statement in filter(str.strip, sql.split(";")):
@@ -49,8 +50,11 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
     _run(schema, CATALOG_SQL)
     db.session.commit()
     if not triggers:
-        _run(schema, "ALTER TABLE appointments DISABLE TRIGGER USER;"
-                     "ALTER TABLE payments DISABLE TRIGGER USER")
+        _run(
+            schema,
+            "ALTER TABLE appointments DISABLE TRIGGER USER;"
+            "ALTER TABLE payments DISABLE TRIGGER USER",
+        )
         db.session.commit()
     started = time.perf_counter()
     _run(schema, APPOINTMENTS_SQL, n=appointments)
@@ -63,8 +67,13 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
     db.session.commit()
     raw.autocommit = True
     try:
-        for table in ("appointments", "payments", "appointment_rollup_daily",
-                      "appointment_rollup_day_status", "payment_rollup_daily"):
+        for table in (
+            "appointments",
+            "payments",
+            "appointment_rollup_daily",
+            "appointment_rollup_day_status",
+            "payment_rollup_daily",
+        ):
             raw.execute(f'VACUUM (ANALYZE) "{schema}".{table}')
         raw.execute("CHECKPOINT")
     finally:

@@ -36,5 +36,8 @@ def measure(server_pid, port, host, key, path):
     done.set()
     sampler.join()
     assert response.status == 200, response.status
-    return {"bytes": total, "peak_worker_mb": max(peak.values()) / 2**20,
-            "before_worker_mb": max(before.values()) / 2**20}
+    return {
+        "bytes": total,
+        "peak_worker_mb": max(peak.values()) / 2**20,
+        "before_worker_mb": max(before.values()) / 2**20,
+    }

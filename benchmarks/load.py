@@ -34,8 +34,7 @@ def latency(port, host_header, key, path, requests=200, warmup=20):
         status, _ = client.get(path)
         samples.append((time.perf_counter() - started) * 1000)
         assert status == 200, (path, status)
-    return {"p50": statistics.median(samples), "p95": _percentile(samples, 0.95),
-            "n": len(samples)}
+    return {"p50": statistics.median(samples), "p95": _percentile(samples, 0.95), "n": len(samples)}
 
 
 def throughput(port, targets, clients=8, seconds=10.0):
@@ -85,10 +84,30 @@ def wrk_throughput(port, host, key, paths, clients=8, seconds=10):
     script = Path(__file__).with_name("mixed.lua")
     env = {**os.environ, "BENCH_HOST": host, "BENCH_KEY": key, "BENCH_PATHS": ",".join(paths)}
     out = subprocess.run(
-        ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "-s", str(script),
-         f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True, check=True).stdout
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(clients),
+            "-d",
+            f"{seconds}s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
     requests = int(fields["requests"])
-    return {"requests": requests, "errors": int(fields["non2xx"]) + int(fields["errors"]),
-            "rps": requests / float(fields["seconds"]), "p50": float(fields["p50_ms"]),
-            "p99": float(fields["p99_ms"]), "tool": "wrk"}
+    return {
+        "requests": requests,
+        "errors": int(fields["non2xx"]) + int(fields["errors"]),
+        "rps": requests / float(fields["seconds"]),
+        "p50": float(fields["p50_ms"]),
+        "p99": float(fields["p99_ms"]),
+        "tool": "wrk",
+    }

@@ -11,68 +11,112 @@ def render(r):
     sizes, big, small = r["sizes"], r["sizes"][-1], r["sizes"][0]
     lat, base = r["latency"], r["baselines"]
     lines = [
-        "# Benchmark results", "",
+        "# Benchmark results",
+        "",
         f"Run on {datetime.date.today()} with `python -m benchmarks.run`; "
         f"{r['machine']['cores']} cores ({r['machine']['cpu']}), {r['machine']['memory_gib']} GiB, "
         f"PostgreSQL {r['machine']['postgres']}, Python {r['machine']['python']}. "
         "HTTP through gunicorn (2 workers x 4 threads), one keep-alive client for latency; "
-        "client, server and database share the machine.", "",
-        "## HTTP latency (ms) by data size", "",
+        "client, server and database share the machine.",
+        "",
+        "## HTTP latency (ms) by data size",
+        "",
         "| endpoint | " + " | ".join(f"{n:,} p50 | p95" for n in sizes) + " |",
         "|---|" + "---|---|" * len(sizes),
     ]
     for name in lat[sizes[0]]:
         cells = " | ".join(f"{lat[n][name]['p50']:.2f} | {lat[n][name]['p95']:.2f}" for n in sizes)
         lines.append(f"| {name} | {cells} |")
-    lines += ["", "## The same figures computed other ways (median ms, in-process, same data)", "",
-              "| way | " + " | ".join(f"{n:,}" for n in sizes) + " |", "|---|" + "---|" * len(sizes)]
-    for key, label in [("sql_dashboard", "dashboard_report() (rollups)"),
-                       ("raw_dashboard", "raw GROUP BY, dashboard all-time figures"),
-                       ("naive_dashboard", "naive: fetch rows, group in Python (dashboard)"),
-                       ("sql_appointments_365", "appointments_report(365) (rollups)"),
-                       ("raw_appointments_365", "raw GROUP BY, 365 days by day/status/service/resource"),
-                       ("naive_appointments_30", "naive: fetch rows, group in Python (30 days)")]:
+    lines += [
+        "",
+        "## The same figures computed other ways (median ms, in-process, same data)",
+        "",
+        "| way | " + " | ".join(f"{n:,}" for n in sizes) + " |",
+        "|---|" + "---|" * len(sizes),
+    ]
+    for key, label in [
+        ("sql_dashboard", "dashboard_report() (rollups)"),
+        ("raw_dashboard", "raw GROUP BY, dashboard all-time figures"),
+        ("naive_dashboard", "naive: fetch rows, group in Python (dashboard)"),
+        ("sql_appointments_365", "appointments_report(365) (rollups)"),
+        ("raw_appointments_365", "raw GROUP BY, 365 days by day/status/service/resource"),
+        ("naive_appointments_30", "naive: fetch rows, group in Python (30 days)"),
+    ]:
         lines.append(f"| {label} | " + " | ".join(f"{base[n][key]:.1f}" for n in sizes) + " |")
 
     http_dash = lat[big]["dashboard"]["p50"]
     ratio_naive = base[big]["naive_dashboard"] / http_dash
     flat = {name: lat[big][name]["p50"] / lat[small][name]["p50"] for name in lat[big]}
-    many = {name: r["latency_many_tenants"][name]["p50"] / lat[small][name]["p50"]
-            for name in lat[small]}
+    many = {
+        name: r["latency_many_tenants"][name]["p50"] / lat[small][name]["p50"]
+        for name in lat[small]
+    }
     load_ratio = r["load"]["with_triggers_s"] / r["load"]["without_triggers_s"]
     tp = r["throughput"]
     targets = [
-        (f"p50 <= 15 ms at {big:,}: dashboard, appointments 30, revenue 30",
-         ", ".join(f"{lat[big][n]['p50']:.1f}" for n in
-                   ("dashboard", "appointments days=30", "revenue days=30")),
-         all(lat[big][n]["p50"] <= 15 for n in ("dashboard", "appointments days=30", "revenue days=30"))),
-        (f"p50 <= 30 ms at {big:,}: appointments 365", f"{lat[big]['appointments days=365']['p50']:.1f}",
-         lat[big]["appointments days=365"]["p50"] <= 30),
-        (f"latency at {big:,} <= 2x latency at {small:,}, every endpoint",
-         ", ".join(f"{k}: {v:.2f}x" for k, v in flat.items()), all(v <= 2 for v in flat.values())),
-        (f">= 100x faster than the naive baseline at {big:,} (dashboard, HTTP vs in-process naive)",
-         f"{ratio_naive:.0f}x", ratio_naive >= 100),
-        ("faster than the raw GROUP BY for every all-time figure (dashboard, in-process)",
-         f"{base[big]['sql_dashboard']:.1f} ms vs {base[big]['raw_dashboard']:.1f} ms",
-         base[big]["sql_dashboard"] < base[big]["raw_dashboard"]),
-        (f"loading {r['load']['appointments']:,} appointments with triggers <= 2x without",
-         f"{r['load']['with_triggers_s']:.1f} s vs {r['load']['without_triggers_s']:.1f} s "
-         f"= {load_ratio:.2f}x", load_ratio <= 2),
-        (f"{r['small_tenants']} tenants created and migrated in <= 120 s",
-         f"{r['small_tenants_s']:.1f} s ({r['tenant_count']} tenants in all)",
-         r["small_tenants_s"] <= 120 and r["small_tenants"] >= 1000),
-        ("p50 with those tenants present within 1.2x of before (10k tenant)",
-         ", ".join(f"{k}: {v:.2f}x" for k, v in many.items()), all(v <= 1.2 for v in many.values())),
-        (">= 400 requests/s mixed (dashboard, appointments 30, revenue 30), no errors",
-         f"{tp['rps']:.0f} req/s, {tp['requests']} requests, {tp['errors']} errors "
-         f"({tp.get('tool', 'python client')}, 8 connections)",
-         tp["rps"] >= 400 and tp["errors"] == 0),
+        (
+            f"p50 <= 15 ms at {big:,}: dashboard, appointments 30, revenue 30",
+            ", ".join(
+                f"{lat[big][n]['p50']:.1f}"
+                for n in ("dashboard", "appointments days=30", "revenue days=30")
+            ),
+            all(
+                lat[big][n]["p50"] <= 15
+                for n in ("dashboard", "appointments days=30", "revenue days=30")
+            ),
+        ),
+        (
+            f"p50 <= 30 ms at {big:,}: appointments 365",
+            f"{lat[big]['appointments days=365']['p50']:.1f}",
+            lat[big]["appointments days=365"]["p50"] <= 30,
+        ),
+        (
+            f"latency at {big:,} <= 2x latency at {small:,}, every endpoint",
+            ", ".join(f"{k}: {v:.2f}x" for k, v in flat.items()),
+            all(v <= 2 for v in flat.values()),
+        ),
+        (
+            f">= 100x faster than the naive baseline at {big:,} (dashboard, HTTP vs in-process naive)",
+            f"{ratio_naive:.0f}x",
+            ratio_naive >= 100,
+        ),
+        (
+            "faster than the raw GROUP BY for every all-time figure (dashboard, in-process)",
+            f"{base[big]['sql_dashboard']:.1f} ms vs {base[big]['raw_dashboard']:.1f} ms",
+            base[big]["sql_dashboard"] < base[big]["raw_dashboard"],
+        ),
+        (
+            f"loading {r['load']['appointments']:,} appointments with triggers <= 2x without",
+            f"{r['load']['with_triggers_s']:.1f} s vs {r['load']['without_triggers_s']:.1f} s "
+            f"= {load_ratio:.2f}x",
+            load_ratio <= 2,
+        ),
+        (
+            f"{r['small_tenants']} tenants created and migrated in <= 120 s",
+            f"{r['small_tenants_s']:.1f} s ({r['tenant_count']} tenants in all)",
+            r["small_tenants_s"] <= 120 and r["small_tenants"] >= 1000,
+        ),
+        (
+            "p50 with those tenants present within 1.2x of before (10k tenant)",
+            ", ".join(f"{k}: {v:.2f}x" for k, v in many.items()),
+            all(v <= 1.2 for v in many.values()),
+        ),
+        (
+            ">= 400 requests/s mixed (dashboard, appointments 30, revenue 30), no errors",
+            f"{tp['rps']:.0f} req/s, {tp['requests']} requests, {tp['errors']} errors "
+            f"({tp.get('tool', 'python client')}, 8 connections)",
+            tp["rps"] >= 400 and tp["errors"] == 0,
+        ),
     ]
     for fmt, e in r.get("export", {}).items():
-        targets.append((
-            f"export of {big:,} appointments as {fmt}: a worker's peak memory < 150 MB",
-            f"{e['bytes'] / 2**20:.0f} MB streamed; worker peak {e['peak_worker_mb']:.0f} MB "
-            f"(before: {e['before_worker_mb']:.0f} MB)", e["peak_worker_mb"] < 150))
+        targets.append(
+            (
+                f"export of {big:,} appointments as {fmt}: a worker's peak memory < 150 MB",
+                f"{e['bytes'] / 2**20:.0f} MB streamed; worker peak {e['peak_worker_mb']:.0f} MB "
+                f"(before: {e['before_worker_mb']:.0f} MB)",
+                e["peak_worker_mb"] < 150,
+            )
+        )
     lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {_mark(ok)} |" for t, m, ok in targets]
     return "\n".join(lines) + "\n"

@@ -57,9 +57,25 @@ def _key(schema):
 def _serve(url, port):
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only", "DB_POOL_SIZE": "4"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "2", "-k", "gthread", "--threads", "4",
-         "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env)
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-k",
+            "gthread",
+            "--threads",
+            "4",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     for _ in range(100):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
@@ -71,8 +87,10 @@ def _serve(url, port):
 
 
 def _latencies(port, schema, key, requests):
-    return {name: load.latency(port, f"{schema}.bench", key, path, requests)
-            for name, path in ENDPOINTS.items()}
+    return {
+        name: load.latency(port, f"{schema}.bench", key, path, requests)
+        for name, path in ENDPOINTS.items()
+    }
 
 
 def main():
@@ -88,14 +106,21 @@ def main():
         shutil.rmtree(OUT / "pgdata", ignore_errors=True)
         url = start_embedded(OUT / "pgdata", cleanup_mode="stop")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
-    results = {"sizes": sizes, "small_tenants": small, "latency": {}, "baselines": {},
-               "machine": _machine(url)}
+    results = {
+        "sizes": sizes,
+        "small_tenants": small,
+        "latency": {},
+        "baselines": {},
+        "machine": _machine(url),
+    }
     with app.app_context():
         migrate.upgrade_all(db.engine, echo=lambda _l: None)
-        if not db.session.execute(text("SELECT 1 FROM public.subscription_plans"
-                                       " WHERE name = 'bench'")).first():
-            tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments",
-                                               "can_export_data"])
+        if not db.session.execute(
+            text("SELECT 1 FROM public.subscription_plans WHERE name = 'bench'")
+        ).first():
+            tenant_admin.create_plan(
+                "bench", ["advanced_analytics", "can_accept_payments", "can_export_data"]
+            )
             db.session.commit()
         loads, keys = {}, {}
         for n in sizes:
@@ -104,9 +129,11 @@ def main():
             loads[n] = data.make_tenant(schema, n)
             keys[n] = _key(schema)
         print(f"loading {sizes[-1]:,} appointments with triggers disabled ...", flush=True)
-        results["load"] = {"with_triggers_s": loads[sizes[-1]],
-                           "without_triggers_s": data.make_tenant("braw", sizes[-1], triggers=False),
-                           "appointments": sizes[-1]}
+        results["load"] = {
+            "with_triggers_s": loads[sizes[-1]],
+            "without_triggers_s": data.make_tenant("braw", sizes[-1], triggers=False),
+            "appointments": sizes[-1],
+        }
         for n in sizes:
             print(f"baselines at {n:,} ...", flush=True)
             results["baselines"][n] = baselines.measure(url, f"b{_label(n)}", "America/New_York")
@@ -118,23 +145,29 @@ def main():
             print(f"HTTP latency at {n:,} ...", flush=True)
             results["latency"][n] = _latencies(port, f"b{_label(n)}", keys[n], opts.requests)
         big = f"b{_label(sizes[-1])}.bench"
-        mixed = [ENDPOINTS["dashboard"], ENDPOINTS["appointments days=30"],
-                 ENDPOINTS["revenue days=30"]]
+        mixed = [
+            ENDPOINTS["dashboard"],
+            ENDPOINTS["appointments days=30"],
+            ENDPOINTS["revenue days=30"],
+        ]
         print("throughput, 8 connections x 15 s ...", flush=True)
-        results["throughput"] = (
-            load.wrk_throughput(port, big, keys[sizes[-1]], mixed, clients=8, seconds=15)
-            or load.throughput(port, [(big, keys[sizes[-1]], p) for p in mixed], 8, 15))
+        results["throughput"] = load.wrk_throughput(
+            port, big, keys[sizes[-1]], mixed, clients=8, seconds=15
+        ) or load.throughput(port, [(big, keys[sizes[-1]], p) for p in mixed], 8, 15)
         print("export memory ...", flush=True)
         results["export"] = {
-            fmt: export_memory.measure(server.pid, port, big, keys[sizes[-1]],
-                                       f"/api/export/appointments/?format={fmt}")
-            for fmt in ("csv", "jsonl")}
+            fmt: export_memory.measure(
+                server.pid, port, big, keys[sizes[-1]], f"/api/export/appointments/?format={fmt}"
+            )
+            for fmt in ("csv", "jsonl")
+        }
         print(f"creating {small} small tenants ...", flush=True)
         with app.app_context():
             results["small_tenants_s"] = data.make_small_tenants(small)
             with db.engine.connect() as conn:
                 results["tenant_count"] = conn.execute(
-                    text("SELECT count(*) FROM public.tenants")).scalar()
+                    text("SELECT count(*) FROM public.tenants")
+                ).scalar()
         results["latency_many_tenants"] = _latencies(port, "b10k", keys[sizes[0]], opts.requests)
     finally:
         server.terminate()
@@ -150,11 +183,20 @@ def _machine(url):
 
     with psycopg.connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
-                if line.startswith("model name")), platform.processor())
-    mem = next((line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "?")
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(int(mem) / 2**20, 1),
-            "postgres": version, "python": platform.python_version()}
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")),
+        platform.processor(),
+    )
+    mem = next((line.split()[1] for line in meminfo if line.startswith("MemTotal")), "0")
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem) / 2**20, 1),
+        "postgres": version,
+        "python": platform.python_version(),
+    }
 
 
 if __name__ == "__main__":

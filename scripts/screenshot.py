@@ -33,7 +33,9 @@ def main(out):
             page.get_by_role("button", name="Sign in").click()
             page.wait_for_url(demo["url"] + "/")
             page.screenshot(path=str(out))
-            page.screenshot(path=str(out.with_name(out.stem + "-full" + out.suffix)), full_page=True)
+            page.screenshot(
+                path=str(out.with_name(out.stem + "-full" + out.suffix)), full_page=True
+            )
             browser.close()
     print(f"saved {out}")
 

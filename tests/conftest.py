@@ -36,14 +36,16 @@ def database_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "test-only-secret",
-        "DB_POOL_SIZE": 3,
-        # Every test logs in from 127.0.0.1; test_security lowers it to test the limit.
-        "LOGIN_LIMIT_PER_CLIENT": "100000/minute",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "test-only-secret",
+            "DB_POOL_SIZE": 3,
+            # Every test logs in from 127.0.0.1; test_security lowers it to test the limit.
+            "LOGIN_LIMIT_PER_CLIENT": "100000/minute",
+        }
+    )
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
         migrate.upgrade_all(db.engine, echo=lambda _line: None)
@@ -122,7 +124,9 @@ def make_key(app):
         from analytics_app import accounts, tenant_admin
 
         with app.app_context():
-            user, _ = accounts.create_user(tenant_admin.get_tenant(tenant.schema), email, "pw-123456")
+            user, _ = accounts.create_user(
+                tenant_admin.get_tenant(tenant.schema), email, "pw-123456"
+            )
             _, key = accounts.create_token(user, "test")
             db.session.commit()
             return key
@@ -161,8 +165,11 @@ class Browser:
         page = self.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
         url = "/login" + (f"?next={next_path}" if next_path else "")
-        return self.client.post(url, base_url=self.base_url,
-                                data={"csrf_token": token, "email": email, "password": password})
+        return self.client.post(
+            url,
+            base_url=self.base_url,
+            data={"csrf_token": token, "email": email, "password": password},
+        )
 
 
 @pytest.fixture

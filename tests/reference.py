@@ -53,8 +53,11 @@ class Ledger:
         return datetime.combine(day, time(hour, minute, second), self.zone).replace(fold=fold)
 
     def service(self, id, name, minutes=30, price=1000):
-        self.tenant.sql("INSERT INTO services (id, name, duration_minutes, price_cents)"
-                        " VALUES (%s, %s, %s, %s)", (id, name, minutes, price))
+        self.tenant.sql(
+            "INSERT INTO services (id, name, duration_minutes, price_cents)"
+            " VALUES (%s, %s, %s, %s)",
+            (id, name, minutes, price),
+        )
         self.services[id] = name
 
     def resource(self, id, name):
@@ -65,14 +68,19 @@ class Ledger:
         end = start + timedelta(minutes=minutes)
         (row,) = self.tenant.sql(
             "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
-            " VALUES (%s, %s, %s, %s, %s) RETURNING id", (service, resource, start, end, status))
+            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            (service, resource, start, end, status),
+        )
         appointment = Appointment(row[0], service, resource, start, end, status)
         self.appointments.append(appointment)
         return appointment
 
     def pay(self, appointment, cents, status="succeeded", paid_at=None):
-        self.tenant.sql("INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
-                        " VALUES (%s, %s, %s, %s)", (appointment.id, cents, status, paid_at))
+        self.tenant.sql(
+            "INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
+            " VALUES (%s, %s, %s, %s)",
+            (appointment.id, cents, status, paid_at),
+        )
         self.payments.append(Payment(appointment, cents, status, paid_at))
 
 
@@ -102,24 +110,29 @@ def dashboard(ledger, now):
     confirmed = [a for a in ledger.appointments if a.status == "confirmed"]
     local_now = now.astimezone(zone)
     month_start = datetime(local_now.year, local_now.month, 1, tzinfo=zone)
-    next_month = datetime(local_now.year + local_now.month // 12, local_now.month % 12 + 1, 1,
-                          tzinfo=zone)
+    next_month = datetime(
+        local_now.year + local_now.month // 12, local_now.month % 12 + 1, 1, tzinfo=zone
+    )
     future = [a for a in confirmed if a.start >= now]
     weekdays = Counter((a.start.astimezone(zone).isoweekday() % 7) for a in confirmed)
     hours = Counter(a.start.astimezone(zone).hour for a in confirmed)
     minutes = [Decimal((a.end - a.start).total_seconds()) / 60 for a in confirmed]
     return {
-        "total_appointments_this_month":
-            sum(month_start <= a.start < next_month for a in confirmed),
+        "total_appointments_this_month": sum(
+            month_start <= a.start < next_month for a in confirmed
+        ),
         "total_appointments_all_time": len(confirmed),
         "active_resources_count": len({a.resource_id for a in future}),
         "active_services_count": len({a.service_id for a in future}),
-        "upcoming_appointments_count":
-            sum(now <= a.start < now + timedelta(days=7) for a in confirmed),
-        "average_appointment_duration_minutes":
-            round2(sum(minutes) / len(minutes)) if minutes else None,
-        "peak_booking_day":
-            WEEKDAYS[min(weekdays, key=lambda d: (-weekdays[d], d))] if weekdays else None,
+        "upcoming_appointments_count": sum(
+            now <= a.start < now + timedelta(days=7) for a in confirmed
+        ),
+        "average_appointment_duration_minutes": round2(sum(minutes) / len(minutes))
+        if minutes
+        else None,
+        "peak_booking_day": WEEKDAYS[min(weekdays, key=lambda d: (-weekdays[d], d))]
+        if weekdays
+        else None,
         "peak_booking_hour": min(hours, key=lambda h: (-hours[h], h)) if hours else None,
         "period": {
             "start_date": rfc3339(month_start),
@@ -129,8 +142,11 @@ def dashboard(ledger, now):
 
 
 def _ranking(counts, names, id_key, name_key, value_key="count", extra=None):
-    rows = [{id_key: i, name_key: names[i], value_key: n, **(extra(i) if extra else {})}
-            for i, n in counts.items() if n > 0]
+    rows = [
+        {id_key: i, name_key: names[i], value_key: n, **(extra(i) if extra else {})}
+        for i, n in counts.items()
+        if n > 0
+    ]
     return sorted(rows, key=lambda r: (-r[value_key], r[id_key]))
 
 
@@ -141,9 +157,11 @@ def appointments(ledger, now, days=30, status=None, service_id=None, resource_id
     previous_start = datetime.combine(previous_first, time(0), zone)
 
     def kept(a):
-        return ((status is None or a.status == status)
-                and (service_id is None or a.service_id == service_id)
-                and (resource_id is None or a.resource_id == resource_id))
+        return (
+            (status is None or a.status == status)
+            and (service_id is None or a.service_id == service_id)
+            and (resource_id is None or a.resource_id == resource_id)
+        )
 
     rows = [a for a in ledger.appointments if kept(a) and first <= a.start < end]
     previous = sum(1 for a in ledger.appointments if kept(a) and previous_start <= a.start < first)
@@ -153,18 +171,22 @@ def appointments(ledger, now, days=30, status=None, service_id=None, resource_id
     for offset in range(days):
         day = today - timedelta(days=days - 1 - offset)
         on_day = [a for a in rows if a.start.astimezone(zone).date() == day]
-        daily.append({
-            "date": day.isoformat(),
-            "count": len(on_day),
-            "status_breakdown": {s: sum(a.status == s for a in on_day) for s in STATUSES},
-        })
+        daily.append(
+            {
+                "date": day.isoformat(),
+                "count": len(on_day),
+                "status_breakdown": {s: sum(a.status == s for a in on_day) for s in STATUSES},
+            }
+        )
     return {
         "total": total,
         "by_status": by_status,
-        "by_service": _ranking(Counter(a.service_id for a in rows), ledger.services,
-                               "service_id", "service_name"),
-        "by_resource": _ranking(Counter(a.resource_id for a in rows), ledger.resources,
-                                "resource_id", "resource_name"),
+        "by_service": _ranking(
+            Counter(a.service_id for a in rows), ledger.services, "service_id", "service_name"
+        ),
+        "by_resource": _ranking(
+            Counter(a.resource_id for a in rows), ledger.resources, "resource_id", "resource_name"
+        ),
         "daily_breakdown": daily,
         "booking_trend_percent": percent(total - previous, previous) if previous else None,
         "cancellation_rate_percent": percent(by_status["cancelled"], total) if total else 0.0,
@@ -176,9 +198,14 @@ def appointments(ledger, now, days=30, status=None, service_id=None, resource_id
 def revenue(ledger, now, days=30, service_id=None):
     zone = ledger.zone
     today, first, end = period(zone, now, days)
-    rows = [p for p in ledger.payments
-            if p.status == "succeeded" and p.paid_at is not None and first <= p.paid_at < end
-            and (service_id is None or p.appointment.service_id == service_id)]
+    rows = [
+        p
+        for p in ledger.payments
+        if p.status == "succeeded"
+        and p.paid_at is not None
+        and first <= p.paid_at < end
+        and (service_id is None or p.appointment.service_id == service_id)
+    ]
     total, count = sum(p.amount_cents for p in rows), len(rows)
     per_service = Counter()
     for p in rows:
@@ -188,18 +215,33 @@ def revenue(ledger, now, days=30, service_id=None):
     for offset in range(days):
         day = today - timedelta(days=days - 1 - offset)
         on_day = [p for p in rows if p.paid_at.astimezone(zone).date() == day]
-        daily.append({"date": day.isoformat(),
-                      "revenue_cents": sum(p.amount_cents for p in on_day),
-                      "transaction_count": len(on_day)})
+        daily.append(
+            {
+                "date": day.isoformat(),
+                "revenue_cents": sum(p.amount_cents for p in on_day),
+                "transaction_count": len(on_day),
+            }
+        )
     by_service = sorted(
-        ({"service_id": i, "service_name": ledger.services[i], "revenue_cents": per_service[i],
-          "count": counts[i]} for i in counts),
-        key=lambda r: (-r["revenue_cents"], r["service_id"]))
+        (
+            {
+                "service_id": i,
+                "service_name": ledger.services[i],
+                "revenue_cents": per_service[i],
+                "count": counts[i],
+            }
+            for i in counts
+        ),
+        key=lambda r: (-r["revenue_cents"], r["service_id"]),
+    )
     return {
         "total_revenue_cents": total,
         "transaction_count": count,
-        "average_transaction_value_cents":
-            int((Decimal(total) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP)) if count else 0,
+        "average_transaction_value_cents": int(
+            (Decimal(total) / count).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        )
+        if count
+        else 0,
         "by_service": by_service,
         "daily_breakdown": daily,
         "period_days": days,

@@ -51,16 +51,16 @@ def week(make_tenant):
     ledger = salon(make_tenant, "America/New_York")
     today = today_in(ledger)
     first = today - timedelta(days=6)
-    ledger.book(ledger.local(first), service=1, resource=1)                       # midnight: in
+    ledger.book(ledger.local(first), service=1, resource=1)  # midnight: in
     ledger.book(ledger.local(first + timedelta(days=2), 12), status="cancelled", service=2)
     ledger.book(ledger.local(first + timedelta(days=3), 10), service=1, resource=2)
     ledger.book(ledger.local(today, 23, 30), status="no_show", service=2, resource=2)
-    ledger.book(ledger.local(today + timedelta(days=1)))                         # tomorrow: out
+    ledger.book(ledger.local(today + timedelta(days=1)))  # tomorrow: out
     # The previous 7 days: 3 appointments, the last one second before the period.
     ledger.book(ledger.local(first - timedelta(days=1), 23, 59, 59), status="cancelled")
     ledger.book(ledger.local(first - timedelta(days=7)))
     ledger.book(ledger.local(first - timedelta(days=3), 15), service=2)
-    ledger.book(ledger.local(first - timedelta(days=8), 23, 59, 59))            # before both
+    ledger.book(ledger.local(first - timedelta(days=8), 23, 59, 59))  # before both
     # Next door, on the same instants: must never be counted here.
     neighbour = salon(make_tenant, "Asia/Kolkata")
     for a in ledger.appointments:
@@ -85,8 +85,11 @@ def test_period_edges_trend_and_rankings(api, week):
     counts = {d["date"]: d["count"] for d in body["daily_breakdown"]}
     assert list(counts) == [(first + timedelta(days=i)).isoformat() for i in range(7)]
     assert list(counts.values()) == [1, 0, 1, 1, 0, 0, 1]
-    assert body["daily_breakdown"][2]["status_breakdown"] == \
-        {"confirmed": 0, "cancelled": 1, "no_show": 0}
+    assert body["daily_breakdown"][2]["status_breakdown"] == {
+        "confirmed": 0,
+        "cancelled": 1,
+        "no_show": 0,
+    }
     assert body["booking_trend_percent"] == 33.33  # (4 - 3) / 3
     assert body["cancellation_rate_percent"] == 25.0
     assert body["no_show_rate_percent"] == 25.0
@@ -96,22 +99,26 @@ def test_period_edges_trend_and_rankings(api, week):
 @pytest.mark.parametrize("days", [1, 2, 7, 8, 30, 365])
 def test_matches_the_reference_for_every_period(api, week, days):
     now = datetime.now(UTC)
-    assert api(week.tenant, "appointments", days=days).get_json() == \
-        reference.appointments(week, now, days)
+    assert api(week.tenant, "appointments", days=days).get_json() == reference.appointments(
+        week, now, days
+    )
 
 
-@pytest.mark.parametrize("filters", [
-    {"status": "cancelled"},
-    {"status": "confirmed"},
-    {"status": "no_show"},
-    {"service_id": 2},
-    {"resource_id": 2},
-    {"service_id": 2, "resource_id": 1},
-    {"status": "confirmed", "service_id": 1, "resource_id": 2},
-    {"service_id": 3},
-    {"service_id": 999999},
-    {"resource_id": 424242, "status": "cancelled"},
-])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {"status": "cancelled"},
+        {"status": "confirmed"},
+        {"status": "no_show"},
+        {"service_id": 2},
+        {"resource_id": 2},
+        {"service_id": 2, "resource_id": 1},
+        {"status": "confirmed", "service_id": 1, "resource_id": 2},
+        {"service_id": 3},
+        {"service_id": 999999},
+        {"resource_id": 424242, "status": "cancelled"},
+    ],
+)
 def test_filters_alone_and_combined(api, week, filters):
     now = datetime.now(UTC)
     body = api(week.tenant, "appointments", days=7, **filters).get_json()
@@ -147,8 +154,8 @@ def test_dst_change_inside_the_period(api, make_tenant):
     ledger = salon(make_tenant, "America/New_York")
     today = today_in(ledger)
     change = _last_transition(ledger.zone, today)
-    ledger.book(ledger.local(change))                              # local midnight
-    ledger.book(ledger.local(change, 1, 30))                       # repeated or skipped hour
+    ledger.book(ledger.local(change))  # local midnight
+    ledger.book(ledger.local(change, 1, 30))  # repeated or skipped hour
     ledger.book(ledger.local(change, 1, 30, fold=1))
     ledger.book(ledger.local(change, 3, 30), status="no_show")
     ledger.book(ledger.local(change, 23, 59, 59), status="cancelled")
@@ -169,9 +176,9 @@ def test_dst_change_inside_the_period(api, make_tenant):
 def test_far_from_utc_days_are_local(api, make_tenant):
     ledger = salon(make_tenant, "Asia/Kolkata")
     day = today_in(ledger) - timedelta(days=2)
-    ledger.book(ledger.local(day, 0, 15))         # 18:45 UTC the day before
-    ledger.book(ledger.local(day, 23, 50))        # 18:20 UTC the same day
-    ledger.book(ledger.local(day, 5, 29))         # 23:59 UTC the day before
+    ledger.book(ledger.local(day, 0, 15))  # 18:45 UTC the day before
+    ledger.book(ledger.local(day, 23, 50))  # 18:20 UTC the same day
+    ledger.book(ledger.local(day, 5, 29))  # 23:59 UTC the day before
     body = api(ledger.tenant, "appointments", days=3).get_json()
     assert [d["count"] for d in body["daily_breakdown"]] == [3, 0, 0]
     assert body["daily_breakdown"][0]["date"] == day.isoformat()
@@ -184,7 +191,8 @@ def test_seed_example_rates(api, make_tenant):
         "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
         " SELECT 1, 1, now() - interval '2 days', now() - interval '47 hours',"
         " CASE WHEN i <= 25 THEN 'cancelled' WHEN i <= 35 THEN 'no_show' ELSE 'confirmed' END"
-        " FROM generate_series(1, 285) AS i")
+        " FROM generate_series(1, 285) AS i"
+    )
     body = api(ledger.tenant, "appointments").get_json()
     assert body["total"] == 285
     assert body["by_status"] == {"confirmed": 250, "cancelled": 25, "no_show": 10}
@@ -198,13 +206,24 @@ def test_random_history_matches_the_reference(api, make_tenant):
     now = datetime.now(UTC)
     for _ in range(400):
         start = now - timedelta(minutes=rng.randrange(10, 60 * 24 * 800))
-        ledger.book(start, minutes=rng.choice([15, 30, 45, 90]),
-                    status=rng.choices(["confirmed", "cancelled", "no_show"], [85, 10, 5])[0],
-                    service=rng.choice([1, 1, 2]), resource=rng.choice([1, 2]))
-    for days, filters in [(30, {}), (90, {"status": "confirmed"}), (365, {}),
-                          (365, {"service_id": 2}), (730, {"resource_id": 1}), (3650, {})]:
-        assert api(ledger.tenant, "appointments", days=days, **filters).get_json() == \
-            reference.appointments(ledger, now, days, **filters)
+        ledger.book(
+            start,
+            minutes=rng.choice([15, 30, 45, 90]),
+            status=rng.choices(["confirmed", "cancelled", "no_show"], [85, 10, 5])[0],
+            service=rng.choice([1, 1, 2]),
+            resource=rng.choice([1, 2]),
+        )
+    for days, filters in [
+        (30, {}),
+        (90, {"status": "confirmed"}),
+        (365, {}),
+        (365, {"service_id": 2}),
+        (730, {"resource_id": 1}),
+        (3650, {}),
+    ]:
+        assert api(
+            ledger.tenant, "appointments", days=days, **filters
+        ).get_json() == reference.appointments(ledger, now, days, **filters)
 
 
 def test_rows_inserted_with_sql_appear_in_the_next_response(api, make_tenant):

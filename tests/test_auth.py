@@ -4,8 +4,18 @@ import re
 
 
 def _user(runner, tenant, email="owner@example.com", password="correct horse"):
-    result = runner.invoke(args=["users", "create", "--tenant", tenant.schema, "--email", email,
-                                 "--password", password])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--tenant",
+            tenant.schema,
+            "--email",
+            email,
+            "--password",
+            password,
+        ]
+    )
     assert result.exit_code == 0, result.output
     return email, password
 
@@ -14,7 +24,7 @@ def test_login_then_api_with_the_session_then_logout(runner, browser, make_tenan
     tenant = make_tenant()
     email, password = _user(runner, tenant)
     b = browser(tenant)
-    assert b.get("/").status_code == 302                    # pages send people to login
+    assert b.get("/").status_code == 302  # pages send people to login
     response = b.login(email.upper(), password)
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert b.get("/").status_code == 200
@@ -22,7 +32,9 @@ def test_login_then_api_with_the_session_then_logout(runner, browser, make_tenan
     assert body["total_appointments_all_time"] == 0
     page = b.get("/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    assert b.client.post("/logout", base_url=b.base_url, data={"csrf_token": token}).status_code == 302
+    assert (
+        b.client.post("/logout", base_url=b.base_url, data={"csrf_token": token}).status_code == 302
+    )
     response = b.get("/api/analytics/analytics/dashboard/")
     assert response.status_code == 401
     assert response.get_json() == {"detail": "Authentication credentials were not provided."}
@@ -34,7 +46,7 @@ def test_session_cookie_flags(runner, browser, make_tenant):
     response = b.login(*_user(runner, tenant))
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    assert "Domain=" not in cookie        # host-only: never sent to another tenant's host
+    assert "Domain=" not in cookie  # host-only: never sent to another tenant's host
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(runner, browser, make_tenant):
@@ -50,8 +62,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(runner, browser, m
 def test_login_form_needs_its_csrf_token(runner, client, make_tenant):
     tenant = make_tenant()
     email, password = _user(runner, tenant)
-    response = client.post("/login", base_url=f"http://{tenant.host}",
-                           data={"email": email, "password": password})
+    response = client.post(
+        "/login", base_url=f"http://{tenant.host}", data={"email": email, "password": password}
+    )
     assert response.status_code == 400
     assert client.get("/", base_url=f"http://{tenant.host}").status_code == 302
 
@@ -80,8 +93,12 @@ def test_a_session_cookie_replayed_on_another_host_is_not_a_login(runner, app, m
 def test_next_is_followed_only_within_the_site(runner, browser, make_tenant):
     tenant = make_tenant()
     email, password = _user(runner, tenant)
-    for target, expected in [("/?days=7", "/?days=7"), ("//evil.example/", "/"),
-                             ("https://evil.example/", "/"), ("/\\evil.example", "/")]:
+    for target, expected in [
+        ("/?days=7", "/?days=7"),
+        ("//evil.example/", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+    ]:
         response = browser(tenant).login(email, password, next_path=target)
         assert response.headers["Location"] == expected, target
 
@@ -89,8 +106,10 @@ def test_next_is_followed_only_within_the_site(runner, browser, make_tenant):
 def test_inactive_user_cannot_log_in(runner, browser, make_tenant):
     tenant = make_tenant()
     email, password = _user(runner, tenant)
-    tenant.sql("UPDATE public.users SET is_active = false WHERE email = %s AND tenant_id = %s",
-               (email, tenant.id))
+    tenant.sql(
+        "UPDATE public.users SET is_active = false WHERE email = %s AND tenant_id = %s",
+        (email, tenant.id),
+    )
     assert browser(tenant).login(email, password).status_code == 401
 
 

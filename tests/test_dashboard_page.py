@@ -47,8 +47,18 @@ def salon(app, make_tenant, runner):
         with app.app_context():
             assert fill_history(tenant.schema) > 5000
             db.session.commit()
-        result = runner.invoke(args=["users", "create", "--tenant", tenant.schema,
-                                     "--email", "owner@salon.example", "--password", PASSWORD])
+        result = runner.invoke(
+            args=[
+                "users",
+                "create",
+                "--tenant",
+                tenant.schema,
+                "--email",
+                "owner@salon.example",
+                "--password",
+                PASSWORD,
+            ]
+        )
         assert result.exit_code == 0
         return tenant
 
@@ -89,21 +99,31 @@ def api_json(page, live, tenant, endpoint, **query):
 
 
 def fetch(page, path):
-    return page.evaluate("""async path => {
+    return page.evaluate(
+        """async path => {
         const r = await fetch(path, {credentials: 'same-origin'});
         return [r.status, await r.json()];
-    }""", path)
+    }""",
+        path,
+    )
 
 
 def assert_page_matches_api(page, live, tenant, days, service_id=None, status=None):
     dash = api_json(page, live, tenant, "dashboard")
-    for metric in ("total_appointments_this_month", "total_appointments_all_time",
-                   "upcoming_appointments_count", "active_resources_count",
-                   "active_services_count", "average_appointment_duration_minutes",
-                   "peak_booking_day", "peak_booking_hour"):
+    for metric in (
+        "total_appointments_this_month",
+        "total_appointments_all_time",
+        "upcoming_appointments_count",
+        "active_resources_count",
+        "active_services_count",
+        "average_appointment_duration_minutes",
+        "peak_booking_day",
+        "peak_booking_hour",
+    ):
         assert figure(page, metric) == dash[metric], metric
-    appts = api_json(page, live, tenant, "appointments", days=days, service_id=service_id,
-                     status=status)
+    appts = api_json(
+        page, live, tenant, "appointments", days=days, service_id=service_id, status=status
+    )
     assert figure(page, "total") == appts["total"]
     assert figure(page, "cancellation_rate_percent") == appts["cancellation_rate_percent"]
     assert figure(page, "no_show_rate_percent") == appts["no_show_rate_percent"]
@@ -112,10 +132,13 @@ def assert_page_matches_api(page, live, tenant, days, service_id=None, status=No
         assert figure(page, status_name) == appts["by_status"][status_name]
     ranking = page.locator("table", has=page.get_by_text("By service", exact=True))
     rows = [row.locator("td").all_inner_texts() for row in ranking.locator("tbody tr").all()]
-    assert [(name, int(n.replace(",", ""))) for name, n in rows] == \
-        [(r["service_name"], r["count"]) for r in appts["by_service"]]
+    assert [(name, int(n.replace(",", ""))) for name, n in rows] == [
+        (r["service_name"], r["count"]) for r in appts["by_service"]
+    ]
     revenue = api_json(page, live, tenant, "revenue", days=days, service_id=service_id)
-    assert figure(page, "total_revenue_cents") * 100 == pytest.approx(revenue["total_revenue_cents"])
+    assert figure(page, "total_revenue_cents") * 100 == pytest.approx(
+        revenue["total_revenue_cents"]
+    )
     assert figure(page, "transaction_count") == revenue["transaction_count"]
     return appts
 
@@ -135,7 +158,7 @@ def test_figures_filters_and_logout(page, live, salon):
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"service_id=\d+"))
     service_id = int(re.search(r"service_id=(\d+)", page.url).group(1))
-    assert "days=7" in page.url                       # the URL keeps the whole filter
+    assert "days=7" in page.url  # the URL keeps the whole filter
     filtered = assert_page_matches_api(page, live, tenant, days=7, service_id=service_id)
     assert filtered["total"] < week["total"]
 
@@ -145,7 +168,7 @@ def test_figures_filters_and_logout(page, live, salon):
     page.wait_for_url(re.compile(r"status=cancelled"))
     assert_page_matches_api(page, live, tenant, days=45, service_id=service_id, status="cancelled")
 
-    bookmarked = page.url                               # a shared link shows the same view
+    bookmarked = page.url  # a shared link shows the same view
     page.goto(bookmarked)
     assert page.get_by_label("Period (days)").input_value() == "45"
 
@@ -153,8 +176,10 @@ def test_figures_filters_and_logout(page, live, salon):
     page.wait_for_url(re.compile(r"/login"))
     page.goto(live.url(tenant.host, "/"))
     assert "/login" in page.url
-    assert fetch(page, "/api/analytics/analytics/dashboard/") == \
-        [401, {"detail": "Authentication credentials were not provided."}]
+    assert fetch(page, "/api/analytics/analytics/dashboard/") == [
+        401,
+        {"detail": "Authentication credentials were not provided."},
+    ]
 
 
 def test_tenant_without_analytics_sees_an_upgrade_prompt_and_no_figures(page, live, salon):
@@ -188,7 +213,7 @@ def test_keyboard_only_login_and_labelled_controls(page, live, salon):
     tenant = salon()
     page.goto(live.url(tenant.host, "/login"))
     page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
-    page.keyboard.type("owner@salon.example")         # the email field has focus
+    page.keyboard.type("owner@salon.example")  # the email field has focus
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")

@@ -50,28 +50,34 @@ def test_month_boundaries_future_and_averages(api, make_tenant):
     ledger = shop(make_tenant, "America/New_York")
     now = datetime.now(UTC)
     start, after = month_bounds(ledger.zone, now)
-    ledger.book(start, minutes=30)                                    # first second: this month
-    ledger.book(start - timedelta(seconds=1), minutes=45)              # last second before: not
-    ledger.book(start + timedelta(hours=5), minutes=60, status="cancelled")   # not confirmed
+    ledger.book(start, minutes=30)  # first second: this month
+    ledger.book(start - timedelta(seconds=1), minutes=45)  # last second before: not
+    ledger.book(start + timedelta(hours=5), minutes=60, status="cancelled")  # not confirmed
     ledger.book(start + timedelta(hours=6), minutes=20, status="no_show")
-    ledger.book(now + timedelta(hours=1), minutes=10, resource=2, service=2)      # upcoming
+    ledger.book(now + timedelta(hours=1), minutes=10, resource=2, service=2)  # upcoming
     ledger.book(now + timedelta(days=6, hours=23), minutes=10, resource=2, service=3)
     ledger.book(now + timedelta(days=7, hours=1), minutes=10, resource=3, service=3)  # later
     ledger.book(now + timedelta(days=2), minutes=10, resource=1, status="cancelled")
-    neighbour = shop(make_tenant, "UTC")              # next door: never counted here
+    neighbour = shop(make_tenant, "UTC")  # next door: never counted here
     for a in ledger.appointments:
         neighbour.book(a.start, minutes=99, status="confirmed", service=1, resource=1)
     body = api(ledger.tenant, "dashboard").get_json()
     assert body == reference.dashboard(ledger, now)
-    in_month = sum(start <= t < after for t in
-                   (start, now + timedelta(hours=1), now + timedelta(days=6, hours=23),
-                    now + timedelta(days=7, hours=1)))
+    in_month = sum(
+        start <= t < after
+        for t in (
+            start,
+            now + timedelta(hours=1),
+            now + timedelta(days=6, hours=23),
+            now + timedelta(days=7, hours=1),
+        )
+    )
     assert body["total_appointments_this_month"] == in_month
     assert body["total_appointments_all_time"] == 5
-    assert body["active_resources_count"] == 2          # resources 2 and 3; 1 only cancelled
-    assert body["active_services_count"] == 2           # services 2 and 3
+    assert body["active_resources_count"] == 2  # resources 2 and 3; 1 only cancelled
+    assert body["active_services_count"] == 2  # services 2 and 3
     assert body["upcoming_appointments_count"] == 2
-    assert body["average_appointment_duration_minutes"] == 21.0   # (30+45+10+10+10) / 5
+    assert body["average_appointment_duration_minutes"] == 21.0  # (30+45+10+10+10) / 5
     assert body["period"]["start_date"] == reference.rfc3339(start)
 
 
@@ -81,30 +87,31 @@ def test_average_is_rounded_to_two_decimals(api, make_tenant):
     for minutes in (10, 10, 11):
         ledger.book(base, minutes=minutes)
     ledger.book(base + timedelta(seconds=1), minutes=1000, status="cancelled")
-    assert api(ledger.tenant, "dashboard").get_json()["average_appointment_duration_minutes"] \
-        == 10.33
+    assert (
+        api(ledger.tenant, "dashboard").get_json()["average_appointment_duration_minutes"] == 10.33
+    )
 
 
 def test_peaks_use_local_weekday_and_hour_and_ties_go_early(api, make_tenant):
     ledger = shop(make_tenant, "Asia/Kolkata")
     today = datetime.now(ledger.zone).date()
-    monday = today - timedelta(days=(today.isoweekday() % 7) - 1 + 7)   # a past Monday
+    monday = today - timedelta(days=(today.isoweekday() % 7) - 1 + 7)  # a past Monday
     tuesday = monday + timedelta(days=1)
     # Monday 02:00 and 03:00 in Kolkata are Sunday in UTC; Tuesday 09:00 twice.
     ledger.book(ledger.local(monday, 2))
     ledger.book(ledger.local(monday, 3))
     ledger.book(ledger.local(tuesday, 9))
     ledger.book(ledger.local(tuesday, 9, 30))
-    for _ in range(3):   # cancelled rows never count, even where they would win
+    for _ in range(3):  # cancelled rows never count, even where they would win
         ledger.book(ledger.local(tuesday, 4), status="cancelled")
     body = api(ledger.tenant, "dashboard").get_json()
-    assert body["peak_booking_day"] == "Monday"        # 2 - 2 tie: Monday before Tuesday
-    assert body["peak_booking_hour"] == 9              # 9 has 2; 2 and 3 have 1
+    assert body["peak_booking_day"] == "Monday"  # 2 - 2 tie: Monday before Tuesday
+    assert body["peak_booking_hour"] == 9  # 9 has 2; 2 and 3 have 1
     ledger.book(ledger.local(monday, 2))
     ledger.book(ledger.local(today - timedelta(days=(today.isoweekday() % 7)), 2))  # a Sunday
     body = api(ledger.tenant, "dashboard").get_json()
     assert body["peak_booking_day"] == "Monday"
-    assert body["peak_booking_hour"] == 2              # 2 has 3 now
+    assert body["peak_booking_hour"] == 2  # 2 has 3 now
     assert body == reference.dashboard(ledger, datetime.now(UTC))
 
 
@@ -112,8 +119,8 @@ def test_peak_day_tie_with_sunday(api, make_tenant):
     ledger = shop(make_tenant, "UTC")
     today = datetime.now(UTC).date()
     sunday = today - timedelta(days=(today.isoweekday() % 7) + 7)
-    ledger.book(ledger.local(sunday + timedelta(days=6), 14))    # Saturday
-    ledger.book(ledger.local(sunday, 16))                        # Sunday
+    ledger.book(ledger.local(sunday + timedelta(days=6), 14))  # Saturday
+    ledger.book(ledger.local(sunday, 16))  # Sunday
     body = api(ledger.tenant, "dashboard").get_json()
     assert (body["peak_booking_day"], body["peak_booking_hour"]) == ("Sunday", 14)
 
@@ -126,7 +133,11 @@ def test_random_history_matches_the_reference(api, make_tenant):
     now = datetime.now(UTC)
     for _ in range(300):
         start = now + timedelta(minutes=rng.choice([-1, 1]) * rng.randrange(120, 60 * 24 * 400))
-        ledger.book(start, minutes=rng.choice([15, 20, 45, 50, 95]),
-                    status=rng.choices(["confirmed", "cancelled", "no_show"], [80, 12, 8])[0],
-                    service=rng.randint(1, 3), resource=rng.randint(1, 3))
+        ledger.book(
+            start,
+            minutes=rng.choice([15, 20, 45, 50, 95]),
+            status=rng.choices(["confirmed", "cancelled", "no_show"], [80, 12, 8])[0],
+            service=rng.randint(1, 3),
+            resource=rng.randint(1, 3),
+        )
     assert api(ledger.tenant, "dashboard").get_json() == reference.dashboard(ledger, now)

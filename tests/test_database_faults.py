@@ -27,8 +27,15 @@ def own_server(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("faults") / "data"
     url = start_embedded(data_dir, cleanup_mode="delete")
     socket_dir = parse_qs(urlsplit(url).query)["host"][0]
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-only-secret", "DB_POOL_SIZE": 2,
-                      "DB_CONNECT_TIMEOUT_S": 2, "STATEMENT_TIMEOUT_MS": 300})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "test-only-secret",
+            "DB_POOL_SIZE": 2,
+            "DB_CONNECT_TIMEOUT_S": 2,
+            "STATEMENT_TIMEOUT_MS": 300,
+        }
+    )
     app.instance_path = str(tmp_path_factory.mktemp("faults-instance"))
     from analytics_app import accounts
 
@@ -42,8 +49,13 @@ def own_server(tmp_path_factory):
             keys[schema] = accounts.create_token(user)[1]
         db.session.commit()
     with LiveServer(app) as live:
-        yield {"app": app, "live": live, "keys": keys, "data_dir": data_dir,
-               "socket_dir": socket_dir}
+        yield {
+            "app": app,
+            "live": live,
+            "keys": keys,
+            "data_dir": data_dir,
+            "socket_dir": socket_dir,
+        }
     with app.app_context():
         db.engine.dispose()
 
@@ -51,8 +63,11 @@ def own_server(tmp_path_factory):
 def _get(server, schema, path="/api/analytics/analytics/appointments/"):
     # The client's own timeout turns a hang into a failure.
     conn = http.client.HTTPConnection("127.0.0.1", server["live"].port, timeout=20)
-    conn.request("GET", path, headers={"Host": f"{schema}.faults",
-                                       "Authorization": f"Token {server['keys'][schema]}"})
+    conn.request(
+        "GET",
+        path,
+        headers={"Host": f"{schema}.faults", "Authorization": f"Token {server['keys'][schema]}"},
+    )
     response = conn.getresponse()
     return response.status, json.loads(response.read())
 
@@ -69,9 +84,17 @@ def test_server_stopped_then_started_again(own_server):
         assert status == 503
         assert _get(own_server, "steady", "/healthz") == (200, {"status": "ok"})
     finally:
-        _pg_ctl(own_server["data_dir"], "-w", "-o", '-h ""', "-o",
-                f"-k {own_server['socket_dir']}", "-l", str(own_server["data_dir"] / "log"),
-                "start")
+        _pg_ctl(
+            own_server["data_dir"],
+            "-w",
+            "-o",
+            '-h ""',
+            "-o",
+            f"-k {own_server['socket_dir']}",
+            "-l",
+            str(own_server["data_dir"] / "log"),
+            "start",
+        )
     # No restart of the app: the pool notices and reconnects.
     status, body = _get(own_server, "steady")
     assert status == 200 and body["total"] == 0
@@ -82,13 +105,14 @@ def test_report_over_the_statement_timeout_is_503_and_frees_its_connection(own_s
     app = own_server["app"]
     with app.app_context(), db.engine.begin() as conn:
         migrate.set_local_search_path(conn, "slow")
-        conn.exec_driver_sql(   # a DBA's mistake: a report that takes a second
+        conn.exec_driver_sql(  # a DBA's mistake: a report that takes a second
             "CREATE OR REPLACE FUNCTION dashboard_report(p_now timestamptz DEFAULT now())"
-            " RETURNS json LANGUAGE sql AS $$ SELECT pg_sleep(1); SELECT '{}'::json $$")
+            " RETURNS json LANGUAGE sql AS $$ SELECT pg_sleep(1); SELECT '{}'::json $$"
+        )
     status, body = _get(own_server, "slow", "/api/analytics/analytics/dashboard/")
     assert status == 503
     assert body == {"detail": "The report took longer than the time limit; try a shorter period."}
-    for _ in range(4):   # more requests than the pool has connections: none was kept
+    for _ in range(4):  # more requests than the pool has connections: none was kept
         assert _get(own_server, "steady")[0] == 200
     with app.app_context():
         assert db.engine.pool.checkedout() == 0

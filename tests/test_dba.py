@@ -20,8 +20,9 @@ def login_role(dsn):
     def make(name):
         role = f"{name}_{os.getpid()}"
         with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'reader-pw'").format(
-                sql.Identifier(role)))
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'reader-pw'").format(sql.Identifier(role))
+            )
         made.append(role)
         url = make_url(dsn).set(username=role, password="reader-pw")
         return role, url.render_as_string(hide_password=False)
@@ -60,28 +61,36 @@ def test_tenant_reader_reads_reports_and_nothing_else(runner, api, make_tenant, 
 
     report = _as(url, schema, "SELECT appointments_report(30)::text")[0][0]
     assert json.loads(report) == api(ledger.tenant, "appointments").get_json()
-    assert json.loads(_as(url, schema, "SELECT dashboard_report()::text")[0][0]) == \
-        api(ledger.tenant, "dashboard").get_json()
+    assert (
+        json.loads(_as(url, schema, "SELECT dashboard_report()::text")[0][0])
+        == api(ledger.tenant, "dashboard").get_json()
+    )
     total = _as(url, schema, "SELECT sum(appointments)::int FROM analytics_daily")[0][0]
     assert total == 3
     assert _as(url, schema, "SELECT sum(revenue_cents)::int FROM revenue_daily")[0][0] == 4500
     for view in ("analytics_by_service", "analytics_peak_times"):
         assert _as(url, schema, f"SELECT count(*) FROM {view}")[0][0] > 0
 
-    refused = ["SELECT * FROM appointments", "SELECT * FROM payments",
-               "SELECT * FROM appointment_rollup_daily", "SELECT * FROM public.users",
-               "SELECT * FROM public.api_tokens", "SELECT * FROM public.tenants",
-               "INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
-               " VALUES (1, 1, now(), now() + interval '1 hour')",
-               "UPDATE services SET name = 'x'", "SELECT rebuild_rollups()",
-               f'SELECT * FROM "{other.tenant.schema}".analytics_daily',
-               f'SELECT "{other.tenant.schema}".dashboard_report()']
+    refused = [
+        "SELECT * FROM appointments",
+        "SELECT * FROM payments",
+        "SELECT * FROM appointment_rollup_daily",
+        "SELECT * FROM public.users",
+        "SELECT * FROM public.api_tokens",
+        "SELECT * FROM public.tenants",
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
+        " VALUES (1, 1, now(), now() + interval '1 hour')",
+        "UPDATE services SET name = 'x'",
+        "SELECT rebuild_rollups()",
+        f'SELECT * FROM "{other.tenant.schema}".analytics_daily',
+        f'SELECT "{other.tenant.schema}".dashboard_report()',
+    ]
     for statement in refused:
         with pytest.raises(errors.InsufficientPrivilege):
             _as(url, schema, statement)
 
     assert runner.invoke(args=["dba", "revoke", alice, "--tenant", schema]).exit_code == 0
-    with pytest.raises(errors.InsufficientPrivilege):   # no USAGE on the schema any more
+    with pytest.raises(errors.InsufficientPrivilege):  # no USAGE on the schema any more
         _as(url, schema, f'SELECT * FROM "{schema}".analytics_daily')
 
 
@@ -90,8 +99,12 @@ def test_all_tenants_reader_and_reapplied_sql(app, runner, make_tenant, login_ro
     bob, url = login_role("bob")
     assert runner.invoke(args=["dba", "grant", bob]).exit_code == 0
     for ledger in (first, second):
-        assert _as(url, ledger.tenant.schema,
-                   "SELECT sum(appointments)::int FROM analytics_daily")[0][0] == 3
+        assert (
+            _as(url, ledger.tenant.schema, "SELECT sum(appointments)::int FROM analytics_daily")[0][
+                0
+            ]
+            == 3
+        )
     # Objects re-created by `flask db upgrade` keep their grants.
     from analytics_app import migrate, sql_objects
     from analytics_app.extensions import db
@@ -106,7 +119,7 @@ def test_all_tenants_reader_and_reapplied_sql(app, runner, make_tenant, login_ro
 
 
 def test_grant_errors(runner, make_tenant):
-    tenant = make_tenant()
+    make_tenant()
     assert runner.invoke(args=["dba", "grant", "no_such_role_xyz"]).exit_code == 1
     assert runner.invoke(args=["dba", "grant", "postgres", "--tenant", "ghost"]).exit_code == 1
 

@@ -26,8 +26,9 @@ def demo_like(app):
 
     schema = f"dbadoc{os.getpid()}"
     with app.app_context():
-        tenant_admin.create_tenant(schema, "Doc Salon", "all", [f"{schema}.doc"],
-                                   "America/New_York")
+        tenant_admin.create_tenant(
+            schema, "Doc Salon", "all", [f"{schema}.doc"], "America/New_York"
+        )
         fill_history(schema)
         db.session.commit()
     return schema
@@ -43,9 +44,12 @@ def test_example_matches_the_api(block, demo_like, dsn, make_key, client):
     target, field = re.search(r"-- matches: (\S+) -> (\S+)", block).groups()
     endpoint, _, query = target.partition("?")
     key = make_key(tenant, email=f"doc{abs(hash(block)) % 10**6}@example.com")
-    answer = client.get(f"/api/analytics/analytics/{endpoint}/", query_string=dict(parse_qsl(query)),
-                        base_url=f"http://{tenant.host}",
-                        headers={"Authorization": f"Token {key}"}).get_json()
+    answer = client.get(
+        f"/api/analytics/analytics/{endpoint}/",
+        query_string=dict(parse_qsl(query)),
+        base_url=f"http://{tenant.host}",
+        headers={"Authorization": f"Token {key}"},
+    ).get_json()
     with psycopg.connect(dsn) as conn:
         conn.execute(f'SET search_path TO "{demo_like}", public')
         rows = conn.execute(block).fetchall()

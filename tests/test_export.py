@@ -9,8 +9,10 @@ import pytest
 
 from tests.reference import Ledger
 
-EXPORT_403 = {"detail": "Your current plan does not include Data Export. "
-                        "Please upgrade your subscription to access this feature."}
+EXPORT_403 = {
+    "detail": "Your current plan does not include Data Export. "
+    "Please upgrade your subscription to access this feature."
+}
 
 
 @pytest.fixture
@@ -22,8 +24,11 @@ def shop(make_tenant, runner):
     ledger.resource(1, "Chair")
     today = datetime.now(ledger.zone).date()
     for days_ago, hour in [(0, 9), (3, 0), (3, 23), (10, 12)]:
-        a = ledger.book(ledger.local(today - timedelta(days=days_ago), hour, 15),
-                        status="cancelled" if hour == 0 else "confirmed", service=1 + hour % 2)
+        a = ledger.book(
+            ledger.local(today - timedelta(days=days_ago), hour, 15),
+            status="cancelled" if hour == 0 else "confirmed",
+            service=1 + hour % 2,
+        )
         ledger.pay(a, 1000 + hour, paid_at=a.end)
     neighbour = Ledger(make_tenant())
     neighbour.service(1, "Other")
@@ -36,8 +41,12 @@ def _get(client, make_key, tenant, kind, **query):
     headers = {"Authorization": f"Token {make_key(tenant)}"}
     if "accept" in query:
         headers["Accept"] = query.pop("accept")
-    return client.get(f"/api/export/{kind}/", query_string=query, headers=headers,
-                      base_url=f"http://{tenant.host}")
+    return client.get(
+        f"/api/export/{kind}/",
+        query_string=query,
+        headers=headers,
+        base_url=f"http://{tenant.host}",
+    )
 
 
 def test_appointments_csv_round_trips(client, make_key, shop):
@@ -45,10 +54,16 @@ def test_appointments_csv_round_trips(client, make_key, shop):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [(int(r["id"]), int(r["service_id"]), r["status"],
-             datetime.fromisoformat(r["start_time"]), datetime.fromisoformat(r["end_time"]))
-            for r in rows] == \
-        [(a.id, a.service_id, a.status, a.start, a.end) for a in shop.appointments]
+    assert [
+        (
+            int(r["id"]),
+            int(r["service_id"]),
+            r["status"],
+            datetime.fromisoformat(r["start_time"]),
+            datetime.fromisoformat(r["end_time"]),
+        )
+        for r in rows
+    ] == [(a.id, a.service_id, a.status, a.start, a.end) for a in shop.appointments]
     assert rows[0]["customer_id"] == ""
 
 
@@ -64,19 +79,29 @@ def test_json_lines_and_local_date_filters(client, make_key, shop):
     response = _get(client, make_key, shop.tenant, "appointments", start=day, end=day)
     assert response.mimetype == "application/x-ndjson"
     lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
-    assert len(lines) == 2   # 00:15 and 23:15 local on that day, whatever UTC says
-    assert {datetime.fromisoformat(x["start_time"]).astimezone(shop.zone).date().isoformat()
-            for x in lines} == {day}
+    assert len(lines) == 2  # 00:15 and 23:15 local on that day, whatever UTC says
+    assert {
+        datetime.fromisoformat(x["start_time"]).astimezone(shop.zone).date().isoformat()
+        for x in lines
+    } == {day}
     payments = _get(client, make_key, shop.tenant, "payments", start=day).get_data(as_text=True)
     assert len(payments.splitlines()) == 3
     assert _get(client, make_key, shop.tenant, "resources").get_data(as_text=True).count("\n") == 1
 
 
 def test_end_before_start_is_an_empty_export(client, make_key, shop):
-    body = _get(client, make_key, shop.tenant, "appointments", format="csv",
-                start="2026-03-02", end="2026-03-01").get_data(as_text=True)
-    assert body.splitlines() == ["id,service_id,resource_id,customer_id,start_time,end_time,"
-                                 "status,created_at"]
+    body = _get(
+        client,
+        make_key,
+        shop.tenant,
+        "appointments",
+        format="csv",
+        start="2026-03-02",
+        end="2026-03-01",
+    ).get_data(as_text=True)
+    assert body.splitlines() == [
+        "id,service_id,resource_id,customer_id,start_time,end_time,status,created_at"
+    ]
 
 
 def test_no_other_tenants_rows(client, make_key, shop):
@@ -84,11 +109,14 @@ def test_no_other_tenants_rows(client, make_key, shop):
     assert "Other" not in body
 
 
-@pytest.mark.parametrize(("query", "errors"), [
-    ({"format": "xml"}, {"format": ["Must be csv or jsonl."]}),
-    ({"start": "2026-02-30"}, {"start": ["Not a valid date."]}),
-    ({"end": "yesterday"}, {"end": ["Not a valid date."]}),
-])
+@pytest.mark.parametrize(
+    ("query", "errors"),
+    [
+        ({"format": "xml"}, {"format": ["Must be csv or jsonl."]}),
+        ({"start": "2026-02-30"}, {"start": ["Not a valid date."]}),
+        ({"end": "yesterday"}, {"end": ["Not a valid date."]}),
+    ],
+)
 def test_bad_export_arguments(client, make_key, shop, query, errors):
     response = _get(client, make_key, shop.tenant, "appointments", **query)
     assert response.status_code == 400
@@ -100,7 +128,9 @@ def test_export_is_gated(client, make_key, make_tenant):
     response = _get(client, make_key, tenant, "appointments")
     assert response.status_code == 403
     assert response.get_json() == EXPORT_403
-    assert client.get("/api/export/appointments/", base_url=f"http://{tenant.host}").status_code == 401
+    assert (
+        client.get("/api/export/appointments/", base_url=f"http://{tenant.host}").status_code == 401
+    )
     assert _get(client, make_key, tenant, "users").status_code == 404
 
 
@@ -116,5 +146,6 @@ def test_analytics_csv(api, shop):
     assert revenue.splitlines()[0] == "date,revenue_cents,transaction_count"
     dashboard = api(shop.tenant, "dashboard", format="csv").get_data(as_text=True).splitlines()
     assert dashboard[0].startswith("total_appointments_this_month,") and len(dashboard) == 2
-    assert api(shop.tenant, "revenue", format="pdf").get_json() == \
-        {"errors": {"format": ["Must be json or csv."]}}
+    assert api(shop.tenant, "revenue", format="pdf").get_json() == {
+        "errors": {"format": ["Must be json or csv."]}
+    }

@@ -8,7 +8,8 @@ from analytics_app.extensions import db
 
 def _catalog_snapshot(conn):
     """Everything a migration could change, as comparable rows."""
-    return conn.execute(text("""
+    return conn.execute(
+        text("""
         SELECT n.nspname, c.relname, c.relkind, a.attname, format_type(a.atttypid, a.atttypmod)
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -18,7 +19,8 @@ def _catalog_snapshot(conn):
         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
         WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')
         ORDER BY 1, 2, 3, 4, 5
-    """)).all()
+    """)
+    ).all()
 
 
 def test_upgrade_twice_changes_nothing_the_second_time(app, make_tenant):
@@ -55,11 +57,14 @@ def test_new_tenant_is_at_the_latest_revision(app, make_tenant):
 
 def test_appointments_table_has_the_spec_columns_and_constraints(make_tenant):
     tenant = make_tenant()
-    columns = tenant.sql("""
+    columns = tenant.sql(
+        """
         SELECT column_name, data_type, is_nullable, is_identity
         FROM information_schema.columns
         WHERE table_schema = %s AND table_name = 'appointments' ORDER BY ordinal_position
-    """, (tenant.schema,))
+    """,
+        (tenant.schema,),
+    )
     assert columns == [
         ("id", "bigint", "NO", "YES"),
         ("service_id", "bigint", "NO", "NO"),
@@ -70,10 +75,12 @@ def test_appointments_table_has_the_spec_columns_and_constraints(make_tenant):
         ("status", "text", "NO", "NO"),
         ("created_at", "timestamp with time zone", "NO", "NO"),
     ]
-    constraints = dict(tenant.sql("""
+    constraints = dict(
+        tenant.sql("""
         SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
         WHERE conrelid = 'appointments'::regclass ORDER BY conname
-    """))
+    """)
+    )
     assert constraints["appointments_end_after_start"] == "CHECK ((end_time > start_time))"
     assert "confirmed" in constraints["appointments_status_check"]
     assert "no_show" in constraints["appointments_status_check"]
@@ -90,7 +97,9 @@ def test_tenant_tables_refuse_bad_rows(make_tenant):
     import pytest
 
     tenant = make_tenant()
-    tenant.sql("INSERT INTO services (id, name) VALUES (1, 'Cut'); INSERT INTO resources (id, name) VALUES (1, 'Chair')")
+    tenant.sql(
+        "INSERT INTO services (id, name) VALUES (1, 'Cut'); INSERT INTO resources (id, name) VALUES (1, 'Chair')"
+    )
     bad = [
         "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
         " VALUES (1, 1, '2026-01-01 10:00Z', '2026-01-01 10:00Z', 'confirmed')",
@@ -103,9 +112,11 @@ def test_tenant_tables_refuse_bad_rows(make_tenant):
         with pytest.raises(psycopg.errors.IntegrityError):
             tenant.sql(statement)
     with pytest.raises(psycopg.errors.CheckViolation):
-        tenant.sql("INSERT INTO appointments (id, service_id, resource_id, start_time, end_time)"
-                   " VALUES (9, 1, 1, '2026-01-01 10:00Z', '2026-01-01 11:00Z');"
-                   "INSERT INTO payments (appointment_id, amount_cents, status) VALUES (9, -1, 'succeeded')")
+        tenant.sql(
+            "INSERT INTO appointments (id, service_id, resource_id, start_time, end_time)"
+            " VALUES (9, 1, 1, '2026-01-01 10:00Z', '2026-01-01 11:00Z');"
+            "INSERT INTO payments (appointment_id, amount_cents, status) VALUES (9, -1, 'succeeded')"
+        )
 
 
 def test_changed_report_sql_is_reapplied_once(app, make_tenant, monkeypatch):
@@ -125,4 +136,6 @@ def test_changed_report_sql_is_reapplied_once(app, make_tenant, monkeypatch):
             assert migrate.upgrade_tenant(conn, tenant.schema) is True
         with db.engine.begin() as conn:
             assert migrate.upgrade_tenant(conn, tenant.schema) is False
-    assert "-- edited" in tenant.scalar("SELECT prosrc FROM pg_proc WHERE oid = 'tenant_timezone'::regproc")
+    assert "-- edited" in tenant.scalar(
+        "SELECT prosrc FROM pg_proc WHERE oid = 'tenant_timezone'::regproc"
+    )

@@ -8,8 +8,11 @@ from analytics_app import openapi
 from tests.browser import LiveServer
 from tests.reference import Ledger
 
-REPORTS = ["/api/analytics/analytics/dashboard/", "/api/analytics/analytics/appointments/",
-           "/api/analytics/analytics/revenue/"]
+REPORTS = [
+    "/api/analytics/analytics/dashboard/",
+    "/api/analytics/analytics/appointments/",
+    "/api/analytics/analytics/revenue/",
+]
 
 
 def test_document_lists_every_operation_and_status(client):
@@ -20,8 +23,10 @@ def test_document_lists_every_operation_and_status(client):
     for path in REPORTS:
         responses = doc["paths"][path]["get"]["responses"]
         assert set(responses) == {"200", "400", "401", "403", "404", "405", "503"}, path
-    params = {p["name"]: p for p in
-              doc["paths"]["/api/analytics/analytics/appointments/"]["get"]["parameters"]}
+    params = {
+        p["name"]: p
+        for p in doc["paths"]["/api/analytics/analytics/appointments/"]["get"]["parameters"]
+    }
     assert params["days"]["schema"]["minimum"] == 1 and params["days"]["schema"]["maximum"] == 3650
     assert params["status"]["schema"]["enum"] == ["confirmed", "cancelled", "no_show"]
     assert doc["components"]["securitySchemes"]["token"]["name"] == "Authorization"
@@ -48,11 +53,15 @@ schema = schemathesis.openapi.from_dict(openapi.document())
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 def test_every_operation_conforms(case, fuzz_target):
     live, tenant, key = fuzz_target
     response = case.call_and_validate(
         base_url=f"http://127.0.0.1:{live.port}",
-        headers={"Host": tenant.host, "Authorization": f"Token {key}"})
+        headers={"Host": tenant.host, "Authorization": f"Token {key}"},
+    )
     assert response.status_code < 500

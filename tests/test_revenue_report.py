@@ -26,7 +26,11 @@ def test_empty_tenant(api, make_tenant):
         "average_transaction_value_cents": 0,
         "by_service": [],
         "daily_breakdown": [
-            {"date": (today - timedelta(days=1)).isoformat(), "revenue_cents": 0, "transaction_count": 0},
+            {
+                "date": (today - timedelta(days=1)).isoformat(),
+                "revenue_cents": 0,
+                "transaction_count": 0,
+            },
             {"date": today.isoformat(), "revenue_cents": 0, "transaction_count": 0},
         ],
         "period_days": 2,
@@ -49,7 +53,7 @@ def test_only_succeeded_payments_by_local_paid_day(api, make_tenant):
     ledger.pay(trim, 501, status="failed", paid_at=ledger.local(day, 13))
     ledger.pay(trim, 502, status="refunded", paid_at=ledger.local(day, 13))
     ledger.pay(trim, 503, status="succeeded", paid_at=None)
-    ledger.pay(cut, 9999, paid_at=ledger.local(day - timedelta(days=30), 9))   # before the period
+    ledger.pay(cut, 9999, paid_at=ledger.local(day - timedelta(days=30), 9))  # before the period
     neighbour = till(make_tenant, "UTC")
     nb = neighbour.book(ledger.local(day, 10))
     neighbour.pay(nb, 77777, paid_at=ledger.local(day, 10))
@@ -57,12 +61,14 @@ def test_only_succeeded_payments_by_local_paid_day(api, make_tenant):
     body = api(ledger.tenant, "revenue", days=7).get_json()
     assert body["total_revenue_cents"] == 4002
     assert body["transaction_count"] == 3
-    assert body["average_transaction_value_cents"] == 1334         # 1334.0
+    assert body["average_transaction_value_cents"] == 1334  # 1334.0
     assert body["by_service"] == [
         {"service_id": 1, "service_name": "Haircut", "revenue_cents": 2001, "count": 2},
         {"service_id": 2, "service_name": "Color", "revenue_cents": 2001, "count": 1},
     ]
-    daily = {d["date"]: (d["revenue_cents"], d["transaction_count"]) for d in body["daily_breakdown"]}
+    daily = {
+        d["date"]: (d["revenue_cents"], d["transaction_count"]) for d in body["daily_breakdown"]
+    }
     assert len(daily) == 7
     assert daily[day.isoformat()] == (2001, 2)
     assert daily[(day + timedelta(days=1)).isoformat()] == (2001, 1)
@@ -95,10 +101,15 @@ def test_random_history_matches_the_reference(api, make_tenant):
         start = now - timedelta(minutes=rng.randrange(60, 60 * 24 * 400))
         a = ledger.book(start, service=rng.randint(1, 3))
         for _ in range(rng.choice([0, 1, 1, 2])):
-            ledger.pay(a, rng.randrange(0, 20000),
-                       status=rng.choices(["succeeded", "pending", "failed", "refunded"],
-                                          [80, 8, 6, 6])[0],
-                       paid_at=start + timedelta(minutes=rng.randrange(0, 60 * 24 * 3)))
+            ledger.pay(
+                a,
+                rng.randrange(0, 20000),
+                status=rng.choices(["succeeded", "pending", "failed", "refunded"], [80, 8, 6, 6])[
+                    0
+                ],
+                paid_at=start + timedelta(minutes=rng.randrange(0, 60 * 24 * 3)),
+            )
     for days, service_id in [(1, None), (30, None), (90, 2), (365, None), (3650, 1)]:
-        assert api(ledger.tenant, "revenue", days=days, service_id=service_id).get_json() == \
-            reference.revenue(ledger, now, days, service_id)
+        assert api(
+            ledger.tenant, "revenue", days=days, service_id=service_id
+        ).get_json() == reference.revenue(ledger, now, days, service_id)

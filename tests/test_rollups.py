@@ -11,22 +11,35 @@ def _mismatches(tenant):
 
 
 def _seed(tenant, rng, n):
-    tenant.sql("INSERT INTO services (id, name) SELECT i, 'S' || i FROM generate_series(1, 4) i;"
-               "INSERT INTO resources (id, name) SELECT i, 'R' || i FROM generate_series(1, 3) i")
+    tenant.sql(
+        "INSERT INTO services (id, name) SELECT i, 'S' || i FROM generate_series(1, 4) i;"
+        "INSERT INTO resources (id, name) SELECT i, 'R' || i FROM generate_series(1, 3) i"
+    )
     base = datetime(2026, 3, 1, tzinfo=UTC)
     rows = []
     for _ in range(n):
         start = base + timedelta(minutes=rng.randrange(0, 60 * 24 * 400))
-        rows.append((rng.randint(1, 4), rng.randint(1, 3), start,
-                     start + timedelta(minutes=rng.choice([15, 30, 61])),
-                     rng.choice(["confirmed", "confirmed", "cancelled", "no_show"])))
+        rows.append(
+            (
+                rng.randint(1, 4),
+                rng.randint(1, 3),
+                start,
+                start + timedelta(minutes=rng.choice([15, 30, 61])),
+                rng.choice(["confirmed", "confirmed", "cancelled", "no_show"]),
+            )
+        )
     with_values = ", ".join(["(%s, %s, %s, %s, %s)"] * n)
-    tenant.sql("INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
-               f" VALUES {with_values}", [v for row in rows for v in row])
-    tenant.sql("INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
-               " SELECT id, (id * 37) % 9000, (ARRAY['succeeded','succeeded','pending','failed',"
-               "'refunded'])[1 + id % 5], CASE WHEN id % 11 = 0 THEN NULL"
-               " ELSE end_time + (id % 7) * interval '5 hours' END FROM appointments")
+    tenant.sql(
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
+        f" VALUES {with_values}",
+        [v for row in rows for v in row],
+    )
+    tenant.sql(
+        "INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
+        " SELECT id, (id * 37) % 9000, (ARRAY['succeeded','succeeded','pending','failed',"
+        "'refunded'])[1 + id % 5], CASE WHEN id % 11 = 0 THEN NULL"
+        " ELSE end_time + (id % 7) * interval '5 hours' END FROM appointments"
+    )
 
 
 def _random_changes(tenant, rng):
@@ -35,29 +48,44 @@ def _random_changes(tenant, rng):
         pick = rng.sample(ids, 5)
         kind = step % 7
         if kind == 0:
-            tenant.sql("UPDATE appointments SET status = %s WHERE id = ANY(%s)",
-                       (rng.choice(["confirmed", "cancelled", "no_show"]), pick))
+            tenant.sql(
+                "UPDATE appointments SET status = %s WHERE id = ANY(%s)",
+                (rng.choice(["confirmed", "cancelled", "no_show"]), pick),
+            )
         elif kind == 1:
-            tenant.sql("UPDATE appointments SET start_time = start_time + %s,"
-                       " end_time = end_time + %s WHERE id = ANY(%s)",
-                       (timedelta(hours=rng.randint(-60, 60)),) * 2 + (pick,))
+            tenant.sql(
+                "UPDATE appointments SET start_time = start_time + %s,"
+                " end_time = end_time + %s WHERE id = ANY(%s)",
+                (timedelta(hours=rng.randint(-60, 60)),) * 2 + (pick,),
+            )
         elif kind == 2:
-            tenant.sql("UPDATE appointments SET service_id = %s WHERE id = ANY(%s)",
-                       (rng.randint(1, 4), pick))
+            tenant.sql(
+                "UPDATE appointments SET service_id = %s WHERE id = ANY(%s)",
+                (rng.randint(1, 4), pick),
+            )
         elif kind == 3:
-            tenant.sql("UPDATE payments SET status = %s, amount_cents = amount_cents + 1"
-                       " WHERE appointment_id = ANY(%s)", (rng.choice(["succeeded", "refunded"]), pick))
+            tenant.sql(
+                "UPDATE payments SET status = %s, amount_cents = amount_cents + 1"
+                " WHERE appointment_id = ANY(%s)",
+                (rng.choice(["succeeded", "refunded"]), pick),
+            )
         elif kind == 4:
-            tenant.sql("UPDATE payments SET paid_at = paid_at + interval '20 hours'"
-                       " WHERE appointment_id = ANY(%s)", (pick,))
+            tenant.sql(
+                "UPDATE payments SET paid_at = paid_at + interval '20 hours'"
+                " WHERE appointment_id = ANY(%s)",
+                (pick,),
+            )
         elif kind == 5:
             victim = pick[0]
             tenant.sql("DELETE FROM payments WHERE appointment_id = %s", (victim,))
             tenant.sql("DELETE FROM appointments WHERE id = %s", (victim,))
             ids.remove(victim)
         else:
-            tenant.sql("UPDATE appointments SET end_time = end_time + interval '7 minutes',"
-                       " resource_id = %s WHERE id = ANY(%s)", (rng.randint(1, 3), pick))
+            tenant.sql(
+                "UPDATE appointments SET end_time = end_time + interval '7 minutes',"
+                " resource_id = %s WHERE id = ANY(%s)",
+                (rng.randint(1, 3), pick),
+            )
 
 
 def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant):
@@ -66,9 +94,13 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
     for tenant in tenants:
         _seed(tenant, rng, 300)
         assert _mismatches(tenant) == {
-            "appointment_rollup_daily": 0, "appointment_rollup_day_status": 0,
-            "appointment_rollup_day_service": 0, "appointment_rollup_day_resource": 0,
-            "appointment_rollup_weekday_hour": 0, "payment_rollup_daily": 0}
+            "appointment_rollup_daily": 0,
+            "appointment_rollup_day_status": 0,
+            "appointment_rollup_day_service": 0,
+            "appointment_rollup_day_resource": 0,
+            "appointment_rollup_weekday_hour": 0,
+            "payment_rollup_daily": 0,
+        }
     for tenant in tenants:
         _random_changes(tenant, rng)
     for tenant in tenants:
@@ -78,12 +110,18 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
 
 def test_time_zone_change_rebuilds_the_rollups(runner, make_tenant, api):
     tenant = make_tenant(timezone="UTC")
-    tenant.sql("INSERT INTO services (id, name) VALUES (1, 'S'); INSERT INTO resources (id, name)"
-               " VALUES (1, 'R')")
+    tenant.sql(
+        "INSERT INTO services (id, name) VALUES (1, 'S'); INSERT INTO resources (id, name)"
+        " VALUES (1, 'R')"
+    )
     day = datetime.now(UTC).date() - timedelta(days=3)
-    late = datetime(day.year, day.month, day.day, 22, 30, tzinfo=UTC)   # 22:30 UTC
-    tenant.sql("INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
-               " VALUES (1, 1, %s, %s)", (late, late + timedelta(minutes=30)))
+    late = datetime(day.year, day.month, day.day, 22, 30, tzinfo=UTC)  # 22:30 UTC
+    tenant.sql(
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
+        " VALUES (1, 1, %s, %s)",
+        (late, late + timedelta(minutes=30)),
+    )
+
     def days_with_bookings():
         body = api(tenant, "appointments", days=5).get_json()
         return [d["date"] for d in body["daily_breakdown"] if d["count"]]
@@ -114,8 +152,10 @@ def test_verify_command_reports_and_detects_drift(runner, make_tenant):
     ok = runner.invoke(args=["analytics", "verify", "--tenant", tenant.schema])
     assert ok.exit_code == 0, ok.output
     assert "0 mismatched" in ok.output and "All rollups equal a full recount." in ok.output
-    tenant.sql("UPDATE appointment_rollup_daily SET appointments = appointments + 1"
-               " WHERE ctid = (SELECT min(ctid) FROM appointment_rollup_daily)")
+    tenant.sql(
+        "UPDATE appointment_rollup_daily SET appointments = appointments + 1"
+        " WHERE ctid = (SELECT min(ctid) FROM appointment_rollup_daily)"
+    )
     drift = runner.invoke(args=["analytics", "verify", "--tenant", tenant.schema])
     # A wrong row is one row missing from the rollup and one extra: 2.
     assert drift.exit_code == 1 and "2 mismatched" in drift.output
@@ -124,13 +164,16 @@ def test_verify_command_reports_and_detects_drift(runner, make_tenant):
     assert runner.invoke(args=["analytics", "verify", "--tenant", "ghost"]).exit_code == 1
 
 
-@pytest.mark.parametrize("statement", [
-    "INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
-    " SELECT 1, 1, now() - i * interval '1 hour', now() - i * interval '1 hour' + interval '5 min'"
-    " FROM generate_series(1, 2000) i",
-    "UPDATE appointments SET status = 'cancelled' WHERE id % 3 = 0",
-    "DELETE FROM appointments WHERE id % 4 = 0 AND id NOT IN (SELECT appointment_id FROM payments)",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time)"
+        " SELECT 1, 1, now() - i * interval '1 hour', now() - i * interval '1 hour' + interval '5 min'"
+        " FROM generate_series(1, 2000) i",
+        "UPDATE appointments SET status = 'cancelled' WHERE id % 3 = 0",
+        "DELETE FROM appointments WHERE id % 4 = 0 AND id NOT IN (SELECT appointment_id FROM payments)",
+    ],
+)
 def test_bulk_statements_keep_the_rollups_exact(make_tenant, statement):
     tenant = make_tenant(timezone="Europe/London")
     _seed(tenant, random.Random(3), 50)

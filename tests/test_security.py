@@ -7,8 +7,18 @@ import pytest
 
 
 def _user(runner, tenant, email="owner@example.com", password="right-password"):
-    runner.invoke(args=["users", "create", "--tenant", tenant.schema, "--email", email,
-                        "--password", password])
+    runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--tenant",
+            tenant.schema,
+            "--email",
+            email,
+            "--password",
+            password,
+        ]
+    )
     return email, password
 
 
@@ -63,8 +73,9 @@ def test_one_structured_log_line_per_request(api, make_tenant, caplog):
     tenant = make_tenant()
     with caplog.at_level(logging.INFO, logger="analytics_app.requests"):
         response = api(tenant, "appointments", days=7)
-    (line,) = [json.loads(r.getMessage()) for r in caplog.records
-               if r.name == "analytics_app.requests"]
+    (line,) = [
+        json.loads(r.getMessage()) for r in caplog.records if r.name == "analytics_app.requests"
+    ]
     assert line["tenant"] == tenant.schema
     assert line["status"] == 200 and line["user"] is not None
     assert line["path"] == "/api/analytics/analytics/appointments/"

@@ -7,15 +7,18 @@ from analytics_app.extensions import db
 from analytics_app.tenancy import host_of, search_path_for
 
 
-@pytest.mark.parametrize(("raw", "host"), [
-    ("demo.localhost", "demo.localhost"),
-    ("Demo.LocalHost:5000", "demo.localhost"),
-    ("demo.localhost:80", "demo.localhost"),
-    ("  demo.localhost  ", "demo.localhost"),
-    ("[::1]:5000", "[::1]"),
-    ("", ""),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("raw", "host"),
+    [
+        ("demo.localhost", "demo.localhost"),
+        ("Demo.LocalHost:5000", "demo.localhost"),
+        ("demo.localhost:80", "demo.localhost"),
+        ("  demo.localhost  ", "demo.localhost"),
+        ("[::1]:5000", "[::1]"),
+        ("", ""),
+        (None, ""),
+    ],
+)
 def test_host_of_lowercases_and_drops_the_port(raw, host):
     assert host_of(raw) == host
 
@@ -53,11 +56,15 @@ def test_search_path_quotes_the_schema():
 
 
 def _insert_appointments(tenant, count):
-    tenant.sql("INSERT INTO services (name) VALUES ('S'); INSERT INTO resources (name) VALUES ('R')")
+    tenant.sql(
+        "INSERT INTO services (name) VALUES ('S'); INSERT INTO resources (name) VALUES ('R')"
+    )
     tenant.sql(
         "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
         " SELECT 1, 1, now() - interval '1 day', now() - interval '23 hours', 'confirmed'"
-        " FROM generate_series(1, %s)", (count,))
+        " FROM generate_series(1, %s)",
+        (count,),
+    )
 
 
 def test_two_tenants_rows_never_mix(api, make_tenant):

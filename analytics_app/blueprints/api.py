@@ -32,8 +32,12 @@ def _report(schema_class, run):
 
 @bp.get("/")
 def index():
-    return jsonify({name: url_for(f"api.{name}", _external=True)
-                    for name in ("dashboard", "appointments", "revenue")})
+    return jsonify(
+        {
+            name: url_for(f"api.{name}", _external=True)
+            for name in ("dashboard", "appointments", "revenue")
+        }
+    )
 
 
 @bp.get("/analytics/dashboard/")

@@ -18,11 +18,17 @@ class ExportArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    format = fields.String(validate=validate.OneOf(["csv", "jsonl"], error="Must be csv or jsonl."),
-                           metadata={"description": "Default jsonl, or csv with Accept: text/csv."})
+    format = fields.String(
+        validate=validate.OneOf(["csv", "jsonl"], error="Must be csv or jsonl."),
+        metadata={"description": "Default jsonl, or csv with Accept: text/csv."},
+    )
     start = fields.Date(metadata={"description": "First local day (YYYY-MM-DD), inclusive."})
-    end = fields.Date(metadata={"description": "Last local day (YYYY-MM-DD), inclusive; "
-                                              "before start, the export is empty."})
+    end = fields.Date(
+        metadata={
+            "description": "Last local day (YYYY-MM-DD), inclusive; "
+            "before start, the export is empty."
+        }
+    )
 
 
 @bp.get("/<any(appointments, payments, customers, services, resources):kind>/")
@@ -33,13 +39,16 @@ def export(kind):
         args = ExportArgsSchema().load(request.args)
     except ValidationError as err:
         return jsonify({"errors": err.messages}), 400
-    fmt = args.get("format") or (
-        "csv" if request.accept_mimetypes.best == "text/csv" else "jsonl")
+    fmt = args.get("format") or ("csv" if request.accept_mimetypes.best == "text/csv" else "jsonl")
     stream = exports.stream_csv if fmt == "csv" else exports.stream_jsonl
     # Opened here, not in the generator, so a database fault is still a clean 503.
-    pooled, conn = exports.open_connection(current_tenant.schema_name,
-                                           current_app.config["EXPORT_STATEMENT_TIMEOUT_MS"])
+    pooled, conn = exports.open_connection(
+        current_tenant.schema_name, current_app.config["EXPORT_STATEMENT_TIMEOUT_MS"]
+    )
     body = stream(pooled, conn, kind, args.get("start"), args.get("end"))
     filename = f"{current_tenant.schema_name}-{kind}.{fmt}"
-    return Response(stream_with_context(body), mimetype=MEDIA[fmt].split(";")[0],
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        stream_with_context(body),
+        mimetype=MEDIA[fmt].split(";")[0],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

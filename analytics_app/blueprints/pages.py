@@ -35,24 +35,35 @@ def _choices(table):
 def dashboard():
     missing = missing_features(list(FEATURES))
     features = {name: name not in missing for name in FEATURES}
-    context = {"tenant": current_tenant, "user": current_user, "features": features,
-               "feature_names": {f.name: f.display_name for f in FEATURES.values()},
-               "presets": []}
+    context = {
+        "tenant": current_tenant,
+        "user": current_user,
+        "features": features,
+        "feature_names": {f.name: f.display_name for f in FEATURES.values()},
+        "presets": [],
+    }
     if not features["advanced_analytics"]:
         return render_template("dashboard.html", locked=True, **context)
 
     args, errors = _filters()
-    context["presets"] = [(d, url_for("pages.dashboard", **{**args, "days": d}))
-                          for d in PRESET_DAYS]
+    context["presets"] = [
+        (d, url_for("pages.dashboard", **{**args, "days": d})) for d in PRESET_DAYS
+    ]
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
     revenue = None
     if features["can_accept_payments"]:
         revenue = reports.revenue(args)
     return render_template(
-        "dashboard.html", locked=False, args=args, errors=errors, summary=summary,
-        appointments=appointments, revenue=revenue,
-        services=_choices("services"), resources=_choices("resources"),
+        "dashboard.html",
+        locked=False,
+        args=args,
+        errors=errors,
+        summary=summary,
+        appointments=appointments,
+        revenue=revenue,
+        services=_choices("services"),
+        resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments),
         revenue_chart=charts.revenue_per_day(revenue) if revenue else None,
         **context,

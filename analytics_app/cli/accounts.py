@@ -63,9 +63,22 @@ def list_tokens(schema):
     """Prefix, owner, name, created, last used, revoked: never the key."""
     tenant = tenant_admin.get_tenant(schema)
     rows = db.session.execute(
-        select(ApiToken).join(ApiToken.user).where(ApiToken.user.has(tenant_id=tenant.id))
+        select(ApiToken)
+        .join(ApiToken.user)
+        .where(ApiToken.user.has(tenant_id=tenant.id))
         .order_by(ApiToken.id)
     ).scalars()
     for t in rows:
-        click.echo("\t".join(str(v) for v in (t.key_prefix, t.user.email, t.name or "-",
-                                               t.created_at, t.last_used_at, t.revoked_at)))
+        click.echo(
+            "\t".join(
+                str(v)
+                for v in (
+                    t.key_prefix,
+                    t.user.email,
+                    t.name or "-",
+                    t.created_at,
+                    t.last_used_at,
+                    t.revoked_at,
+                )
+            )
+        )

@@ -20,13 +20,16 @@ def upgrade():
 def current():
     """Show each schema's revision against the latest."""
     with db.engine.connect() as conn:
-        click.echo(f"public: {migrate.current_revision(conn, 'public')} "
-                   f"(head {migrate.head('public')})")
+        click.echo(
+            f"public: {migrate.current_revision(conn, 'public')} (head {migrate.head('public')})"
+        )
         if migrate.current_revision(conn, "public") is None:
             return
         for schema in migrate.tenant_schemas(conn):
-            click.echo(f"{schema}: {migrate.current_revision(conn, schema)} "
-                       f"(head {migrate.head('tenant')})")
+            click.echo(
+                f"{schema}: {migrate.current_revision(conn, schema)} "
+                f"(head {migrate.head('tenant')})"
+            )
 
 
 @db_cli.command("url")

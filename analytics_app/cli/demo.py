@@ -13,10 +13,20 @@ from ..gating import FEATURES
 from ..models import ApiToken, SubscriptionPlan, Tenant
 from ..tenancy import search_path_for
 
-DEMO = {"schema": "demo", "name": "Demo Salon", "timezone": "America/New_York",
-        "plan": "Demo (all features)", "email": "owner@demo.example"}
-BASIC = {"schema": "studio", "name": "Basic Studio", "timezone": "Europe/Paris",
-         "plan": "Basic (no analytics)", "email": "owner@studio.example"}
+DEMO = {
+    "schema": "demo",
+    "name": "Demo Salon",
+    "timezone": "America/New_York",
+    "plan": "Demo (all features)",
+    "email": "owner@demo.example",
+}
+BASIC = {
+    "schema": "studio",
+    "name": "Basic Studio",
+    "timezone": "Europe/Paris",
+    "plan": "Basic (no analytics)",
+    "email": "owner@studio.example",
+}
 HISTORY_SQL = Path(__file__).resolve().parent.parent / "demo_history.sql"
 
 
@@ -31,7 +41,8 @@ def _ensure_tenant(spec, base_domain):
         select(Tenant).where(Tenant.schema_name == spec["schema"])
     ).scalar_one_or_none()
     return tenant or tenant_admin.create_tenant(
-        spec["schema"], spec["name"], spec["plan"], (), spec["timezone"], base_domain)
+        spec["schema"], spec["name"], spec["plan"], (), spec["timezone"], base_domain
+    )
 
 
 def fill_history(schema_name):
@@ -74,8 +85,11 @@ def prepare_demo(port, echo=click.echo):
     return {
         "url": f"http://{demo.domains[0].domain}:{port}",
         "basic_url": f"http://{basic.domains[0].domain}:{port}",
-        "email": DEMO["email"], "password": password, "key": key,
-        "basic_email": BASIC["email"], "basic_password": basic_password,
+        "email": DEMO["email"],
+        "password": password,
+        "key": key,
+        "basic_email": BASIC["email"],
+        "basic_password": basic_password,
         "appointments": appointments,
     }
 
@@ -90,17 +104,17 @@ def demo_command(host, port, no_serve):
     click.echo(f"""
 Tenant Analytics demo (credentials below are for this demo only; new ones each run)
 
-  Demo Salon   {d['appointments']} appointments, time zone {DEMO['timezone']}
-  Dashboard    {d['url']}/
-  Login        {d['email']} / {d['password']}
-  API key      {d['key']}
+  Demo Salon   {d["appointments"]} appointments, time zone {DEMO["timezone"]}
+  Dashboard    {d["url"]}/
+  Login        {d["email"]} / {d["password"]}
+  API key      {d["key"]}
 
-  curl -H "Authorization: Token {d['key']}" {d['url']}/api/analytics/analytics/dashboard/
+  curl -H "Authorization: Token {d["key"]}" {d["url"]}/api/analytics/analytics/dashboard/
 
-  Basic Studio (plan without analytics): {d['basic_url']}/
-  Login        {d['basic_email']} / {d['basic_password']}
+  Basic Studio (plan without analytics): {d["basic_url"]}/
+  Login        {d["basic_email"]} / {d["basic_password"]}
 
-  Database     {current_app.config['DATABASE_URL']}
+  Database     {current_app.config["DATABASE_URL"]}
 """)
     if not no_serve:
         run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -37,6 +37,8 @@ def list_plans():
 
     from ..models import SubscriptionPlan
 
-    for plan in db.session.execute(select(SubscriptionPlan).order_by(SubscriptionPlan.id)).scalars():
+    for plan in db.session.execute(
+        select(SubscriptionPlan).order_by(SubscriptionPlan.id)
+    ).scalars():
         on = sorted(k for k, v in (plan.permissions or {}).items() if v)
         click.echo(f"{plan.name}\t{', '.join(on) or '-'}")

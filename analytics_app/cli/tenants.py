@@ -20,8 +20,9 @@ STATES = {"on": True, "off": False, "plan": None}
 @click.argument("schema")
 @click.option("--name", required=True, help="The business's display name.")
 @click.option("--plan", "plan", required=True, help="Name of an existing plan.")
-@click.option("--domain", "domains", multiple=True,
-              help="Host name(s); default SCHEMA.<TENANT_BASE_DOMAIN>.")
+@click.option(
+    "--domain", "domains", multiple=True, help="Host name(s); default SCHEMA.<TENANT_BASE_DOMAIN>."
+)
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
 def create(schema, name, plan, domains, timezone):
     with committed():
@@ -42,11 +43,18 @@ def list_tenants():
         )
         missing = missing_features(list(FEATURES))
         features = [f for f in FEATURES if f not in missing]
-        click.echo("\t".join([
-            tenant.schema_name, tenant.name, tenant.plan.name if tenant.plan else "-",
-            tenant.timezone, ",".join(d.domain for d in tenant.domains),
-            ",".join(features) or "-",
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    tenant.schema_name,
+                    tenant.name,
+                    tenant.plan.name if tenant.plan else "-",
+                    tenant.timezone,
+                    ",".join(d.domain for d in tenant.domains),
+                    ",".join(features) or "-",
+                ]
+            )
+        )
     db.session.rollback()
 
 

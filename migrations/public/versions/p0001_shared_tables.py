@@ -74,6 +74,4 @@ def upgrade():
 
 
 def downgrade():
-    op.execute(
-        "DROP TABLE api_tokens, users, domains, tenants, subscription_plans"
-    )
+    op.execute("DROP TABLE api_tokens, users, domains, tenants, subscription_plans")

@@ -78,4 +78,6 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DROP TABLE analytics_objects_state, payments, appointments, customers, services, resources")
+    op.execute(
+        "DROP TABLE analytics_objects_state, payments, appointments, customers, services, resources"
+    )
