@@ -59,8 +59,9 @@ def tenant_for_host(raw_host):
 
 def _load_current_tenant():
     if "tenant" not in g:
-        # request.host is Werkzeug's checked Host header ("" if it has bad characters).
-        g.tenant = tenant_for_host(request.host)
+        # The raw header: Werkzeug's request.host is "" for a name with "_", which the
+        # default domains "<schema>.<base>" may have. It is only ever a bound parameter.
+        g.tenant = tenant_for_host(request.headers.get("Host"))
     return g.tenant
 
 

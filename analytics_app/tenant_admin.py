@@ -13,16 +13,16 @@ from .gating import FEATURES
 from .models import Domain, SubscriptionPlan, Tenant
 from .schema_names import validate_schema_name
 
-# Host names (RFC 1123 labels). No "_": Werkzeug, like most HTTP stacks, refuses it
-# in a Host header, so a schema's underscores become hyphens in its default domain.
+# Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
+# and schema names may hold underscores, "_" (browsers and curl accept it).
 DOMAIN = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
 )
 
 
 def default_domain(schema_name, base_domain):
-    """ "<schema>.<base>", e.g. acme_clinic -> acme-clinic.localhost."""
-    return f"{schema_name.replace('_', '-')}.{base_domain}"
+    """The SPEC's default: "<schema>.<base>", e.g. acme_clinic.localhost."""
+    return f"{schema_name}.{base_domain}"
 
 
 class AdminError(ValueError):

@@ -26,7 +26,7 @@ def test_tenants_create_makes_row_domain_and_migrated_schema(app, runner):
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "acme-clinic.localhost" in result.output
+    assert "acme_clinic.localhost" in result.output
     assert (
         _count(app, "SELECT timezone FROM public.tenants WHERE schema_name = 'acme_clinic'")
         == "Asia/Kolkata"
@@ -36,7 +36,7 @@ def test_tenants_create_makes_row_domain_and_migrated_schema(app, runner):
             app,
             "SELECT count(*) FROM public.domains d JOIN public.tenants t"
             " ON t.id = d.tenant_id WHERE t.schema_name = 'acme_clinic'"
-            " AND d.domain = 'acme-clinic.localhost' AND d.is_primary",
+            " AND d.domain = 'acme_clinic.localhost' AND d.is_primary",
         )
         == 1
     )
@@ -48,7 +48,7 @@ def test_tenants_create_makes_row_domain_and_migrated_schema(app, runner):
     )
     listed = runner.invoke(args=["tenants", "list"]).output
     assert (
-        "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tacme-clinic.localhost\t"
+        "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tacme_clinic.localhost\t"
         "advanced_analytics,can_accept_payments" in listed
     )
 

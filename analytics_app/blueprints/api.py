@@ -32,11 +32,11 @@ def _report(schema_class, run):
 
 @bp.get("/")
 def index():
+    # Built on the host name the client sent (it matched a tenant's domain, so it is
+    # a clean name), which Werkzeug's request.host drops when it holds a "_".
+    base = f"{request.scheme}://{request.headers.get('Host', '').strip().lower()}"
     return jsonify(
-        {
-            name: url_for(f"api.{name}", _external=True)
-            for name in ("dashboard", "appointments", "revenue")
-        }
+        {name: base + url_for(f"api.{name}") for name in ("dashboard", "appointments", "revenue")}
     )
 
 

@@ -31,7 +31,7 @@ def safe_next(target):
 
 def _account_key():
     """Attempts on one account: the same key whether or not the email exists."""
-    return f"{request.host}|{(request.form.get('email') or '').strip().lower()}"
+    return f"{current_tenant.id}|{(request.form.get('email') or '').strip().lower()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
