@@ -4,11 +4,11 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-WITH zone AS (
+WITH zone AS MATERIALIZED (  -- one tenant_timezone() call, not one per use
     SELECT tz, date_trunc('month', p_now AT TIME ZONE tz) AS month_local
     FROM (SELECT tenant_timezone() AS tz) z
 ),
-month AS (
+month AS MATERIALIZED (
     SELECT tz,
            (p_now AT TIME ZONE tz)::date AS today,
            ((p_now AT TIME ZONE tz)::date + 1)::timestamp AT TIME ZONE tz AS tomorrow,
