@@ -5,21 +5,7 @@ import logging
 
 import pytest
 
-
-def _user(runner, tenant, email="owner@example.com", password="right-password"):
-    runner.invoke(
-        args=[
-            "users",
-            "create",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            email,
-            "--password",
-            password,
-        ]
-    )
-    return email, password
+from tests.test_auth import _user
 
 
 def test_sign_in_is_limited_per_account_the_same_for_unknown_emails(runner, browser, make_tenant):
