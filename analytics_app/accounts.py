@@ -9,6 +9,7 @@ guards guessable secrets, which these are not). The key is shown once.
 import functools
 import hashlib
 import hmac
+import re
 import secrets
 
 from sqlalchemy import func, or_, select, text, update
@@ -16,6 +17,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import ApiToken, User
+
+KEY_PREFIX = re.compile(r"[0-9a-f]{12}")
 
 
 class AccountError(ValueError):
@@ -28,7 +31,7 @@ def _hash(secret):
 
 def normalise_email(email):
     email = (email or "").strip().lower()
-    if "@" not in email or len(email) > 254:
+    if "@" not in email or len(email) > 254 or any(ord(c) < 32 for c in email):
         raise AccountError(f"Invalid email address {email!r}.")
     return email
 
@@ -81,6 +84,8 @@ def user_for_key(tenant_id, key):
     if len(parts) != 3 or parts[0] != "ta":
         return None
     _, prefix, secret = parts
+    if not KEY_PREFIX.fullmatch(prefix) or "\x00" in secret:
+        return None
     stale = or_(
         ApiToken.last_used_at.is_(None),
         ApiToken.last_used_at < func.now() - text("interval '1 minute'"),

@@ -21,6 +21,7 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 OBJECTS = [
     ("tenant_timezone", "DROP FUNCTION IF EXISTS tenant_timezone()"),
     ("rfc3339", "DROP FUNCTION IF EXISTS rfc3339(timestamptz, text)"),
+    ("report_period", "DROP FUNCTION IF EXISTS report_period(integer, timestamptz)"),
     (
         "rollup_recount",
         "DROP FUNCTION IF EXISTS rollup_recount_daily(),"

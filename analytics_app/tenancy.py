@@ -7,6 +7,7 @@ path, whatever happened in the request (django-tenants #545/#651 show what a
 session-level SET does behind a pool).
 """
 
+import re
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
@@ -15,6 +16,12 @@ from werkzeug.local import LocalProxy
 
 from .extensions import db
 from .schema_names import quote_schema
+
+# Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
+# and schema names may hold underscores, "_" (browsers and curl accept it).
+HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
+)
 
 
 class UnknownTenant(Exception):
@@ -41,7 +48,7 @@ class TenantInfo:
 
 def tenant_for_host(raw_host):
     host = host_of(raw_host)
-    if not host:
+    if not HOST_NAME.fullmatch(host):  # not a host name we could have registered
         return None
     # One round trip: the same statement points this transaction at the tenant's
     # schema (schema names are checked by a CHECK constraint; %I quotes them).

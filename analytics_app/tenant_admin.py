@@ -3,8 +3,6 @@
 Each function works in the caller's db.session transaction; the CLI commits.
 """
 
-import re
-
 from sqlalchemy import select, text
 
 from . import migrate
@@ -12,12 +10,7 @@ from .extensions import db
 from .gating import FEATURES
 from .models import Domain, SubscriptionPlan, Tenant
 from .schema_names import validate_schema_name
-
-# Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
-# and schema names may hold underscores, "_" (browsers and curl accept it).
-DOMAIN = re.compile(
-    r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
-)
+from .tenancy import HOST_NAME
 
 
 def default_domain(schema_name, base_domain):
@@ -62,7 +55,7 @@ def set_plan_feature(name, feature, enabled):
 
 def normalise_domain(domain):
     domain = (domain or "").strip().lower().rstrip(".")
-    if not DOMAIN.fullmatch(domain):
+    if not HOST_NAME.fullmatch(domain):
         raise AdminError(f"Invalid domain {domain!r}.")
     return domain
 

@@ -215,3 +215,40 @@ def test_reports_run_read_only(app, make_tenant):
     assert response.status_code == 500
     assert response.get_json() == {"detail": "Internal server error."}
     assert tenant.scalar("SELECT count(*) FROM services WHERE name = 'written'") == 0
+
+
+@pytest.mark.parametrize("value", ["\x00", "a\x00b", "x\x01y"])
+def test_nul_and_control_characters_anywhere(client, runner, guarded, value):
+    """PostgreSQL refuses NUL in text: none may reach a query."""
+    tenant, key = guarded
+    _assert_clean(client.get(PATHS[0], headers={"Host": f"{value}.test", "Authorization": key}))
+    response = client.get(
+        PATHS[0],
+        base_url=f"http://{tenant.host}",
+        headers={"Authorization": f"Token ta_{value}_{value}"},
+    )
+    _assert_clean(response)
+    assert response.status_code == 401
+    response = client.get(
+        PATHS[0],
+        base_url=f"http://{tenant.host}",
+        headers={"Authorization": f"Token {key[:16]}{value}{key[16:]}"},
+    )
+    assert response.status_code == 401
+    response = client.get(
+        PATHS[1],
+        query_string={"status": value},
+        base_url=f"http://{tenant.host}",
+        headers={"Authorization": f"Token {key}"},
+    )
+    assert response.status_code == 400
+    page = client.get("/login", base_url=f"http://{tenant.host}").get_data(as_text=True)
+    import re
+
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login",
+        base_url=f"http://{tenant.host}",
+        data={"csrf_token": token, "email": f"a{value}@b.c", "password": value},
+    )
+    assert response.status_code == 401

@@ -12,11 +12,7 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-WITH bounds AS (
-    SELECT today - (p_days - 1) AS first_day, today AS last_day
-    FROM (SELECT (p_now AT TIME ZONE tenant_timezone())::date AS today) t
-    WHERE p_days BETWEEN 1 AND 3650
-),
+WITH bounds AS (SELECT * FROM report_period(p_days, p_now)),
 -- Appointments per day and status over both periods, read from the coarsest rollup
 -- that can answer the filters (each branch runs only for its own filter combination).
 per_day AS (

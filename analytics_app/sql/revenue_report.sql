@@ -8,11 +8,7 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-WITH bounds AS (
-    SELECT today - (p_days - 1) AS first_day, today AS last_day
-    FROM (SELECT (p_now AT TIME ZONE tenant_timezone())::date AS today) t
-    WHERE p_days BETWEEN 1 AND 3650
-),
+WITH bounds AS (SELECT * FROM report_period(p_days, p_now)),
 current_period AS (
     SELECT r.day, r.service_id, r.revenue_cents, r.transaction_count
     FROM revenue_daily r, bounds b
