@@ -11,7 +11,7 @@ from ..tenancy import current_tenant
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 csrf.exempt(bp)
-MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
+MEDIA = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
 
 
 class ExportArgsSchema(Schema):
@@ -49,6 +49,6 @@ def export(kind):
     filename = f"{current_tenant.schema_name}-{kind}.{fmt}"
     return Response(
         stream_with_context(body),
-        mimetype=MEDIA[fmt].split(";")[0],
+        mimetype=MEDIA[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
