@@ -3,6 +3,7 @@
 CREATE FUNCTION report_period(p_days integer, p_now timestamptz)
 RETURNS TABLE (first_day date, last_day date)
 LANGUAGE sql STABLE
+ROWS 1  -- not the planner's default guess of 1000: the reports join against it
 SET search_path FROM CURRENT
 AS $$
     SELECT today - (p_days - 1), today
