@@ -7,7 +7,10 @@ SET search_path FROM CURRENT
 AS $$
     WITH kept AS (SELECT * FROM appointment_rollup_daily WHERE appointments <> 0
                                                            OR duration_seconds <> 0),
-         fresh AS (SELECT * FROM rollup_recount_daily())
+         fresh AS (SELECT * FROM rollup_recount_daily()),
+         -- Each recount is a full scan: computed once, used on both sides.
+         fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
+         fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments())
     SELECT 'appointment_rollup_daily', (SELECT count(*) FROM kept),
            (SELECT count(*) FROM ((TABLE kept EXCEPT ALL TABLE fresh)
                                   UNION ALL (TABLE fresh EXCEPT ALL TABLE kept)) d)
@@ -16,9 +19,9 @@ AS $$
            (SELECT count(*) FROM appointment_rollup_weekday_hour),
            (SELECT count(*) FROM (
                (SELECT * FROM appointment_rollup_weekday_hour WHERE appointments <> 0
-                EXCEPT ALL SELECT * FROM rollup_recount_weekday_hour())
+                EXCEPT ALL TABLE fresh_weekday_hour)
                UNION ALL
-               (SELECT * FROM rollup_recount_weekday_hour()
+               (TABLE fresh_weekday_hour
                 EXCEPT ALL SELECT * FROM appointment_rollup_weekday_hour)) d)
     UNION ALL
     SELECT 'appointment_rollup_day_status', (SELECT count(*) FROM appointment_rollup_day_status),
@@ -48,9 +51,9 @@ AS $$
     SELECT 'payment_rollup_daily', (SELECT count(*) FROM payment_rollup_daily),
            (SELECT count(*) FROM (
                (SELECT * FROM payment_rollup_daily WHERE transactions <> 0
-                EXCEPT ALL SELECT * FROM rollup_recount_payments())
+                EXCEPT ALL TABLE fresh_payments)
                UNION ALL
-               (SELECT * FROM rollup_recount_payments()
+               (TABLE fresh_payments
                 EXCEPT ALL SELECT * FROM payment_rollup_daily)) d)
 $$;
 
