@@ -75,5 +75,7 @@ SELECT a.id,
        a.end_time + (random() * interval '10 minutes')
 FROM appointments a
 JOIN services s ON s.id = a.service_id
-CROSS JOIN LATERAL (SELECT random() AS r) x
+-- The draw names a.id: an uncorrelated LATERAL (SELECT random()) is evaluated once,
+-- which gave every payment the same status.
+CROSS JOIN LATERAL (SELECT random() + 0 * a.id AS r) x
 WHERE a.status = 'confirmed' AND a.end_time < now() - interval '10 minutes';

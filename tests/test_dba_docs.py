@@ -62,3 +62,17 @@ def test_example_matches_the_api(block, demo_like, dsn, make_key, client):
         assert [list(r) for r in rows] == [list(x.values()) for x in answer["by_service"]]
     else:
         assert rows[0][0] == answer[field]
+
+
+def test_demo_history_has_every_payment_and_appointment_outcome(demo_like, dsn):
+    """Each row draws its own outcome (an uncorrelated random() once gave all one status)."""
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f'SET search_path TO "{demo_like}", public')
+        payments = dict(conn.execute("SELECT status, count(*) FROM payments GROUP BY 1"))
+        appointments = dict(conn.execute("SELECT status, count(*) FROM appointments GROUP BY 1"))
+    total = sum(payments.values())
+    assert set(payments) == {"succeeded", "pending", "failed", "refunded"}
+    assert 0.85 < payments["succeeded"] / total < 0.95
+    assert set(appointments) == {"confirmed", "cancelled", "no_show"}
