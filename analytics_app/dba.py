@@ -10,6 +10,7 @@ public.users or public.api_tokens. People get them by membership:
 from psycopg import sql
 from sqlalchemy import text
 
+from .db_security import role_name
 from .schema_names import validate_schema_name
 from .sql_objects import READER_FUNCTIONS, READER_VIEWS
 
@@ -21,7 +22,7 @@ class DbaError(ValueError):
 
 
 def tenant_role(schema):
-    return f"{ALL_TENANTS}_{validate_schema_name(schema)}"[:63]
+    return role_name(ALL_TENANTS, validate_schema_name(schema))
 
 
 def _role_exists(connection, role):

@@ -19,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from . import sql_objects
+from . import db_security, sql_objects
 from .schema_names import quote_schema
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -49,10 +49,15 @@ def current_revision(connection, schema):
 
 
 def set_local_search_path(connection, schema):
-    """Point this transaction (only) at the schema, then public."""
+    """Point this transaction (only) at the schema, then public, then pg_temp.
+
+    Functions made here pin this path with `SET search_path FROM CURRENT`; naming
+    pg_temp last stops a caller's temporary objects from shadowing the schema's
+    (see db_security.py).
+    """
     connection.execute(
         text("SELECT set_config('search_path', :path, true)"),
-        {"path": f"{quote_schema(schema)}, public"},
+        {"path": f"{quote_schema(schema)}, public, pg_temp"},
     )
 
 
@@ -95,3 +100,19 @@ def upgrade_all(engine, echo=print):
         echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
         if i % RECYCLE_EVERY == 0:
             engine.dispose()
+    with engine.connect() as conn:
+        unsafe = db_security.unsafe_definer_functions(conn.connection.driver_connection)
+    if unsafe:
+        raise UnsafeDefinerFunctions(unsafe)
+
+
+class UnsafeDefinerFunctions(RuntimeError):
+    """SECURITY DEFINER functions that a caller's pg_temp objects could hijack."""
+
+    def __init__(self, found):
+        lines = "\n".join(f"  {f['function']}: {f['problem']}" for f in found)
+        super().__init__(
+            "Unsafe SECURITY DEFINER functions (pin search_path with pg_temp last and give"
+            f" them a non-superuser owner):\n{lines}"
+        )
+        self.found = found

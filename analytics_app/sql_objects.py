@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from . import db_security
+
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 # (file stem, the DROP statement that removes what the file creates), in creation order.
@@ -64,8 +66,13 @@ def _sources():
     return tuple((SQL_DIR / f"{stem}.sql").read_text() for stem, _ in OBJECTS)
 
 
+# Bumped when how the objects are applied changes (not their text): 2 = definer
+# functions pinned with pg_temp last and handed to the schema's owner role.
+APPLY_VERSION = b"2"
+
+
 def checksum():
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(APPLY_VERSION)
     for source in _sources():
         digest.update(source.encode())
     return digest.hexdigest()
@@ -83,6 +90,8 @@ def apply(connection):
             raw.execute(drop)
     for source in _sources():
         raw.execute(source)
+    schema = connection.execute(text("SELECT current_schema()")).scalar()
+    db_security.secure_definer_functions(raw, schema)
     # The rollups are recomputed whenever this SQL changes: a fixed trigger or a new
     # rollup definition can never leave figures computed the old way behind.
     raw.execute("SELECT rebuild_rollups()")

@@ -1,0 +1,104 @@
+"""SECURITY DEFINER functions: a safe search path and an unprivileged owner.
+
+A definer function runs with its owner's rights. PostgreSQL looks up relations
+in the caller's temporary schema (pg_temp) *first* unless the path names it
+last, and every role may create temporary objects, so a definer function pinned
+to `"<schema>", public` would read a caller's `pg_temp.analytics_daily` view and
+run the caller's code as the owner. Two defences, each enough on its own:
+
+1. Every object of analytics_app/sql/ is created under `"<schema>", public,
+   pg_temp` (see migrate.set_local_search_path), and `SET search_path FROM
+   CURRENT` pins exactly that: pg_temp last, where it shadows nothing.
+2. The definer functions of a tenant belong to `analytics_owner_<schema>`: no
+   login, not a superuser, no CREATEROLE, and only SELECT on its own schema's
+   relations and on two columns of public.tenants. Even a future path mistake
+   would give a caller nothing the reports do not already show.
+
+`unsafe_definer_functions()` lists every definer function in the database that
+breaks rule 1 or has a superuser owner; `flask db upgrade` refuses to finish
+while it finds any (tests cover it too).
+"""
+
+import hashlib
+
+from psycopg import sql
+
+OWNER_PREFIX = "analytics_owner"
+
+UNSAFE_QUERY = r"""
+SELECT p.oid::regprocedure::text AS function,
+       concat_ws('; ',
+           CASE WHEN NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
+                                 WHERE c LIKE 'search_path=%%')
+                    THEN 'no pinned search_path (pg_temp would be searched first)'
+                WHEN NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
+                                 WHERE c ~ '^search_path=.*(^|[=,])\s*"?pg_temp"?\s*$')
+                    THEN 'search_path does not end with pg_temp: '
+                         || (SELECT c FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%%')
+           END,
+           CASE WHEN r.rolsuper THEN 'owned by the superuser ' || r.rolname END) AS problem
+FROM pg_proc p
+JOIN pg_namespace n ON n.oid = p.pronamespace
+JOIN pg_roles r ON r.oid = p.proowner
+WHERE p.prosecdef
+  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg\_%%'
+  AND (r.rolsuper OR NOT EXISTS (
+        SELECT 1 FROM unnest(p.proconfig) c
+        WHERE c ~ '^search_path=.*(^|[=,])\s*"?pg_temp"?\s*$'))
+ORDER BY 1
+"""
+
+
+def role_name(prefix, schema):
+    """`<prefix>_<schema>`, kept under PostgreSQL's 63 bytes without two schemas colliding."""
+    name = f"{prefix}_{schema}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(schema.encode()).hexdigest()[:8]
+    return f"{name[:54]}_{digest}"
+
+
+def owner_role(schema):
+    return role_name(OWNER_PREFIX, schema)
+
+
+def unsafe_definer_functions(raw):
+    """[{function, problem}] for each definer function that is not safe (psycopg connection)."""
+    with raw.cursor() as cur:
+        cur.execute(UNSAFE_QUERY)
+        return [{"function": f, "problem": p} for f, p in cur.fetchall()]
+
+
+def secure_definer_functions(raw, schema):
+    """Give the schema's definer functions their unprivileged owner (in the caller's transaction)."""
+    owner = owner_role(schema)
+    ident = sql.Identifier
+    exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)).fetchone()
+    if not exists:
+        raw.execute(
+            sql.SQL(
+                "CREATE ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION"
+            ).format(ident(owner))
+        )
+        superuser = raw.execute(
+            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()[0]
+        if not superuser:  # a CREATEROLE migrator must be a member to hand objects over
+            raw.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident(owner)))
+    for statement in (
+        "GRANT USAGE ON SCHEMA {schema} TO {owner}",
+        "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {owner}",
+        "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {owner}",
+        "GRANT SELECT (schema_name, timezone) ON public.tenants TO {owner}",
+    ):
+        raw.execute(sql.SQL(statement).format(schema=ident(schema), owner=ident(owner)))
+    definers = raw.execute(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p"
+        " WHERE p.pronamespace = %s::regnamespace AND p.prosecdef",
+        (schema,),
+    ).fetchall()
+    for (signature,) in definers:
+        # regprocedure text is already a quoted, schema-qualified signature.
+        raw.execute(sql.SQL("ALTER FUNCTION " + signature + " OWNER TO {}").format(ident(owner)))
+    return owner
