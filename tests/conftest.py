@@ -176,3 +176,25 @@ class Browser:
 def browser(app):
     """browser(tenant) -> a logged-out browser on that tenant's host (own cookie jar)."""
     return lambda tenant: Browser(app.test_client(), tenant.host)
+
+
+@pytest.fixture
+def login_role(dsn):
+    """make(name) -> the libpq URL of a new LOGIN role (dropped afterwards)."""
+    made = []
+
+    def make(name):
+        role = f"{name}_{os.getpid()}"
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'reader-pw'").format(sql.Identifier(role))
+            )
+        made.append(role)
+        url = make_url(dsn).set(username=role, password="reader-pw")
+        return role, url.render_as_string(hide_password=False)
+
+    yield make
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for role in made:
+            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

@@ -1,37 +1,13 @@
 """Read-only roles for psql users, and the operator's per-tenant totals."""
 
 import json
-import os
 from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from psycopg import errors, sql
-from sqlalchemy.engine import make_url
 
 from tests.reference import Ledger
-
-
-@pytest.fixture
-def login_role(dsn):
-    """make(name) -> the libpq URL of a new LOGIN role (dropped afterwards)."""
-    made = []
-
-    def make(name):
-        role = f"{name}_{os.getpid()}"
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(
-                sql.SQL("CREATE ROLE {} LOGIN PASSWORD 'reader-pw'").format(sql.Identifier(role))
-            )
-        made.append(role)
-        url = make_url(dsn).set(username=role, password="reader-pw")
-        return role, url.render_as_string(hide_password=False)
-
-    yield make
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        for role in made:
-            conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-            conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 def _salon(make_tenant):

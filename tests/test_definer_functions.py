@@ -14,7 +14,7 @@ import pytest
 from psycopg import sql
 
 from analytics_app.db_security import unsafe_definer_functions
-from tests.test_dba import _salon, login_role  # noqa: F401  (fixture)
+from tests.test_dba import _salon
 
 SPY = """
 CREATE FUNCTION pg_temp.spy() RETURNS boolean LANGUAGE plpgsql AS $$
@@ -149,7 +149,9 @@ def test_db_upgrade_refuses_to_finish_with_an_unsafe_definer_function(runner, ma
         try:
             result = runner.invoke(args=["db", "upgrade"])
         finally:
-            conn.execute(sql.SQL("DROP FUNCTION {}.careless()").format(sql.Identifier(tenant.schema)))
+            conn.execute(
+                sql.SQL("DROP FUNCTION {}.careless()").format(sql.Identifier(tenant.schema))
+            )
     assert result.exit_code != 0
     assert f"{tenant.schema}.careless()" in str(result.exception)
     assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
