@@ -5,6 +5,7 @@ import logging
 from flask import jsonify, render_template, request
 from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -48,12 +49,15 @@ def _http_error(err):
 
 
 def _database_unavailable(err):
-    """Server down, connection lost, or a report over the statement timeout: 503."""
+    """Server down, connection lost, pool exhausted, or over the statement timeout: 503."""
     try:
         db.session.rollback()
     except Exception:  # the connection may be gone; the pool replaces it
         db.session.close()
-    if isinstance(getattr(err, "orig", None), QueryCanceled):
+    if isinstance(err, PoolTimeout):
+        log.warning("no free database connection within the pool timeout")
+        detail = "The service is busy; try again shortly."
+    elif isinstance(getattr(err, "orig", None), QueryCanceled):
         log.warning("report cancelled by statement_timeout")
         detail = "The report took longer than the time limit; try a shorter period."
     else:
@@ -76,5 +80,6 @@ def init_app(app):
     app.register_error_handler(UnknownTenant, _unknown_tenant)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
     app.register_error_handler(DBAPIError, _internal_error)
     app.register_error_handler(Exception, _internal_error)

@@ -35,7 +35,22 @@ TABLES = {
 BATCH = 5000
 
 
-def _query(kind, start, end):
+# Text cells a spreadsheet would read as a formula (OWASP "CSV injection"): in CSV
+# they get a leading apostrophe, which spreadsheets show as text. JSON lines are exact.
+FORMULA_START = "^[-=+@\t\r]"
+TEXT_COLUMNS = {"name", "email", "status"}
+
+
+def _column(name, for_csv):
+    column = sql.Identifier(name)
+    if for_csv and name in TEXT_COLUMNS:
+        return sql.SQL("CASE WHEN {c} ~ {p} THEN chr(39) || {c} ELSE {c} END AS {c}").format(
+            c=column, p=sql.Literal(FORMULA_START)
+        )
+    return column
+
+
+def _query(kind, start, end, for_csv=False):
     """SELECT for the export; start/end are local dates (datetime.date), both inclusive.
 
     The dates are composed as quoted literals (COPY takes no parameters); they are
@@ -57,7 +72,7 @@ def _query(kind, start, end):
         )
     where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
     return sql.SQL("SELECT {} FROM {}{} ORDER BY id").format(
-        sql.SQL(", ").join(map(sql.Identifier, columns)), sql.Identifier(kind), where
+        sql.SQL(", ").join(_column(c, for_csv) for c in columns), sql.Identifier(kind), where
     )
 
 
@@ -82,7 +97,7 @@ def open_connection(schema, timeout_ms):
 
 def stream_csv(pooled, conn, kind, start, end):
     """Yield the CSV blocks; closes (returns to the pool) the connection at the end."""
-    query = _query(kind, start, end)
+    query = _query(kind, start, end, for_csv=True)
     try:
         with (
             conn.cursor() as cur,

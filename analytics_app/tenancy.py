@@ -28,12 +28,32 @@ class UnknownTenant(Exception):
     """The request's host names no tenant."""
 
 
-def host_of(raw_host):
-    """Lower-cased host name without the port: 'Demo.LocalHost:5000' -> 'demo.localhost'."""
+PORT = re.compile(r"^[0-9]{1,5}$")
+
+
+def split_host(raw_host):
+    """('demo.localhost', '5000') from 'Demo.LocalHost:5000'; None if the port is not digits.
+
+    'demo.localhost:@evil.example' is None: anything after the last ':' must be a port.
+    """
     host = (raw_host or "").strip().lower()
     if host.startswith("["):  # IPv6 literal, e.g. [::1]:5000
-        return host.split("]")[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
+        name, _, rest = host.partition("]")
+        name, port = name + "]", rest[1:] if rest.startswith(":") else None
+        if rest and port is None:
+            return None
+    else:
+        name, colon, port = host.partition(":")
+        port = port if colon else None
+    if port is not None and not PORT.fullmatch(port):
+        return None
+    return name, port
+
+
+def host_of(raw_host):
+    """Lower-cased host name without the port: 'Demo.LocalHost:5000' -> 'demo.localhost'."""
+    parts = split_host(raw_host)
+    return parts[0] if parts else ""
 
 
 @dataclass(frozen=True)

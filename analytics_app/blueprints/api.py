@@ -7,6 +7,7 @@ from .. import reports
 from ..authentication import api_login_required
 from ..extensions import csrf
 from ..gating import requires_feature
+from ..tenancy import split_host
 
 bp = Blueprint("api", __name__, url_prefix="/api/analytics")
 csrf.exempt(bp)  # GET only; keys or the session authenticate each request
@@ -32,9 +33,10 @@ def _report(schema_class, run):
 
 @bp.get("/")
 def index():
-    # Built on the host name the client sent (it matched a tenant's domain, so it is
-    # a clean name), which Werkzeug's request.host drops when it holds a "_".
-    base = f"{request.scheme}://{request.headers.get('Host', '').strip().lower()}"
+    # Built from the validated host (it matched a tenant's domain) and a digits-only
+    # port; Werkzeug's request.host drops names holding a "_", so it is not used.
+    name, port = split_host(request.headers.get("Host"))
+    base = f"{request.scheme}://{name}" + (f":{port}" if port else "")
     return jsonify(
         {name: base + url_for(f"api.{name}") for name in ("dashboard", "appointments", "revenue")}
     )

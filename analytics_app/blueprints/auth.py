@@ -25,6 +25,8 @@ def safe_next(target):
     """Only a path on this host: no scheme, no other host, no '//' or '\\' tricks."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return None
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):  # no header splitting
+        return None
     parts = urlsplit(target)
     return target if not parts.scheme and not parts.netloc else None
 

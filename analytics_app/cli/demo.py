@@ -116,5 +116,8 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
 
   Database     {current_app.config["DATABASE_URL"]}
 """)
+    # Nothing of the set-up may stay open while serving: an idle transaction would hold
+    # locks on tenants and domains, and a pool connection, for the whole demo.
+    db.session.remove()
     if not no_serve:
         run_simple(host, port, current_app._get_current_object(), threaded=True)
