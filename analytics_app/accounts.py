@@ -55,6 +55,17 @@ def create_user(tenant, email, password=None):
     return user, password
 
 
+def deactivate_user(tenant, email):
+    """The user can no longer log in or use keys; every session of theirs ends."""
+    user = find_user(tenant.id, email)
+    if user is None:
+        raise AccountError(f"No user {email!r} in {tenant.schema_name!r}.")
+    user.is_active = False
+    user.end_sessions()
+    db.session.flush()
+    return user
+
+
 def authenticate_password(tenant_id, email, password):
     """The active user with this email and password in this tenant, else None."""
     try:

@@ -23,12 +23,17 @@ SCHEMES = ("token", "bearer")
 
 
 @login_manager.user_loader
-def load_session_user(user_id):
-    if current_tenant is None or not str(user_id).isdigit():
+def load_session_user(session_id):
+    """The user of a session cookie "<id>:<session version>", if that version is current."""
+    user_id, _, version = str(session_id).partition(":")
+    if current_tenant is None or not (user_id.isdigit() and version.isdigit()):
         return None
     return db.session.execute(
         select(User).where(
-            User.id == int(user_id), User.tenant_id == current_tenant.id, User.is_active.is_(True)
+            User.id == int(user_id),
+            User.tenant_id == current_tenant.id,
+            User.is_active.is_(True),
+            User.session_version == int(version),
         )
     ).scalar_one_or_none()
 

@@ -51,8 +51,18 @@ class User(UserMixin, db.Model):
     password_hash = db.Column(db.Text, nullable=False)
     is_active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(db.DateTime(timezone=True), server_default=db.func.now())
+    # Part of every session cookie (get_id); bumping it ends all sessions of this user.
+    session_version = db.Column(db.Integer, nullable=False, default=1)
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version or 1}"
+
+    def end_sessions(self):
+        self.session_version = (self.session_version or 1) + 1
 
     def set_password(self, password):
+        if self.password_hash is not None:  # a changed password ends the old sessions
+            self.end_sessions()
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password):

@@ -150,3 +150,97 @@ def test_demo_serves_with_no_transaction_open(app, runner, dsn, monkeypatch):
         result = runner.invoke(args=["demo", "--port", "5999"])
     assert result.exit_code == 0, result.output
     assert seen == {"idle": 0}
+
+
+# Item 4: sessions end on the server: logout, a new password and deactivation end
+# every session of the user, and logging in starts a new session.
+def _cookie(headers):
+    return headers["Set-Cookie"].split(";", 1)[0]
+
+
+def _logged_in(port, runner, tenant):
+    email, password = _user(runner, tenant)
+    status, headers, _ = http_login(port, tenant.host, email, password)
+    assert status == 302
+    return email, _cookie(headers)
+
+
+def _api_status(port, tenant, cookie):
+    path = "/api/analytics/analytics/dashboard/"
+    return _request(port, tenant.host, path, headers={"Cookie": cookie})[0]
+
+
+def _logout(port, tenant, cookie):
+    _, headers, page = _request(port, tenant.host, "/", headers={"Cookie": cookie})
+    cookie = _cookie(headers) if "Set-Cookie" in headers else cookie  # now holds the token
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
+    return _request(
+        port,
+        tenant.host,
+        "/logout",
+        "POST",
+        {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+        f"csrf_token={token}",
+    )
+
+
+def test_logout_ends_every_session_of_the_user(live, runner, make_tenant):
+    tenant = make_tenant()
+    email, copied = _logged_in(live.port, runner, tenant)
+    other_device = _cookie(http_login(live.port, tenant.host, email, "correct horse")[1])
+    assert _api_status(live.port, tenant, copied) == 200
+    assert _logout(live.port, tenant, copied)[0] == 302
+    assert _api_status(live.port, tenant, copied) == 401
+    assert _api_status(live.port, tenant, other_device) == 401
+    # Logging in again works, with a new session.
+    status, headers, _ = http_login(live.port, tenant.host, email, "correct horse")
+    assert _api_status(live.port, tenant, _cookie(headers)) == 200
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        ["users", "create", "--email", "owner@example.com", "--password", "a new one"],
+        ["users", "deactivate", "--email", "owner@example.com"],
+    ],
+    ids=["password-reset", "deactivation"],
+)
+def test_a_new_password_or_deactivation_ends_copied_sessions(live, runner, make_tenant, action):
+    tenant = make_tenant()
+    _, copied = _logged_in(live.port, runner, tenant)
+    assert _api_status(live.port, tenant, copied) == 200
+    result = runner.invoke(args=[*action[:2], "--tenant", tenant.schema, *action[2:]])
+    assert result.exit_code == 0, result.output
+    assert _api_status(live.port, tenant, copied) == 401
+
+
+def test_deactivated_users_keys_stop_working(live, runner, make_tenant, make_key):
+    tenant = make_tenant()
+    key = make_key(tenant, email="leaver@example.com")
+    auth = {"Authorization": f"Token {key}"}
+    path = "/api/analytics/analytics/dashboard/"
+    assert _request(live.port, tenant.host, path, headers=auth)[0] == 200
+    args = ["users", "deactivate", "--tenant", tenant.schema, "--email", "leaver@example.com"]
+    assert runner.invoke(args=args).exit_code == 0
+    assert _request(live.port, tenant.host, path, headers=auth)[0] == 401
+
+
+def test_login_starts_a_new_session(live, runner, make_tenant):
+    """A CSRF token known before the login (e.g. planted) is worth nothing after it."""
+    tenant = make_tenant()
+    email, password = _user(runner, tenant)
+    _, headers, page = _request(live.port, tenant.host, "/login")
+    before = _cookie(headers)
+    token = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"Cookie": before, "Content-Type": "application/x-www-form-urlencoded"}
+    body = f"csrf_token={token.decode()}&email={quote(email)}&password={quote(password)}"
+    status, headers, _ = _request(live.port, tenant.host, "/login", "POST", form, body)
+    assert status == 302
+    after = _cookie(headers)
+    assert after != before
+    stale = {"Cookie": after, "Content-Type": "application/x-www-form-urlencoded"}
+    status, _, _ = _request(
+        live.port, tenant.host, "/logout", "POST", stale, f"csrf_token={token.decode()}"
+    )
+    assert status == 400
+    assert _api_status(live.port, tenant, after) == 200

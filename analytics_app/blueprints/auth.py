@@ -2,8 +2,17 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_login import login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
@@ -48,6 +57,7 @@ def login():
             current_tenant.id, form.email.data, form.password.data
         )
         if user is not None:
+            session.clear()  # a new session: nothing set before the login carries over
             login_user(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("pages.dashboard"))
@@ -58,5 +68,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    """Log out everywhere: every session of this user ends, copied cookies included."""
+    if current_user.is_authenticated:
+        current_user.end_sessions()
+        db.session.commit()
     logout_user()
+    session.clear()
     return redirect(url_for("auth.login"))

@@ -28,6 +28,17 @@ def create_user(schema, email, password):
         click.echo(f"Password: {password_used}")
 
 
+@users_cli.command("deactivate")
+@click.option("--tenant", "schema", required=True)
+@click.option("--email", required=True)
+def deactivate_user(schema, email):
+    """Stop a user: no login, no keys, and every open session ends."""
+    with committed():
+        user = accounts.deactivate_user(tenant_admin.get_tenant(schema), email)
+        email = user.email
+    click.echo(f"User {email} of {schema!r} is deactivated; their sessions have ended.")
+
+
 @tokens_cli.command("create")
 @click.option("--tenant", "schema", required=True)
 @click.option("--email", required=True)
