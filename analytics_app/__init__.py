@@ -45,6 +45,20 @@ def create_app(config=None):
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 
+    # Exports stream for minutes on connections of their own (see exports.py); when all
+    # are busy the next export is a 503 at once rather than a wait.
+    app.config["SQLALCHEMY_BINDS"] = {
+        "exports": {
+            "url": app.config["SQLALCHEMY_DATABASE_URI"],
+            "pool_size": app.config["EXPORT_POOL_SIZE"],
+            "max_overflow": 0,
+            "pool_timeout": 0.5,
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"]},
+        },
+        **app.config.get("SQLALCHEMY_BINDS", {}),
+    }
+
     app.json.sort_keys = False  # keep the SPEC's field order
     db.init_app(app)
     csrf.init_app(app)

@@ -18,8 +18,11 @@ def from_environment():
         # Tenants created without --domain get "<schema>.<TENANT_BASE_DOMAIN>".
         "TENANT_BASE_DOMAIN": os.environ.get("TENANT_BASE_DOMAIN", "localhost").lower(),
         "STATEMENT_TIMEOUT_MS": _int("STATEMENT_TIMEOUT_MS", 5000),
-        # Exports stream for as long as the client reads; a longer limit applies to them.
-        "EXPORT_STATEMENT_TIMEOUT_MS": _int("EXPORT_STATEMENT_TIMEOUT_MS", 600000),
+        # Exports: a whole-export deadline, how long a client may accept nothing, and
+        # their own pool (reports never wait for a connection an export holds).
+        "EXPORT_DEADLINE_S": _int("EXPORT_DEADLINE_S", 600),
+        "EXPORT_IDLE_S": _int("EXPORT_IDLE_S", 30),
+        "EXPORT_POOL_SIZE": _int("EXPORT_POOL_SIZE", 3),
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
         "SESSION_COOKIE_HTTPONLY": True,

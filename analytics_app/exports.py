@@ -7,10 +7,21 @@ by one for CSV. Each export runs on its own pooled connection, in a READ ONLY
 transaction pointed at the tenant's schema, for as long as the client reads.
 """
 
+import contextlib
+import json
+import logging
+import socket
+import time
+from dataclasses import dataclass, field
+
+import psycopg
 from psycopg import sql
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .extensions import db
 from .tenancy import search_path_for
+
+log = logging.getLogger(__name__)
 
 # kind -> (columns, the timestamp the start/end dates filter on, or None)
 TABLES = {
@@ -32,7 +43,9 @@ TABLES = {
     "services": (["id", "name", "duration_minutes", "price_cents", "is_active"], None),
     "resources": (["id", "name", "is_active"], None),
 }
-BATCH = 5000
+BATCH = 1000  # JSON lines fetched per round trip
+BLOCK_BYTES = 64 * 1024  # CSV bytes per write
+SEND_BUFFER_BYTES = 256 * 1024
 
 
 # Text cells a spreadsheet would read as a formula (OWASP "CSV injection"): in CSV
@@ -76,16 +89,49 @@ def _query(kind, start, end, for_csv=False):
     )
 
 
-def open_connection(schema, timeout_ms):
-    """A pooled connection in a READ ONLY transaction on the tenant's schema and time zone."""
-    pooled = db.engine.raw_connection()
+class ExportBusy(Exception):
+    """Every connection of the export pool is in use."""
+
+
+@dataclass
+class Limits:
+    """How long one export may take: in all, and while the client accepts nothing."""
+
+    deadline_s: float
+    idle_s: float
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def expired(self):
+        return time.monotonic() - self.started > self.deadline_s
+
+
+def open_connection(schema, limits):
+    """A connection of the export pool, in a READ ONLY transaction on the tenant's schema.
+
+    The export pool is its own (SQLALCHEMY_BINDS["exports"]): exports never take a
+    connection a report needs. The server ends the transaction by itself if the
+    app stops reading (idle_in_transaction_session_timeout) or a statement runs
+    past the whole export's deadline (statement_timeout).
+    """
+    try:
+        pooled = db.engines["exports"].raw_connection()
+    except PoolTimeout:
+        raise ExportBusy() from None
     conn = pooled.driver_connection
     try:
         conn.execute(
             "SELECT set_config('search_path', %s, true),"
             " set_config('transaction_read_only', 'on', true),"
-            " set_config('statement_timeout', %s, true)",
-            (search_path_for(schema), str(timeout_ms)),
+            " set_config('statement_timeout', %s, true),"
+            " set_config('idle_in_transaction_session_timeout', %s, true),"
+            " set_config('application_name', %s, true)",
+            (
+                search_path_for(schema),
+                str(int(limits.deadline_s * 1000)),
+                str(int((limits.idle_s + 5) * 1000)),
+                f"export:{schema}",
+            ),
         )
         # Timestamps are written with the tenant's own offset.
         conn.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
@@ -95,31 +141,79 @@ def open_connection(schema, timeout_ms):
     return pooled, conn
 
 
-def stream_csv(pooled, conn, kind, start, end):
-    """Yield the CSV blocks; closes (returns to the pool) the connection at the end."""
-    query = _query(kind, start, end, for_csv=True)
-    try:
-        with (
-            conn.cursor() as cur,
-            cur.copy(
-                sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(query)
-            ) as copy,
-        ):
-            for block in copy:
-                yield bytes(block)
-    finally:
-        conn.rollback()
-        pooled.close()
+def _csv_blocks(conn, kind, start, end):
+    """COPY rows gathered into blocks of about BLOCK_BYTES (one write each, not one per row)."""
+    query = sql.SQL("COPY ({}) TO STDOUT WITH (FORMAT csv, HEADER)").format(
+        _query(kind, start, end, for_csv=True)
+    )
+    with conn.cursor() as cur, cur.copy(query) as copy:
+        buffer = bytearray()
+        for row in copy:
+            buffer += row
+            if len(buffer) >= BLOCK_BYTES:
+                yield bytes(buffer)
+                buffer.clear()
+        if buffer:
+            yield bytes(buffer)
 
 
-def stream_jsonl(pooled, conn, kind, start, end):
-    """Yield JSON lines in batches; closes (returns to the pool) the connection at the end."""
+def _jsonl_blocks(conn, kind, start, end):
     json_query = sql.SQL("SELECT row_to_json(r)::text FROM ({}) r").format(_query(kind, start, end))
+    with conn.cursor(name=f"export_{kind}") as cur:
+        cur.execute(json_query)
+        while rows := cur.fetchmany(BATCH):
+            yield ("\n".join(r[0] for r in rows) + "\n").encode()
+
+
+def _cut_line(reason):
+    return (json.dumps({"error": "export incomplete", "detail": reason}) + "\n").encode()
+
+
+def stream(pooled, conn, fmt, kind, start, end, limits, client_socket=None):
+    """Yield the export; always ends the transaction and returns the connection.
+
+    A client that accepts nothing for idle_s seconds makes the server's write time
+    out (the socket's timeout), which ends the response and closes this generator.
+    An export past its deadline, or one the database stopped, is cut visibly: JSON
+    lines get an error line, and either format ends without the closing chunk of
+    HTTP/1.1 chunked encoding (the connection is shut, not finished).
+    """
+    if client_socket is not None:
+        client_socket.settimeout(limits.idle_s)
+        # A stalled client parks at most this much in the kernel (Linux would grow the
+        # buffer to megabytes), so the idle limit starts soon after it stops reading.
+        client_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
+    blocks = _csv_blocks if fmt == "csv" else _jsonl_blocks
     try:
-        with conn.cursor(name=f"export_{kind}") as cur:
-            cur.execute(json_query)
-            while rows := cur.fetchmany(BATCH):
-                yield ("\n".join(r[0] for r in rows) + "\n").encode()
+        reason = None
+        try:
+            for block in blocks(conn, kind, start, end):
+                yield block
+                if limits.expired:
+                    reason = f"The export ran past its {limits.deadline_s:g} s limit."
+                    break
+        except psycopg.Error as err:
+            log.warning("export %s cut off: %s", kind, type(err).__name__)
+            reason = "The database ended the export; ask for a shorter date range."
+        if reason is not None:
+            log.warning("export %s incomplete: %s", kind, reason)
+            if fmt == "jsonl":
+                yield _cut_line(reason)
+            _abort(client_socket)
     finally:
-        conn.rollback()
+        # The server may have ended the session already; the pool then drops it.
+        with contextlib.suppress(psycopg.Error):
+            conn.rollback()
         pooled.close()
+
+
+def _abort(client_socket):
+    """End the response without its closing chunk: the client sees a cut transfer."""
+    if client_socket is None:
+        raise ExportCutOff()
+    with contextlib.suppress(OSError):
+        client_socket.shutdown(socket.SHUT_WR)  # sends what was written, then EOF
+
+
+class ExportCutOff(Exception):
+    """Raised to make a WSGI server without a known socket drop the connection."""

@@ -57,7 +57,8 @@ def app(database_url, tmp_path_factory):
         db.session.commit()
     yield app
     with app.app_context():
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ def own_server(tmp_path_factory):
             "socket_dir": socket_dir,
         }
     with app.app_context():
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def _get(server, schema, path="/api/analytics/analytics/appointments/"):

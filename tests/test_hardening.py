@@ -74,7 +74,8 @@ def test_a_full_pool_answers_503_with_retry_after(database_url, make_tenant, mak
         assert headers["Retry-After"] == "5"
         assert json.loads(body) == {"detail": "The service is busy; try again shortly."}
         assert _request(server.port, tenant.host, path, headers=auth)[0] == 200
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 # Item 5: the port part of Host is digits or nothing.

@@ -78,7 +78,8 @@ def server(database_url):
     from analytics_app.extensions import db
 
     with small_pool.app_context():
-        db.engine.dispose()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 def _request(conn, host, path, headers=None, method="GET", body=None):

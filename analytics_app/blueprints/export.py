@@ -40,12 +40,21 @@ def export(kind):
     except ValidationError as err:
         return jsonify({"errors": err.messages}), 400
     fmt = args.get("format") or ("csv" if request.accept_mimetypes.best == "text/csv" else "jsonl")
-    stream = exports.stream_csv if fmt == "csv" else exports.stream_jsonl
-    # Opened here, not in the generator, so a database fault is still a clean 503.
-    pooled, conn = exports.open_connection(
-        current_tenant.schema_name, current_app.config["EXPORT_STATEMENT_TIMEOUT_MS"]
+    limits = exports.Limits(
+        current_app.config["EXPORT_DEADLINE_S"], current_app.config["EXPORT_IDLE_S"]
     )
-    body = stream(pooled, conn, kind, args.get("start"), args.get("end"))
+    # Opened here, not in the generator, so a database fault is still a clean 503.
+    try:
+        pooled, conn = exports.open_connection(current_tenant.schema_name, limits)
+    except exports.ExportBusy:
+        response = jsonify({"detail": "Too many exports are running; try again shortly."})
+        return response, 503, {"Retry-After": "30"}
+    # The client's socket (Werkzeug's and gunicorn's servers name it), so that a client
+    # that stops reading is dropped after EXPORT_IDLE_S and a cut export shows as cut.
+    client_socket = request.environ.get("werkzeug.socket") or request.environ.get("gunicorn.socket")
+    body = exports.stream(
+        pooled, conn, fmt, kind, args.get("start"), args.get("end"), limits, client_socket
+    )
     filename = f"{current_tenant.schema_name}-{kind}.{fmt}"
     return Response(
         stream_with_context(body),
