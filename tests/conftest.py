@@ -199,3 +199,27 @@ def login_role(dsn):
         for role in made:
             conn.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
             conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(request):
+    """Every test fails on any 5xx answer other than the documented 503.
+
+    Listens to Flask's request_finished signal of every app a test runs, the live
+    servers' included, so fuzz runs and attacks are covered too.
+    """
+    from flask import request_finished
+
+    if request.node.get_closest_marker("server_error_expected"):
+        yield
+        return
+    seen = []
+
+    def record(sender, response, **extra):
+        if response.status_code >= 500 and response.status_code != 503:
+            seen.append(response.status_code)
+
+    request_finished.connect(record)
+    yield
+    request_finished.disconnect(record)
+    assert seen == [], f"server errors answered: {seen}"

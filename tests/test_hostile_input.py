@@ -195,6 +195,7 @@ def test_long_and_binary_inputs(client, guarded):
     assert response.status_code == 401
 
 
+@pytest.mark.server_error_expected
 def test_reports_run_read_only(app, make_tenant):
     """Even a report function replaced by a writer cannot write through the API."""
     tenant = make_tenant()
