@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
-from .database import sqlalchemy_url, start_embedded
+from .db.embedded import sqlalchemy_url, start_embedded
 from .extensions import csrf, db, limiter
 
 
@@ -45,7 +45,7 @@ def create_app(config=None):
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 
-    # Exports stream for minutes on connections of their own (see exports.py); when all
+    # Exports stream for minutes on connections of their own (see db/exports.py); when all
     # are busy the next export is a 503 at once rather than a wait.
     app.config["SQLALCHEMY_BINDS"] = {
         "exports": {
@@ -64,18 +64,14 @@ def create_app(config=None):
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import authentication, errors, security, tenancy
-    from .blueprints import api, auth, export, health, pages
-    from .cli import init_app as init_cli
+    from . import api, authentication, cli, errors, health, request_hooks, tenancy, web
 
-    security.init_app(app)
+    request_hooks.init_app(app)
     tenancy.init_app(app)
     authentication.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(export.bp)
-    app.register_blueprint(pages.bp)
-    init_cli(app)
+    api.init_app(app)
+    web.init_app(app)
+    cli.init_app(app)
     return app

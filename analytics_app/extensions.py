@@ -9,5 +9,5 @@ from flask_wtf.csrf import CSRFProtect
 db = SQLAlchemy()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-# Only the login form is limited (see blueprints/auth.py); storage from RATELIMIT_STORAGE_URI.
+# Only the login form is limited (see web/auth.py); storage from RATELIMIT_STORAGE_URI.
 limiter = Limiter(get_remote_address, default_limits=[])

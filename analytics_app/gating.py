@@ -1,7 +1,7 @@
 """The feature gate: `@requires_feature("advanced_analytics")`.
 
 The database answers (public.tenant_has_feature, under the request's
-search_path): the tenant's override column first, then its plan's
+search path): the tenant's override column first, then its plan's
 permissions. Nothing is cached, so a change of plan or override applies to
 the next request.
 """
@@ -52,7 +52,7 @@ FEATURES = {
 
 
 def missing_features(names):
-    """The features of `names` the request's tenant (by search_path) lacks. One query."""
+    """The features of `names` the request's tenant (by the search path) lacks. One query."""
     for name in names:
         if name not in FEATURES:
             raise KeyError(f"unknown feature {name!r}")
@@ -68,7 +68,7 @@ def missing_features(names):
 
 
 def tenant_has_feature(name):
-    """True if the request's tenant (by search_path) has the feature."""
+    """True if the request's tenant (by the search path) has the feature."""
     return not missing_features([name])
 
 

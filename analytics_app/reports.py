@@ -1,9 +1,10 @@
-"""Argument schemas, response schemas and the one SQL call behind each report.
+"""The reports' arguments and the one SQL call behind each report.
 
 A report is: validate the query string -> call the tenant's SQL function in a
 READ ONLY transaction with a statement_timeout -> return its JSON. The SQL
-functions (analytics_app/sql/*_report.sql) build the whole body, so the API
-and a DBA calling the same function get the same numbers.
+functions (analytics_app/sql/*_report.sql) build the whole body, so the API,
+the dashboard page and a DBA calling the same function get the same numbers.
+Response schemas (documentation and checks) are in api/schemas.py.
 """
 
 import re
@@ -12,7 +13,9 @@ from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
+from .db.tenant_session import enter_schema
 from .extensions import db
+from .tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 BIGINT_MAX = 2**63 - 1
@@ -75,15 +78,13 @@ class DashboardArgsSchema(QueryArgsSchema):
 
 def run_report(sql, params):
     """Run one report function read-only, under the statement timeout; return its JSON."""
-    session = db.session
-    session.execute(
-        text(
-            "SELECT set_config('transaction_read_only', 'on', true),"
-            " set_config('statement_timeout', :ms, true)"
-        ),
-        {"ms": str(current_app.config["STATEMENT_TIMEOUT_MS"])},
+    enter_schema(
+        db.session,
+        current_tenant.schema_name,
+        read_only=True,
+        timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
     )
-    return session.execute(text(sql), params).scalar_one()
+    return db.session.execute(text(sql), params).scalar_one()
 
 
 def dashboard(_args):
@@ -107,107 +108,3 @@ def revenue(args):
         "SELECT revenue_report(:days, :service_id)",
         {"days": args["days"], "service_id": args.get("service_id")},
     )
-
-
-# Response schemas: they document the bodies (and tests check real bodies against them).
-class PeriodSchema(Schema):
-    start_date = fields.String(
-        metadata={"description": "First second of the local month, RFC 3339."}
-    )
-    end_date = fields.String(metadata={"description": "Last second of the local month, RFC 3339."})
-
-
-class DashboardSchema(Schema):
-    total_appointments_this_month = fields.Integer()
-    total_appointments_all_time = fields.Integer()
-    active_resources_count = fields.Integer()
-    active_services_count = fields.Integer()
-    upcoming_appointments_count = fields.Integer()
-    average_appointment_duration_minutes = fields.Float(allow_none=True)
-    peak_booking_day = fields.String(allow_none=True)
-    peak_booking_hour = fields.Integer(allow_none=True)
-    period = fields.Nested(PeriodSchema)
-
-
-class StatusCountsSchema(Schema):
-    confirmed = fields.Integer()
-    cancelled = fields.Integer()
-    no_show = fields.Integer()
-
-
-class ServiceCountSchema(Schema):
-    service_id = fields.Integer()
-    service_name = fields.String()
-    count = fields.Integer()
-
-
-class ResourceCountSchema(Schema):
-    resource_id = fields.Integer()
-    resource_name = fields.String()
-    count = fields.Integer()
-
-
-class AppointmentDaySchema(Schema):
-    date = fields.String()
-    count = fields.Integer()
-    status_breakdown = fields.Nested(StatusCountsSchema)
-
-
-class AppointmentsSchema(Schema):
-    total = fields.Integer()
-    by_status = fields.Nested(StatusCountsSchema)
-    by_service = fields.List(fields.Nested(ServiceCountSchema))
-    by_resource = fields.List(fields.Nested(ResourceCountSchema))
-    daily_breakdown = fields.List(fields.Nested(AppointmentDaySchema))
-    booking_trend_percent = fields.Float(allow_none=True)
-    cancellation_rate_percent = fields.Float()
-    no_show_rate_percent = fields.Float()
-    period_days = fields.Integer()
-
-
-class ServiceRevenueSchema(Schema):
-    service_id = fields.Integer()
-    service_name = fields.String()
-    revenue_cents = fields.Integer()
-    count = fields.Integer()
-
-
-class RevenueDaySchema(Schema):
-    date = fields.String()
-    revenue_cents = fields.Integer()
-    transaction_count = fields.Integer()
-
-
-class RevenueSchema(Schema):
-    total_revenue_cents = fields.Integer()
-    transaction_count = fields.Integer()
-    average_transaction_value_cents = fields.Integer()
-    by_service = fields.List(fields.Nested(ServiceRevenueSchema))
-    daily_breakdown = fields.List(fields.Nested(RevenueDaySchema))
-    period_days = fields.Integer()
-
-
-def as_csv(body):
-    """The CSV form of a report: its daily breakdown, or the dashboard's one row."""
-    import csv
-    import io
-
-    if "daily_breakdown" in body:
-        rows = [
-            {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
-            for d in body["daily_breakdown"]
-        ]
-        rows = [
-            {
-                **{k: v for k, v in r.items() if k != "status_breakdown"},
-                **r.get("status_breakdown", {}),
-            }
-            for r in rows
-        ]
-    else:
-        rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()

@@ -1,27 +1,28 @@
-"""Host -> tenant, `current_tenant`, and the transaction-local search_path.
+"""Host -> tenant, and `current_tenant`.
 
-Nothing else touches the search path. Every transaction the request's session
-begins gets `set_config('search_path', '"<schema>", public', true)`: local to
-that transaction, so a connection returned to the pool carries no tenant's
-path, whatever happened in the request (django-tenants #545/#651 show what a
-session-level SET does behind a pool).
+The tenant is found from the raw Host header; every transaction of the request's
+session then starts inside its schema (db/tenant_session.py does the entering,
+transaction-locally, and is the only code that does).
 """
 
 import re
 from dataclasses import dataclass
 
 from flask import g, has_request_context, request
-from sqlalchemy import event, text
 from werkzeug.local import LocalProxy
 
+from .db import tenant_session
 from .extensions import db
-from .schema_names import quote_schema
 
 # Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
 # and schema names may hold underscores, "_" (browsers and curl accept it).
 HOST_NAME = re.compile(
     r"^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$"
 )
+
+
+# Blueprints that answer on any host: probes, and the OpenAPI document.
+ANY_HOST = ("health.", "openapi.")
 
 
 class UnknownTenant(Exception):
@@ -70,18 +71,9 @@ def tenant_for_host(raw_host):
     host = host_of(raw_host)
     if not HOST_NAME.fullmatch(host):  # not a host name we could have registered
         return None
-    # One round trip: the same statement points this transaction at the tenant's
-    # schema (schema names are checked by a CHECK constraint; %I quotes them).
-    row = db.session.execute(
-        text(
-            "SELECT t.id, t.schema_name, t.name, t.timezone,"
-            " set_config('search_path', format('%I, public', t.schema_name), true)"
-            " FROM public.domains d JOIN public.tenants t ON t.id = d.tenant_id"
-            " WHERE d.domain = :host"
-        ),
-        {"host": host},
-    ).one_or_none()
-    return TenantInfo(*row[:4]) if row else None
+    # One round trip: the lookup also enters the tenant's schema for this transaction.
+    row = tenant_session.find_tenant(db.session, host)
+    return TenantInfo(*row) if row else None
 
 
 def _load_current_tenant():
@@ -97,7 +89,7 @@ current_tenant = LocalProxy(_load_current_tenant)
 
 def require_tenant():
     """before_request hook: every route needs a tenant; an unknown host is a 404."""
-    if request.endpoint in (None, "static") or request.endpoint.startswith("health."):
+    if request.endpoint in (None, "static") or request.endpoint.startswith(ANY_HOST):
         return None
     tenant = _load_current_tenant()
     if tenant is None:
@@ -105,28 +97,12 @@ def require_tenant():
     return None
 
 
-def search_path_for(schema):
-    return f"{quote_schema(schema)}, public" if schema else "public"
-
-
-def _set_search_path(executor, schema):
-    executor.execute(
-        text("SELECT set_config('search_path', :path, true)"), {"path": search_path_for(schema)}
-    )
-
-
-def _apply_search_path(session, transaction, connection):
-    """Every transaction of a request with a known tenant starts on its schema.
-
-    Before the tenant is known (the host lookup's own transaction), and outside
-    requests, the connection keeps the server's default path: nothing but
-    transaction-local settings are ever made, so no tenant's path can linger.
-    """
+def _request_schema():
+    """The schema of the request being served, once its tenant is known; else None."""
     tenant = g.get("tenant") if has_request_context() else None
-    if tenant is not None:
-        _set_search_path(connection, tenant.schema_name)
+    return tenant.schema_name if tenant is not None else None
 
 
 def init_app(app):
-    event.listen(db.session, "after_begin", _apply_search_path)
+    tenant_session.follow_tenant(db.session, _request_schema)
     app.before_request(require_tenant)

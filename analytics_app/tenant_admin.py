@@ -5,11 +5,11 @@ Each function works in the caller's db.session transaction; the CLI commits.
 
 from sqlalchemy import select, text
 
-from . import migrate
+from .db import migrate
+from .db.schema_names import validate_schema_name
 from .extensions import db
 from .gating import FEATURES
 from .models import Domain, SubscriptionPlan, Tenant
-from .schema_names import validate_schema_name
 from .tenancy import HOST_NAME
 
 

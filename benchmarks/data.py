@@ -2,11 +2,10 @@
 
 import time
 
-from sqlalchemy import text
-
-from analytics_app import migrate, tenant_admin
+from analytics_app import tenant_admin
+from analytics_app.db import migrate
+from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
-from analytics_app.tenancy import search_path_for
 
 CATALOG_SQL = """
 INSERT INTO services (name, duration_minutes, price_cents)
@@ -35,9 +34,7 @@ FROM appointments a WHERE a.status = 'confirmed' AND a.end_time < now() AND a.id
 
 
 def _run(schema, sql, n=0):
-    db.session.execute(
-        text("SELECT set_config('search_path', :p, true)"), {"p": search_path_for(schema)}
-    )
+    enter_schema(db.session, schema)
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cur:
         for statement in filter(str.strip, sql.split(";")):

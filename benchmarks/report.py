@@ -19,6 +19,8 @@ def render(r):
         "HTTP through gunicorn (2 workers x 4 threads), one keep-alive client for latency; "
         "client, server and database share the machine.",
         "",
+        "Each run overwrites this file; earlier runs are kept in git history (`git log -p benchmarks/RESULTS.md`) and their raw figures in `benchmarks/out/` of the machine that ran them.",
+        "",
         "## HTTP latency (ms) by data size",
         "",
         "| endpoint | " + " | ".join(f"{n:,} p50 | p95" for n in sizes) + " |",

@@ -10,6 +10,7 @@ loopback. Baselines are measured in the same run on the same data.
 """
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from analytics_app import accounts, create_app, migrate, tenant_admin
-from analytics_app.database import start_embedded
+from analytics_app import accounts, create_app, tenant_admin
+from analytics_app.db import migrate
+from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 from benchmarks import baselines, data, export_memory, load, report
 
@@ -174,6 +176,11 @@ def main():
         server.wait(10)
     text_report = report.render(results)
     print(text_report)
+    # Every run, quick ones too, is kept with its raw figures; RESULTS.md is the latest full run.
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / f"results-{stamp}.json").write_text(json.dumps(results, indent=1, default=str))
+    (OUT / f"RESULTS-{stamp}.md").write_text(text_report)
     if not opts.quick:
         (ROOT / "benchmarks" / "RESULTS.md").write_text(text_report)
 

@@ -14,8 +14,9 @@ import pytest
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from analytics_app import create_app, migrate
-from analytics_app.database import start_embedded
+from analytics_app import create_app
+from analytics_app.db import migrate
+from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 
 _names = itertools.count(1)
@@ -223,3 +224,37 @@ def no_server_errors(request):
     yield
     request_finished.disconnect(record)
     assert seen == [], f"server errors answered: {seen}"
+
+
+@pytest.fixture
+def sql_copy(tmp_path, monkeypatch):
+    """A copy of analytics_app/sql/ that the catalogue reads instead; .edit() changes a file.
+
+    .add(Entry) appends an entry whose file lives in the copy (a throwaway report).
+    """
+    import dataclasses
+    import shutil
+
+    from analytics_app.db import catalogue
+
+    folder = tmp_path / "sql"
+    shutil.copytree(catalogue.SQL_DIR, folder)
+    entries = [dataclasses.replace(e, directory=folder) for e in catalogue.CATALOGUE]
+    monkeypatch.setattr(catalogue, "CATALOGUE", entries)
+
+    class Copy:
+        path = folder
+
+        @staticmethod
+        def edit(stem, old, new):
+            path = folder / f"{stem}.sql"
+            text = path.read_text()
+            assert old in text
+            path.write_text(text.replace(old, new, 1))
+
+        @staticmethod
+        def add(entry, source):
+            (folder / f"{entry.file}.sql").write_text(source)
+            entries.append(dataclasses.replace(entry, directory=folder))
+
+    return Copy

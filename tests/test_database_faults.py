@@ -8,8 +8,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from analytics_app import create_app, migrate, tenant_admin
-from analytics_app.database import start_embedded
+from analytics_app import create_app, tenant_admin
+from analytics_app.db import migrate
+from analytics_app.db.embedded import start_embedded
+from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from tests.browser import LiveServer
 
@@ -105,7 +107,7 @@ def test_server_stopped_then_started_again(own_server):
 def test_report_over_the_statement_timeout_is_503_and_frees_its_connection(own_server):
     app = own_server["app"]
     with app.app_context(), db.engine.begin() as conn:
-        migrate.set_local_search_path(conn, "slow")
+        enter_schema(conn, "slow")
         conn.exec_driver_sql(  # a DBA's mistake: a report that takes a second
             "CREATE OR REPLACE FUNCTION dashboard_report(p_now timestamptz DEFAULT now())"
             " RETURNS json LANGUAGE sql AS $$ SELECT pg_sleep(1); SELECT '{}'::json $$"

@@ -82,13 +82,14 @@ def test_all_tenants_reader_and_reapplied_sql(app, runner, make_tenant, login_ro
             == 3
         )
     # Objects re-created by `flask db upgrade` keep their grants.
-    from analytics_app import migrate, sql_objects
+    from analytics_app.db import migrate
+    from analytics_app.db.tenant_session import enter_schema
     from analytics_app.extensions import db
 
     with app.app_context(), db.engine.begin() as conn:
-        migrate.set_local_search_path(conn, first.tenant.schema)
+        enter_schema(conn, first.tenant.schema, pin_temp_last=True)
         conn.exec_driver_sql("DELETE FROM analytics_objects_state")
-        assert sql_objects.apply(conn) is True
+        assert migrate.apply_objects(conn, first.tenant.schema)
     assert _as(url, first.tenant.schema, "SELECT count(*) FROM analytics_daily")[0][0] > 0
     with pytest.raises(errors.InsufficientPrivilege):
         _as(url, first.tenant.schema, "SELECT * FROM appointments")

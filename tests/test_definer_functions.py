@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from analytics_app.db_security import unsafe_definer_functions
+from analytics_app.db.definers import unsafe_definer_functions
 from tests.test_dba import _salon
 
 SPY = """

@@ -2,7 +2,7 @@
 
 from sqlalchemy import text
 
-from analytics_app import migrate
+from analytics_app.db import migrate
 from analytics_app.extensions import db
 
 
@@ -119,18 +119,9 @@ def test_tenant_tables_refuse_bad_rows(make_tenant):
         )
 
 
-def test_changed_report_sql_is_reapplied_once(app, make_tenant, monkeypatch):
-    from analytics_app import sql_objects
-
+def test_changed_report_sql_is_reapplied_once(app, make_tenant, sql_copy):
     tenant = make_tenant()
-    original = sql_objects._sources
-
-    def edited():
-        sources = list(original())
-        sources[0] = sources[0].replace("'UTC')", "'UTC') -- edited")
-        return tuple(sources)
-
-    monkeypatch.setattr(sql_objects, "_sources", edited)
+    sql_copy.edit("tenant_timezone", "'UTC')", "'UTC') -- edited")
     with app.app_context():
         with db.engine.begin() as conn:
             assert migrate.upgrade_tenant(conn, tenant.schema) is True

@@ -4,7 +4,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from analytics_app import openapi
+from analytics_app.api import openapi
 from tests.browser import LiveServer
 from tests.reference import Ledger
 

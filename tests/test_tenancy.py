@@ -3,8 +3,9 @@
 import pytest
 from sqlalchemy import text
 
+from analytics_app.db.tenant_session import search_path_for
 from analytics_app.extensions import db
-from analytics_app.tenancy import host_of, search_path_for
+from analytics_app.tenancy import host_of
 
 
 @pytest.mark.parametrize(

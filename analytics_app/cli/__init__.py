@@ -2,14 +2,14 @@
 
 
 def init_app(app):
-    from . import accounts, analytics, db, dba, demo, plans, tenants
+    from . import analytics, db, dba, demo, plans, tenants, users
 
     for group in (
         db.db_cli,
         plans.plans_cli,
         tenants.tenants_cli,
-        accounts.users_cli,
-        accounts.tokens_cli,
+        users.users_cli,
+        users.tokens_cli,
         analytics.analytics_cli,
         dba.dba_cli,
     ):

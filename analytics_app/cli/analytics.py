@@ -4,7 +4,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .. import migrate
+from ..db import migrate
+from ..db.tenant_session import enter_schema
 from ..extensions import db
 
 analytics_cli = AppGroup("analytics", help="Rollups behind the reports.")
@@ -27,7 +28,7 @@ def verify(schema):
     bad = 0
     for name in _schemas(schema):
         with db.engine.begin() as conn:
-            migrate.set_local_search_path(conn, name)
+            enter_schema(conn, name)
             for rollup, checked, mismatched in conn.execute(text("SELECT * FROM verify_rollups()")):
                 click.echo(f"{name}\t{rollup}\t{checked} rows\t{mismatched} mismatched")
                 bad += mismatched
@@ -42,6 +43,6 @@ def rebuild(schema):
     """Recompute the rollups from the base tables."""
     for name in _schemas(schema):
         with db.engine.begin() as conn:
-            migrate.set_local_search_path(conn, name)
+            enter_schema(conn, name)
             conn.execute(text("SELECT rebuild_rollups()"))
         click.echo(f"{name}: rebuilt")

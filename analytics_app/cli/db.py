@@ -1,10 +1,10 @@
-"""`flask db upgrade`, `flask db current`, `flask db url`."""
+"""`flask db upgrade|current|url|downgrade`."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from .. import migrate
+from ..db import migrate
 from ..extensions import db
 
 db_cli = AppGroup("db", help="Database migrations.")
@@ -36,3 +36,27 @@ def current():
 def url():
     """Print the libpq URL of the database in use (for psql)."""
     click.echo(current_app.config["DATABASE_URL"])
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+@click.option("--tenant", "schema", help="The tenant schema to take back (required).")
+def downgrade(revision, schema):
+    """Take one tenant schema back to REVISION (e.g. t0003, or base).
+
+    The report objects are dropped first and come back with `flask db upgrade`.
+    The shared public schema is never downgraded here: restore a backup instead.
+    """
+    if schema is None:
+        raise click.ClickException(
+            "Only a tenant schema can be downgraded: name it with --tenant SCHEMA. The shared"
+            " public schema is not downgraded by this command; restore a backup instead."
+        )
+    with db.engine.begin() as conn:
+        if schema not in migrate.tenant_schemas(conn):
+            raise click.ClickException(f"No tenant with schema {schema!r}.")
+        try:
+            migrate.downgrade_tenant(conn, schema, revision)
+        except migrate.MigrationError as err:
+            raise click.ClickException(str(err)) from None
+    click.echo(f"{schema}: at {revision}; `flask db upgrade` brings it back to the head.")

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from .. import dba, migrate
+from ..db import migrate, readers
 from ..extensions import db
 
 dba_cli = AppGroup("dba", help="Read-only roles for people querying with psql.")
@@ -23,8 +23,10 @@ def grant(role, schema):
     """Let an existing database ROLE read the report views and functions."""
     with db.engine.begin() as conn:
         try:
-            group = dba.grant(conn, role, _tenant(conn, schema), schema)
-        except dba.DbaError as err:
+            group = readers.grant(
+                conn.connection.driver_connection, role, _tenant(conn, schema), schema
+            )
+        except readers.DbaError as err:
             raise click.ClickException(str(err)) from None
     click.echo(f"{role} is now a member of {group}.")
 
@@ -37,7 +39,7 @@ def revoke(role, schema):
     with db.engine.begin() as conn:
         _tenant(conn, schema)
         try:
-            group = dba.revoke(conn, role, schema)
-        except dba.DbaError as err:
+            group = readers.revoke(conn.connection.driver_connection, role, schema)
+        except readers.DbaError as err:
             raise click.ClickException(str(err)) from None
     click.echo(f"{role} is no longer a member of {group}.")

@@ -1,5 +1,6 @@
 """`flask demo`: everything a newcomer needs, on a fresh machine, in one command."""
 
+import logging
 from pathlib import Path
 
 import click
@@ -7,11 +8,12 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.serving import run_simple
 
-from .. import accounts, migrate, tenant_admin
+from .. import accounts, tenant_admin
+from ..db import migrate
+from ..db.tenant_session import enter_schema
 from ..extensions import db
 from ..gating import FEATURES
 from ..models import ApiToken, SubscriptionPlan, Tenant
-from ..tenancy import search_path_for
 
 DEMO = {
     "schema": "demo",
@@ -50,7 +52,7 @@ def fill_history(schema_name):
 
     Returns the tenant's appointment count; a tenant with appointments is left as it is.
     """
-    db.session.execute(select(func.set_config("search_path", search_path_for(schema_name), True)))
+    enter_schema(db.session, schema_name)
     count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
     if count == 0:
         db.session.connection().connection.driver_connection.execute(HISTORY_SQL.read_text())
@@ -100,6 +102,8 @@ def prepare_demo(port, echo=click.echo):
 @click.option("--no-serve", is_flag=True, help="Set everything up, print, and exit.")
 def demo_command(host, port, no_serve):
     """Migrate, create a demo salon with two years of bookings, print logins, serve."""
+    # The console shows the demo, not a line per Alembic revision and tenant.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     d = prepare_demo(port)
     click.echo(f"""
 Tenant Analytics demo (credentials below are for this demo only; new ones each run)

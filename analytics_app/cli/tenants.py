@@ -6,10 +6,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .. import tenant_admin
+from ..db.tenant_session import enter_schema
 from ..extensions import db
 from ..gating import FEATURES, missing_features
 from ..models import Tenant
-from ..tenancy import search_path_for
 from .common import committed
 
 tenants_cli = AppGroup("tenants", help="Tenants: one schema each.")
@@ -38,9 +38,7 @@ def list_tenants():
     """One line per tenant: schema, name, plan, time zone, domains, effective features."""
     tenants = db.session.execute(select(Tenant).order_by(Tenant.id)).scalars().all()
     for tenant in tenants:
-        db.session.execute(
-            select(db.func.set_config("search_path", search_path_for(tenant.schema_name), True))
-        )
+        enter_schema(db.session, tenant.schema_name)
         missing = missing_features(list(FEATURES))
         features = [f for f in FEATURES if f not in missing]
         click.echo(

@@ -68,7 +68,7 @@ def upgrade():
         CREATE INDEX payments_appointment_id_idx ON payments (appointment_id);
 
         -- Bookkeeping for the report views and functions of analytics_app/sql/:
-        -- the checksum of the set last applied here (see sql_objects.py).
+        -- the checksum of the set last applied here (t0004 makes it one per object).
         CREATE TABLE analytics_objects_state (
             checksum   text NOT NULL,
             applied_at timestamptz NOT NULL DEFAULT now()

@@ -7,8 +7,9 @@ to `"<schema>", public` would read a caller's `pg_temp.analytics_daily` view and
 run the caller's code as the owner. Two defences, each enough on its own:
 
 1. Every object of analytics_app/sql/ is created under `"<schema>", public,
-   pg_temp` (see migrate.set_local_search_path), and `SET search_path FROM
-   CURRENT` pins exactly that: pg_temp last, where it shadows nothing.
+   pg_temp` (migrate enters the schema with pin_temp_last=True), and `SET
+   ... FROM CURRENT` pins exactly that: pg_temp last, where it shadows
+   nothing.
 2. The definer functions of a tenant belong to `analytics_owner_<schema>`: no
    login, not a superuser, no CREATEROLE, and only SELECT on its own schema's
    relations and on two columns of public.tenants. Even a future path mistake
@@ -20,34 +21,13 @@ while it finds any (tests cover it too).
 """
 
 import hashlib
+from pathlib import Path
 
 from psycopg import sql
 
 OWNER_PREFIX = "analytics_owner"
 
-UNSAFE_QUERY = r"""
-SELECT p.oid::regprocedure::text AS function,
-       concat_ws('; ',
-           CASE WHEN NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
-                                 WHERE c LIKE 'search_path=%%')
-                    THEN 'no pinned search_path (pg_temp would be searched first)'
-                WHEN NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c
-                                 WHERE c ~ '^search_path=.*(^|[=,])\s*"?pg_temp"?\s*$')
-                    THEN 'search_path does not end with pg_temp: '
-                         || (SELECT c FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%%')
-           END,
-           CASE WHEN r.rolsuper THEN 'owned by the superuser ' || r.rolname END) AS problem
-FROM pg_proc p
-JOIN pg_namespace n ON n.oid = p.pronamespace
-JOIN pg_roles r ON r.oid = p.proowner
-WHERE p.prosecdef
-  AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\_%%'
-  AND (r.rolsuper OR NOT EXISTS (
-        SELECT 1 FROM unnest(p.proconfig) c
-        WHERE c ~ '^search_path=.*(^|[=,])\s*"?pg_temp"?\s*$'))
-ORDER BY 1
-"""
+UNSAFE_QUERY = (Path(__file__).parent / "unsafe_definer_functions.sql").read_text()
 
 
 def role_name(prefix, schema):

@@ -1,17 +1,18 @@
-"""GET /api/export/<kind>/: a tenant's rows as CSV or JSON lines, streamed."""
+"""GET /api/export/<kind>/: a tenant's rows as CSV or JSON lines, streamed and bounded."""
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from .. import exports
-from ..authentication import api_login_required
+from ..db import exports
 from ..extensions import csrf
-from ..gating import requires_feature
 from ..tenancy import current_tenant
+from . import schemas
+from .declare import operation
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 csrf.exempt(bp)
 MEDIA = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+KINDS = list(exports.TABLES)
 
 
 class ExportArgsSchema(Schema):
@@ -31,14 +32,20 @@ class ExportArgsSchema(Schema):
     )
 
 
-@bp.get("/<any(appointments, payments, customers, services, resources):kind>/")
-@api_login_required
-@requires_feature("can_export_data")
-def export(kind):
-    try:
-        args = ExportArgsSchema().load(request.args)
-    except ValidationError as err:
-        return jsonify({"errors": err.messages}), 400
+@operation(
+    bp,
+    f"/<any({', '.join(KINDS)}):kind>/",
+    summary="A table of the tenant, streamed as JSON lines (default) or CSV.",
+    args=ExportArgsSchema,
+    media=tuple(MEDIA.values()),
+    features=("can_export_data",),
+    forbidden=schemas.DetailSchema,
+    path_params=({"name": "kind", "enum": KINDS},),
+    description="The rows, oldest id first. A cut export (past EXPORT_DEADLINE_S, or "
+    "stopped by the database) ends without its closing chunk; JSON lines end with an "
+    '{"error": "export incomplete", ...} line.',
+)
+def export(args, kind):
     fmt = args.get("format") or ("csv" if request.accept_mimetypes.best == "text/csv" else "jsonl")
     limits = exports.Limits(
         current_app.config["EXPORT_DEADLINE_S"], current_app.config["EXPORT_IDLE_S"]

@@ -18,8 +18,8 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .extensions import db
-from .tenancy import search_path_for
+from ..extensions import db
+from .tenant_session import enter_schema
 
 log = logging.getLogger(__name__)
 
@@ -120,21 +120,15 @@ def open_connection(schema, limits):
         raise ExportBusy() from None
     conn = pooled.driver_connection
     try:
-        conn.execute(
-            "SELECT set_config('search_path', %s, true),"
-            " set_config('transaction_read_only', 'on', true),"
-            " set_config('statement_timeout', %s, true),"
-            " set_config('idle_in_transaction_session_timeout', %s, true),"
-            " set_config('application_name', %s, true)",
-            (
-                search_path_for(schema),
-                str(int(limits.deadline_s * 1000)),
-                str(int((limits.idle_s + 5) * 1000)),
-                f"export:{schema}",
-            ),
+        enter_schema(
+            conn,
+            schema,
+            read_only=True,
+            timeout_ms=limits.deadline_s * 1000,
+            idle_ms=(limits.idle_s + 5) * 1000,
+            application_name=f"export:{schema}",
+            tenant_time_zone=True,  # timestamps are written with the tenant's own offset
         )
-        # Timestamps are written with the tenant's own offset.
-        conn.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
     except Exception:
         pooled.close()
         raise

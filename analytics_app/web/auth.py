@@ -1,4 +1,4 @@
-"""Login and logout on the tenant's own host."""
+"""GET/POST /login and POST /logout, on the tenant's own host."""
 
 from urllib.parse import urlsplit
 

@@ -1,10 +1,10 @@
-"""Liveness and readiness probes and the OpenAPI document; they answer on any host."""
+"""GET /healthz and /readyz: liveness and readiness probes; they answer on any host."""
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from .. import migrate, openapi
-from ..extensions import db
+from .db import migrate
+from .extensions import db
 
 bp = Blueprint("health", __name__)
 
@@ -22,8 +22,3 @@ def readyz():
     if current != migrate.head("public"):
         return jsonify({"status": "migrations pending", "public": current}), 503
     return jsonify({"status": "ready"})
-
-
-@bp.get("/api/openapi.json")
-def openapi_document():
-    return jsonify(openapi.document())

@@ -1,14 +1,15 @@
-"""The dashboard page: the three reports, rendered from the same SQL functions as the API."""
+"""GET /: the dashboard page, rendered from the same SQL functions as the API."""
 
 from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
 
-from .. import charts, reports
+from .. import reports
 from ..extensions import db
 from ..gating import FEATURES, missing_features
 from ..tenancy import current_tenant
+from . import charts
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)

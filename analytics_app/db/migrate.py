@@ -2,12 +2,12 @@
 
 Two Alembic script folders live in migrations/: `public` (shared tables, version
 table public.alembic_version) and `tenant` (tables of one tenant, version table
-"<schema>".alembic_version). Tenant revisions name no schema; each runs in one
-transaction whose search_path is `"<schema>", public`, set transaction-locally,
-so a failed tenant leaves nothing behind and no pooled connection keeps a path.
-
-After the versioned revisions, the report views and functions of
-analytics_app/sql/ are (re)applied: see sql_objects.py.
+"<schema>".alembic_version). Tenant revisions name no schema; each tenant runs in
+one transaction entered into its schema (tenant_session.enter_schema, with pg_temp
+last), so a failed tenant leaves nothing behind and no pooled connection keeps a
+path. After the versioned revisions, the report objects of analytics_app/sql/
+whose files changed are re-created (catalogue.py), handed to the schema's owner
+role (definers.py) and re-granted to the reader roles (readers.py).
 """
 
 import functools
@@ -19,15 +19,32 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from . import db_security, sql_objects
+from . import catalogue, definers, readers
 from .schema_names import quote_schema
+from .tenant_session import enter_schema
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # A server process that has run DDL in many schemas keeps a growing catalog cache,
 # and each further schema costs it more (measured: 53 ms a tenant at first, 79 ms
 # after 100 on one connection, flat with a fresh one): migrate on a fresh
 # connection every RECYCLE_EVERY tenants.
 RECYCLE_EVERY = 50
+
+
+class MigrationError(RuntimeError):
+    pass
+
+
+class UnsafeDefinerFunctions(MigrationError):
+    """SECURITY DEFINER functions that a caller's pg_temp objects could hijack."""
+
+    def __init__(self, found):
+        lines = "\n".join(f"  {f['function']}: {f['problem']}" for f in found)
+        super().__init__(
+            "Unsafe SECURITY DEFINER functions (pin their search path with pg_temp last and give"
+            f" them a non-superuser owner):\n{lines}"
+        )
+        self.found = found
 
 
 def _config(kind, connection, schema=None):
@@ -48,19 +65,6 @@ def current_revision(connection, schema):
     return ctx.get_current_revision()
 
 
-def set_local_search_path(connection, schema):
-    """Point this transaction (only) at the schema, then public, then pg_temp.
-
-    Functions made here pin this path with `SET search_path FROM CURRENT`; naming
-    pg_temp last stops a caller's temporary objects from shadowing the schema's
-    (see db_security.py).
-    """
-    connection.execute(
-        text("SELECT set_config('search_path', :path, true)"),
-        {"path": f"{quote_schema(schema)}, public, pg_temp"},
-    )
-
-
 def upgrade_public(connection):
     """Bring the shared schema to the latest revision; return True if anything ran."""
     before = current_revision(connection, "public")
@@ -69,18 +73,45 @@ def upgrade_public(connection):
     return before != head("public")
 
 
+def apply_objects(connection, schema, entries=None):
+    """Re-create the changed report objects of the (entered) schema; return those applied."""
+    raw = connection.connection.driver_connection  # psycopg: runs whole files as written
+    applied, rebuild = catalogue.apply(raw, schema, entries)
+    if applied:
+        definers.secure_definer_functions(raw, schema)
+        readers.regrant_schema(raw, schema)
+    if rebuild:
+        # A fixed trigger or a new rollup definition never leaves figures computed the
+        # old way behind; other objects read the rollups as they are.
+        raw.execute("SELECT rebuild_rollups()")
+    return applied
+
+
 def upgrade_tenant(connection, schema):
     """Bring one tenant schema to the latest revision and report objects.
 
     The caller owns the transaction. Returns True if anything changed.
     """
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"))
-    set_local_search_path(connection, schema)
+    enter_schema(connection, schema, pin_temp_last=True)
     before = current_revision(connection, schema)
     if before != head("tenant"):
         command.upgrade(_config("tenant", connection, schema), "head")
-    changed_objects = sql_objects.apply(connection)
-    return before != head("tenant") or changed_objects
+    applied = apply_objects(connection, schema)
+    return before != head("tenant") or bool(applied)
+
+
+def downgrade_tenant(connection, schema, revision):
+    """Take one tenant schema back to `revision` (the caller owns the transaction).
+
+    The report objects stand on the tables a downgrade drops, so they go first;
+    `flask db upgrade` brings everything back.
+    """
+    enter_schema(connection, schema, pin_temp_last=True)
+    if current_revision(connection, schema) is None:
+        raise MigrationError(f"Schema {schema!r} has no migrations to undo.")
+    catalogue.drop_all(connection.connection.driver_connection, schema)
+    command.downgrade(_config("tenant", connection, schema), revision)
 
 
 def tenant_schemas(connection):
@@ -101,18 +132,6 @@ def upgrade_all(engine, echo=print):
         if i % RECYCLE_EVERY == 0:
             engine.dispose()
     with engine.connect() as conn:
-        unsafe = db_security.unsafe_definer_functions(conn.connection.driver_connection)
+        unsafe = definers.unsafe_definer_functions(conn.connection.driver_connection)
     if unsafe:
         raise UnsafeDefinerFunctions(unsafe)
-
-
-class UnsafeDefinerFunctions(RuntimeError):
-    """SECURITY DEFINER functions that a caller's pg_temp objects could hijack."""
-
-    def __init__(self, found):
-        lines = "\n".join(f"  {f['function']}: {f['problem']}" for f in found)
-        super().__init__(
-            "Unsafe SECURITY DEFINER functions (pin search_path with pg_temp last and give"
-            f" them a non-superuser owner):\n{lines}"
-        )
-        self.found = found

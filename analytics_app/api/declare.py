@@ -1,0 +1,90 @@
+"""One declaration per endpoint: its route, checks, arguments and OpenAPI operation.
+
+    @operation(bp, "/analytics/revenue/", summary="...", args=RevenueArgsSchema,
+               body=RevenueSchema, features=("advanced_analytics", "can_accept_payments"))
+    def revenue(args): ...
+
+registers the route (GET), wraps the view in authentication (401) then the feature
+gate (403) then argument parsing (400 with the SPEC's {"errors": {...}} body), and
+records the operation that api/openapi.py turns into the OpenAPI document. The
+document is never written by hand, so it cannot drift from the routes.
+"""
+
+import re
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import jsonify, request
+from marshmallow import ValidationError
+
+from ..authentication import api_login_required
+from ..gating import requires_feature
+
+JSON = "application/json"
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str  # OpenAPI form: /api/export/{kind}/
+    summary: str
+    args: type | None  # marshmallow schema of the query string
+    body: type | None  # marshmallow schema of the 200 JSON body
+    media: tuple  # media types of the 200 answer
+    features: tuple
+    forbidden: type | None  # schema of the 403 body (the first feature's)
+    secured: bool
+    path_params: tuple = field(default=())  # ({"name": ..., "enum": [...]},)
+    description: str = ""
+
+
+OPERATIONS: list[Operation] = []
+_FLASK_PARAM = re.compile(r"<(?:[^<>]*:)?(\w+)>")
+
+
+def operation(
+    bp,
+    rule,
+    *,
+    summary,
+    args=None,
+    body=None,
+    media=(JSON,),
+    features=(),
+    forbidden=None,
+    secured=True,
+    path_params=(),
+    description="",
+):
+    """Declare a GET endpoint of `bp` (see the module docstring)."""
+
+    def decorator(view):
+        @wraps(view)
+        def endpoint(**kwargs):
+            if args is None:
+                return view(**kwargs)
+            try:
+                parsed = args().load(request.args)
+            except ValidationError as err:
+                return jsonify({"errors": err.messages}), 400
+            return view(parsed, **kwargs)
+
+        wrapped = requires_feature(*features)(endpoint) if features else endpoint
+        wrapped = api_login_required(wrapped) if secured else wrapped
+        bp.add_url_rule(rule, view.__name__, wrapped, methods=["GET"])
+        OPERATIONS.append(
+            Operation(
+                path=_FLASK_PARAM.sub(r"{\1}", (bp.url_prefix or "") + rule),
+                summary=summary,
+                args=args,
+                body=body,
+                media=tuple(media),
+                features=tuple(features),
+                forbidden=forbidden,
+                secured=secured,
+                path_params=tuple(path_params),
+                description=description,
+            )
+        )
+        return view
+
+    return decorator

@@ -1,0 +1,110 @@
+"""GET /api/analytics/ and /api/analytics/analytics/<report>/: the JSON reports.
+
+Each route is one declaration (api/declare.py): authenticate, gate, validate,
+one SQL call (reports.py), serialise. `?format=csv` gives the daily breakdown.
+"""
+
+import csv
+import io
+
+from flask import Blueprint, Response, jsonify, request, url_for
+
+from .. import reports
+from ..extensions import csrf
+from ..tenancy import split_host
+from . import schemas
+from .declare import JSON, operation
+
+bp = Blueprint("api", __name__, url_prefix="/api/analytics")
+csrf.exempt(bp)  # GET only; keys or the session authenticate each request
+ANALYTICS = "advanced_analytics"
+PAYMENTS = "can_accept_payments"
+MEDIA = (JSON, "text/csv")
+
+
+def _answer(body, args):
+    if args.get("format") == "csv":
+        return Response(as_csv(body), mimetype="text/csv")
+    return jsonify(body)
+
+
+@operation(
+    bp,
+    "/",
+    summary="The report endpoints' URLs.",
+    body=schemas.IndexSchema,
+    secured=False,
+)
+def index():
+    # Built from the validated host (it matched a tenant's domain) and a digits-only
+    # port; Werkzeug's request.host drops names holding a "_", so it is not used.
+    name, port = split_host(request.headers.get("Host"))
+    base = f"{request.scheme}://{name}" + (f":{port}" if port else "")
+    return jsonify(
+        {name: base + url_for(f"api.{name}") for name in ("dashboard", "appointments", "revenue")}
+    )
+
+
+@operation(
+    bp,
+    "/analytics/dashboard/",
+    summary="This month, all time, upcoming, peaks.",
+    args=reports.DashboardArgsSchema,
+    body=schemas.DashboardSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def dashboard(args):
+    return _answer(reports.dashboard(args), args)
+
+
+@operation(
+    bp,
+    "/analytics/appointments/",
+    summary="Appointments over a period, with filters.",
+    args=reports.AppointmentsArgsSchema,
+    body=schemas.AppointmentsSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def appointments(args):
+    return _answer(reports.appointments(args), args)
+
+
+@operation(
+    bp,
+    "/analytics/revenue/",
+    summary="Succeeded payments over a period.",
+    args=reports.RevenueArgsSchema,
+    body=schemas.RevenueSchema,
+    media=MEDIA,
+    features=(ANALYTICS, PAYMENTS),
+    forbidden=schemas.PaymentsDeniedSchema,
+)
+def revenue(args):
+    return _answer(reports.revenue(args), args)
+
+
+def as_csv(body):
+    """The CSV form of a report: its daily breakdown, or the dashboard's one row."""
+    if "daily_breakdown" in body:
+        rows = [
+            {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
+            for d in body["daily_breakdown"]
+        ]
+        rows = [
+            {
+                **{k: v for k, v in r.items() if k != "status_breakdown"},
+                **r.get("status_breakdown", {}),
+            }
+            for r in rows
+        ]
+    else:
+        rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()

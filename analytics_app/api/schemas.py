@@ -1,0 +1,129 @@
+"""Response bodies of the JSON API, as marshmallow schemas.
+
+They generate the OpenAPI document (api/openapi.py) and every field is required,
+so schemathesis' response checks fail on a body that lost a field. Argument
+schemas live beside the report calls (reports.py) and the export (api/export.py).
+"""
+
+from marshmallow import Schema, fields
+
+
+def every_field_required(schema_class):
+    """Mark every declared field required: the SPEC fixes each body's fields."""
+    for field in schema_class._declared_fields.values():
+        field.required = True
+    return schema_class
+
+
+@every_field_required
+class DetailSchema(Schema):
+    detail = fields.String()
+
+
+@every_field_required
+class PaymentsDeniedSchema(Schema):
+    error = fields.String()
+    detail = fields.String()
+
+
+@every_field_required
+class ValidationErrorsSchema(Schema):
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Each bad parameter with why it is bad."},
+    )
+
+
+@every_field_required
+class IndexSchema(Schema):
+    dashboard = fields.String()
+    appointments = fields.String()
+    revenue = fields.String()
+
+
+@every_field_required
+class PeriodSchema(Schema):
+    start_date = fields.String(
+        metadata={"description": "First second of the local month, RFC 3339."}
+    )
+    end_date = fields.String(metadata={"description": "Last second of the local month, RFC 3339."})
+
+
+@every_field_required
+class DashboardSchema(Schema):
+    total_appointments_this_month = fields.Integer()
+    total_appointments_all_time = fields.Integer()
+    active_resources_count = fields.Integer()
+    active_services_count = fields.Integer()
+    upcoming_appointments_count = fields.Integer()
+    average_appointment_duration_minutes = fields.Float(allow_none=True)
+    peak_booking_day = fields.String(allow_none=True)
+    peak_booking_hour = fields.Integer(allow_none=True)
+    period = fields.Nested(PeriodSchema)
+
+
+@every_field_required
+class StatusCountsSchema(Schema):
+    confirmed = fields.Integer()
+    cancelled = fields.Integer()
+    no_show = fields.Integer()
+
+
+@every_field_required
+class ServiceCountSchema(Schema):
+    service_id = fields.Integer()
+    service_name = fields.String()
+    count = fields.Integer()
+
+
+@every_field_required
+class ResourceCountSchema(Schema):
+    resource_id = fields.Integer()
+    resource_name = fields.String()
+    count = fields.Integer()
+
+
+@every_field_required
+class AppointmentDaySchema(Schema):
+    date = fields.String()
+    count = fields.Integer()
+    status_breakdown = fields.Nested(StatusCountsSchema)
+
+
+@every_field_required
+class AppointmentsSchema(Schema):
+    total = fields.Integer()
+    by_status = fields.Nested(StatusCountsSchema)
+    by_service = fields.List(fields.Nested(ServiceCountSchema))
+    by_resource = fields.List(fields.Nested(ResourceCountSchema))
+    daily_breakdown = fields.List(fields.Nested(AppointmentDaySchema))
+    booking_trend_percent = fields.Float(allow_none=True)
+    cancellation_rate_percent = fields.Float()
+    no_show_rate_percent = fields.Float()
+    period_days = fields.Integer()
+
+
+@every_field_required
+class ServiceRevenueSchema(Schema):
+    service_id = fields.Integer()
+    service_name = fields.String()
+    revenue_cents = fields.Integer()
+    count = fields.Integer()
+
+
+@every_field_required
+class RevenueDaySchema(Schema):
+    date = fields.String()
+    revenue_cents = fields.Integer()
+    transaction_count = fields.Integer()
+
+
+@every_field_required
+class RevenueSchema(Schema):
+    total_revenue_cents = fields.Integer()
+    transaction_count = fields.Integer()
+    average_transaction_value_cents = fields.Integer()
+    by_service = fields.List(fields.Nested(ServiceRevenueSchema))
+    daily_breakdown = fields.List(fields.Nested(RevenueDaySchema))
+    period_days = fields.Integer()

@@ -1,1 +1,0 @@
-"""One blueprint per audience: api (JSON), auth (login/logout), pages (dashboard), health."""

@@ -1,0 +1,70 @@
+"""Read-only roles for DBAs and analysts.
+
+`analytics_reader` (NOLOGIN) may read the report views and call the report
+functions of every tenant schema; `analytics_reader_<schema>` the same in one
+schema. What they may use is the catalogue's `readers` entries (db/catalogue.py).
+Neither can read a table (base or rollup), write anything, or see public.users
+or public.api_tokens. People get them by membership: `flask dba grant alice
+[--tenant demo]`. Every function here takes a psycopg connection inside the
+caller's transaction.
+"""
+
+from psycopg import sql
+
+from . import catalogue
+from .definers import role_name
+from .schema_names import validate_schema_name
+
+ALL_TENANTS = "analytics_reader"
+
+
+class DbaError(ValueError):
+    pass
+
+
+def tenant_role(schema):
+    return role_name(ALL_TENANTS, validate_schema_name(schema))
+
+
+def _role_exists(raw, role):
+    return raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+
+
+def _grant_reading(raw, schema, role):
+    ident = sql.Identifier
+    raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(role)))
+    for privilege, target in catalogue.reader_grants(raw, schema):
+        raw.execute(sql.SQL("GRANT " + privilege + " {} TO {}").format(target, ident(role)))
+
+
+def regrant_schema(raw, schema):
+    """Re-grant the reader roles on the schema's (re)created objects."""
+    for role in (ALL_TENANTS, tenant_role(schema)):
+        if _role_exists(raw, role):
+            _grant_reading(raw, schema, role)
+
+
+def ensure_role(raw, schemas, schema=None):
+    """Create the reader role (all tenants, or one tenant's) if missing, with its grants."""
+    role = tenant_role(schema) if schema else ALL_TENANTS
+    if not _role_exists(raw, role):
+        raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
+    for name in [schema] if schema else schemas:
+        _grant_reading(raw, name, role)
+    return role
+
+
+def grant(raw, member, schemas, schema=None):
+    if not _role_exists(raw, member):
+        raise DbaError(f"No role {member!r} in this database server.")
+    role = ensure_role(raw, schemas, schema)
+    raw.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(member)))
+    return role
+
+
+def revoke(raw, member, schema=None):
+    role = tenant_role(schema) if schema else ALL_TENANTS
+    if not _role_exists(raw, member) or not _role_exists(raw, role):
+        raise DbaError(f"Nothing to revoke: no role {member!r} or {role!r}.")
+    raw.execute(sql.SQL("REVOKE {} FROM {}").format(sql.Identifier(role), sql.Identifier(member)))
+    return role

@@ -1,0 +1,191 @@
+"""The catalogue of report objects: re-apply what changed only, add a report by one entry."""
+
+import ast
+import json
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from analytics_app.db import catalogue, migrate
+from analytics_app.db.definers import owner_role, unsafe_definer_functions
+from analytics_app.extensions import db
+from tests.test_dba import _salon
+
+
+def _oids(tenant):
+    return dict(
+        tenant.sql(
+            "SELECT c.relname, c.oid::int FROM pg_class c"
+            " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v'"
+            " UNION ALL SELECT p.proname, p.oid::int FROM pg_proc p"
+            " WHERE p.pronamespace = current_schema()::regnamespace"
+        )
+    )
+
+
+def _rollup_row_versions(tenant):
+    return tenant.sql(
+        "SELECT xmin::text, day, status FROM appointment_rollup_daily ORDER BY day, status"
+    )
+
+
+def test_a_comment_edit_reapplies_that_object_only_without_a_rollup_rebuild(
+    app, runner, make_tenant, sql_copy
+):
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    before, rows_before = _oids(tenant), _rollup_row_versions(tenant)
+    assert rows_before
+
+    sql_copy.edit("revenue_report", "-- The body of", "-- Edited comment. The body of")
+    sql_copy.edit("revenue_report", "COMMENT ON FUNCTION", "-- a note\nCOMMENT ON FUNCTION")
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert any(line.endswith(f":{tenant.schema}] migrated") for line in result.output.splitlines())
+
+    after = _oids(tenant)
+    changed = {name for name in before if after.get(name) != before[name]}
+    assert changed == {"revenue_report"}
+    assert _rollup_row_versions(tenant) == rows_before  # not one rollup row rewritten
+    assert "Edited comment" in (sql_copy.path / "revenue_report.sql").read_text()
+    # The re-created function is still its owner role's, and private.
+    assert tenant.scalar(
+        "SELECT pg_get_userbyid(proowner) FROM pg_proc WHERE proname = 'revenue_report'"
+        " AND pronamespace = current_schema()::regnamespace"
+    ) == owner_role(tenant.schema)
+    assert not tenant.scalar(
+        "SELECT has_function_privilege('public', p.oid, 'EXECUTE') FROM pg_proc p"
+        " WHERE p.proname = 'revenue_report' AND p.pronamespace = current_schema()::regnamespace"
+    )
+
+    again = runner.invoke(args=["db", "upgrade"])
+    assert f":{tenant.schema}] up to date" in again.output
+
+
+def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_copy):
+    ledger = _salon(make_tenant)
+    rows_before = _rollup_row_versions(ledger.tenant)
+    sql_copy.edit("rollup_recount", "-- ", "-- edited: ")
+    with app.app_context(), db.engine.begin() as conn:
+        assert migrate.upgrade_tenant(conn, ledger.tenant.schema) is True
+    rows_after = _rollup_row_versions(ledger.tenant)
+    assert [r[1:] for r in rows_after] == [r[1:] for r in rows_before]
+    assert [r[0] for r in rows_after] != [r[0] for r in rows_before]
+
+
+BUSIEST_WEEKDAY = """
+-- A throwaway report: the local weekday with the most confirmed appointments.
+CREATE FUNCTION busiest_weekday_report() RETURNS json
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT json_build_object('weekday', weekday, 'appointments', n)
+    FROM (SELECT weekday, sum(appointments)::int AS n FROM analytics_peak_times
+          GROUP BY weekday_number, weekday ORDER BY 2 DESC, weekday_number LIMIT 1) w
+$$;
+COMMENT ON FUNCTION busiest_weekday_report() IS 'The busiest local weekday.';
+"""
+
+
+def test_a_report_is_added_by_one_file_and_one_entry(
+    app, runner, make_tenant, sql_copy, login_role
+):
+    ledger = _salon(make_tenant)
+    schema = ledger.tenant.schema
+    sql_copy.add(
+        catalogue.Entry("busiest_weekday_report", readers=True, private=True), BUSIEST_WEEKDAY
+    )
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+
+    reader, url = login_role("weekday_reader")
+    assert runner.invoke(args=["dba", "grant", reader, "--tenant", schema]).exit_code == 0
+    outsider, outsider_url = login_role("weekday_outsider")
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
+        answer = conn.execute("SELECT busiest_weekday_report()::text").fetchone()[0]
+    weekdays = {}
+    for appointment in ledger.appointments:
+        if appointment.status == "confirmed":
+            day = appointment.start.astimezone(ledger.zone).strftime("%A")
+            weekdays[day] = weekdays.get(day, 0) + 1
+    assert json.loads(answer)["appointments"] == max(weekdays.values())
+    with psycopg.connect(outsider_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute(sql.SQL("SELECT {}.busiest_weekday_report()").format(sql.Identifier(schema)))
+    with psycopg.connect(ledger.tenant.dsn) as conn:
+        assert unsafe_definer_functions(conn) == []
+
+
+def test_tenant_downgrades_work_and_upgrade_brings_everything_back(app, make_tenant):
+    ledger = _salon(make_tenant)
+    schema = ledger.tenant.schema
+    with app.app_context():
+        with db.engine.begin() as conn:
+            migrate.downgrade_tenant(conn, schema, "base")
+        with db.engine.connect() as conn:
+            assert migrate.current_revision(conn, schema) is None
+        with db.engine.begin() as conn:
+            assert migrate.upgrade_tenant(conn, schema) is True
+    assert ledger.tenant.scalar("SELECT count(*) FROM analytics_daily") == 0
+    assert ledger.tenant.scalar("SELECT count(*) FROM appointments") == 0
+
+
+def test_public_downgrades_are_refused_clearly(runner):
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code != 0
+    assert "--tenant" in result.output
+
+
+def _imports(path, package):
+    """Modules of `package` that the module at `path` imports (anywhere in it)."""
+    module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+    tree = ast.parse(path.read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if path.name == "__init__.py" else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            names = [f"{target}.{a.name}" for a in node.names] + [target]
+            found.update(n for n in names if n.startswith(package))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith(package))
+    return module, found
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_no_import_cycles():
+    """Module-level and function-level imports alike: each concern depends one way."""
+    files = sorted((ROOT / "analytics_app").rglob("*.py"))
+    graph = {}
+    for path in files:
+        module, found = _imports(path, "analytics_app")
+        graph[module] = found
+    modules = set(graph)
+    graph = {m: {t for t in targets if t in modules and t != m} for m, targets in graph.items()}
+    # A package's __init__ may import its own modules to register them (init_app).
+    for m in graph:
+        graph[m] = {t for t in graph[m] if not t.startswith(m + ".")}
+
+    state, cycles = {}, []
+
+    def visit(node, stack):
+        state[node] = "open"
+        for target in sorted(graph[node]):
+            if state.get(target) == "open":
+                cycles.append(stack[stack.index(target) :] + [target])
+            elif target not in state:
+                visit(target, [*stack, target])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []

@@ -1,0 +1,80 @@
+"""`flask demo` as a newcomer runs it: a real process, its own embedded server, SIGTERM."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _postmaster_pid(data_dir):
+    pid_file = data_dir / "postmaster.pid"
+    return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
+    data_dir, port = tmp_path / "pgdata", _free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
+    env.update({"EMBEDDED_PG_DATA": str(data_dir), "FLASK_APP": "wsgi"})
+    log = tmp_path / "demo.log"
+    with log.open("w") as out:
+        demo = subprocess.Popen(
+            [sys.executable, "-m", "flask", "demo", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while "API key" not in log.read_text() and time.monotonic() < deadline:
+            assert demo.poll() is None, log.read_text()
+            time.sleep(0.5)
+        output = log.read_text()
+        key = re.search(r"API key\s+(\S+)", output).group(1)
+        time.sleep(1)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request(
+            "GET",
+            "/api/analytics/analytics/revenue/",
+            headers={"Host": "demo.localhost", "Authorization": f"Token {key}"},
+        )
+        response = conn.getresponse()
+        assert response.status == 200
+        assert b'"total_revenue_cents":0' not in response.read().replace(b" ", b"")
+        conn.close()
+        # The console shows the demo, not Alembic's progress.
+        assert "alembic.runtime.migration" not in output and "Running upgrade" not in output
+        server_pid = _postmaster_pid(data_dir)
+        assert server_pid and _alive(server_pid)
+
+        demo.send_signal(signal.SIGTERM)
+        demo.wait(timeout=60)
+        deadline = time.monotonic() + 30
+        while _alive(server_pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(server_pid), "the embedded server outlived flask demo"
+    finally:
+        if demo.poll() is None:
+            demo.kill()
+            demo.wait()
