@@ -1,4 +1,4 @@
-"""`flask analytics verify|rebuild [--tenant SCHEMA]`: the rollups against a full recount."""
+"""`flask analytics verify [--repair]|compact|rebuild [--tenant SCHEMA]`: the rollups' upkeep."""
 
 import click
 from flask.cli import AppGroup
@@ -23,24 +23,46 @@ def _schemas(schema):
 
 @analytics_cli.command("verify")
 @click.option("--tenant", "schema", help="One tenant (default: all).")
-def verify(schema):
-    """Compare each rollup with a full recount; exit 1 if any row differs."""
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Also correct the keys that differ (safe while the booking system writes).",
+)
+def verify(schema, repair):
+    """Compare each rollup with a full recount; exit 1 if any key differs (and is not repaired)."""
     bad = 0
     for name in _schemas(schema):
         with db.engine.begin() as conn:
             enter_schema(conn, name)
             for rollup, checked, mismatched in conn.execute(text("SELECT * FROM verify_rollups()")):
-                click.echo(f"{name}\t{rollup}\t{checked} rows\t{mismatched} mismatched")
+                click.echo(f"{name}\t{rollup}\t{checked} keys\t{mismatched} mismatched")
                 bad += mismatched
+        if repair and bad:
+            with db.engine.begin() as conn:
+                enter_schema(conn, name)
+                for rollup, fixed in conn.execute(text("SELECT * FROM repair_rollups()")):
+                    click.echo(f"{name}\t{rollup}\t{fixed} keys repaired")
+            bad = 0
     if bad:
-        raise click.ClickException(f"{bad} rollup rows differ from a recount.")
-    click.echo("All rollups equal a full recount.")
+        raise click.ClickException(f"{bad} rollup keys differ from a recount.")
+    click.echo("All rollups equal a full recount." if not repair else "Rollups checked.")
+
+
+@analytics_cli.command("compact")
+@click.option("--tenant", "schema", help="One tenant (default: all).")
+def compact(schema):
+    """Fold the rollups' per-transaction rows into one row per key (figures unchanged)."""
+    for name in _schemas(schema):
+        with db.engine.begin() as conn:
+            enter_schema(conn, name)
+            folded = conn.execute(text("SELECT compact_rollups()")).scalar()
+        click.echo(f"{name}: {folded} keys folded")
 
 
 @analytics_cli.command("rebuild")
 @click.option("--tenant", "schema", help="One tenant (default: all).")
 def rebuild(schema):
-    """Recompute the rollups from the base tables."""
+    """Recompute the rollups from the base tables (writers wait while it runs)."""
     for name in _schemas(schema):
         with db.engine.begin() as conn:
             enter_schema(conn, name)

@@ -61,6 +61,8 @@ CATALOGUE = [
     Entry("rollup_recount", rollups=True),
     Entry("rebuild_rollups", rollups=True),
     Entry("verify_rollups"),
+    Entry("repair_rollups"),
+    Entry("compact_rollups"),
     Entry("rollup_appointments_trigger", rollups=True),
     Entry("rollup_payments_trigger", rollups=True),
     Entry("analytics_daily", readers=True, after=("tenant_timezone",)),

@@ -1,10 +1,12 @@
 -- Appointments per tenant-local day, status, service and resource (read from the
 -- trigger-maintained appointment_rollup_daily, so it costs the same at any history size).
+-- A key may have a row per writing transaction until compact_rollups() folds them: summed here.
 CREATE VIEW analytics_daily AS
-SELECT r.day, r.status, r.service_id, r.resource_id, r.appointments,
-       r.duration_seconds / 60 AS duration_minutes
+SELECT r.day, r.status, r.service_id, r.resource_id, sum(r.appointments)::bigint AS appointments,
+       sum(r.duration_seconds) / 60 AS duration_minutes
 FROM appointment_rollup_daily r
-WHERE r.appointments <> 0;
+GROUP BY r.day, r.status, r.service_id, r.resource_id
+HAVING sum(r.appointments) <> 0;
 
 COMMENT ON VIEW analytics_daily IS
     'Appointments counted per local day (tenant time zone, by start_time), status, service and resource. Sum it over days and filter it by status, service or resource to get the figures of /api/analytics/analytics/appointments/.';

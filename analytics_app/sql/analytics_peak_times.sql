@@ -4,10 +4,11 @@ SELECT r.weekday::int AS weekday_number,
        (ARRAY['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'])
            [r.weekday + 1] AS weekday,
        r.hour::int AS hour,
-       r.appointments,
-       r.duration_seconds / 60 AS duration_minutes
+       sum(r.appointments)::bigint AS appointments,
+       sum(r.duration_seconds) / 60 AS duration_minutes
 FROM appointment_rollup_weekday_hour r
-WHERE r.appointments <> 0;
+GROUP BY r.weekday, r.hour
+HAVING sum(r.appointments) <> 0;
 
 COMMENT ON VIEW analytics_peak_times IS
     'Confirmed appointments of all time per local weekday and hour of start_time (tenant time zone): the source of peak_booking_day and peak_booking_hour.';

@@ -42,7 +42,8 @@ future AS (
                   AND a.start_time < m.tomorrow
                 UNION
                 SELECT r.resource_id FROM appointment_rollup_day_resource r, month m
-                WHERE r.status = 'confirmed' AND r.day > m.today AND r.appointments > 0) x
+                WHERE r.status = 'confirmed' AND r.day > m.today
+                GROUP BY r.resource_id, r.day HAVING sum(r.appointments) > 0) x
            ) AS resources,
            (SELECT count(*) FROM (
                 SELECT a.service_id FROM appointments a, month m
@@ -50,7 +51,8 @@ future AS (
                   AND a.start_time < m.tomorrow
                 UNION
                 SELECT r.service_id FROM appointment_rollup_day_service r, month m
-                WHERE r.status = 'confirmed' AND r.day > m.today AND r.appointments > 0) x
+                WHERE r.status = 'confirmed' AND r.day > m.today
+                GROUP BY r.service_id, r.day HAVING sum(r.appointments) > 0) x
            ) AS services,
            -- [now, now + 168 h): raw rows for the rest of today and for the last,
            -- partial local day; whole local days in between from the day rollup.

@@ -1,10 +1,15 @@
 -- Recompute every rollup of this schema from the base tables (after a time-zone
--- change, or when the report SQL is re-applied by `flask db upgrade`).
+-- change, or when the rollup SQL is re-applied by `flask db upgrade`). Writers wait
+-- while it runs; `repair_rollups()` is the live alternative.
 CREATE FUNCTION rebuild_rollups() RETURNS void
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $$
 BEGIN
+    -- Recount and replace in one consistent state: no compactor at work, and no writer
+    -- between the deletes and the recount (SHARE blocks writes until this commits).
+    PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || ':compact_rollups', 0));
+    LOCK TABLE appointments, payments IN SHARE MODE;
     DELETE FROM appointment_rollup_daily;
     DELETE FROM appointment_rollup_weekday_hour;
     DELETE FROM payment_rollup_daily;

@@ -1,8 +1,10 @@
 -- Succeeded payments per tenant-local day (of paid_at) and service (the appointment's).
 CREATE VIEW revenue_daily AS
-SELECT r.day, r.service_id, r.revenue_cents, r.transactions AS transaction_count
+SELECT r.day, r.service_id, sum(r.revenue_cents)::bigint AS revenue_cents,
+       sum(r.transactions)::bigint AS transaction_count
 FROM payment_rollup_daily r
-WHERE r.transactions <> 0;
+GROUP BY r.day, r.service_id
+HAVING sum(r.transactions) <> 0;
 
 COMMENT ON VIEW revenue_daily IS
     'Succeeded payments per local day of paid_at (tenant time zone) and service of the paid appointment: the source of /api/analytics/analytics/revenue/.';

@@ -1,12 +1,18 @@
 -- Keep the appointment rollups (and the service split of payment_rollup_daily) exact
 -- under any INSERT, UPDATE, DELETE or TRUNCATE of appointments. Statement-level, with
 -- transition tables: a bulk load of a million rows is one grouped upsert, not a million.
+--
+-- Concurrency: every row this trigger writes carries its own transaction's txid, so
+-- two writers never upsert the same rollup row: no waiting on each other, no deadlock,
+-- whatever order their statements come in. Readers sum a key's rows; committed rows
+-- are folded into txid 0 by compact_rollups(), run now and then from here.
 CREATE FUNCTION rollup_appointments_changed() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 DECLARE
     tz text := tenant_timezone();
+    tx bigint := txid_current();
     -- Each changed row counts +1 in its new form and -1 in its old one. Transition
     -- tables exist only for their own event, hence the SQL text per event.
     delta text := CASE TG_OP
@@ -27,61 +33,65 @@ BEGIN
     EXECUTE format($q$
         INSERT INTO appointment_rollup_daily AS r
         SELECT (start_time AT TIME ZONE $1)::date, status, service_id, resource_id,
-               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)))
+               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))),
+               $2
         FROM (%s) d
         GROUP BY 1, 2, 3, 4
         HAVING sum(sign) <> 0
             OR sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))) <> 0
-        ORDER BY 1, 2, 3, 4
-        ON CONFLICT (day, status, service_id, resource_id) DO UPDATE
+        ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
-    $q$, delta) USING tz;
+    $q$, delta) USING tz, tx;
 
     -- The same delta at the coarser grains (one grouped upsert each).
     EXECUTE format($q$
         INSERT INTO appointment_rollup_day_status AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, sum(sign)
-        FROM (%s) d GROUP BY 1, 2 HAVING sum(sign) <> 0 ORDER BY 1, 2
-        ON CONFLICT (day, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz;
+        SELECT (start_time AT TIME ZONE $1)::date, status, sum(sign), $2
+        FROM (%s) d GROUP BY 1, 2 HAVING sum(sign) <> 0
+        ON CONFLICT (day, status, txid) DO UPDATE
+            SET appointments = r.appointments + EXCLUDED.appointments
+    $q$, delta) USING tz, tx;
     EXECUTE format($q$
         INSERT INTO appointment_rollup_day_service AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, service_id, sum(sign)
-        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (day, status, service_id) DO UPDATE
+        SELECT (start_time AT TIME ZONE $1)::date, status, service_id, sum(sign), $2
+        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+        ON CONFLICT (day, status, service_id, txid) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz;
+    $q$, delta) USING tz, tx;
     EXECUTE format($q$
         INSERT INTO appointment_rollup_day_resource AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, resource_id, sum(sign)
-        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (day, status, resource_id) DO UPDATE
+        SELECT (start_time AT TIME ZONE $1)::date, status, resource_id, sum(sign), $2
+        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+        ON CONFLICT (day, status, resource_id, txid) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz;
+    $q$, delta) USING tz, tx;
 
     EXECUTE format($q$
         INSERT INTO appointment_rollup_weekday_hour AS r
         SELECT extract(dow FROM start_time AT TIME ZONE $1)::smallint,
                extract(hour FROM start_time AT TIME ZONE $1)::smallint,
-               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)))
+               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))),
+               $2
         FROM (%s) d
         WHERE status = 'confirmed'
         GROUP BY 1, 2
         HAVING sum(sign) <> 0
             OR sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))) <> 0
-        ORDER BY 1, 2
-        ON CONFLICT (weekday, hour) DO UPDATE
+        ON CONFLICT (weekday, hour, txid) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
-    $q$, delta) USING tz;
+    $q$, delta) USING tz, tx;
 
     -- A payment's service is its appointment's: moving an appointment to another
-    -- service moves its succeeded payments' revenue too.
+    -- service moves its succeeded payments' revenue too. This statement runs with a
+    -- fresh snapshot, after the UPDATE got its row locks: a payment written for these
+    -- appointments by a transaction that has not committed yet holds them FOR SHARE
+    -- (see rollup_payments_changed), so the UPDATE waited for it and sees it here.
     IF TG_OP = 'UPDATE' THEN
         INSERT INTO payment_rollup_daily AS r
         SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id,
-               sum(m.sign * p.amount_cents), sum(m.sign)
+               sum(m.sign * p.amount_cents), sum(m.sign), tx
         FROM (SELECT o.id, o.service_id, -1 AS sign FROM old_rows o
               JOIN new_rows n ON n.id = o.id WHERE n.service_id <> o.service_id
               UNION ALL
@@ -91,10 +101,14 @@ BEGIN
         WHERE p.status = 'succeeded' AND p.paid_at IS NOT NULL
         GROUP BY 1, 2
         HAVING sum(m.sign) <> 0
-        ORDER BY 1, 2
-        ON CONFLICT (day, service_id) DO UPDATE
+        ON CONFLICT (day, service_id, txid) DO UPDATE
             SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
+    END IF;
+
+    -- Now and then, fold committed rows into txid 0 (skipped if another writer is at it).
+    IF random() < 1.0 / 32 THEN
+        PERFORM compact_rollups(false);
     END IF;
     RETURN NULL;
 END
@@ -113,4 +127,4 @@ CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 
 COMMENT ON FUNCTION rollup_appointments_changed() IS
-    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, weekday x hour) and, when an appointment changes service, to payment_rollup_daily.';
+    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, weekday x hour) and, when an appointment changes service, to payment_rollup_daily; rows are keyed by the writing transaction (txid), so writers never contend.';

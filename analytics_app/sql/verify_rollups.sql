@@ -1,61 +1,96 @@
--- Compare each rollup with a full recount: one row per rollup with the number of
--- rows that differ (missing, extra or with other figures). All zeros = correct.
+-- Each rollup, summed per key, against a full recount from the base tables: one row
+-- per key whose figures differ (missing, extra or other). Empty = correct. A rollup
+-- key may have several rows (one per writing transaction) until compacted: summed.
+-- One statement, so every rollup and the recount are read in the same snapshot.
+CREATE FUNCTION rollup_differences()
+RETURNS TABLE (rollup text, key jsonb, kept numeric[], fresh numeric[])
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    WITH fresh AS MATERIALIZED (SELECT * FROM rollup_recount_daily()),
+         fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
+         fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments())
+    SELECT 'appointment_rollup_daily',
+           jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
+                              'resource_id', resource_id),
+           ARRAY[coalesce(k.n, 0), coalesce(k.s, 0)], ARRAY[coalesce(f.n, 0), coalesce(f.s, 0)]
+    FROM (SELECT day, status, service_id, resource_id, sum(appointments) n, sum(duration_seconds) s
+          FROM appointment_rollup_daily GROUP BY 1, 2, 3, 4) k
+    FULL JOIN (SELECT day, status, service_id, resource_id, appointments n, duration_seconds s
+               FROM fresh) f USING (day, status, service_id, resource_id)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0) OR coalesce(k.s, 0) <> coalesce(f.s, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_weekday_hour', jsonb_build_object('weekday', weekday, 'hour', hour),
+           ARRAY[coalesce(k.n, 0), coalesce(k.s, 0)], ARRAY[coalesce(f.n, 0), coalesce(f.s, 0)]
+    FROM (SELECT weekday, hour, sum(appointments) n, sum(duration_seconds) s
+          FROM appointment_rollup_weekday_hour GROUP BY 1, 2) k
+    FULL JOIN (SELECT weekday, hour, appointments n, duration_seconds s FROM fresh_weekday_hour) f
+        USING (weekday, hour)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0) OR coalesce(k.s, 0) <> coalesce(f.s, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_day_status', jsonb_build_object('day', day, 'status', status),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, status, sum(appointments) n FROM appointment_rollup_day_status
+          GROUP BY 1, 2) k
+    FULL JOIN (SELECT day, status, sum(appointments) n FROM fresh GROUP BY 1, 2) f
+        USING (day, status)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_day_service',
+           jsonb_build_object('day', day, 'status', status, 'service_id', service_id),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, status, service_id, sum(appointments) n FROM appointment_rollup_day_service
+          GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, status, service_id, sum(appointments) n FROM fresh GROUP BY 1, 2, 3) f
+        USING (day, status, service_id)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_day_resource',
+           jsonb_build_object('day', day, 'status', status, 'resource_id', resource_id),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, status, resource_id, sum(appointments) n FROM appointment_rollup_day_resource
+          GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, status, resource_id, sum(appointments) n FROM fresh GROUP BY 1, 2, 3) f
+        USING (day, status, resource_id)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
+    SELECT 'payment_rollup_daily', jsonb_build_object('day', day, 'service_id', service_id),
+           ARRAY[coalesce(k.c, 0), coalesce(k.n, 0)], ARRAY[coalesce(f.c, 0), coalesce(f.n, 0)]
+    FROM (SELECT day, service_id, sum(revenue_cents) c, sum(transactions) n
+          FROM payment_rollup_daily GROUP BY 1, 2) k
+    FULL JOIN (SELECT day, service_id, revenue_cents c, transactions n FROM fresh_payments) f
+        USING (day, service_id)
+    WHERE coalesce(k.c, 0) <> coalesce(f.c, 0) OR coalesce(k.n, 0) <> coalesce(f.n, 0)
+$$;
+
+COMMENT ON FUNCTION rollup_differences() IS
+    'Every rollup key whose summed figures differ from a full recount of the base tables, with both sides. Empty when the rollups are exact.';
+
+-- One row per rollup: keys with figures, and how many differ from a recount.
 CREATE FUNCTION verify_rollups()
 RETURNS TABLE (rollup text, rows_checked bigint, mismatched_rows bigint)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
-    WITH kept AS (SELECT * FROM appointment_rollup_daily WHERE appointments <> 0
-                                                           OR duration_seconds <> 0),
-         fresh AS (SELECT * FROM rollup_recount_daily()),
-         -- Each recount is a full scan: computed once, used on both sides.
-         fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
-         fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments())
-    SELECT 'appointment_rollup_daily', (SELECT count(*) FROM kept),
-           (SELECT count(*) FROM ((TABLE kept EXCEPT ALL TABLE fresh)
-                                  UNION ALL (TABLE fresh EXCEPT ALL TABLE kept)) d)
-    UNION ALL
-    SELECT 'appointment_rollup_weekday_hour',
-           (SELECT count(*) FROM appointment_rollup_weekday_hour),
-           (SELECT count(*) FROM (
-               (SELECT * FROM appointment_rollup_weekday_hour WHERE appointments <> 0
-                EXCEPT ALL TABLE fresh_weekday_hour)
-               UNION ALL
-               (TABLE fresh_weekday_hour
-                EXCEPT ALL SELECT * FROM appointment_rollup_weekday_hour)) d)
-    UNION ALL
-    SELECT 'appointment_rollup_day_status', (SELECT count(*) FROM appointment_rollup_day_status),
-           (SELECT count(*) FROM (
-               (SELECT * FROM appointment_rollup_day_status WHERE appointments <> 0
-                EXCEPT ALL SELECT day, status, sum(appointments) FROM fresh GROUP BY 1, 2)
-               UNION ALL
-               (SELECT day, status, sum(appointments) FROM fresh GROUP BY 1, 2
-                EXCEPT ALL SELECT * FROM appointment_rollup_day_status)) d)
-    UNION ALL
-    SELECT 'appointment_rollup_day_service', (SELECT count(*) FROM appointment_rollup_day_service),
-           (SELECT count(*) FROM (
-               (SELECT * FROM appointment_rollup_day_service WHERE appointments <> 0
-                EXCEPT ALL SELECT day, status, service_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3)
-               UNION ALL
-               (SELECT day, status, service_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3
-                EXCEPT ALL SELECT * FROM appointment_rollup_day_service)) d)
-    UNION ALL
-    SELECT 'appointment_rollup_day_resource', (SELECT count(*) FROM appointment_rollup_day_resource),
-           (SELECT count(*) FROM (
-               (SELECT * FROM appointment_rollup_day_resource WHERE appointments <> 0
-                EXCEPT ALL SELECT day, status, resource_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3)
-               UNION ALL
-               (SELECT day, status, resource_id, sum(appointments) FROM fresh GROUP BY 1, 2, 3
-                EXCEPT ALL SELECT * FROM appointment_rollup_day_resource)) d)
-    UNION ALL
-    SELECT 'payment_rollup_daily', (SELECT count(*) FROM payment_rollup_daily),
-           (SELECT count(*) FROM (
-               (SELECT * FROM payment_rollup_daily WHERE transactions <> 0
-                EXCEPT ALL TABLE fresh_payments)
-               UNION ALL
-               (TABLE fresh_payments
-                EXCEPT ALL SELECT * FROM payment_rollup_daily)) d)
+    WITH diff AS MATERIALIZED (SELECT rollup, count(*) AS n FROM rollup_differences() GROUP BY 1)
+    SELECT t.name, t.keys, coalesce(d.n, 0)
+    FROM (VALUES
+        (1, 'appointment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, status,
+             service_id, resource_id FROM appointment_rollup_daily) x)),
+        (2, 'appointment_rollup_weekday_hour', (SELECT count(*) FROM (SELECT DISTINCT weekday, hour
+             FROM appointment_rollup_weekday_hour) x)),
+        (3, 'appointment_rollup_day_status', (SELECT count(*) FROM (SELECT DISTINCT day, status
+             FROM appointment_rollup_day_status) x)),
+        (4, 'appointment_rollup_day_service', (SELECT count(*) FROM (SELECT DISTINCT day, status,
+             service_id FROM appointment_rollup_day_service) x)),
+        (5, 'appointment_rollup_day_resource', (SELECT count(*) FROM (SELECT DISTINCT day, status,
+             resource_id FROM appointment_rollup_day_resource) x)),
+        (6, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id
+             FROM payment_rollup_daily) x))
+    ) AS t(ord, name, keys)
+    LEFT JOIN diff d ON d.rollup = t.name
+    ORDER BY t.ord
 $$;
 
 COMMENT ON FUNCTION verify_rollups() IS
-    'For each rollup table: rows checked, and rows found only in the rollup or only in a full recount of the base tables (a wrong row counts twice; 0 = correct).';
+    'One row per rollup: keys kept, and keys whose summed figures differ from a full recount of the base tables (all zeros = correct).';

@@ -1,0 +1,84 @@
+-- Fold the committed per-transaction rollup rows (txid <> 0) into one row per key
+-- (txid 0). Sums are unchanged, so readers see the same figures before and after.
+-- Only one compactor works at a time (an advisory lock per schema): p_wait = false
+-- (the triggers' occasional call) skips when another one is at it. Rows of
+-- transactions still in progress are invisible here and stay for a later run.
+CREATE FUNCTION compact_rollups(p_wait boolean DEFAULT true) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+DECLARE
+    lock_key bigint := hashtextextended(current_schema() || ':compact_rollups', 0);
+    folded bigint := 0;
+    n bigint;
+BEGIN
+    IF p_wait THEN
+        PERFORM pg_advisory_xact_lock(lock_key);
+    ELSIF NOT pg_try_advisory_xact_lock(lock_key) THEN
+        RETURN 0;
+    END IF;
+
+    WITH moved AS (DELETE FROM appointment_rollup_daily WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_daily AS r
+    SELECT day, status, service_id, resource_id, sum(appointments), sum(duration_seconds), 0
+    FROM moved GROUP BY 1, 2, 3, 4
+    HAVING sum(appointments) <> 0 OR sum(duration_seconds) <> 0
+    ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments,
+            duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_weekday_hour WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_weekday_hour AS r
+    SELECT weekday, hour, sum(appointments), sum(duration_seconds), 0
+    FROM moved GROUP BY 1, 2
+    HAVING sum(appointments) <> 0 OR sum(duration_seconds) <> 0
+    ON CONFLICT (weekday, hour, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments,
+            duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_day_status WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_status AS r
+    SELECT day, status, sum(appointments), 0 FROM moved GROUP BY 1, 2
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, status, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_day_service WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_service AS r
+    SELECT day, status, service_id, sum(appointments), 0 FROM moved GROUP BY 1, 2, 3
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, status, service_id, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_day_resource WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_resource AS r
+    SELECT day, status, resource_id, sum(appointments), 0 FROM moved GROUP BY 1, 2, 3
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM payment_rollup_daily WHERE txid <> 0 RETURNING *)
+    INSERT INTO payment_rollup_daily AS r
+    SELECT day, service_id, sum(revenue_cents), sum(transactions), 0 FROM moved GROUP BY 1, 2
+    HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0
+    ON CONFLICT (day, service_id, txid) DO UPDATE
+        SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+            transactions = r.transactions + EXCLUDED.transactions;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+    RETURN folded;
+END
+$fn$;
+
+COMMENT ON FUNCTION compact_rollups(boolean) IS
+    'Folds committed per-transaction rollup rows into one row per key (sums unchanged). Called now and then by the rollup triggers; `flask analytics compact` runs it on demand.';
