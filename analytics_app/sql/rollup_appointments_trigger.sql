@@ -13,12 +13,9 @@ AS $fn$
 DECLARE
     tz text := tenant_timezone();
     tx bigint := txid_current();
-    -- Each changed row counts +1 in its new form and -1 in its old one. Transition
-    -- tables exist only for their own event, hence the SQL text per event.
-    delta text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
-        ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows' END;
+    -- INSERT and DELETE triggers name their one transition table changed_rows and pass
+    -- its sign (+1 new, -1 gone); an UPDATE counts +1 for new_rows and -1 for old_rows.
+    sign_of_changed int := coalesce(TG_ARGV[0], '1')::int;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM appointment_rollup_daily;
@@ -30,65 +27,104 @@ BEGIN
         RETURN NULL;
     END IF;
 
-    EXECUTE format($q$
-        INSERT INTO appointment_rollup_daily AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, service_id, resource_id,
-               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))),
-               $2
-        FROM (%s) d
-        GROUP BY 1, 2, 3, 4
-        HAVING sum(sign) <> 0
-            OR sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))) <> 0
-        ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
-            SET appointments = r.appointments + EXCLUDED.appointments,
-                duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
-    $q$, delta) USING tz, tx;
-
-    -- The same delta at the coarser grains (one grouped upsert each).
-    EXECUTE format($q$
-        INSERT INTO appointment_rollup_day_status AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, sum(sign), $2
-        FROM (%s) d GROUP BY 1, 2 HAVING sum(sign) <> 0
-        ON CONFLICT (day, status, txid) DO UPDATE
-            SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz, tx;
-    EXECUTE format($q$
-        INSERT INTO appointment_rollup_day_service AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, service_id, sum(sign), $2
-        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
-        ON CONFLICT (day, status, service_id, txid) DO UPDATE
-            SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz, tx;
-    EXECUTE format($q$
-        INSERT INTO appointment_rollup_day_resource AS r
-        SELECT (start_time AT TIME ZONE $1)::date, status, resource_id, sum(sign), $2
-        FROM (%s) d GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
-        ON CONFLICT (day, status, resource_id, txid) DO UPDATE
-            SET appointments = r.appointments + EXCLUDED.appointments
-    $q$, delta) USING tz, tx;
-
-    EXECUTE format($q$
+    -- Static statements, so plpgsql keeps their plans from call to call (planning was
+    -- most of a single-row write's cost); the two differ only in where rows come from.
+    IF TG_OP <> 'UPDATE' THEN
+        WITH d AS MATERIALIZED (
+            SELECT (start_time AT TIME ZONE tz)::date AS day,
+                   extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
+                   extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
+                   status, service_id, resource_id, sign,
+                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs
+            FROM (SELECT sign_of_changed AS sign, * FROM changed_rows) x
+        ),
+        daily AS (
+            INSERT INTO appointment_rollup_daily AS r
+            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx
+            FROM d GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 OR sum(secs) <> 0
+            ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+        ),
+        day_status AS (
+            INSERT INTO appointment_rollup_day_status AS r
+            SELECT day, status, sum(sign), tx FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_service AS (
+            INSERT INTO appointment_rollup_day_service AS r
+            SELECT day, status, service_id, sum(sign), tx FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, service_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_resource AS (
+            INSERT INTO appointment_rollup_day_resource AS r
+            SELECT day, status, resource_id, sum(sign), tx FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        )
         INSERT INTO appointment_rollup_weekday_hour AS r
-        SELECT extract(dow FROM start_time AT TIME ZONE $1)::smallint,
-               extract(hour FROM start_time AT TIME ZONE $1)::smallint,
-               sum(sign), sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))),
-               $2
-        FROM (%s) d
-        WHERE status = 'confirmed'
-        GROUP BY 1, 2
-        HAVING sum(sign) <> 0
-            OR sum(sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time))) <> 0
+        SELECT weekday, hour, sum(sign), sum(secs), tx
+        FROM d WHERE status = 'confirmed'
+        GROUP BY 1, 2 HAVING sum(sign) <> 0 OR sum(secs) <> 0
         ON CONFLICT (weekday, hour, txid) DO UPDATE
             SET appointments = r.appointments + EXCLUDED.appointments,
-                duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
-    $q$, delta) USING tz, tx;
+                duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    ELSE
+        WITH d AS MATERIALIZED (
+            SELECT (start_time AT TIME ZONE tz)::date AS day,
+                   extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
+                   extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
+                   status, service_id, resource_id, sign,
+                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs
+            FROM (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows) x
+        ),
+        daily AS (
+            INSERT INTO appointment_rollup_daily AS r
+            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx
+            FROM d GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 OR sum(secs) <> 0
+            ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+        ),
+        day_status AS (
+            INSERT INTO appointment_rollup_day_status AS r
+            SELECT day, status, sum(sign), tx FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_service AS (
+            INSERT INTO appointment_rollup_day_service AS r
+            SELECT day, status, service_id, sum(sign), tx FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, service_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_resource AS (
+            INSERT INTO appointment_rollup_day_resource AS r
+            SELECT day, status, resource_id, sum(sign), tx FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        )
+        INSERT INTO appointment_rollup_weekday_hour AS r
+        SELECT weekday, hour, sum(sign), sum(secs), tx
+        FROM d WHERE status = 'confirmed'
+        GROUP BY 1, 2 HAVING sum(sign) <> 0 OR sum(secs) <> 0
+        ON CONFLICT (weekday, hour, txid) DO UPDATE
+            SET appointments = r.appointments + EXCLUDED.appointments,
+                duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
 
-    -- A payment's service is its appointment's: moving an appointment to another
-    -- service moves its succeeded payments' revenue too. This statement runs with a
-    -- fresh snapshot, after the UPDATE got its row locks: a payment written for these
-    -- appointments by a transaction that has not committed yet holds them FOR SHARE
-    -- (see rollup_payments_changed), so the UPDATE waited for it and sees it here.
-    IF TG_OP = 'UPDATE' THEN
+        -- A payment's service is its appointment's: moving an appointment to another
+        -- service moves its succeeded payments' revenue too. This statement has a fresh
+        -- snapshot, and the UPDATE got its row locks first: a payment written for these
+        -- appointments by a transaction not committed yet holds them FOR SHARE (see
+        -- rollup_payments_changed), so the UPDATE waited for it and sees it here.
+        IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+                   WHERE n.service_id <> o.service_id) THEN
         INSERT INTO payment_rollup_daily AS r
         SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id,
                sum(m.sign * p.amount_cents), sum(m.sign), tx
@@ -104,6 +140,7 @@ BEGIN
         ON CONFLICT (day, service_id, txid) DO UPDATE
             SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
+        END IF;
     END IF;
 
     -- Now and then, fold committed rows into txid 0 (skipped if another writer is at it).
@@ -115,14 +152,14 @@ END
 $fn$;
 
 CREATE TRIGGER rollup_appointments_insert AFTER INSERT ON appointments
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed('1');
 CREATE TRIGGER rollup_appointments_update AFTER UPDATE ON appointments
     REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 CREATE TRIGGER rollup_appointments_delete AFTER DELETE ON appointments
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed('-1');
 CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 

@@ -14,46 +14,41 @@ LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 DECLARE
+    tz text := tenant_timezone();
     tx bigint := txid_current();
-    delta text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT 1 AS sign, * FROM new_rows'
-        WHEN 'DELETE' THEN 'SELECT -1 AS sign, * FROM old_rows'
-        ELSE 'SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows' END;
+    -- Every trigger below names its transition table changed_rows and passes its sign:
+    -- an UPDATE fires two of them, -1 for the old rows and +1 for the new ones.
+    sign_of_changed int := TG_ARGV[0]::int;
     paid_for bigint;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM payment_rollup_daily;
         RETURN NULL;
     END IF;
-    EXECUTE format($q$
-        SELECT count(DISTINCT appointment_id) FROM (%s) d
-        WHERE status = 'succeeded' AND paid_at IS NOT NULL
-    $q$, delta) INTO paid_for;
+    SELECT count(DISTINCT appointment_id) INTO paid_for
+    FROM changed_rows WHERE status = 'succeeded' AND paid_at IS NOT NULL;
     IF paid_for = 0 THEN
         RETURN NULL;
     ELSIF paid_for > 1000 THEN
         LOCK TABLE appointments IN SHARE MODE;
     ELSE
-        EXECUTE format($q$
-            SELECT 1 FROM appointments
-            WHERE id IN (SELECT appointment_id FROM (%s) d
-                         WHERE status = 'succeeded' AND paid_at IS NOT NULL)
-            ORDER BY id FOR SHARE
-        $q$, delta);
+        PERFORM 1 FROM appointments
+        WHERE id IN (SELECT appointment_id FROM changed_rows
+                     WHERE status = 'succeeded' AND paid_at IS NOT NULL)
+        ORDER BY id FOR SHARE;
     END IF;
-    EXECUTE format($q$
-        INSERT INTO payment_rollup_daily AS r
-        SELECT (d.paid_at AT TIME ZONE $1)::date, a.service_id,
-               sum(d.sign * d.amount_cents), sum(d.sign), $2
-        FROM (%s) d
-        JOIN appointments a ON a.id = d.appointment_id
-        WHERE d.status = 'succeeded' AND d.paid_at IS NOT NULL
-        GROUP BY 1, 2
-        HAVING sum(d.sign) <> 0 OR sum(d.sign * d.amount_cents) <> 0
-        ON CONFLICT (day, service_id, txid) DO UPDATE
-            SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
-                transactions = r.transactions + EXCLUDED.transactions
-    $q$, delta) USING tenant_timezone(), tx;
+    -- A new statement, so a new snapshot: it reads the appointments as just locked.
+    -- Static SQL: plpgsql keeps the plan from call to call.
+    INSERT INTO payment_rollup_daily AS r
+    SELECT (d.paid_at AT TIME ZONE tz)::date, a.service_id,
+           sum(sign_of_changed * d.amount_cents), sum(sign_of_changed), tx
+    FROM changed_rows d
+    JOIN appointments a ON a.id = d.appointment_id
+    WHERE d.status = 'succeeded' AND d.paid_at IS NOT NULL
+    GROUP BY 1, 2
+    ON CONFLICT (day, service_id, txid) DO UPDATE
+        SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+            transactions = r.transactions + EXCLUDED.transactions;
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);
     END IF;
@@ -62,16 +57,20 @@ END
 $fn$;
 
 CREATE TRIGGER rollup_payments_insert AFTER INSERT ON payments
-    REFERENCING NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed();
-CREATE TRIGGER rollup_payments_update AFTER UPDATE ON payments
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed();
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('1');
+-- Trigger names order their firing: the old rows come out (a), then the new go in (b).
+CREATE TRIGGER rollup_payments_update_a_old AFTER UPDATE ON payments
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('-1');
+CREATE TRIGGER rollup_payments_update_b_new AFTER UPDATE ON payments
+    REFERENCING NEW TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('1');
 CREATE TRIGGER rollup_payments_delete AFTER DELETE ON payments
-    REFERENCING OLD TABLE AS old_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed();
+    REFERENCING OLD TABLE AS changed_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('-1');
 CREATE TRIGGER rollup_payments_truncate AFTER TRUNCATE ON payments
-    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('0');
 
 COMMENT ON FUNCTION rollup_payments_changed() IS
     'Statement trigger on payments: applies the changed rows (succeeded, with paid_at) to payment_rollup_daily under their appointment''s service, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent service move cannot be missed.';
