@@ -16,6 +16,8 @@ DECLARE
     -- INSERT and DELETE triggers name their one transition table changed_rows and pass
     -- its sign (+1 new, -1 gone); an UPDATE counts +1 for new_rows and -1 for old_rows.
     sign_of_changed int := coalesce(TG_ARGV[0], '1')::int;
+    plan_mode text := current_setting('plan_cache_mode');
+    bulk boolean;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM appointment_rollup_daily;
@@ -29,6 +31,16 @@ BEGIN
 
     -- Static statements, so plpgsql keeps their plans from call to call (planning was
     -- most of a single-row write's cost); the two differ only in where rows come from.
+    -- A kept plan was made for the size of an earlier transition table: a bulk
+    -- statement gets a plan of its own (a one-row plan over a million rows is slow).
+    IF TG_OP = 'UPDATE' THEN
+        bulk := (SELECT count(*) > 1000 FROM (SELECT 1 FROM new_rows LIMIT 1001) x);
+    ELSE
+        bulk := (SELECT count(*) > 1000 FROM (SELECT 1 FROM changed_rows LIMIT 1001) x);
+    END IF;
+    IF bulk THEN
+        PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    END IF;
     IF TG_OP <> 'UPDATE' THEN
         WITH d AS MATERIALIZED (
             SELECT (start_time AT TIME ZONE tz)::date AS day,
@@ -143,6 +155,9 @@ BEGIN
         END IF;
     END IF;
 
+    IF bulk THEN
+        PERFORM set_config('plan_cache_mode', plan_mode, true);
+    END IF;
     -- Now and then, fold committed rows into txid 0 (skipped if another writer is at it).
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);

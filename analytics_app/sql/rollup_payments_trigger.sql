@@ -20,6 +20,7 @@ DECLARE
     -- an UPDATE fires two of them, -1 for the old rows and +1 for the new ones.
     sign_of_changed int := TG_ARGV[0]::int;
     paid_for bigint;
+    plan_mode text := current_setting('plan_cache_mode');
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM payment_rollup_daily;
@@ -31,6 +32,8 @@ BEGIN
         RETURN NULL;
     ELSIF paid_for > 1000 THEN
         LOCK TABLE appointments IN SHARE MODE;
+        -- A kept plan was made for an earlier, small statement: plan this one anew.
+        PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     ELSE
         PERFORM 1 FROM appointments
         WHERE id IN (SELECT appointment_id FROM changed_rows
@@ -49,6 +52,7 @@ BEGIN
     ON CONFLICT (day, service_id, txid) DO UPDATE
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
             transactions = r.transactions + EXCLUDED.transactions;
+    PERFORM set_config('plan_cache_mode', plan_mode, true);
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);
     END IF;
