@@ -7,37 +7,18 @@ the dashboard page and a DBA calling the same function get the same numbers.
 Response schemas (documentation and checks) are in api/schemas.py.
 """
 
-import re
-
 from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
 from .db.tenant_session import enter_schema
 from .extensions import db
+from .integers import StrictInteger
+from .periods import PeriodArgsSchema, as_params
 from .tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 BIGINT_MAX = 2**63 - 1
-ASCII_INTEGER = re.compile(r"-?[0-9]{1,30}")
-
-
-class StrictInteger(fields.Integer):
-    """Plain ASCII digits only: no spaces, signs other than '-', or other scripts' digits
-    (Python's int() would take ' 30', '+30' or '٣٠')."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not ASCII_INTEGER.fullmatch(value):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-def _days():
-    return StrictInteger(
-        load_default=30,
-        validate=validate.Range(min=1, max=3650, error="Must be between 1 and 3650."),
-        metadata={"description": "Length of the period in local calendar days, ending today."},
-    )
 
 
 def _id(what):
@@ -57,8 +38,7 @@ class QueryArgsSchema(Schema):
     )
 
 
-class AppointmentsArgsSchema(QueryArgsSchema):
-    days = _days()
+class AppointmentsArgsSchema(QueryArgsSchema, PeriodArgsSchema):
     status = fields.String(
         validate=validate.OneOf(STATUSES, error="Must be one of: confirmed, cancelled, no_show."),
         metadata={"description": "Only appointments with this status."},
@@ -67,8 +47,7 @@ class AppointmentsArgsSchema(QueryArgsSchema):
     resource_id = _id("resource")
 
 
-class RevenueArgsSchema(QueryArgsSchema):
-    days = _days()
+class RevenueArgsSchema(QueryArgsSchema, PeriodArgsSchema):
     service_id = _id("service")
 
 
@@ -93,9 +72,10 @@ def dashboard(_args):
 
 def appointments(args):
     return run_report(
-        "SELECT appointments_report(:days, :status, :service_id, :resource_id)",
+        "SELECT appointments_report(:days, :status, :service_id, :resource_id, now(),"
+        " :start, :end)",
         {
-            "days": args["days"],
+            **as_params(args),
             "status": args.get("status"),
             "service_id": args.get("service_id"),
             "resource_id": args.get("resource_id"),
@@ -105,6 +85,6 @@ def appointments(args):
 
 def revenue(args):
     return run_report(
-        "SELECT revenue_report(:days, :service_id)",
-        {"days": args["days"], "service_id": args.get("service_id")},
+        "SELECT revenue_report(:days, :service_id, now(), :start, :end)",
+        {**as_params(args), "service_id": args.get("service_id")},
     )

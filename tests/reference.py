@@ -40,6 +40,7 @@ class Ledger:
 
     tenant: object
     services: dict = field(default_factory=dict)
+    prices: dict = field(default_factory=dict)
     resources: dict = field(default_factory=dict)
     appointments: list = field(default_factory=list)
     payments: list = field(default_factory=list)
@@ -52,13 +53,14 @@ class Ledger:
         """An aware datetime at a local wall time of the tenant (fold=1: the 2nd of a repeated hour)."""
         return datetime.combine(day, time(hour, minute, second), self.zone).replace(fold=fold)
 
-    def service(self, id, name, minutes=30, price=1000):
+    def service(self, id, name, minutes=30, price=1000):  # price None: no price set
         self.tenant.sql(
             "INSERT INTO services (id, name, duration_minutes, price_cents)"
             " VALUES (%s, %s, %s, %s)",
             (id, name, minutes, price),
         )
         self.services[id] = name
+        self.prices[id] = price
 
     def resource(self, id, name):
         self.tenant.sql("INSERT INTO resources (id, name) VALUES (%s, %s)", (id, name))
@@ -97,12 +99,37 @@ def rfc3339(moment):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def period(zone, now, days):
-    """(first instant, end instant) of the N local days ending today."""
-    today = now.astimezone(zone).date()
-    first = datetime.combine(today - timedelta(days=days - 1), time(0), zone)
-    end = datetime.combine(today + timedelta(days=1), time(0), zone)
-    return today, first, end
+def period(zone, now, days, start=None, end=None):
+    """(last local day, first instant, end instant) of the period: the N local days
+    ending today, or start..end inclusive."""
+    last = end if start else now.astimezone(zone).date()
+    first_day = start if start else last - timedelta(days=days - 1)
+    first = datetime.combine(first_day, time(0), zone)
+    after = datetime.combine(last + timedelta(days=1), time(0), zone)
+    return last, first, after
+
+
+def window(zone, now, days, start=None, end=None):
+    """(days, previous first instant, window object) of a period report."""
+    last, first, _ = period(zone, now, days, start, end)
+    first_day = first.date()
+    n = (last - first_day).days + 1
+    previous_first = first_day - timedelta(days=n)
+    return (
+        n,
+        datetime.combine(previous_first, time(0), zone),
+        {
+            "start_date": first_day.isoformat(),
+            "end_date": last.isoformat(),
+            "previous_start_date": previous_first.isoformat(),
+            "previous_end_date": (first_day - timedelta(days=1)).isoformat(),
+            "time_zone": zone.key,
+        },
+    )
+
+
+def trend(current, previous):
+    return percent(current - previous, previous) if previous else None
 
 
 def dashboard(ledger, now):
@@ -150,11 +177,13 @@ def _ranking(counts, names, id_key, name_key, value_key="count", extra=None):
     return sorted(rows, key=lambda r: (-r[value_key], r[id_key]))
 
 
-def appointments(ledger, now, days=30, status=None, service_id=None, resource_id=None):
+def appointments(
+    ledger, now, days=30, status=None, service_id=None, resource_id=None, start=None, end=None
+):
     zone = ledger.zone
-    today, first, end = period(zone, now, days)
-    previous_first = first.astimezone(zone).date() - timedelta(days=days)
-    previous_start = datetime.combine(previous_first, time(0), zone)
+    today, first, end_at = period(zone, now, days, start, end)
+    days, previous_start, window_body = window(zone, now, days, start, end)
+    end = end_at
 
     def kept(a):
         return (
@@ -188,24 +217,35 @@ def appointments(ledger, now, days=30, status=None, service_id=None, resource_id
             Counter(a.resource_id for a in rows), ledger.resources, "resource_id", "resource_name"
         ),
         "daily_breakdown": daily,
-        "booking_trend_percent": percent(total - previous, previous) if previous else None,
+        "booking_trend_percent": trend(total, previous),
         "cancellation_rate_percent": percent(by_status["cancelled"], total) if total else 0.0,
         "no_show_rate_percent": percent(by_status["no_show"], total) if total else 0.0,
+        "cancelled_value_cents": sum(
+            ledger.prices.get(a.service_id) or 0 for a in rows if a.status == "cancelled"
+        ),
+        "no_show_value_cents": sum(
+            ledger.prices.get(a.service_id) or 0 for a in rows if a.status == "no_show"
+        ),
         "period_days": days,
+        "window": window_body,
     }
 
 
-def revenue(ledger, now, days=30, service_id=None):
+def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
     zone = ledger.zone
-    today, first, end = period(zone, now, days)
-    rows = [
-        p
-        for p in ledger.payments
-        if p.status == "succeeded"
-        and p.paid_at is not None
-        and first <= p.paid_at < end
-        and (service_id is None or p.appointment.service_id == service_id)
-    ]
+    days, previous_start, window_body = window(zone, now, days, start, end)
+    today, first, end = period(zone, now, days, start, end)
+
+    def paid(p, since, until):
+        return (
+            p.status == "succeeded"
+            and p.paid_at is not None
+            and since <= p.paid_at < until
+            and (service_id is None or p.appointment.service_id == service_id)
+        )
+
+    rows = [p for p in ledger.payments if paid(p, first, end)]
+    previous = sum(p.amount_cents for p in ledger.payments if paid(p, previous_start, first))
     total, count = sum(p.amount_cents for p in rows), len(rows)
     per_service = Counter()
     for p in rows:
@@ -244,5 +284,7 @@ def revenue(ledger, now, days=30, service_id=None):
         else 0,
         "by_service": by_service,
         "daily_breakdown": daily,
+        "revenue_trend_percent": trend(total, previous),
         "period_days": days,
+        "window": window_body,
     }

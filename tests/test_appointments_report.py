@@ -40,7 +40,16 @@ def test_empty_tenant(api, make_tenant):
         "booking_trend_percent": None,
         "cancellation_rate_percent": 0.0,
         "no_show_rate_percent": 0.0,
+        "cancelled_value_cents": 0,
+        "no_show_value_cents": 0,
         "period_days": 3,
+        "window": {
+            "start_date": (today - timedelta(days=2)).isoformat(),
+            "end_date": today.isoformat(),
+            "previous_start_date": (today - timedelta(days=5)).isoformat(),
+            "previous_end_date": (today - timedelta(days=3)).isoformat(),
+            "time_zone": "America/New_York",
+        },
     }
     assert len(api(tenant, "appointments").get_json()["daily_breakdown"]) == 30
 

@@ -108,7 +108,10 @@ def fetch(page, path):
     )
 
 
-def assert_page_matches_api(page, live, tenant, days, service_id=None, status=None):
+def assert_page_matches_api(
+    page, live, tenant, days=None, service_id=None, status=None, start=None, end=None
+):
+    period = {"days": days, "start": start, "end": end}
     dash = api_json(page, live, tenant, "dashboard")
     for metric in (
         "total_appointments_this_month",
@@ -122,12 +125,14 @@ def assert_page_matches_api(page, live, tenant, days, service_id=None, status=No
     ):
         assert figure(page, metric) == dash[metric], metric
     appts = api_json(
-        page, live, tenant, "appointments", days=days, service_id=service_id, status=status
+        page, live, tenant, "appointments", **period, service_id=service_id, status=status
     )
     assert figure(page, "total") == appts["total"]
     assert figure(page, "cancellation_rate_percent") == appts["cancellation_rate_percent"]
     assert figure(page, "no_show_rate_percent") == appts["no_show_rate_percent"]
     assert figure(page, "booking_trend_percent") == appts["booking_trend_percent"]
+    for lost in ("cancelled_value_cents", "no_show_value_cents"):
+        assert figure(page, lost) * 100 == pytest.approx(appts[lost]), lost
     for status_name in ("confirmed", "cancelled", "no_show"):
         assert figure(page, status_name) == appts["by_status"][status_name]
     ranking = page.locator("table", has=page.get_by_text("By service", exact=True))
@@ -135,7 +140,8 @@ def assert_page_matches_api(page, live, tenant, days, service_id=None, status=No
     assert [(name, int(n.replace(",", ""))) for name, n in rows] == [
         (r["service_name"], r["count"]) for r in appts["by_service"]
     ]
-    revenue = api_json(page, live, tenant, "revenue", days=days, service_id=service_id)
+    revenue = api_json(page, live, tenant, "revenue", **period, service_id=service_id)
+    assert figure(page, "revenue_trend_percent") == revenue["revenue_trend_percent"]
     assert figure(page, "total_revenue_cents") * 100 == pytest.approx(
         revenue["total_revenue_cents"]
     )
@@ -171,6 +177,25 @@ def test_figures_filters_and_logout(page, live, salon):
     bookmarked = page.url  # a shared link shows the same view
     page.goto(bookmarked)
     assert page.get_by_label("Period (days)").input_value() == "45"
+
+    # The date-range picker: an explicit range replaces the days box, and is kept.
+    page.get_by_label("From (date)").fill("2026-10-01")
+    page.get_by_label("To (date)").fill("2026-10-31")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"start=2026-10-01"))
+    ranged = assert_page_matches_api(
+        page,
+        live,
+        tenant,
+        service_id=service_id,
+        status="cancelled",
+        start="2026-10-01",
+        end="2026-10-31",
+    )
+    assert ranged["period_days"] == 31
+    assert "2026-10-01 to 2026-10-31 (31 days)" in page.locator("#appointments-title").inner_text()
+    page.goto(page.url)  # the range is in the URL too
+    assert page.get_by_label("From (date)").input_value() == "2026-10-01"
 
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/login"))

@@ -3,6 +3,7 @@
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from analytics_app.api import openapi
 from tests.browser import LiveServer
@@ -63,5 +64,9 @@ def test_every_operation_conforms(case, fuzz_target):
     response = case.call_and_validate(
         base_url=f"http://127.0.0.1:{live.port}",
         headers={"Host": tenant.host, "Authorization": f"Token {key}"},
+        # "days, or start with end, never both" cannot be said in OpenAPI 3.0 parameters,
+        # so schema-valid combinations may be refused (400, naming the parameter, as
+        # documented on it). Every other check, 5xx and response conformance included, runs.
+        excluded_checks=[positive_data_acceptance],
     )
     assert response.status_code < 500

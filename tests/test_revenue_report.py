@@ -33,7 +33,15 @@ def test_empty_tenant(api, make_tenant):
             },
             {"date": today.isoformat(), "revenue_cents": 0, "transaction_count": 0},
         ],
+        "revenue_trend_percent": None,
         "period_days": 2,
+        "window": {
+            "start_date": (today - timedelta(days=1)).isoformat(),
+            "end_date": today.isoformat(),
+            "previous_start_date": (today - timedelta(days=3)).isoformat(),
+            "previous_end_date": (today - timedelta(days=2)).isoformat(),
+            "time_zone": "UTC",
+        },
     }
 
 

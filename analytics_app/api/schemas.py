@@ -51,6 +51,15 @@ class PeriodSchema(Schema):
 
 
 @every_field_required
+class WindowSchema(Schema):
+    start_date = fields.String(metadata={"description": "First local day, YYYY-MM-DD."})
+    end_date = fields.String(metadata={"description": "Last local day, YYYY-MM-DD."})
+    previous_start_date = fields.String(metadata={"description": "First day compared with."})
+    previous_end_date = fields.String(metadata={"description": "Last day compared with."})
+    time_zone = fields.String(metadata={"description": "The tenant's IANA time zone."})
+
+
+@every_field_required
 class DashboardSchema(Schema):
     total_appointments_this_month = fields.Integer()
     total_appointments_all_time = fields.Integer()
@@ -101,7 +110,14 @@ class AppointmentsSchema(Schema):
     booking_trend_percent = fields.Float(allow_none=True)
     cancellation_rate_percent = fields.Float()
     no_show_rate_percent = fields.Float()
+    cancelled_value_cents = fields.Integer(
+        metadata={"description": "Cancelled appointments at their service's current price."}
+    )
+    no_show_value_cents = fields.Integer(
+        metadata={"description": "No-shows at their service's current price."}
+    )
     period_days = fields.Integer()
+    window = fields.Nested(WindowSchema)
 
 
 @every_field_required
@@ -126,4 +142,8 @@ class RevenueSchema(Schema):
     average_transaction_value_cents = fields.Integer()
     by_service = fields.List(fields.Nested(ServiceRevenueSchema))
     daily_breakdown = fields.List(fields.Nested(RevenueDaySchema))
+    revenue_trend_percent = fields.Float(
+        allow_none=True, metadata={"description": "Against the previous period; null if it was 0."}
+    )
     period_days = fields.Integer()
+    window = fields.Nested(WindowSchema)

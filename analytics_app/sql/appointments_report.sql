@@ -1,41 +1,44 @@
 -- The body of GET /api/analytics/analytics/appointments/, as JSON.
--- The period is the p_days local calendar days ending with today (tenant time zone);
--- the previous period is the p_days days before it. NULL filters are not applied.
+-- The period is the p_days local calendar days ending with today (tenant time zone), or
+-- p_start..p_end; the previous period is as many days before it (report_period).
+-- NULL filters are not applied.
 CREATE FUNCTION appointments_report(
     p_days integer DEFAULT 30,
     p_status text DEFAULT NULL,
     p_service_id bigint DEFAULT NULL,
     p_resource_id bigint DEFAULT NULL,
-    p_now timestamptz DEFAULT now()
+    p_now timestamptz DEFAULT now(),
+    p_start date DEFAULT NULL,
+    p_end date DEFAULT NULL
 ) RETURNS json
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-WITH bounds AS (SELECT * FROM report_period(p_days, p_now)),
+WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
 -- Appointments per day and status over both periods, read from the coarsest rollup
 -- that can answer the filters (each branch runs only for its own filter combination).
 per_day AS (
     SELECT r.day, r.status, r.appointments AS n
     FROM appointment_rollup_day_status r, bounds b
     WHERE p_service_id IS NULL AND p_resource_id IS NULL
-      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+      AND r.day BETWEEN b.previous_first_day AND b.last_day
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_day_service r, bounds b
     WHERE p_service_id IS NOT NULL AND p_resource_id IS NULL AND r.service_id = p_service_id
-      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+      AND r.day BETWEEN b.previous_first_day AND b.last_day
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_day_resource r, bounds b
     WHERE p_service_id IS NULL AND p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
-      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+      AND r.day BETWEEN b.previous_first_day AND b.last_day
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_daily r, bounds b
     WHERE p_service_id IS NOT NULL AND p_resource_id IS NOT NULL
       AND r.service_id = p_service_id AND r.resource_id = p_resource_id
-      AND r.day BETWEEN b.first_day - p_days AND b.last_day
+      AND r.day BETWEEN b.previous_first_day AND b.last_day
 ),
 per_service AS (   -- the period only
     SELECT r.service_id AS id, sum(r.appointments)::bigint AS n
@@ -98,6 +101,26 @@ by_resource AS (
     FROM per_resource g JOIN resources r ON r.id = g.id
     WHERE g.n > 0
 ),
+-- What cancellations and no-shows cost: each at its service's current price (NULL = 0).
+lost AS (
+    SELECT coalesce(sum(g.n * coalesce(s.price_cents, 0)) FILTER (WHERE g.status = 'cancelled'), 0)::bigint AS cancelled,
+           coalesce(sum(g.n * coalesce(s.price_cents, 0)) FILTER (WHERE g.status = 'no_show'), 0)::bigint AS no_show
+    FROM (SELECT r.status, r.service_id, sum(r.appointments) AS n
+          FROM appointment_rollup_day_service r, bounds b
+          WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = p_service_id)
+            AND r.status IN ('cancelled', 'no_show') AND (p_status IS NULL OR r.status = p_status)
+            AND r.day BETWEEN b.first_day AND b.last_day
+          GROUP BY 1, 2
+          UNION ALL
+          SELECT r.status, r.service_id, sum(r.appointments)
+          FROM appointment_rollup_daily r, bounds b
+          WHERE p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
+            AND (p_service_id IS NULL OR r.service_id = p_service_id)
+            AND r.status IN ('cancelled', 'no_show') AND (p_status IS NULL OR r.status = p_status)
+            AND r.day BETWEEN b.first_day AND b.last_day
+          GROUP BY 1, 2) g
+    LEFT JOIN services s ON s.id = g.service_id
+),
 daily AS (
     SELECT json_agg(json_build_object(
                'date', to_char(days.day, 'YYYY-MM-DD'),
@@ -108,7 +131,7 @@ daily AS (
                    'no_show', coalesce(c.no_show, 0)))
            ORDER BY days.day) AS days
     FROM bounds b
-    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, p_days - 1) AS i) days
+    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, b.days - 1) AS i) days
     LEFT JOIN (SELECT day,
                       sum(n)::bigint AS total,
                       sum(n) FILTER (WHERE status = 'confirmed')::bigint AS confirmed,
@@ -130,9 +153,13 @@ SELECT json_build_object(
         CASE WHEN t.total = 0 THEN 0.0 ELSE round(t.cancelled * 100.0 / t.total, 2) END,
     'no_show_rate_percent',
         CASE WHEN t.total = 0 THEN 0.0 ELSE round(t.no_show * 100.0 / t.total, 2) END,
-    'period_days', p_days)
-FROM totals t, previous p, bounds
+    'cancelled_value_cents', l.cancelled,
+    'no_show_value_cents', l.no_show,
+    'period_days', b.days,
+    'window', report_window(b.first_day, b.last_day, b.previous_first_day,
+                            b.previous_last_day, b.time_zone))
+FROM totals t, previous p, lost l, bounds b
 $$;
 
-COMMENT ON FUNCTION appointments_report(integer, text, bigint, bigint, timestamptz) IS
-    'JSON body of GET /api/analytics/analytics/appointments/: appointments over the p_days local days ending today (tenant time zone), optionally filtered by status, service and resource, with per-day breakdown, trend against the p_days before, and cancellation/no-show rates. Returns NULL when p_days is outside 1..3650.';
+COMMENT ON FUNCTION appointments_report(integer, text, bigint, bigint, timestamptz, date, date) IS
+    'JSON body of GET /api/analytics/analytics/appointments/: appointments over the p_days local days ending today (tenant time zone) or p_start..p_end, optionally filtered by status, service and resource, with per-day breakdown, trend against the previous period of as many days, cancellation/no-show rates and what they cost at current prices. Returns NULL when the period is not valid.';

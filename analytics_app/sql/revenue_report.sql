@@ -2,13 +2,15 @@
 CREATE FUNCTION revenue_report(
     p_days integer DEFAULT 30,
     p_service_id bigint DEFAULT NULL,
-    p_now timestamptz DEFAULT now()
+    p_now timestamptz DEFAULT now(),
+    p_start date DEFAULT NULL,
+    p_end date DEFAULT NULL
 ) RETURNS json
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-WITH bounds AS (SELECT * FROM report_period(p_days, p_now)),
+WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
 current_period AS (
     SELECT r.day, r.service_id, r.revenue_cents, r.transaction_count
     FROM revenue_daily r, bounds b
@@ -19,6 +21,12 @@ totals AS (
     SELECT coalesce(sum(revenue_cents), 0)::bigint AS revenue,
            coalesce(sum(transaction_count), 0)::bigint AS transactions
     FROM current_period
+),
+previous AS (
+    SELECT coalesce(sum(r.revenue_cents), 0)::bigint AS revenue
+    FROM revenue_daily r, bounds b
+    WHERE r.day BETWEEN b.previous_first_day AND b.previous_last_day
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
 ),
 by_service AS (
     SELECT coalesce(json_agg(json_build_object(
@@ -37,7 +45,7 @@ daily AS (
                'transaction_count', coalesce(c.n, 0))
            ORDER BY g.day) AS days
     FROM bounds b
-    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, p_days - 1) AS i) g
+    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, b.days - 1) AS i) g
     LEFT JOIN (SELECT day, sum(revenue_cents)::bigint AS revenue, sum(transaction_count)::bigint AS n
                FROM current_period GROUP BY day) c ON c.day = g.day
 )
@@ -49,9 +57,14 @@ SELECT json_build_object(
              ELSE round(t.revenue::numeric / t.transactions)::bigint END,
     'by_service', (SELECT * FROM by_service),
     'daily_breakdown', (SELECT days FROM daily),
-    'period_days', p_days)
-FROM totals t, bounds
+    'revenue_trend_percent',
+        CASE WHEN p.revenue = 0 THEN NULL
+             ELSE round((t.revenue - p.revenue) * 100.0 / p.revenue, 2) END,
+    'period_days', b.days,
+    'window', report_window(b.first_day, b.last_day, b.previous_first_day,
+                            b.previous_last_day, b.time_zone))
+FROM totals t, previous p, bounds b
 $$;
 
-COMMENT ON FUNCTION revenue_report(integer, bigint, timestamptz) IS
-    'JSON body of GET /api/analytics/analytics/revenue/: succeeded payments over the p_days local days ending today (tenant time zone, by paid_at), optionally for one service, with per-day breakdown. Returns NULL when p_days is outside 1..3650.';
+COMMENT ON FUNCTION revenue_report(integer, bigint, timestamptz, date, date) IS
+    'JSON body of GET /api/analytics/analytics/revenue/: succeeded payments over the p_days local days ending today (tenant time zone, by paid_at) or p_start..p_end, optionally for one service, with per-day breakdown and the trend against the previous period of as many days. Returns NULL when the period is not valid.';

@@ -21,10 +21,17 @@ def _filters():
     An empty value is the form's "All" choice, so it is dropped, not refused.
     """
     given = {k: v for k, v in request.args.items() if v != ""}
+    if "start" in given or "end" in given:
+        given.pop("days", None)  # the form sends both boxes; an explicit range wins
     try:
         return reports.AppointmentsArgsSchema().load(given), {}
     except ValidationError as err:
-        return {"days": 30, **err.valid_data}, err.messages
+        kept = {k: v for k, v in err.valid_data.items() if k not in ("days", "start", "end")}
+        return {**kept, "days": 30}, err.messages
+
+
+def _without_period(args):
+    return {k: v for k, v in args.items() if k not in ("days", "start", "end")}
 
 
 def _choices(table):
@@ -48,7 +55,7 @@ def dashboard():
 
     args, errors = _filters()
     context["presets"] = [
-        (d, url_for("pages.dashboard", **{**args, "days": d})) for d in PRESET_DAYS
+        (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
     ]
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
