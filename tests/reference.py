@@ -24,6 +24,7 @@ class Appointment:
     start: datetime  # aware
     end: datetime
     status: str
+    created: datetime | None = None  # as the database holds it (default now())
 
 
 @dataclass
@@ -66,14 +67,15 @@ class Ledger:
         self.tenant.sql("INSERT INTO resources (id, name) VALUES (%s, %s)", (id, name))
         self.resources[id] = name
 
-    def book(self, start, minutes=30, status="confirmed", service=1, resource=1):
+    def book(self, start, minutes=30, status="confirmed", service=1, resource=1, created=None):
         end = start + timedelta(minutes=minutes)
         (row,) = self.tenant.sql(
-            "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
-            " VALUES (%s, %s, %s, %s, %s) RETURNING id",
-            (service, resource, start, end, status),
+            "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+            " created_at) VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()))"
+            " RETURNING id, created_at",
+            (service, resource, start, end, status, created),
         )
-        appointment = Appointment(row[0], service, resource, start, end, status)
+        appointment = Appointment(row[0], service, resource, start, end, status, row[1])
         self.appointments.append(appointment)
         return appointment
 
@@ -226,8 +228,26 @@ def appointments(
         "no_show_value_cents": sum(
             ledger.prices.get(a.service_id) or 0 for a in rows if a.status == "no_show"
         ),
+        "lead_time": lead_time(rows, zone),
         "period_days": days,
         "window": window_body,
+    }
+
+
+def lead_time(rows, zone):
+    """Over the appointments created at or before their start: buckets of lead days
+    (local date of start - local date of creation) and the mean lead in hours."""
+    ahead = [a for a in rows if a.created <= a.start]
+    days = [
+        (a.start.astimezone(zone).date() - a.created.astimezone(zone).date()).days for a in ahead
+    ]
+    seconds = sum(Decimal((a.start - a.created).total_seconds()) for a in ahead)
+    return {
+        "average_hours": round2(seconds / len(ahead) / 3600) if ahead else None,
+        "same_day": sum(d == 0 for d in days),
+        "1_to_6_days": sum(1 <= d <= 6 for d in days),
+        "7_to_29_days": sum(7 <= d <= 29 for d in days),
+        "30_days_or_more": sum(d >= 30 for d in days),
     }
 
 
@@ -236,9 +256,9 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
     days, previous_start, window_body = window(zone, now, days, start, end)
     today, first, end = period(zone, now, days, start, end)
 
-    def paid(p, since, until):
+    def paid(p, since, until, status="succeeded"):
         return (
-            p.status == "succeeded"
+            p.status == status
             and p.paid_at is not None
             and since <= p.paid_at < until
             and (service_id is None or p.appointment.service_id == service_id)
@@ -283,8 +303,25 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
         if count
         else 0,
         "by_service": by_service,
+        "by_resource": sorted(
+            (
+                {
+                    "resource_id": i,
+                    "resource_name": ledger.resources[i],
+                    "revenue_cents": sum(
+                        p.amount_cents for p in rows if p.appointment.resource_id == i
+                    ),
+                    "count": n,
+                }
+                for i, n in Counter(p.appointment.resource_id for p in rows).items()
+            ),
+            key=lambda r: (-r["revenue_cents"], r["resource_id"]),
+        ),
         "daily_breakdown": daily,
         "revenue_trend_percent": trend(total, previous),
+        "refunded_cents": sum(
+            p.amount_cents for p in ledger.payments if paid(p, first, end, "refunded")
+        ),
         "period_days": days,
         "window": window_body,
     }

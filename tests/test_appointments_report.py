@@ -42,6 +42,13 @@ def test_empty_tenant(api, make_tenant):
         "no_show_rate_percent": 0.0,
         "cancelled_value_cents": 0,
         "no_show_value_cents": 0,
+        "lead_time": {
+            "average_hours": None,
+            "same_day": 0,
+            "1_to_6_days": 0,
+            "7_to_29_days": 0,
+            "30_days_or_more": 0,
+        },
         "period_days": 3,
         "window": {
             "start_date": (today - timedelta(days=2)).isoformat(),

@@ -25,6 +25,7 @@ def test_empty_tenant(api, make_tenant):
         "transaction_count": 0,
         "average_transaction_value_cents": 0,
         "by_service": [],
+        "by_resource": [],
         "daily_breakdown": [
             {
                 "date": (today - timedelta(days=1)).isoformat(),
@@ -34,6 +35,7 @@ def test_empty_tenant(api, make_tenant):
             {"date": today.isoformat(), "revenue_cents": 0, "transaction_count": 0},
         ],
         "revenue_trend_percent": None,
+        "refunded_cents": 0,
         "period_days": 2,
         "window": {
             "start_date": (today - timedelta(days=1)).isoformat(),

@@ -60,6 +60,29 @@ class WindowSchema(Schema):
 
 
 @every_field_required
+class LeadTimeSchema(Schema):
+    class Meta:
+        include = {
+            "1_to_6_days": fields.Integer(),
+            "7_to_29_days": fields.Integer(),
+            "30_days_or_more": fields.Integer(),
+        }
+
+    average_hours = fields.Float(
+        allow_none=True, metadata={"description": "Mean of start - created, in hours."}
+    )
+    same_day = fields.Integer()
+
+
+@every_field_required
+class ResourceRevenueSchema(Schema):
+    resource_id = fields.Integer()
+    resource_name = fields.String()
+    revenue_cents = fields.Integer()
+    count = fields.Integer()
+
+
+@every_field_required
 class DashboardSchema(Schema):
     total_appointments_this_month = fields.Integer()
     total_appointments_all_time = fields.Integer()
@@ -116,6 +139,7 @@ class AppointmentsSchema(Schema):
     no_show_value_cents = fields.Integer(
         metadata={"description": "No-shows at their service's current price."}
     )
+    lead_time = fields.Nested(LeadTimeSchema)
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)
 
@@ -141,9 +165,13 @@ class RevenueSchema(Schema):
     transaction_count = fields.Integer()
     average_transaction_value_cents = fields.Integer()
     by_service = fields.List(fields.Nested(ServiceRevenueSchema))
+    by_resource = fields.List(fields.Nested(ResourceRevenueSchema))
     daily_breakdown = fields.List(fields.Nested(RevenueDaySchema))
     revenue_trend_percent = fields.Float(
         allow_none=True, metadata={"description": "Against the previous period; null if it was 0."}
+    )
+    refunded_cents = fields.Integer(
+        metadata={"description": "Refunded payments paid in the period, same filter."}
     )
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)

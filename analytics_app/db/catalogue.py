@@ -69,6 +69,8 @@ CATALOGUE = [
     Entry("analytics_by_service", readers=True, after=("analytics_daily",)),
     Entry("analytics_peak_times", readers=True),
     Entry("revenue_daily", readers=True),
+    Entry("lead_time_daily", readers=True),
+    Entry("revenue_by_resource_daily", readers=True),
     Entry("dashboard_report", readers=True, private=True),
     Entry("appointments_report", readers=True, private=True),
     Entry("revenue_report", readers=True, private=True),

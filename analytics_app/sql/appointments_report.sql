@@ -121,6 +121,20 @@ lost AS (
           GROUP BY 1, 2) g
     LEFT JOIN services s ON s.id = g.service_id
 ),
+-- How far ahead people booked (appointments created at or before their start).
+lead AS (
+    SELECT coalesce(sum(r.lead_appointments), 0) AS n,
+           sum(r.lead_seconds) AS seconds,
+           coalesce(sum(r.lead_same_day), 0)::bigint AS same_day,
+           coalesce(sum(r.lead_1_to_6_days), 0)::bigint AS one_to_six,
+           coalesce(sum(r.lead_7_to_29_days), 0)::bigint AS seven_to_29,
+           coalesce(sum(r.lead_30_days_or_more), 0)::bigint AS thirty_plus
+    FROM appointment_rollup_daily r, bounds b
+    WHERE r.day BETWEEN b.first_day AND b.last_day
+      AND (p_status IS NULL OR r.status = p_status)
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+),
 daily AS (
     SELECT json_agg(json_build_object(
                'date', to_char(days.day, 'YYYY-MM-DD'),
@@ -155,10 +169,17 @@ SELECT json_build_object(
         CASE WHEN t.total = 0 THEN 0.0 ELSE round(t.no_show * 100.0 / t.total, 2) END,
     'cancelled_value_cents', l.cancelled,
     'no_show_value_cents', l.no_show,
+    'lead_time', json_build_object(
+        'average_hours',
+            CASE WHEN ld.n = 0 THEN NULL ELSE round(ld.seconds / ld.n / 3600, 2) END,
+        'same_day', ld.same_day,
+        '1_to_6_days', ld.one_to_six,
+        '7_to_29_days', ld.seven_to_29,
+        '30_days_or_more', ld.thirty_plus),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))
-FROM totals t, previous p, lost l, bounds b
+FROM totals t, previous p, lost l, lead ld, bounds b
 $$;
 
 COMMENT ON FUNCTION appointments_report(integer, text, bigint, bigint, timestamptz, date, date) IS

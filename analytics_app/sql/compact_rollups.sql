@@ -20,12 +20,25 @@ BEGIN
 
     WITH moved AS (DELETE FROM appointment_rollup_daily WHERE txid <> 0 RETURNING *)
     INSERT INTO appointment_rollup_daily AS r
-    SELECT day, status, service_id, resource_id, sum(appointments), sum(duration_seconds), 0
+        (day, status, service_id, resource_id, appointments, duration_seconds, txid,
+         lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
+         lead_30_days_or_more)
+    SELECT day, status, service_id, resource_id, sum(appointments), sum(duration_seconds), 0,
+           sum(lead_appointments), sum(lead_seconds), sum(lead_same_day), sum(lead_1_to_6_days),
+           sum(lead_7_to_29_days), sum(lead_30_days_or_more)
     FROM moved GROUP BY 1, 2, 3, 4
-    HAVING sum(appointments) <> 0 OR sum(duration_seconds) <> 0
+    HAVING sum(appointments) <> 0 OR sum(duration_seconds) <> 0 OR sum(lead_appointments) <> 0
+        OR sum(lead_seconds) <> 0 OR sum(lead_same_day) <> 0 OR sum(lead_1_to_6_days) <> 0
+        OR sum(lead_7_to_29_days) <> 0 OR sum(lead_30_days_or_more) <> 0
     ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
         SET appointments = r.appointments + EXCLUDED.appointments,
-            duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+            duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
+            lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+            lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+            lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+            lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+            lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+            lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 
@@ -69,11 +82,17 @@ BEGIN
 
     WITH moved AS (DELETE FROM payment_rollup_daily WHERE txid <> 0 RETURNING *)
     INSERT INTO payment_rollup_daily AS r
-    SELECT day, service_id, sum(revenue_cents), sum(transactions), 0 FROM moved GROUP BY 1, 2
-    HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0
-    ON CONFLICT (day, service_id, txid) DO UPDATE
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+    SELECT day, service_id, resource_id, sum(revenue_cents), sum(transactions),
+           sum(refunded_cents), sum(refunds), 0
+    FROM moved GROUP BY 1, 2, 3
+    HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0 OR sum(refunded_cents) <> 0
+        OR sum(refunds) <> 0
+    ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
-            transactions = r.transactions + EXCLUDED.transactions;
+            transactions = r.transactions + EXCLUDED.transactions,
+            refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+            refunds = r.refunds + EXCLUDED.refunds;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
     RETURN folded;

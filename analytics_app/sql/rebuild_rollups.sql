@@ -16,15 +16,26 @@ BEGIN
     DELETE FROM appointment_rollup_day_status;
     DELETE FROM appointment_rollup_day_service;
     DELETE FROM appointment_rollup_day_resource;
-    INSERT INTO appointment_rollup_daily SELECT * FROM rollup_recount_daily();
-    INSERT INTO appointment_rollup_day_status
+    INSERT INTO appointment_rollup_daily
+        (day, status, service_id, resource_id, appointments, duration_seconds,
+         lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
+         lead_30_days_or_more)
+    SELECT day, status, service_id, resource_id, appointments, duration_seconds,
+           lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
+           lead_30_days_or_more
+    FROM rollup_recount_daily();
+    INSERT INTO appointment_rollup_day_status (day, status, appointments)
     SELECT day, status, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2;
-    INSERT INTO appointment_rollup_day_service
+    INSERT INTO appointment_rollup_day_service (day, status, service_id, appointments)
     SELECT day, status, service_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
-    INSERT INTO appointment_rollup_day_resource
+    INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments)
     SELECT day, status, resource_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
-    INSERT INTO appointment_rollup_weekday_hour SELECT * FROM rollup_recount_weekday_hour();
-    INSERT INTO payment_rollup_daily SELECT * FROM rollup_recount_payments();
+    INSERT INTO appointment_rollup_weekday_hour (weekday, hour, appointments, duration_seconds)
+    SELECT weekday, hour, appointments, duration_seconds FROM rollup_recount_weekday_hour();
+    INSERT INTO payment_rollup_daily
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds)
+    SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds
+    FROM rollup_recount_payments();
 END
 $$;
 

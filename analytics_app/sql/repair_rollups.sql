@@ -13,27 +13,33 @@ BEGIN
     CREATE TEMP TABLE rollup_fixes ON COMMIT DROP AS SELECT * FROM rollup_differences();
 
     INSERT INTO appointment_rollup_daily
+        (day, status, service_id, resource_id, appointments, duration_seconds, txid,
+         lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
+         lead_30_days_or_more)
     SELECT (key->>'day')::date, key->>'status', (key->>'service_id')::bigint,
-           (key->>'resource_id')::bigint, fresh[1] - kept[1], fresh[2] - kept[2], tx
+           (key->>'resource_id')::bigint, fresh[1] - kept[1], fresh[2] - kept[2], tx,
+           fresh[3] - kept[3], fresh[4] - kept[4], fresh[5] - kept[5], fresh[6] - kept[6],
+           fresh[7] - kept[7], fresh[8] - kept[8]
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_daily';
-    INSERT INTO appointment_rollup_weekday_hour
+    INSERT INTO appointment_rollup_weekday_hour (weekday, hour, appointments, duration_seconds, txid)
     SELECT (key->>'weekday')::smallint, (key->>'hour')::smallint,
            fresh[1] - kept[1], fresh[2] - kept[2], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_weekday_hour';
-    INSERT INTO appointment_rollup_day_status
+    INSERT INTO appointment_rollup_day_status (day, status, appointments, txid)
     SELECT (key->>'day')::date, key->>'status', fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_status';
-    INSERT INTO appointment_rollup_day_service
+    INSERT INTO appointment_rollup_day_service (day, status, service_id, appointments, txid)
     SELECT (key->>'day')::date, key->>'status', (key->>'service_id')::bigint,
            fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_service';
-    INSERT INTO appointment_rollup_day_resource
+    INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments, txid)
     SELECT (key->>'day')::date, key->>'status', (key->>'resource_id')::bigint,
            fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_resource';
     INSERT INTO payment_rollup_daily
-    SELECT (key->>'day')::date, (key->>'service_id')::bigint, fresh[1] - kept[1],
-           fresh[2] - kept[2], tx
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+    SELECT (key->>'day')::date, (key->>'service_id')::bigint, (key->>'resource_id')::bigint,
+           fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3], fresh[4] - kept[4], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'payment_rollup_daily';
 
     RETURN QUERY SELECT f.rollup, count(*) FROM rollup_fixes f GROUP BY 1 ORDER BY 1;

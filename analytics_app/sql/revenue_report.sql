@@ -38,6 +38,23 @@ by_service AS (
           GROUP BY s.id, s.name) x
     WHERE n > 0
 ),
+-- Succeeded and refunded payments by resource (their appointment's), same filter.
+per_resource AS (
+    SELECT r.resource_id, sum(r.revenue_cents)::bigint AS revenue,
+           sum(r.transactions)::bigint AS n, sum(r.refunded_cents)::bigint AS refunded
+    FROM payment_rollup_daily r, bounds b
+    WHERE r.day BETWEEN b.first_day AND b.last_day
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+    GROUP BY r.resource_id
+),
+by_resource AS (
+    SELECT coalesce(json_agg(json_build_object(
+               'resource_id', x.id, 'resource_name', x.name, 'revenue_cents', x.revenue,
+               'count', x.n) ORDER BY x.revenue DESC, x.id), '[]')
+    FROM (SELECT s.id, s.name, p.revenue, p.n
+          FROM per_resource p JOIN resources s ON s.id = p.resource_id) x
+    WHERE x.n > 0
+),
 daily AS (
     SELECT json_agg(json_build_object(
                'date', to_char(g.day, 'YYYY-MM-DD'),
@@ -56,10 +73,12 @@ SELECT json_build_object(
         CASE WHEN t.transactions = 0 THEN 0
              ELSE round(t.revenue::numeric / t.transactions)::bigint END,
     'by_service', (SELECT * FROM by_service),
+    'by_resource', (SELECT * FROM by_resource),
     'daily_breakdown', (SELECT days FROM daily),
     'revenue_trend_percent',
         CASE WHEN p.revenue = 0 THEN NULL
              ELSE round((t.revenue - p.revenue) * 100.0 / p.revenue, 2) END,
+    'refunded_cents', (SELECT coalesce(sum(refunded), 0)::bigint FROM per_resource),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))

@@ -47,16 +47,42 @@ BEGIN
                    extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
                    extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
                    status, service_id, resource_id, sign,
-                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs
+                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs,
+                   -- lead time: only appointments created at or before their start
+                   sign * coalesce(created_at <= start_time, false)::int AS lead_n,
+                   CASE WHEN created_at <= start_time
+                        THEN sign * (extract(epoch FROM start_time) - extract(epoch FROM created_at))
+                        ELSE 0 END AS lead_secs,
+                   CASE WHEN created_at <= start_time
+                        THEN (start_time AT TIME ZONE tz)::date - (created_at AT TIME ZONE tz)::date
+                   END AS lead_days
             FROM (SELECT sign_of_changed AS sign, * FROM changed_rows) x
         ),
         daily AS (
             INSERT INTO appointment_rollup_daily AS r
-            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx
-            FROM d GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 OR sum(secs) <> 0
+                (day, status, service_id, resource_id, appointments, duration_seconds, txid,
+                 lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days,
+                 lead_7_to_29_days, lead_30_days_or_more)
+            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx,
+                   sum(lead_n), sum(lead_secs),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days >= 30), 0)
+            FROM d GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0 OR sum(secs) <> 0 OR sum(lead_n) <> 0 OR sum(lead_secs) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0) <> 0
             ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments,
-                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
+                    lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+                    lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+                    lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+                    lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+                    lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+                    lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         ),
         day_status AS (
             INSERT INTO appointment_rollup_day_status AS r
@@ -91,16 +117,42 @@ BEGIN
                    extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
                    extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
                    status, service_id, resource_id, sign,
-                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs
+                   sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs,
+                   -- lead time: only appointments created at or before their start
+                   sign * coalesce(created_at <= start_time, false)::int AS lead_n,
+                   CASE WHEN created_at <= start_time
+                        THEN sign * (extract(epoch FROM start_time) - extract(epoch FROM created_at))
+                        ELSE 0 END AS lead_secs,
+                   CASE WHEN created_at <= start_time
+                        THEN (start_time AT TIME ZONE tz)::date - (created_at AT TIME ZONE tz)::date
+                   END AS lead_days
             FROM (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1, * FROM old_rows) x
         ),
         daily AS (
             INSERT INTO appointment_rollup_daily AS r
-            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx
-            FROM d GROUP BY 1, 2, 3, 4 HAVING sum(sign) <> 0 OR sum(secs) <> 0
+                (day, status, service_id, resource_id, appointments, duration_seconds, txid,
+                 lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days,
+                 lead_7_to_29_days, lead_30_days_or_more)
+            SELECT day, status, service_id, resource_id, sum(sign), sum(secs), tx,
+                   sum(lead_n), sum(lead_secs),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days >= 30), 0)
+            FROM d GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0 OR sum(secs) <> 0 OR sum(lead_n) <> 0 OR sum(lead_secs) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0) <> 0
             ON CONFLICT (day, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments,
-                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
+                    lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+                    lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+                    lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+                    lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+                    lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+                    lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         ),
         day_status AS (
             INSERT INTO appointment_rollup_day_status AS r
@@ -130,28 +182,36 @@ BEGIN
             SET appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
 
-        -- A payment's service is its appointment's: moving an appointment to another
-        -- service moves its succeeded payments' revenue too. This statement has a fresh
+        -- A payment's service and resource are its appointment's: moving an appointment
+        -- to another service or resource moves its succeeded and refunded payments too. This statement has a fresh
         -- snapshot, and the UPDATE got its row locks first: a payment written for these
         -- appointments by a transaction not committed yet holds them FOR SHARE (see
         -- rollup_payments_changed), so the UPDATE waited for it and sees it here.
         IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-                   WHERE n.service_id <> o.service_id) THEN
+                   WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)) THEN
         INSERT INTO payment_rollup_daily AS r
-        SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id,
-               sum(m.sign * p.amount_cents), sum(m.sign), tx
-        FROM (SELECT o.id, o.service_id, -1 AS sign FROM old_rows o
-              JOIN new_rows n ON n.id = o.id WHERE n.service_id <> o.service_id
+            (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+        SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id, m.resource_id,
+               coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0),
+               coalesce(sum(m.sign) FILTER (WHERE p.status = 'succeeded'), 0),
+               coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0),
+               coalesce(sum(m.sign) FILTER (WHERE p.status = 'refunded'), 0),
+               tx
+        FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign FROM old_rows o
+              JOIN new_rows n ON n.id = o.id
+              WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)
               UNION ALL
-              SELECT n.id, n.service_id, 1 FROM old_rows o
-              JOIN new_rows n ON n.id = o.id WHERE n.service_id <> o.service_id) m
+              SELECT n.id, n.service_id, n.resource_id, 1 FROM old_rows o
+              JOIN new_rows n ON n.id = o.id
+              WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)) m
         JOIN payments p ON p.appointment_id = m.id
-        WHERE p.status = 'succeeded' AND p.paid_at IS NOT NULL
-        GROUP BY 1, 2
-        HAVING sum(m.sign) <> 0
-        ON CONFLICT (day, service_id, txid) DO UPDATE
+        WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
+        GROUP BY 1, 2, 3
+        ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
             SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
-                transactions = r.transactions + EXCLUDED.transactions;
+                transactions = r.transactions + EXCLUDED.transactions,
+                refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+                refunds = r.refunds + EXCLUDED.refunds;
         END IF;
     END IF;
 

@@ -1,10 +1,12 @@
--- Keep payment_rollup_daily exact under any change to payments (statement-level).
+-- Keep payment_rollup_daily exact under any change to payments (statement-level):
+-- succeeded and refunded payments by local day of paid_at, service and resource (both
+-- the appointment's).
 --
 -- A payment's service is its appointment's, read from another table: a transaction
 -- that has moved the appointment to another service but not committed yet would be
 -- invisible here, and its own trigger cannot see this uncommitted payment either, so
 -- the revenue would stay under the old service. Hence the appointments of succeeded
--- payments are locked FOR SHARE (in id order) before their service is read: that
+-- and refunded payments are locked FOR SHARE (in id order) before their service is read: that
 -- waits for an uncommitted move, and then reads the moved row; a later move waits for
 -- this transaction instead (see rollup_appointments_changed). A statement touching
 -- more than 1,000 appointments (a bulk load) takes one SHARE lock on the table
@@ -27,7 +29,7 @@ BEGIN
         RETURN NULL;
     END IF;
     SELECT count(DISTINCT appointment_id) INTO paid_for
-    FROM changed_rows WHERE status = 'succeeded' AND paid_at IS NOT NULL;
+    FROM changed_rows WHERE status IN ('succeeded', 'refunded') AND paid_at IS NOT NULL;
     IF paid_for = 0 THEN
         RETURN NULL;
     ELSIF paid_for > 1000 THEN
@@ -37,21 +39,28 @@ BEGIN
     ELSE
         PERFORM 1 FROM appointments
         WHERE id IN (SELECT appointment_id FROM changed_rows
-                     WHERE status = 'succeeded' AND paid_at IS NOT NULL)
+                     WHERE status IN ('succeeded', 'refunded') AND paid_at IS NOT NULL)
         ORDER BY id FOR SHARE;
     END IF;
     -- A new statement, so a new snapshot: it reads the appointments as just locked.
     -- Static SQL: plpgsql keeps the plan from call to call.
     INSERT INTO payment_rollup_daily AS r
-    SELECT (d.paid_at AT TIME ZONE tz)::date, a.service_id,
-           sum(sign_of_changed * d.amount_cents), sum(sign_of_changed), tx
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+    SELECT (d.paid_at AT TIME ZONE tz)::date, a.service_id, a.resource_id,
+           coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'succeeded'), 0),
+           coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'succeeded'), 0),
+           coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'refunded'), 0),
+           coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'refunded'), 0),
+           tx
     FROM changed_rows d
     JOIN appointments a ON a.id = d.appointment_id
-    WHERE d.status = 'succeeded' AND d.paid_at IS NOT NULL
-    GROUP BY 1, 2
-    ON CONFLICT (day, service_id, txid) DO UPDATE
+    WHERE d.status IN ('succeeded', 'refunded') AND d.paid_at IS NOT NULL
+    GROUP BY 1, 2, 3
+    ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
-            transactions = r.transactions + EXCLUDED.transactions;
+            transactions = r.transactions + EXCLUDED.transactions,
+            refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+            refunds = r.refunds + EXCLUDED.refunds;
     PERFORM set_config('plan_cache_mode', plan_mode, true);
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);
@@ -77,4 +86,4 @@ CREATE TRIGGER rollup_payments_truncate AFTER TRUNCATE ON payments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('0');
 
 COMMENT ON FUNCTION rollup_payments_changed() IS
-    'Statement trigger on payments: applies the changed rows (succeeded, with paid_at) to payment_rollup_daily under their appointment''s service, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent service move cannot be missed.';
+    'Statement trigger on payments: applies the changed rows (succeeded and refunded, with paid_at) to payment_rollup_daily under their appointment''s service and resource, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent move cannot be missed.';

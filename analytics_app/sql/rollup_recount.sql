@@ -1,15 +1,31 @@
 -- The rollups recomputed from the base tables: what the triggers must always equal.
--- Used to rebuild (rebuild_rollups) and to check (verify_rollups); each returns the
--- rollup's rows in its table's column order.
+-- Used to rebuild (rebuild_rollups) and to check (rollup_differences); each returns
+-- one row per rollup key with every figure of the rollup.
 CREATE FUNCTION rollup_recount_daily()
 RETURNS TABLE (day date, status text, service_id bigint, resource_id bigint,
-               appointments bigint, duration_seconds numeric)
+               appointments bigint, duration_seconds numeric,
+               lead_appointments bigint, lead_seconds numeric, lead_same_day bigint,
+               lead_1_to_6_days bigint, lead_7_to_29_days bigint, lead_30_days_or_more bigint)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
-    SELECT (a.start_time AT TIME ZONE z.tz)::date, a.status, a.service_id, a.resource_id,
-           count(*), sum(extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time))
-    FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz) z
+    -- Lead time counts appointments created at or before their start; lead days are
+    -- local date of start_time - local date of created_at.
+    SELECT day, status, service_id, resource_id, count(*), sum(seconds),
+           count(*) FILTER (WHERE booked_ahead),
+           coalesce(sum(lead_seconds) FILTER (WHERE booked_ahead), 0),
+           count(*) FILTER (WHERE booked_ahead AND lead_days = 0),
+           count(*) FILTER (WHERE booked_ahead AND lead_days BETWEEN 1 AND 6),
+           count(*) FILTER (WHERE booked_ahead AND lead_days BETWEEN 7 AND 29),
+           count(*) FILTER (WHERE booked_ahead AND lead_days >= 30)
+    FROM (SELECT (a.start_time AT TIME ZONE z.tz)::date AS day, a.status, a.service_id,
+                 a.resource_id,
+                 extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time) AS seconds,
+                 coalesce(a.created_at <= a.start_time, false) AS booked_ahead,
+                 extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at) AS lead_seconds,
+                 (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date
+                     AS lead_days
+          FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz) z) x
     GROUP BY 1, 2, 3, 4
 $$;
 
@@ -28,16 +44,21 @@ AS $$
 $$;
 
 CREATE FUNCTION rollup_recount_payments()
-RETURNS TABLE (day date, service_id bigint, revenue_cents bigint, transactions bigint)
+RETURNS TABLE (day date, service_id bigint, resource_id bigint, revenue_cents bigint,
+               transactions bigint, refunded_cents bigint, refunds bigint)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
-    SELECT (p.paid_at AT TIME ZONE z.tz)::date, a.service_id, sum(p.amount_cents)::bigint, count(*)
+    SELECT (p.paid_at AT TIME ZONE z.tz)::date, a.service_id, a.resource_id,
+           coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0)::bigint,
+           count(*) FILTER (WHERE p.status = 'succeeded'),
+           coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0)::bigint,
+           count(*) FILTER (WHERE p.status = 'refunded')
     FROM payments p
     JOIN appointments a ON a.id = p.appointment_id
     CROSS JOIN (SELECT tenant_timezone() AS tz) z
-    WHERE p.status = 'succeeded' AND p.paid_at IS NOT NULL
-    GROUP BY 1, 2
+    WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
+    GROUP BY 1, 2, 3
 $$;
 
 COMMENT ON FUNCTION rollup_recount_daily() IS

@@ -10,15 +10,22 @@ AS $$
     WITH fresh AS MATERIALIZED (SELECT * FROM rollup_recount_daily()),
          fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
          fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments())
+    -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
                               'resource_id', resource_id),
-           ARRAY[coalesce(k.n, 0), coalesce(k.s, 0)], ARRAY[coalesce(f.n, 0), coalesce(f.s, 0)]
-    FROM (SELECT day, status, service_id, resource_id, sum(appointments) n, sum(duration_seconds) s
+           coalesce(k.v, '{0,0,0,0,0,0,0,0}'), coalesce(f.v, '{0,0,0,0,0,0,0,0}')
+    FROM (SELECT day, status, service_id, resource_id,
+                 ARRAY[sum(appointments), sum(duration_seconds), sum(lead_appointments),
+                       sum(lead_seconds), sum(lead_same_day), sum(lead_1_to_6_days),
+                       sum(lead_7_to_29_days), sum(lead_30_days_or_more)]::numeric[] AS v
           FROM appointment_rollup_daily GROUP BY 1, 2, 3, 4) k
-    FULL JOIN (SELECT day, status, service_id, resource_id, appointments n, duration_seconds s
+    FULL JOIN (SELECT day, status, service_id, resource_id,
+                      ARRAY[appointments, duration_seconds, lead_appointments, lead_seconds,
+                            lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
+                            lead_30_days_or_more]::numeric[] AS v
                FROM fresh) f USING (day, status, service_id, resource_id)
-    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0) OR coalesce(k.s, 0) <> coalesce(f.s, 0)
+    WHERE coalesce(k.v, '{0,0,0,0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0,0,0,0}')
     UNION ALL
     SELECT 'appointment_rollup_weekday_hour', jsonb_build_object('weekday', weekday, 'hour', hour),
            ARRAY[coalesce(k.n, 0), coalesce(k.s, 0)], ARRAY[coalesce(f.n, 0), coalesce(f.s, 0)]
@@ -54,13 +61,18 @@ AS $$
         USING (day, status, resource_id)
     WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
     UNION ALL
-    SELECT 'payment_rollup_daily', jsonb_build_object('day', day, 'service_id', service_id),
-           ARRAY[coalesce(k.c, 0), coalesce(k.n, 0)], ARRAY[coalesce(f.c, 0), coalesce(f.n, 0)]
-    FROM (SELECT day, service_id, sum(revenue_cents) c, sum(transactions) n
-          FROM payment_rollup_daily GROUP BY 1, 2) k
-    FULL JOIN (SELECT day, service_id, revenue_cents c, transactions n FROM fresh_payments) f
-        USING (day, service_id)
-    WHERE coalesce(k.c, 0) <> coalesce(f.c, 0) OR coalesce(k.n, 0) <> coalesce(f.n, 0)
+    -- payment_rollup_daily: revenue, transactions, refunded cents, refunds.
+    SELECT 'payment_rollup_daily',
+           jsonb_build_object('day', day, 'service_id', service_id, 'resource_id', resource_id),
+           coalesce(k.v, '{0,0,0,0}'), coalesce(f.v, '{0,0,0,0}')
+    FROM (SELECT day, service_id, resource_id,
+                 ARRAY[sum(revenue_cents), sum(transactions), sum(refunded_cents),
+                       sum(refunds)]::numeric[] AS v
+          FROM payment_rollup_daily GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, service_id, resource_id,
+                      ARRAY[revenue_cents, transactions, refunded_cents, refunds]::numeric[] AS v
+               FROM fresh_payments) f USING (day, service_id, resource_id)
+    WHERE coalesce(k.v, '{0,0,0,0}') <> coalesce(f.v, '{0,0,0,0}')
 $$;
 
 COMMENT ON FUNCTION rollup_differences() IS
@@ -85,8 +97,8 @@ AS $$
              service_id FROM appointment_rollup_day_service) x)),
         (5, 'appointment_rollup_day_resource', (SELECT count(*) FROM (SELECT DISTINCT day, status,
              resource_id FROM appointment_rollup_day_resource) x)),
-        (6, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id
-             FROM payment_rollup_daily) x))
+        (6, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id,
+             resource_id FROM payment_rollup_daily) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord
