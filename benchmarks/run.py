@@ -10,6 +10,7 @@ loopback. Baselines are measured in the same run on the same data.
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -35,6 +36,9 @@ ENDPOINTS = {
     "appointments days=30": "/api/analytics/analytics/appointments/?days=30",
     "appointments days=365": "/api/analytics/analytics/appointments/?days=365",
     "revenue days=30": "/api/analytics/analytics/revenue/?days=30",
+    # Part 2: a 30-day start/end range ending a month ago, and a year of revenue.
+    "appointments 30-day range": f"/api/analytics/analytics/appointments/?start={datetime.date.today() - datetime.timedelta(days=59)}&end={datetime.date.today() - datetime.timedelta(days=30)}",
+    "revenue days=365": "/api/analytics/analytics/revenue/?days=365",
 }
 
 
