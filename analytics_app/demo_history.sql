@@ -4,7 +4,9 @@
 --   weekday: Saturday and Friday busiest, Sunday closed in the morning;
 --   hour: peaks late morning and after work; slots 09:00-18:00 local time;
 --   growth: ~25 % more bookings in the second year;
---   outcomes: ~8 % cancelled, ~3 % no-show; payments mostly succeeded.
+--   outcomes: ~8 % cancelled, ~3 % no-show; payments mostly succeeded, ~3 % refunded;
+--   customers: regulars who come back often and a long tail who rarely do; walk-ins;
+--   lead time: same day to three months ahead.
 SELECT setseed(0.4242);
 
 INSERT INTO services (name, duration_minutes, price_cents) VALUES
@@ -45,7 +47,7 @@ ids AS (
 ),
 picked AS (
     -- Chairs: haircuts most often (3 in 7), then colour, blowouts, beard trims.
-    SELECT o.*, random() AS roll,
+    SELECT o.*, random() AS roll, random() AS lead_roll,
            CASE WHEN o.resource_name = 'Nail Station' THEN ids.manicure
                 ELSE (ARRAY[ids.haircut, ids.haircut, ids.haircut, ids.color, ids.color,
                             ids.blowout, ids.beard])[1 + floor(random() * 7)::int] END AS service_id
@@ -53,14 +55,22 @@ picked AS (
     WHERE random() < o.p * 0.85
 )
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
-SELECT p.service_id, p.resource_id, 1 + floor(random() * 900)::int,
+SELECT p.service_id, p.resource_id,
+       -- Regulars and a long tail: low ids come back often, high ids rarely; ~8 % walk-ins.
+       CASE WHEN random() < 0.08 THEN NULL ELSE 1 + floor(900 * random() ^ 2.5)::int END,
        start_local AT TIME ZONE tenant_timezone(),
        (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE tenant_timezone(),
        CASE WHEN start_local >= now() AT TIME ZONE tenant_timezone() THEN 'confirmed'
             WHEN p.roll < 0.08 THEN 'cancelled'
             WHEN p.roll < 0.11 THEN 'no_show'
             ELSE 'confirmed' END,
-       (start_local AT TIME ZONE tenant_timezone()) - (random() * interval '21 days')
+       -- Lead time: a fifth the same day, most within the week, some a month or more ahead.
+       -- (never later than now: a future appointment was booked already)
+       least(now(), (start_local AT TIME ZONE tenant_timezone()) - CASE
+           WHEN p.lead_roll < 0.20 THEN random() * interval '8 hours'
+           WHEN p.lead_roll < 0.65 THEN interval '1 day' + random() * interval '6 days'
+           WHEN p.lead_roll < 0.90 THEN interval '7 days' + random() * interval '22 days'
+           ELSE interval '30 days' + random() * interval '60 days' END)
 FROM picked p
 JOIN services s ON s.id = p.service_id
 CROSS JOIN LATERAL (SELECT p.day + make_interval(hours => p.hour,

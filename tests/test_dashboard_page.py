@@ -140,8 +140,24 @@ def assert_page_matches_api(
     assert [(name, int(n.replace(",", ""))) for name, n in rows] == [
         (r["service_name"], r["count"]) for r in appts["by_service"]
     ]
+    lead = appts["lead_time"]
+    for metric, key in (
+        ("lead_same_day", "same_day"),
+        ("lead_1_to_6_days", "1_to_6_days"),
+        ("lead_7_to_29_days", "7_to_29_days"),
+        ("lead_30_days_or_more", "30_days_or_more"),
+    ):
+        assert figure(page, metric) == lead[key], metric
+    average = page.locator('[data-metric="lead_average_hours"]').inner_text()
+    assert average == ("–" if lead["average_hours"] is None else f"{lead['average_hours']:,.2f} h")
     revenue = api_json(page, live, tenant, "revenue", **period, service_id=service_id)
     assert figure(page, "revenue_trend_percent") == revenue["revenue_trend_percent"]
+    assert figure(page, "refunded_cents") * 100 == pytest.approx(revenue["refunded_cents"])
+    by_resource = page.locator("table", has=page.get_by_text("Revenue by resource", exact=True))
+    rows = [row.locator("td").all_inner_texts() for row in by_resource.locator("tbody tr").all()]
+    assert [r[0] for r in rows] == [r["resource_name"] for r in revenue["by_resource"]] or (
+        not revenue["by_resource"] and rows == [["No payments in this period"]]
+    )
     assert figure(page, "total_revenue_cents") * 100 == pytest.approx(
         revenue["total_revenue_cents"]
     )

@@ -79,3 +79,32 @@ def test_demo_history_has_every_payment_and_appointment_outcome(demo_like, dsn):
     assert set(payments) == {"succeeded", "pending", "failed", "refunded"}
     assert 0.85 < payments["succeeded"] / total < 0.95
     assert set(appointments) == {"confirmed", "cancelled", "no_show"}
+
+
+def test_demo_history_has_regulars_walk_ins_and_every_lead_time(demo_like, dsn):
+    import psycopg
+
+    with psycopg.connect(dsn) as conn:
+        conn.execute(f'SET search_path TO "{demo_like}", public')
+        walk_ins, regulars, once = conn.execute(
+            "SELECT count(*) FILTER (WHERE customer_id IS NULL),"
+            " (SELECT count(*) FROM (SELECT customer_id FROM appointments"
+            "  WHERE customer_id IS NOT NULL GROUP BY 1 HAVING count(*) >= 20) r),"
+            " (SELECT count(*) FROM (SELECT customer_id FROM appointments"
+            "  WHERE customer_id IS NOT NULL GROUP BY 1 HAVING count(*) = 1) o)"
+            " FROM appointments"
+        ).fetchone()
+        buckets = dict(
+            conn.execute(
+                "SELECT CASE WHEN d = 0 THEN 'same' WHEN d < 7 THEN 'week' WHEN d < 30 THEN"
+                " 'month' ELSE 'later' END, count(*) FROM (SELECT (start_time AT TIME ZONE"
+                " tenant_timezone())::date - (created_at AT TIME ZONE tenant_timezone())::date"
+                " AS d FROM appointments WHERE created_at <= start_time) x GROUP BY 1"
+            ).fetchall()
+        )
+        future_created = conn.execute(
+            "SELECT count(*) FROM appointments WHERE created_at > now()"
+        ).fetchone()[0]
+    assert walk_ins > 0 and regulars > 0 and once > 0
+    assert set(buckets) == {"same", "week", "month", "later"}
+    assert future_created == 0

@@ -129,11 +129,21 @@ lead AS (
            coalesce(sum(r.lead_1_to_6_days), 0)::bigint AS one_to_six,
            coalesce(sum(r.lead_7_to_29_days), 0)::bigint AS seven_to_29,
            coalesce(sum(r.lead_30_days_or_more), 0)::bigint AS thirty_plus
-    FROM appointment_rollup_daily r, bounds b
-    WHERE r.day BETWEEN b.first_day AND b.last_day
-      AND (p_status IS NULL OR r.status = p_status)
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
-      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+    FROM (SELECT r.lead_appointments, r.lead_seconds, r.lead_same_day, r.lead_1_to_6_days,
+                 r.lead_7_to_29_days, r.lead_30_days_or_more
+          FROM appointment_rollup_day_status r, bounds b   -- no service or resource filter
+          WHERE p_service_id IS NULL AND p_resource_id IS NULL
+            AND r.day BETWEEN b.first_day AND b.last_day
+            AND (p_status IS NULL OR r.status = p_status)
+          UNION ALL
+          SELECT r.lead_appointments, r.lead_seconds, r.lead_same_day, r.lead_1_to_6_days,
+                 r.lead_7_to_29_days, r.lead_30_days_or_more
+          FROM appointment_rollup_daily r, bounds b
+          WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+            AND r.day BETWEEN b.first_day AND b.last_day
+            AND (p_status IS NULL OR r.status = p_status)
+            AND (p_service_id IS NULL OR r.service_id = p_service_id)
+            AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)) r
 ),
 daily AS (
     SELECT json_agg(json_build_object(

@@ -55,10 +55,23 @@ BEGIN
 
     WITH moved AS (DELETE FROM appointment_rollup_day_status WHERE txid <> 0 RETURNING *)
     INSERT INTO appointment_rollup_day_status AS r
-    SELECT day, status, sum(appointments), 0 FROM moved GROUP BY 1, 2
-    HAVING sum(appointments) <> 0
+        (day, status, appointments, txid, lead_appointments, lead_seconds, lead_same_day,
+         lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
+    SELECT day, status, sum(appointments), 0, sum(lead_appointments), sum(lead_seconds),
+           sum(lead_same_day), sum(lead_1_to_6_days), sum(lead_7_to_29_days),
+           sum(lead_30_days_or_more)
+    FROM moved GROUP BY 1, 2
+    HAVING sum(appointments) <> 0 OR sum(lead_appointments) <> 0 OR sum(lead_seconds) <> 0
+        OR sum(lead_same_day) <> 0 OR sum(lead_1_to_6_days) <> 0
+        OR sum(lead_7_to_29_days) <> 0 OR sum(lead_30_days_or_more) <> 0
     ON CONFLICT (day, status, txid) DO UPDATE
-        SET appointments = r.appointments + EXCLUDED.appointments;
+        SET appointments = r.appointments + EXCLUDED.appointments,
+            lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+            lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+            lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+            lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+            lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+            lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 

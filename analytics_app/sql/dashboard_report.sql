@@ -22,9 +22,11 @@ month AS MATERIALIZED (
            (month_local + interval '1 month') AT TIME ZONE tz AS ends
     FROM zone
 ),
+-- Rollup tables, not the views: a bound from a joined CTE cannot pass below a view's
+-- GROUP BY, but it uses a table's index; sums add up a key's per-transaction rows.
 this_month AS (
     SELECT coalesce(sum(d.appointments), 0)::bigint AS n
-    FROM analytics_daily d, month m
+    FROM appointment_rollup_day_status d, month m
     WHERE d.status = 'confirmed' AND d.day BETWEEN m.first_day AND m.last_day
 ),
 totals AS (   -- all time: the weekday x hour rollup has at most 168 rows

@@ -24,8 +24,13 @@ BEGIN
            lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
            lead_30_days_or_more
     FROM rollup_recount_daily();
-    INSERT INTO appointment_rollup_day_status (day, status, appointments)
-    SELECT day, status, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2;
+    INSERT INTO appointment_rollup_day_status
+        (day, status, appointments, lead_appointments, lead_seconds, lead_same_day,
+         lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
+    SELECT day, status, sum(appointments), sum(lead_appointments), sum(lead_seconds),
+           sum(lead_same_day), sum(lead_1_to_6_days), sum(lead_7_to_29_days),
+           sum(lead_30_days_or_more)
+    FROM appointment_rollup_daily GROUP BY 1, 2;
     INSERT INTO appointment_rollup_day_service (day, status, service_id, appointments)
     SELECT day, status, service_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
     INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments)

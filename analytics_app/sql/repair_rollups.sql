@@ -25,8 +25,12 @@ BEGIN
     SELECT (key->>'weekday')::smallint, (key->>'hour')::smallint,
            fresh[1] - kept[1], fresh[2] - kept[2], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_weekday_hour';
-    INSERT INTO appointment_rollup_day_status (day, status, appointments, txid)
-    SELECT (key->>'day')::date, key->>'status', fresh[1] - kept[1], tx
+    INSERT INTO appointment_rollup_day_status
+        (day, status, appointments, txid, lead_appointments, lead_seconds, lead_same_day,
+         lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
+    SELECT (key->>'day')::date, key->>'status', fresh[1] - kept[1], tx,
+           fresh[2] - kept[2], fresh[3] - kept[3], fresh[4] - kept[4], fresh[5] - kept[5],
+           fresh[6] - kept[6], fresh[7] - kept[7]
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_status';
     INSERT INTO appointment_rollup_day_service (day, status, service_id, appointments, txid)
     SELECT (key->>'day')::date, key->>'status', (key->>'service_id')::bigint,

@@ -86,9 +86,27 @@ BEGIN
         ),
         day_status AS (
             INSERT INTO appointment_rollup_day_status AS r
-            SELECT day, status, sum(sign), tx FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0
+                (day, status, appointments, txid, lead_appointments, lead_seconds,
+                 lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
+            SELECT day, status, sum(sign), tx,
+                   sum(lead_n), sum(lead_secs),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days >= 30), 0)
+            FROM d GROUP BY 1, 2
+            HAVING sum(sign) <> 0 OR sum(lead_n) <> 0 OR sum(lead_secs) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0) <> 0
             ON CONFLICT (day, status, txid) DO UPDATE
-                SET appointments = r.appointments + EXCLUDED.appointments
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+                    lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+                    lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+                    lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+                    lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+                    lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         ),
         day_service AS (
             INSERT INTO appointment_rollup_day_service AS r
@@ -156,9 +174,27 @@ BEGIN
         ),
         day_status AS (
             INSERT INTO appointment_rollup_day_status AS r
-            SELECT day, status, sum(sign), tx FROM d GROUP BY 1, 2 HAVING sum(sign) <> 0
+                (day, status, appointments, txid, lead_appointments, lead_seconds,
+                 lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
+            SELECT day, status, sum(sign), tx,
+                   sum(lead_n), sum(lead_secs),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0),
+                   coalesce(sum(lead_n) FILTER (WHERE lead_days >= 30), 0)
+            FROM d GROUP BY 1, 2
+            HAVING sum(sign) <> 0 OR sum(lead_n) <> 0 OR sum(lead_secs) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days = 0), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 1 AND 6), 0) <> 0
+                OR coalesce(sum(lead_n) FILTER (WHERE lead_days BETWEEN 7 AND 29), 0) <> 0
             ON CONFLICT (day, status, txid) DO UPDATE
-                SET appointments = r.appointments + EXCLUDED.appointments
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
+                    lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
+                    lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day,
+                    lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days,
+                    lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days,
+                    lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         ),
         day_service AS (
             INSERT INTO appointment_rollup_day_service AS r

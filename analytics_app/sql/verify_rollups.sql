@@ -35,13 +35,20 @@ AS $$
         USING (weekday, hour)
     WHERE coalesce(k.n, 0) <> coalesce(f.n, 0) OR coalesce(k.s, 0) <> coalesce(f.s, 0)
     UNION ALL
+    -- appointment_rollup_day_status: appointments, then the six lead-time figures.
     SELECT 'appointment_rollup_day_status', jsonb_build_object('day', day, 'status', status),
-           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
-    FROM (SELECT day, status, sum(appointments) n FROM appointment_rollup_day_status
-          GROUP BY 1, 2) k
-    FULL JOIN (SELECT day, status, sum(appointments) n FROM fresh GROUP BY 1, 2) f
-        USING (day, status)
-    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+           coalesce(k.v, '{0,0,0,0,0,0,0}'), coalesce(f.v, '{0,0,0,0,0,0,0}')
+    FROM (SELECT day, status,
+                 ARRAY[sum(appointments), sum(lead_appointments), sum(lead_seconds),
+                       sum(lead_same_day), sum(lead_1_to_6_days), sum(lead_7_to_29_days),
+                       sum(lead_30_days_or_more)]::numeric[] AS v
+          FROM appointment_rollup_day_status GROUP BY 1, 2) k
+    FULL JOIN (SELECT day, status,
+                      ARRAY[sum(appointments), sum(lead_appointments), sum(lead_seconds),
+                            sum(lead_same_day), sum(lead_1_to_6_days), sum(lead_7_to_29_days),
+                            sum(lead_30_days_or_more)]::numeric[] AS v
+               FROM fresh GROUP BY 1, 2) f USING (day, status)
+    WHERE coalesce(k.v, '{0,0,0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0,0,0}')
     UNION ALL
     SELECT 'appointment_rollup_day_service',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id),
