@@ -52,7 +52,9 @@ picked AS (
                 ELSE (ARRAY[ids.haircut, ids.haircut, ids.haircut, ids.color, ids.color,
                             ids.blowout, ids.beard])[1 + floor(random() * 7)::int] END AS service_id
     FROM odds o CROSS JOIN ids
-    WHERE random() < o.p * 0.85
+    -- The draw names the resource: a filter on day and hour alone is evaluated below the
+    -- join with resources, which picked the same slots for every chair.
+    WHERE random() + 0 * o.resource_id < o.p * 0.85
 )
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
 SELECT p.service_id, p.resource_id,

@@ -105,6 +105,10 @@ def test_demo_history_has_regulars_walk_ins_and_every_lead_time(demo_like, dsn):
         future_created = conn.execute(
             "SELECT count(*) FROM appointments WHERE created_at > now()"
         ).fetchone()[0]
+        per_resource = [
+            n for (n,) in conn.execute("SELECT count(*) FROM appointments GROUP BY resource_id")
+        ]
+    assert len(set(per_resource)) == len(per_resource) > 1  # each chair has its own book
     assert walk_ins > 0 and regulars > 0 and once > 0
     assert set(buckets) == {"same", "week", "month", "later"}
     assert future_created == 0
