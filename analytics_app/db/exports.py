@@ -3,8 +3,9 @@
 CSV comes from `COPY (...) TO STDOUT WITH CSV HEADER`, passed on block by block;
 JSON lines from a server-side cursor read in batches. Either way memory stays flat
 however many rows there are, and the rows never pass through Python objects one
-by one for CSV. Each export runs on its own pooled connection, in a READ ONLY
-transaction pointed at the tenant's schema, for as long as the client reads.
+by one for CSV. Each export runs on a connection of the exports' own pool, in a READ
+ONLY transaction pointed at the tenant's schema, bounded by a whole-export deadline
+and an idle-client limit (see stream()).
 """
 
 import contextlib
