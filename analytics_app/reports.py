@@ -51,6 +51,10 @@ class RevenueArgsSchema(QueryArgsSchema, PeriodArgsSchema):
     service_id = _id("service")
 
 
+class CustomersArgsSchema(QueryArgsSchema, PeriodArgsSchema):
+    pass
+
+
 class DashboardArgsSchema(QueryArgsSchema):
     pass
 
@@ -88,3 +92,7 @@ def revenue(args):
         "SELECT revenue_report(:days, :service_id, now(), :start, :end)",
         {**as_params(args), "service_id": args.get("service_id")},
     )
+
+
+def customers(args):
+    return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args))

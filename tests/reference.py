@@ -25,6 +25,7 @@ class Appointment:
     end: datetime
     status: str
     created: datetime | None = None  # as the database holds it (default now())
+    customer_id: int | None = None
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Ledger:
     services: dict = field(default_factory=dict)
     prices: dict = field(default_factory=dict)
     resources: dict = field(default_factory=dict)
+    customers: dict = field(default_factory=dict)
     appointments: list = field(default_factory=list)
     payments: list = field(default_factory=list)
 
@@ -67,15 +69,30 @@ class Ledger:
         self.tenant.sql("INSERT INTO resources (id, name) VALUES (%s, %s)", (id, name))
         self.resources[id] = name
 
-    def book(self, start, minutes=30, status="confirmed", service=1, resource=1, created=None):
+    def customer(self, id, name=None):
+        self.tenant.sql(
+            "INSERT INTO customers (id, name) VALUES (%s, %s)", (id, name or f"Customer {id}")
+        )
+        self.customers[id] = name
+
+    def book(
+        self,
+        start,
+        minutes=30,
+        status="confirmed",
+        service=1,
+        resource=1,
+        created=None,
+        customer=None,
+    ):
         end = start + timedelta(minutes=minutes)
         (row,) = self.tenant.sql(
             "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
-            " created_at) VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()))"
+            " created_at, customer_id) VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()), %s)"
             " RETURNING id, created_at",
-            (service, resource, start, end, status, created),
+            (service, resource, start, end, status, created, customer),
         )
-        appointment = Appointment(row[0], service, resource, start, end, status, row[1])
+        appointment = Appointment(row[0], service, resource, start, end, status, row[1], customer)
         self.appointments.append(appointment)
         return appointment
 
@@ -324,4 +341,64 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
         ),
         "period_days": days,
         "window": window_body,
+    }
+
+
+def customers(ledger, now, days=30, start=None, end=None):
+    """The customers report: visits are confirmed appointments with a customer."""
+    zone = ledger.zone
+    n, previous_first, window_object = window(zone, now, days, start, end)
+    last, first, after = period(zone, now, days, start, end)
+    visits = [a for a in ledger.appointments if a.status == "confirmed" and a.customer_id]
+    first_visit = {}
+    for v in visits:
+        if v.customer_id not in first_visit or v.start < first_visit[v.customer_id]:
+            first_visit[v.customer_id] = v.start
+
+    def in_range(moment, since, until):
+        return since <= moment < until
+
+    current = [v for v in visits if in_range(v.start, first, after)]
+    previous = [v for v in visits if in_range(v.start, previous_first, first)]
+    people = {v.customer_id for v in current}
+    new = {c for c in people if in_range(first_visit[c], first, after)}
+    last_in_period = {}
+    for v in current:
+        last_in_period[v.customer_id] = max(v.start, last_in_period.get(v.customer_id, v.start))
+    rebooked = {
+        c for c in people if any(v.customer_id == c and v.start > last_in_period[c] for v in visits)
+    }
+    walk_ins = [
+        a
+        for a in ledger.appointments
+        if a.status == "confirmed" and a.customer_id is None and in_range(a.start, first, after)
+    ]
+    daily = []
+    for i in range(n):
+        day = first.date() + timedelta(days=i)
+        on_day = {v.customer_id for v in current if v.start.astimezone(zone).date() == day}
+        daily.append(
+            {
+                "date": day.isoformat(),
+                "customers": len(on_day),
+                "new_customers": len(
+                    {c for c in on_day if first_visit[c].astimezone(zone).date() == day}
+                ),
+            }
+        )
+    count = len(people)
+    return {
+        "customers": count,
+        "new_customers": len(new),
+        "returning_customers": count - len(new),
+        "returning_customer_percent": percent(count - len(new), count) if count else 0.0,
+        "visits": len(current),
+        "visits_per_customer": round2(Decimal(len(current)) / count) if count else None,
+        "rebooked_customers": len(rebooked),
+        "rebooking_rate_percent": percent(len(rebooked), count) if count else 0.0,
+        "customers_trend_percent": trend(count, len({v.customer_id for v in previous})),
+        "walk_in_visits": len(walk_ins),
+        "daily_breakdown": daily,
+        "period_days": n,
+        "window": window_object,
     }

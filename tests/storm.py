@@ -29,16 +29,27 @@ def seed(tenant, hot=12):
         conn.execute(
             "INSERT INTO services (name, duration_minutes, price_cents) VALUES"
             " ('Cut', 30, 3000), ('Colour', 90, 9000), ('Trim', 20, 1500);"
-            " INSERT INTO resources (name) VALUES ('Chair A'), ('Chair B')"
+            " INSERT INTO resources (name) VALUES ('Chair A'), ('Chair B');"
+            " INSERT INTO customers (id, name) SELECT i, 'Customer ' || i"
+            " FROM generate_series(1, 4) i"
         )
         for i in range(hot):
             start = now - timedelta(days=i % 4, hours=i)
             conn.execute(
                 "WITH a AS (INSERT INTO appointments (service_id, resource_id, start_time,"
-                " end_time, status) VALUES (%s, %s, %s, %s, 'confirmed') RETURNING id)"
+                " end_time, status, customer_id) VALUES (%s, %s, %s, %s, 'confirmed', %s)"
+                " RETURNING id)"
                 " INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
                 " SELECT id, %s, 'succeeded', %s FROM a",
-                (1 + i % 3, 1 + i % 2, start, start + timedelta(minutes=45), 1000 + i, start),
+                (
+                    1 + i % 3,
+                    1 + i % 2,
+                    start,
+                    start + timedelta(minutes=45),
+                    None if i % 5 == 4 else 1 + i % 4,  # a few walk-ins
+                    1000 + i,
+                    start,
+                ),
             )
         conn.commit()
         return [r[0] for r in conn.execute("SELECT id FROM appointments ORDER BY id")]
@@ -56,7 +67,18 @@ class Storm:
     def op(self, conn, rng):
         a = rng.choice(self.hot)
         kind = rng.choice(
-            ["service", "resource", "status", "start", "pay", "refund", "unpay", "add5", "drop"]
+            [
+                "service",
+                "resource",
+                "status",
+                "start",
+                "customer",
+                "pay",
+                "refund",
+                "unpay",
+                "add5",
+                "drop",
+            ]
         )
         hold = "SELECT pg_sleep(0.002)"  # the app holds its locks a few milliseconds
         if kind == "service":
@@ -76,6 +98,11 @@ class Storm:
                 "UPDATE appointments SET start_time = start_time + %s, end_time = end_time + %s"
                 " WHERE id = %s",
                 (shift, shift, a),
+            )
+        elif kind == "customer":  # 4 customers on a hot set: the same customers collide
+            conn.execute(
+                "UPDATE appointments SET customer_id = %s WHERE id = %s",
+                (rng.choice([None, 1, 2, 3, 4]), a),
             )
         elif kind == "pay":
             conn.execute(
@@ -104,12 +131,14 @@ class Storm:
         elif kind == "add5":
             rows = conn.execute(
                 "WITH a AS (INSERT INTO appointments (service_id, resource_id, start_time,"
-                " end_time, status) SELECT 1 + g % 3, 1 + g % 2, now() - g * interval '5 hours',"
-                " now() - g * interval '5 hours' + interval '30 minutes', 'confirmed'"
-                " FROM generate_series(1, 5) g RETURNING id),"
+                " end_time, status, customer_id) SELECT 1 + g %% 3, 1 + g %% 2,"
+                " now() - g * interval '5 hours',"
+                " now() - g * interval '5 hours' + interval '30 minutes', 'confirmed',"
+                " nullif(1 + (g + %s) %% 5, 5) FROM generate_series(1, 5) g RETURNING id),"
                 " p AS (INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
                 " SELECT id, 2500, 'succeeded', now() FROM a)"
-                " SELECT id FROM a"
+                " SELECT id FROM a",
+                (rng.randrange(5),),
             ).fetchall()
             conn.execute(hold)
             conn.commit()

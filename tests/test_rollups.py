@@ -13,7 +13,8 @@ def _mismatches(tenant):
 def _seed(tenant, rng, n):
     tenant.sql(
         "INSERT INTO services (id, name) SELECT i, 'S' || i FROM generate_series(1, 4) i;"
-        "INSERT INTO resources (id, name) SELECT i, 'R' || i FROM generate_series(1, 3) i"
+        "INSERT INTO resources (id, name) SELECT i, 'R' || i FROM generate_series(1, 3) i;"
+        "INSERT INTO customers (id, name) SELECT i, 'C' || i FROM generate_series(1, 12) i"
     )
     base = datetime(2026, 3, 1, tzinfo=UTC)
     rows = []
@@ -26,11 +27,13 @@ def _seed(tenant, rng, n):
                 start,
                 start + timedelta(minutes=rng.choice([15, 30, 61])),
                 rng.choice(["confirmed", "confirmed", "cancelled", "no_show"]),
+                rng.choice([None, *range(1, 13)]),
             )
         )
-    with_values = ", ".join(["(%s, %s, %s, %s, %s)"] * n)
+    with_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
     tenant.sql(
-        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+        " customer_id)"
         f" VALUES {with_values}",
         [v for row in rows for v in row],
     )
@@ -83,8 +86,8 @@ def _random_changes(tenant, rng):
         else:
             tenant.sql(
                 "UPDATE appointments SET end_time = end_time + interval '7 minutes',"
-                " resource_id = %s WHERE id = ANY(%s)",
-                (rng.randint(1, 3), pick),
+                " resource_id = %s, customer_id = %s WHERE id = ANY(%s)",
+                (rng.randint(1, 3), rng.choice([None, *range(1, 13)]), pick),
             )
 
 
@@ -100,6 +103,9 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "appointment_rollup_day_resource": 0,
             "appointment_rollup_weekday_hour": 0,
             "payment_rollup_daily": 0,
+            "customer_visit_days": 0,
+            "customer_visit_summary": 0,
+            "customer_visit_links": 0,
         }
     for tenant in tenants:
         _random_changes(tenant, rng)

@@ -41,7 +41,10 @@ def index():
     name, port = split_host(request.headers.get("Host"))
     base = f"{request.scheme}://{name}" + (f":{port}" if port else "")
     return jsonify(
-        {name: base + url_for(f"api.{name}") for name in ("dashboard", "appointments", "revenue")}
+        {
+            name: base + url_for(f"api.{name}")
+            for name in ("dashboard", "appointments", "revenue", "customers")
+        }
     )
 
 
@@ -85,6 +88,20 @@ def appointments(args):
 )
 def revenue(args):
     return _answer(reports.revenue(args), args)
+
+
+@operation(
+    bp,
+    "/analytics/customers/",
+    summary="Customers over a period: new, returning, rebooking, visits.",
+    args=reports.CustomersArgsSchema,
+    body=schemas.CustomersSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def customers(args):
+    return _answer(reports.customers(args), args)
 
 
 def as_csv(body):

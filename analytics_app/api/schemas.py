@@ -40,6 +40,7 @@ class IndexSchema(Schema):
     dashboard = fields.String()
     appointments = fields.String()
     revenue = fields.String()
+    customers = fields.String()
 
 
 @every_field_required
@@ -173,5 +174,39 @@ class RevenueSchema(Schema):
     refunded_cents = fields.Integer(
         metadata={"description": "Refunded payments paid in the period, same filter."}
     )
+    period_days = fields.Integer()
+    window = fields.Nested(WindowSchema)
+
+
+@every_field_required
+class CustomerDaySchema(Schema):
+    date = fields.String()
+    customers = fields.Integer(metadata={"description": "Distinct customers with a visit."})
+    new_customers = fields.Integer(metadata={"description": "Whose first visit ever is that day."})
+
+
+@every_field_required
+class CustomersSchema(Schema):
+    customers = fields.Integer(
+        metadata={"description": "Distinct customers with a visit (confirmed) in the period."}
+    )
+    new_customers = fields.Integer(
+        metadata={"description": "Of them, whose first visit ever is in the period."}
+    )
+    returning_customers = fields.Integer()
+    returning_customer_percent = fields.Float()
+    visits = fields.Integer(metadata={"description": "Confirmed appointments with a customer."})
+    visits_per_customer = fields.Float(allow_none=True)
+    rebooked_customers = fields.Integer(
+        metadata={"description": "Of them, with a visit after their last one in the period."}
+    )
+    rebooking_rate_percent = fields.Float()
+    customers_trend_percent = fields.Float(
+        allow_none=True, metadata={"description": "Against the previous period; null if it was 0."}
+    )
+    walk_in_visits = fields.Integer(
+        metadata={"description": "Confirmed appointments without a customer."}
+    )
+    daily_breakdown = fields.List(fields.Nested(CustomerDaySchema))
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)

@@ -65,15 +65,18 @@ CATALOGUE = [
     Entry("compact_rollups"),
     Entry("rollup_appointments_trigger", rollups=True),
     Entry("rollup_payments_trigger", rollups=True),
+    Entry("rollup_customers", rollups=True),
     Entry("analytics_daily", readers=True, after=("tenant_timezone",)),
     Entry("analytics_by_service", readers=True, after=("analytics_daily",)),
     Entry("analytics_peak_times", readers=True),
     Entry("revenue_daily", readers=True),
     Entry("lead_time_daily", readers=True),
     Entry("revenue_by_resource_daily", readers=True),
+    Entry("customers_daily", readers=True),
     Entry("dashboard_report", readers=True, private=True),
     Entry("appointments_report", readers=True, private=True),
     Entry("revenue_report", readers=True, private=True),
+    Entry("customers_report", readers=True, private=True),
 ]
 
 

@@ -108,6 +108,18 @@ BEGIN
             refunds = r.refunds + EXCLUDED.refunds;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
+
+    WITH moved AS (DELETE FROM customer_visit_links WHERE txid <> 0 RETURNING *)
+    INSERT INTO customer_visit_links AS r (from_day, to_day, txid, customers, visits)
+    SELECT from_day, to_day, 0, sum(customers), sum(visits)
+    FROM moved GROUP BY 1, 2
+    HAVING sum(customers) <> 0 OR sum(visits) <> 0
+    ON CONFLICT (to_day, from_day, txid) DO UPDATE
+        SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+    -- Customers move from link to link as they rebook: drop links that summed to nothing.
+    DELETE FROM customer_visit_links WHERE txid = 0 AND customers = 0 AND visits = 0;
     RETURN folded;
 END
 $fn$;

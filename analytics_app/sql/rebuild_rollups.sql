@@ -16,6 +16,9 @@ BEGIN
     DELETE FROM appointment_rollup_day_status;
     DELETE FROM appointment_rollup_day_service;
     DELETE FROM appointment_rollup_day_resource;
+    DELETE FROM customer_visit_links;
+    DELETE FROM customer_visit_days;
+    DELETE FROM customer_visit_summary;
     INSERT INTO appointment_rollup_daily
         (day, status, service_id, resource_id, appointments, duration_seconds,
          lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
@@ -41,6 +44,13 @@ BEGIN
         (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds)
     SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds
     FROM rollup_recount_payments();
+    INSERT INTO customer_visit_days (customer_id, day, visits)
+    SELECT customer_id, day, visits FROM rollup_recount_customer_days();
+    INSERT INTO customer_visit_summary (customer_id, first_visit_day, last_visit_day, visit_days, visits)
+    SELECT customer_id, min(day), max(day), count(*), sum(visits)
+    FROM customer_visit_days GROUP BY 1;
+    INSERT INTO customer_visit_links (from_day, to_day, customers, visits)
+    SELECT from_day, to_day, customers, visits FROM rollup_recount_customer_links();
 END
 $$;
 

@@ -45,6 +45,18 @@ BEGIN
     SELECT (key->>'day')::date, (key->>'service_id')::bigint, (key->>'resource_id')::bigint,
            fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3], fresh[4] - kept[4], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'payment_rollup_daily';
+    -- Customers whose visit days or summary differ are recounted whole (which also
+    -- moves their links); then any link still off gets a correction row.
+    PERFORM refresh_customer_visits(ARRAY(
+        SELECT DISTINCT (key->>'customer_id')::bigint FROM rollup_fixes
+        WHERE rollup_fixes.rollup IN ('customer_visit_days', 'customer_visit_summary')));
+    INSERT INTO customer_visit_links (from_day, to_day, customers, visits, txid)
+    SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, d.fresh[1] - d.kept[1],
+           d.fresh[2] - d.kept[2], tx
+    FROM rollup_differences() d WHERE d.rollup = 'customer_visit_links'
+    ON CONFLICT (to_day, from_day, txid) DO UPDATE
+        SET customers = customer_visit_links.customers + EXCLUDED.customers,
+            visits = customer_visit_links.visits + EXCLUDED.visits;
 
     RETURN QUERY SELECT f.rollup, count(*) FROM rollup_fixes f GROUP BY 1 ORDER BY 1;
     DROP TABLE rollup_fixes;

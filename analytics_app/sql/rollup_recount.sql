@@ -67,3 +67,37 @@ COMMENT ON FUNCTION rollup_recount_weekday_hour() IS
     'appointment_rollup_weekday_hour recomputed from appointments (full scan).';
 COMMENT ON FUNCTION rollup_recount_payments() IS
     'payment_rollup_daily recomputed from payments and appointments (full scan).';
+
+CREATE FUNCTION rollup_recount_customer_days()
+RETURNS TABLE (customer_id bigint, day date, visits integer)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::int
+    FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz) z
+    WHERE a.status = 'confirmed' AND a.customer_id IS NOT NULL
+    GROUP BY 1, 2
+$$;
+
+-- The links between each customer's consecutive visit days, from a set of visit days
+-- (one row per customer and day): the first day comes from -infinity, the last goes
+-- to infinity; visits are those of to_day.
+CREATE FUNCTION rollup_recount_customer_links()
+RETURNS TABLE (from_day date, to_day date, customers bigint, visits bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    WITH days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days())
+    SELECT from_day, to_day, count(*), sum(visits)::bigint
+    FROM (SELECT coalesce(lag(day) OVER (PARTITION BY customer_id ORDER BY day),
+                          '-infinity'::date) AS from_day, day AS to_day, visits
+          FROM days
+          UNION ALL
+          SELECT max(day), 'infinity'::date, 0 FROM days GROUP BY customer_id) l
+    GROUP BY 1, 2
+$$;
+
+COMMENT ON FUNCTION rollup_recount_customer_days() IS
+    'customer_visit_days recomputed from appointments (full scan).';
+COMMENT ON FUNCTION rollup_recount_customer_links() IS
+    'customer_visit_links recomputed from appointments (full scan).';

@@ -9,7 +9,8 @@ SET search_path FROM CURRENT
 AS $$
     WITH fresh AS MATERIALIZED (SELECT * FROM rollup_recount_daily()),
          fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
-         fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments())
+         fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments()),
+         fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days())
     -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
@@ -80,6 +81,36 @@ AS $$
                       ARRAY[revenue_cents, transactions, refunded_cents, refunds]::numeric[] AS v
                FROM fresh_payments) f USING (day, service_id, resource_id)
     WHERE coalesce(k.v, '{0,0,0,0}') <> coalesce(f.v, '{0,0,0,0}')
+    UNION ALL
+    -- customer_visit_days: visits per customer and local day.
+    SELECT 'customer_visit_days', jsonb_build_object('customer_id', customer_id, 'day', day),
+           ARRAY[coalesce(k.visits, 0)]::numeric[], ARRAY[coalesce(f.visits, 0)]::numeric[]
+    FROM customer_visit_days k FULL JOIN fresh_customer_days f USING (customer_id, day)
+    WHERE coalesce(k.visits, 0) <> coalesce(f.visits, 0)
+    UNION ALL
+    -- customer_visit_summary: first and last day (as days since 2000-01-01), visit days,
+    -- visits; a customer without visits is the same as no row.
+    SELECT 'customer_visit_summary', jsonb_build_object('customer_id', customer_id),
+           coalesce(k.v, '{NULL,NULL,0,0}'), coalesce(f.v, '{NULL,NULL,0,0}')
+    FROM (SELECT customer_id, ARRAY[first_visit_day - date '2000-01-01',
+                                    last_visit_day - date '2000-01-01', visit_days,
+                                    visits]::numeric[] AS v
+          FROM customer_visit_summary WHERE visits <> 0 OR visit_days <> 0
+             OR first_visit_day IS NOT NULL OR last_visit_day IS NOT NULL) k
+    FULL JOIN (SELECT customer_id, ARRAY[min(day) - date '2000-01-01',
+                                         max(day) - date '2000-01-01', count(*),
+                                         sum(visits)]::numeric[] AS v
+               FROM fresh_customer_days GROUP BY 1) f USING (customer_id)
+    WHERE coalesce(k.v, '{NULL,NULL,0,0}') IS DISTINCT FROM coalesce(f.v, '{NULL,NULL,0,0}')
+    UNION ALL
+    -- customer_visit_links: customers and visits per pair of consecutive visit days.
+    SELECT 'customer_visit_links', jsonb_build_object('from_day', from_day, 'to_day', to_day),
+           ARRAY[coalesce(k.c, 0), coalesce(k.v, 0)], ARRAY[coalesce(f.c, 0), coalesce(f.v, 0)]
+    FROM (SELECT from_day, to_day, sum(customers) c, sum(visits) v FROM customer_visit_links
+          GROUP BY 1, 2) k
+    FULL JOIN (SELECT from_day, to_day, customers c, visits v
+               FROM rollup_recount_customer_links()) f USING (from_day, to_day)
+    WHERE coalesce(k.c, 0) <> coalesce(f.c, 0) OR coalesce(k.v, 0) <> coalesce(f.v, 0)
 $$;
 
 COMMENT ON FUNCTION rollup_differences() IS
@@ -105,7 +136,11 @@ AS $$
         (5, 'appointment_rollup_day_resource', (SELECT count(*) FROM (SELECT DISTINCT day, status,
              resource_id FROM appointment_rollup_day_resource) x)),
         (6, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id,
-             resource_id FROM payment_rollup_daily) x))
+             resource_id FROM payment_rollup_daily) x)),
+        (7, 'customer_visit_days', (SELECT count(*) FROM customer_visit_days)),
+        (8, 'customer_visit_summary', (SELECT count(*) FROM customer_visit_summary)),
+        (9, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day
+             FROM customer_visit_links) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord
