@@ -10,7 +10,7 @@ PAYMENTS_403 = {
     "error": "Payment analytics not available",
     "detail": "Your plan does not include payment processing.",
 }
-ENDPOINTS = ["dashboard", "appointments", "revenue"]
+ENDPOINTS = ["dashboard", "appointments", "revenue", "customers"]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -209,4 +209,5 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "dashboard": f"{base}/dashboard/",
         "appointments": f"{base}/appointments/",
         "revenue": f"{base}/revenue/",
+        "customers": f"{base}/customers/",
     }

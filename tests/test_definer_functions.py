@@ -78,6 +78,7 @@ def test_reader_cannot_run_code_as_the_owner_of_any_definer_function(
         "dashboard_report": api(ledger.tenant, "dashboard").get_json(),
         "appointments_report": api(ledger.tenant, "appointments").get_json(),
         "revenue_report": api(ledger.tenant, "revenue").get_json(),
+        "customers_report": api(ledger.tenant, "customers").get_json(),
     }
 
     with psycopg.connect(url, autocommit=True) as conn:

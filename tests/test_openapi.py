@@ -13,6 +13,7 @@ REPORTS = [
     "/api/analytics/analytics/dashboard/",
     "/api/analytics/analytics/appointments/",
     "/api/analytics/analytics/revenue/",
+    "/api/analytics/analytics/customers/",
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from tests import reference
 from tests.reference import Ledger
 
-REPORTS = ["appointments", "revenue"]
+REPORTS = ["appointments", "revenue", "customers"]
 
 
 def shop(make_tenant, timezone="America/New_York"):

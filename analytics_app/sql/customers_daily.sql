@@ -33,6 +33,7 @@ WHERE s.visits > 0;
 
 COMMENT ON VIEW customer_visits IS
     'Per customer with at least one visit (confirmed appointment): first and last local visit day (tenant time zone), days with a visit, visits. A customer is new in a period when first_visit_day falls in it.';
+COMMENT ON COLUMN customer_visits.customer_id IS 'customers.id.';
 COMMENT ON COLUMN customer_visits.first_visit_day IS 'Local date of the customer''s earliest visit (past or future).';
 COMMENT ON COLUMN customer_visits.last_visit_day IS 'Local date of the customer''s latest visit (past or future).';
 COMMENT ON COLUMN customer_visits.visit_days IS 'Local days with at least one visit.';
