@@ -150,6 +150,21 @@ def assert_page_matches_api(
         assert figure(page, metric) == lead[key], metric
     average = page.locator('[data-metric="lead_average_hours"]').inner_text()
     assert average == ("–" if lead["average_hours"] is None else f"{lead['average_hours']:,.2f} h")
+    people = api_json(page, live, tenant, "customers", **period)  # no other filter applies
+    for metric in (
+        "customers",
+        "customers_trend_percent",
+        "new_customers",
+        "returning_customers",
+        "returning_customer_percent",
+        "rebooking_rate_percent",
+        "visits_per_customer",
+        "visits",
+        "walk_in_visits",
+    ):
+        assert figure(page, metric) == people[metric], metric
+    alt = page.locator("#customers img.chart").get_attribute("alt")
+    assert f"{people['customers']} distinct customers, {people['new_customers']} of them new" in alt
     revenue = api_json(page, live, tenant, "revenue", **period, service_id=service_id)
     assert figure(page, "revenue_trend_percent") == revenue["revenue_trend_percent"]
     assert figure(page, "refunded_cents") * 100 == pytest.approx(revenue["refunded_cents"])

@@ -11,7 +11,8 @@ import pygal
 from pygal.style import Style
 
 STATUS_COLOURS = ("#2f6fdf", "#e0a100", "#c2410c")  # confirmed, cancelled, no-show
-STYLE = Style(
+CUSTOMER_COLOURS = ("#0f766e", "#7c3aed")  # returning, new
+STYLE_OPTIONS = dict(
     background="white",
     plot_background="white",
     foreground="#1d2433",
@@ -24,6 +25,8 @@ STYLE = Style(
     legend_font_size=12,
     value_font_size=10,
 )
+STYLE = Style(**STYLE_OPTIONS)
+CUSTOMER_STYLE = Style(**{**STYLE_OPTIONS, "colors": CUSTOMER_COLOURS})
 
 
 def _options(days):
@@ -79,4 +82,14 @@ def revenue_per_day(report):
     )
     chart.x_labels = [_short(d["date"]) for d in days]
     chart.add("Revenue", [d["revenue_cents"] / 100 for d in days])
+    return _data_uri(chart)
+
+
+def customers_per_day(report):
+    """Stacked bars: returning and new customers per local day."""
+    days = report["daily_breakdown"]
+    chart = pygal.StackedBar(**{**_options(len(days)), "style": CUSTOMER_STYLE})
+    chart.x_labels = [_short(d["date"]) for d in days]
+    chart.add("Returning", [d["customers"] - d["new_customers"] for d in days])
+    chart.add("New", [d["new_customers"] for d in days])
     return _data_uri(chart)

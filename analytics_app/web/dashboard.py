@@ -59,6 +59,7 @@ def dashboard():
     ]
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
+    customers = reports.customers({k: v for k, v in args.items() if k in ("days", "start", "end")})
     revenue = None
     if features["can_accept_payments"]:
         revenue = reports.revenue(args)
@@ -70,9 +71,11 @@ def dashboard():
         summary=summary,
         appointments=appointments,
         revenue=revenue,
+        customers=customers,
         services=_choices("services"),
         resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments),
+        customers_chart=charts.customers_per_day(customers),
         revenue_chart=charts.revenue_per_day(revenue) if revenue else None,
         **context,
     ), (400 if errors else 200)
