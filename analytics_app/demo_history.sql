@@ -5,7 +5,9 @@
 --   hour: peaks late morning and after work; slots 09:00-18:00 local time;
 --   growth: ~25 % more bookings in the second year;
 --   outcomes: ~8 % cancelled, ~3 % no-show; payments mostly succeeded, ~3 % refunded;
---   customers: regulars who come back often and a long tail who rarely do; walk-ins;
+--   customers: regulars who come back every 3-8 weeks from the day they first came
+--     (some never return, some stop after a while), occasional customers, ~8 % walk-ins;
+--     new customers arrive all along;
 --   lead time: same day to three months ahead.
 SELECT setseed(0.4242);
 
@@ -58,8 +60,9 @@ picked AS (
 )
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
 SELECT p.service_id, p.resource_id,
-       -- Regulars and a long tail: low ids come back often, high ids rarely; ~8 % walk-ins.
-       CASE WHEN random() < 0.08 THEN NULL ELSE 1 + floor(900 * random() ^ 2.5)::int END,
+       -- Occasional customers (421-900, lower ids more often) and ~8 % walk-ins; the
+       -- regulars (1-420) are given their slots below.
+       CASE WHEN random() < 0.08 THEN NULL ELSE 421 + floor(480 * random() ^ 2)::int END,
        start_local AT TIME ZONE tenant_timezone(),
        (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE tenant_timezone(),
        CASE WHEN start_local >= now() AT TIME ZONE tenant_timezone() THEN 'confirmed'
@@ -77,6 +80,36 @@ FROM picked p
 JOIN services s ON s.id = p.service_id
 CROSS JOIN LATERAL (SELECT p.day + make_interval(hours => p.hour,
                            mins => (CASE WHEN random() < 0.3 THEN 30 ELSE 0 END)) AS start_local) t;
+
+-- Regulars: each first comes on a day of the last two years, then every 3-8 weeks
+-- (+/- 3 days) for a number of visits: 15 % never come back. Each wished-for day takes
+-- one of that day's booked slots (not a walk-in's), as far as the day has slots.
+WITH regulars AS (
+    SELECT i AS customer_id,
+           current_date - 740 + floor(random() * 740)::int AS first_day,
+           21 + floor(random() * 36)::int AS cadence,
+           CASE WHEN random() < 0.15 THEN 1 ELSE 2 + floor(random() * 40)::int END AS visits
+    FROM generate_series(1, 420) AS i
+),
+wishes AS (
+    SELECT r.customer_id,
+           r.first_day + k * r.cadence
+               + CASE WHEN k = 0 THEN 0 ELSE floor(random() * 7)::int - 3 END AS day
+    FROM regulars r CROSS JOIN LATERAL generate_series(0, r.visits - 1) AS k
+),
+ranked_wishes AS (
+    SELECT customer_id, day, row_number() OVER (PARTITION BY day ORDER BY random()) AS n
+    FROM wishes
+),
+ranked_slots AS (
+    SELECT id, (start_time AT TIME ZONE tenant_timezone())::date AS day,
+           row_number() OVER (PARTITION BY (start_time AT TIME ZONE tenant_timezone())::date
+                              ORDER BY random()) AS n
+    FROM appointments WHERE customer_id IS NOT NULL
+)
+UPDATE appointments a SET customer_id = w.customer_id
+FROM ranked_slots s JOIN ranked_wishes w USING (day, n)
+WHERE a.id = s.id;
 
 -- Payments for what has happened: most succeed; a few pend, fail or are refunded.
 INSERT INTO payments (appointment_id, amount_cents, status, paid_at)
