@@ -79,6 +79,25 @@ GROUP BY 1, 2, 3, 4
 """
 
 
+# The customers report's headline figures straight from appointments: distinct
+# customers with a visit in the last N local days, new (first visit ever in them),
+# rebooked (a visit after their last one in them).
+RAW_CUSTOMERS_SQL = """
+WITH b AS (SELECT ((now() AT TIME ZONE %(tz)s)::date - (%(days)s - 1))::timestamp
+                      AT TIME ZONE %(tz)s AS first,
+                  ((now() AT TIME ZONE %(tz)s)::date + 1)::timestamp AT TIME ZONE %(tz)s AS after),
+visits AS (SELECT customer_id, start_time FROM appointments
+           WHERE status = 'confirmed' AND customer_id IS NOT NULL),
+in_period AS (SELECT v.customer_id, max(v.start_time) AS last_in FROM visits v, b
+              WHERE v.start_time >= b.first AND v.start_time < b.after GROUP BY 1),
+ever AS (SELECT customer_id, min(start_time) AS first_ever, max(start_time) AS last_ever
+         FROM visits GROUP BY 1)
+SELECT count(*), count(*) FILTER (WHERE e.first_ever >= b.first),
+       count(*) FILTER (WHERE e.last_ever > p.last_in)
+FROM in_period p JOIN ever e USING (customer_id), b
+"""
+
+
 def measure(dsn, schema, timezone, repeat=5):
     """Median ms of each way of computing the figures, run in-process against PostgreSQL."""
     with psycopg.connect(dsn) as conn:
@@ -104,5 +123,15 @@ def measure(dsn, schema, timezone, repeat=5):
             ),
             "sql_appointments_365": _median_ms(
                 lambda: conn.execute("SELECT appointments_report(365)::text").fetchone(), repeat * 4
+            ),
+            "sql_customers_30": _median_ms(
+                lambda: conn.execute("SELECT customers_report(30)::text").fetchone(), repeat * 4
+            ),
+            "sql_customers_365": _median_ms(
+                lambda: conn.execute("SELECT customers_report(365)::text").fetchone(), repeat * 4
+            ),
+            "raw_customers_365": _median_ms(
+                lambda: conn.execute(RAW_CUSTOMERS_SQL, {"tz": timezone, "days": 365}).fetchall(),
+                repeat,
             ),
         }

@@ -14,17 +14,35 @@ INSERT INTO resources (name) SELECT 'Resource ' || i FROM generate_series(1, 6) 
 """
 
 # N appointments spread over the last two years and the next two weeks, with
-# payments for ~90 % of the past confirmed ones.
+# payments for ~90 % of the past confirmed ones. N/5 customers: each first comes on a
+# random day, then every 3-8 weeks for 1-11 visits (a fifth never return); the rest
+# of the N appointments are walk-ins (no customer).
 APPOINTMENTS_SQL = """
 SELECT setseed(0.5);
+INSERT INTO customers (name) SELECT 'Customer ' || i FROM generate_series(1, greatest(1, {n} / 5)) i;
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status)
-SELECT 1 + floor(random() * 8)::int, 1 + floor(random() * 6)::int, NULL, t,
+SELECT 1 + floor(random() * 8)::int, 1 + floor(random() * 6)::int, customer_id, t,
        t + (15 * (1 + floor(random() * 6)::int)) * interval '1 minute',
        CASE WHEN r < 0.08 AND t < now() THEN 'cancelled'
             WHEN r < 0.11 AND t < now() THEN 'no_show' ELSE 'confirmed' END
-FROM (SELECT date_trunc('minute', now() - interval '730 days'
-                 + random() * interval '744 days') AS t, random() AS r
-      FROM generate_series(1, {n})) g;
+FROM (SELECT customer_id, t, r FROM (
+          SELECT c.customer_id,
+                 date_trunc('minute', c.first + k * c.cadence
+                     + (random() * 144 - 72) * interval '1 hour' * (k > 0)::int) AS t,
+                 random() AS r
+          FROM (SELECT i AS customer_id,
+                       now() - interval '730 days' + random() * interval '744 days' AS first,
+                       (21 + floor(random() * 36)) * interval '1 day' AS cadence,
+                       CASE WHEN random() < 0.2 THEN 1 ELSE 2 + floor(random() * 10)::int END
+                           AS visits
+                FROM generate_series(1, greatest(1, {n} / 5)) i) c
+          CROSS JOIN LATERAL generate_series(0, c.visits - 1) k) v
+      WHERE t < now() + interval '14 days'
+      UNION ALL
+      SELECT NULL, date_trunc('minute', now() - interval '730 days'
+                 + random() * interval '744 days'), random()
+      FROM generate_series(1, {n})
+      LIMIT {n}) g;
 INSERT INTO payments (appointment_id, amount_cents, status, paid_at)
 SELECT a.id, 1500 + (a.id % 40) * 125,
        CASE WHEN a.id % 20 = 0 THEN 'pending' WHEN a.id % 33 = 0 THEN 'refunded' ELSE 'succeeded' END,

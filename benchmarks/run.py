@@ -39,6 +39,9 @@ ENDPOINTS = {
     # Part 2: a 30-day start/end range ending a month ago, and a year of revenue.
     "appointments 30-day range": f"/api/analytics/analytics/appointments/?start={datetime.date.today() - datetime.timedelta(days=59)}&end={datetime.date.today() - datetime.timedelta(days=30)}",
     "revenue days=365": "/api/analytics/analytics/revenue/?days=365",
+    "customers days=30": "/api/analytics/analytics/customers/?days=30",
+    "customers days=365": "/api/analytics/analytics/customers/?days=365",
+    "customers 30-day range": f"/api/analytics/analytics/customers/?start={datetime.date.today() - datetime.timedelta(days=59)}&end={datetime.date.today() - datetime.timedelta(days=30)}",
 }
 
 
