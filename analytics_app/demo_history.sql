@@ -2,7 +2,8 @@
 -- PostgreSQL (run with search_path set to the demo schema). Patterns:
 --   season: busier in December and before summer, quieter in January/August;
 --   weekday: Saturday and Friday busiest, Sunday closed in the morning;
---   hour: peaks late morning and after work; slots 09:00-18:00 local time;
+--   hour: peaks late morning and after work; slots 09:00-18:00 local time, within
+--     each resource's working hours (below);
 --   growth: ~25 % more bookings in the second year;
 --   outcomes: ~8 % cancelled, ~3 % no-show; payments mostly succeeded, ~3 % refunded;
 --   customers: regulars who come back every 3-8 weeks from the day they first came
@@ -15,6 +16,34 @@ INSERT INTO services (name, duration_minutes, price_cents) VALUES
     ('Haircut', 30, 3500), ('Color Treatment', 90, 12000), ('Blowout', 45, 4500),
     ('Beard Trim', 20, 2000), ('Manicure', 40, 3000);
 INSERT INTO resources (name) VALUES ('Chair 1'), ('Chair 2'), ('Chair 3'), ('Nail Station');
+-- Working hours (local wall-clock time; 0 = Sunday): a full-timer, a split shift, a
+-- part-timer with a holiday week five weeks ago, and a nail station open long hours
+-- that is booked less (the under-used one). Bookings fall inside these hours.
+INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)
+SELECT r.id, w.weekday, w.opens_at, w.closes_at
+FROM resources r
+JOIN (VALUES ('Chair 1', 2, time '09:00', time '18:00'), ('Chair 1', 3, '09:00', '18:00'),
+             ('Chair 1', 4, '09:00', '18:00'), ('Chair 1', 5, '09:00', '18:00'),
+             ('Chair 1', 6, '09:00', '18:00'),
+             ('Chair 2', 1, '09:00', '13:00'), ('Chair 2', 1, '15:00', '19:00'),
+             ('Chair 2', 2, '09:00', '13:00'), ('Chair 2', 2, '15:00', '19:00'),
+             ('Chair 2', 3, '09:00', '13:00'), ('Chair 2', 3, '15:00', '19:00'),
+             ('Chair 2', 4, '09:00', '13:00'), ('Chair 2', 4, '15:00', '19:00'),
+             ('Chair 2', 5, '09:00', '13:00'), ('Chair 2', 5, '15:00', '19:00'),
+             ('Chair 2', 6, '09:00', '14:00'),
+             ('Chair 3', 3, '10:00', '16:00'), ('Chair 3', 4, '10:00', '16:00'),
+             ('Chair 3', 5, '10:00', '16:00'), ('Chair 3', 6, '10:00', '16:00'),
+             ('Nail Station', 0, '12:00', '17:00'), ('Nail Station', 1, '10:00', '18:00'),
+             ('Nail Station', 2, '10:00', '18:00'), ('Nail Station', 3, '10:00', '18:00'),
+             ('Nail Station', 4, '10:00', '18:00'), ('Nail Station', 5, '10:00', '18:00'),
+             ('Nail Station', 6, '10:00', '18:00'))
+     AS w(resource_name, weekday, opens_at, closes_at) ON w.resource_name = r.name;
+INSERT INTO resource_time_off (resource_id, starts_at, ends_at, reason)
+SELECT id, holiday::timestamp AT TIME ZONE tenant_timezone(),
+       (holiday + 7)::timestamp AT TIME ZONE tenant_timezone(), 'Holiday'
+FROM resources, (SELECT date_trunc('week', current_date - 35)::date AS holiday) h
+WHERE name = 'Chair 3';
+
 INSERT INTO customers (name, email, created_at)
 SELECT 'Customer ' || i, 'customer' || i || '@example.com', now() - (random() * interval '760 days')
 FROM generate_series(1, 900) AS i;
@@ -26,6 +55,15 @@ WITH slots AS (
     FROM generate_series(current_date - 730, current_date + 21, interval '1 day') AS d
     CROSS JOIN resources r
     CROSS JOIN generate_series(9, 18) AS h
+    -- only hours the resource works, and not while it is away
+    WHERE EXISTS (SELECT 1 FROM resource_hours w
+                  WHERE w.resource_id = r.id AND w.weekday = extract(dow FROM d)
+                    AND w.opens_at <= make_time(h, 0, 0)
+                    AND w.closes_at >= make_time(h, 0, 0) + interval '1 hour')
+      AND NOT EXISTS (SELECT 1 FROM resource_time_off o
+                      WHERE o.resource_id = r.id
+                        AND o.starts_at < (d::date + 1)::timestamp AT TIME ZONE tenant_timezone()
+                        AND o.ends_at > d::date::timestamp AT TIME ZONE tenant_timezone())
 ),
 odds AS (
     SELECT s.*,
@@ -56,7 +94,8 @@ picked AS (
     FROM odds o CROSS JOIN ids
     -- The draw names the resource: a filter on day and hour alone is evaluated below the
     -- join with resources, which picked the same slots for every chair.
-    WHERE random() + 0 * o.resource_id < o.p * 0.85
+    WHERE random() + 0 * o.resource_id
+          < o.p * CASE WHEN o.resource_name = 'Nail Station' THEN 0.6 ELSE 1.5 END
 )
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
 SELECT p.service_id, p.resource_id,

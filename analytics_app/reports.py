@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from .db.tenant_session import enter_schema
 from .extensions import db
+from .gating import tenant_has_feature
 from .integers import StrictInteger
 from .periods import PeriodArgsSchema, as_params
 from .tenancy import current_tenant
@@ -53,6 +54,17 @@ class RevenueArgsSchema(QueryArgsSchema, PeriodArgsSchema):
 
 class CustomersArgsSchema(QueryArgsSchema, PeriodArgsSchema):
     pass
+
+
+class TeamArgsSchema(QueryArgsSchema, PeriodArgsSchema):
+    pass
+
+
+class HeatmapArgsSchema(AppointmentsArgsSchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
+        metadata={"description": "csv: one row per weekday and hour."},
+    )
 
 
 class DashboardArgsSchema(QueryArgsSchema):
@@ -96,3 +108,22 @@ def revenue(args):
 
 def customers(args):
     return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args))
+
+
+def team(args):
+    return run_report(
+        "SELECT team_report(:days, now(), :start, :end, :revenue)",
+        {**as_params(args), "revenue": tenant_has_feature("can_accept_payments")},
+    )
+
+
+def heatmap(args):
+    return run_report(
+        "SELECT heatmap_report(:days, :status, :service_id, :resource_id, now(), :start, :end)",
+        {
+            **as_params(args),
+            "status": args.get("status"),
+            "service_id": args.get("service_id"),
+            "resource_id": args.get("resource_id"),
+        },
+    )

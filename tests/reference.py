@@ -8,7 +8,7 @@ assert hand-computed literals for the small scenarios.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,9 @@ class Ledger:
     prices: dict = field(default_factory=dict)
     resources: dict = field(default_factory=dict)
     customers: dict = field(default_factory=dict)
+    inactive: set = field(default_factory=set)
+    working: list = field(default_factory=list)
+    away: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     payments: list = field(default_factory=list)
 
@@ -65,9 +68,31 @@ class Ledger:
         self.services[id] = name
         self.prices[id] = price
 
-    def resource(self, id, name):
-        self.tenant.sql("INSERT INTO resources (id, name) VALUES (%s, %s)", (id, name))
+    def resource(self, id, name, active=True):
+        self.tenant.sql(
+            "INSERT INTO resources (id, name, is_active) VALUES (%s, %s, %s)", (id, name, active)
+        )
         self.resources[id] = name
+        self.inactive.discard(id)
+        if not active:
+            self.inactive.add(id)
+
+    def hours(self, resource, weekday, opens, closes):
+        """A resource_hours row: weekday 0 = Sunday, opens/closes "HH:MM" ("24:00" allowed)."""
+        self.tenant.sql(
+            "INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)"
+            " VALUES (%s, %s, %s, %s)",
+            (resource, weekday, opens, closes),
+        )
+        self.working.append((resource, weekday, opens, closes))
+
+    def time_off(self, resource, starts, ends, reason=None):
+        self.tenant.sql(
+            "INSERT INTO resource_time_off (resource_id, starts_at, ends_at, reason)"
+            " VALUES (%s, %s, %s, %s)",
+            (resource, starts, ends, reason),
+        )
+        self.away.append((resource, starts, ends))
 
     def customer(self, id, name=None):
         self.tenant.sql(
@@ -162,7 +187,7 @@ def dashboard(ledger, now):
     future = [a for a in confirmed if a.start >= now]
     weekdays = Counter((a.start.astimezone(zone).isoweekday() % 7) for a in confirmed)
     hours = Counter(a.start.astimezone(zone).hour for a in confirmed)
-    minutes = [Decimal((a.end - a.start).total_seconds()) / 60 for a in confirmed]
+    minutes = [Decimal(elapsed(a.start, a.end)) / 60 for a in confirmed]
     return {
         "total_appointments_this_month": sum(
             month_start <= a.start < next_month for a in confirmed
@@ -399,6 +424,140 @@ def customers(ledger, now, days=30, start=None, end=None):
         "customers_trend_percent": trend(count, len({v.customer_id for v in previous})),
         "walk_in_visits": len(walk_ins),
         "daily_breakdown": daily,
+        "period_days": n,
+        "window": window_object,
+    }
+
+
+def wall_clock(day, clock, zone):
+    """The instant of local date + time-of-day, as PostgreSQL's `timestamp AT TIME ZONE`
+    reads it: a time skipped by a DST change is read with the offset before the change
+    (fold=0), a repeated time as its later instant (fold=1, standard time)."""
+    hours, minutes = (int(x) for x in clock.split(":"))
+    naive = datetime.combine(day, time(0)) + timedelta(hours=hours, minutes=minutes)
+    early = naive.replace(tzinfo=zone)
+    late = naive.replace(tzinfo=zone, fold=1)
+    # (Returned in UTC: Python subtracts two datetimes of the same zone by wall clock.)
+    if early.utcoffset() == late.utcoffset():
+        return early.astimezone(UTC)
+    # Repeated time: both folds round-trip; skipped time: neither does.
+    repeated = early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    return (late if repeated else early).astimezone(UTC)
+
+
+def elapsed(start, end):
+    """Seconds (exact) from start to end as instants (not wall clock), as PostgreSQL does."""
+    return Decimal((end.astimezone(UTC) - start.astimezone(UTC)) // timedelta(microseconds=1)) / (
+        1_000_000
+    )
+
+
+def _union(intervals):
+    merged = []
+    for lo, hi in sorted(intervals):
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    return merged
+
+
+def _minus(intervals, holes):
+    """Length in seconds (exact, a Decimal) of the union of intervals minus the holes."""
+    micro = timedelta(microseconds=1)
+    total = 0
+    for lo, hi in _union(intervals):
+        covered = sum(
+            (min(hi, h_hi) - max(lo, h_lo)) // micro
+            for h_lo, h_hi in _union(holes)
+            if h_lo < hi and h_hi > lo
+        )
+        total += (hi - lo) // micro - covered
+    return Decimal(total) / 1_000_000
+
+
+def available_seconds(ledger, resource, day):
+    zone = ledger.zone
+    weekday = day.isoweekday() % 7
+    shifts = [
+        (wall_clock(day, opens, zone), wall_clock(day, closes, zone))
+        for rid, w, opens, closes in ledger.working
+        if rid == resource and w == weekday
+    ]
+    holes = [(s.astimezone(UTC), e.astimezone(UTC)) for rid, s, e in ledger.away if rid == resource]
+    return _minus(shifts, holes)
+
+
+def team(ledger, now, days=30, start=None, end=None, with_revenue=True):
+    zone = ledger.zone
+    n, _, window_object = window(zone, now, days, start, end)
+    last, first, after = period(zone, now, days, start, end)
+    dates = [first.date() + timedelta(days=i) for i in range(n)]
+    entries = []
+    totals = [Decimal(0), Decimal(0)]
+    for rid in sorted(ledger.resources):
+        mine = [a for a in ledger.appointments if a.resource_id == rid and first <= a.start < after]
+        if rid in ledger.inactive and not mine:
+            continue
+        by_status = Counter(a.status for a in mine)
+        booked = Decimal(sum(elapsed(a.start, a.end) for a in mine if a.status != "cancelled"))
+        available = sum(available_seconds(ledger, rid, d) for d in dates)
+        revenue = sum(
+            p.amount_cents
+            for p in ledger.payments
+            if p.status == "succeeded"
+            and p.paid_at is not None
+            and first <= p.paid_at < after
+            and p.appointment.resource_id == rid
+        )
+        totals[0] += booked
+        totals[1] += available
+        entries.append(
+            {
+                "resource_id": rid,
+                "resource_name": ledger.resources[rid],
+                "appointments": len(mine),
+                "confirmed": by_status["confirmed"],
+                "cancelled": by_status["cancelled"],
+                "no_show": by_status["no_show"],
+                "no_show_rate_percent": percent(by_status["no_show"], len(mine)) if mine else 0.0,
+                "booked_minutes": round2(booked / 60),
+                "available_minutes": round2(available / 60),
+                "utilisation_percent": percent(booked, available) if available else None,
+                "revenue_cents": revenue if with_revenue else None,
+            }
+        )
+    return {
+        "resources": entries,
+        "booked_minutes": round2(totals[0] / 60),
+        "available_minutes": round2(totals[1] / 60),
+        "utilisation_percent": percent(totals[0], totals[1]) if totals[1] else None,
+        "period_days": n,
+        "window": window_object,
+    }
+
+
+def heatmap(
+    ledger, now, days=30, start=None, end=None, status=None, service_id=None, resource_id=None
+):
+    zone = ledger.zone
+    n, _, window_object = window(zone, now, days, start, end)
+    last, first, after = period(zone, now, days, start, end)
+    counts = [[0] * 24 for _ in range(7)]
+    for a in ledger.appointments:
+        if not (first <= a.start < after):
+            continue
+        if status and a.status != status:
+            continue
+        if service_id and a.service_id != service_id:
+            continue
+        if resource_id and a.resource_id != resource_id:
+            continue
+        local = a.start.astimezone(zone)
+        counts[local.isoweekday() % 7][local.hour] += 1
+    return {
+        "counts": counts,
+        "total": sum(map(sum, counts)),
         "period_days": n,
         "window": window_object,
     }

@@ -10,7 +10,7 @@ PAYMENTS_403 = {
     "error": "Payment analytics not available",
     "detail": "Your plan does not include payment processing.",
 }
-ENDPOINTS = ["dashboard", "appointments", "revenue", "customers"]
+ENDPOINTS = ["dashboard", "appointments", "revenue", "customers", "team", "heatmap"]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -210,4 +210,6 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "appointments": f"{base}/appointments/",
         "revenue": f"{base}/revenue/",
         "customers": f"{base}/customers/",
+        "team": f"{base}/team/",
+        "heatmap": f"{base}/heatmap/",
     }

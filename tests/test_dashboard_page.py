@@ -148,6 +148,11 @@ def assert_page_matches_api(
         ("lead_30_days_or_more", "30_days_or_more"),
     ):
         assert figure(page, metric) == lead[key], metric
+    histogram = page.locator("figure.lead-time img").get_attribute("alt")
+    assert (
+        f"{lead['same_day']} the same day, {lead['1_to_6_days']} 1 to 6 days ahead, "
+        f"{lead['7_to_29_days']} 7 to 29 days ahead, {lead['30_days_or_more']} 30 days or more"
+    ) in histogram
     average = page.locator('[data-metric="lead_average_hours"]').inner_text()
     assert average == ("–" if lead["average_hours"] is None else f"{lead['average_hours']:,.2f} h")
     people = api_json(page, live, tenant, "customers", **period)  # no other filter applies
@@ -165,6 +170,18 @@ def assert_page_matches_api(
         assert figure(page, metric) == people[metric], metric
     alt = page.locator("#customers img.chart").get_attribute("alt")
     assert f"{people['customers']} distinct customers, {people['new_customers']} of them new" in alt
+    team = api_json(page, live, tenant, "team", **period)
+    assert figure(page, "team_utilisation_percent") == team["utilisation_percent"]
+    for row in team["resources"]:
+        cells = page.locator(f'table.team tr[data-resource="{row["resource_id"]}"]')
+        no_show = cells.locator('[data-field="no_show_rate_percent"]').inner_text()
+        assert no_show == f"{row['no_show_rate_percent']:.2f} %"
+        util = cells.locator('[data-field="utilisation_percent"]').inner_text().strip()
+        expected = row["utilisation_percent"]
+        assert util == ("no hours set" if expected is None else f"{expected:.2f} %")
+    heat = api_json(page, live, tenant, "heatmap", **period, service_id=service_id, status=status)
+    shown = page.locator("table.heatmap td[data-cell]").all_inner_texts()
+    assert [int(n) for n in shown] == [n for row in heat["counts"] for n in row]
     revenue = api_json(page, live, tenant, "revenue", **period, service_id=service_id)
     assert figure(page, "revenue_trend_percent") == revenue["revenue_trend_percent"]
     assert figure(page, "refunded_cents") * 100 == pytest.approx(revenue["refunded_cents"])

@@ -43,7 +43,7 @@ def index():
     return jsonify(
         {
             name: base + url_for(f"api.{name}")
-            for name in ("dashboard", "appointments", "revenue", "customers")
+            for name in ("dashboard", "appointments", "revenue", "customers", "team", "heatmap")
         }
     )
 
@@ -104,9 +104,51 @@ def customers(args):
     return _answer(reports.customers(args), args)
 
 
+@operation(
+    bp,
+    "/analytics/team/",
+    summary="Per resource: appointments, no-shows, booked and available minutes, utilisation.",
+    args=reports.TeamArgsSchema,
+    body=schemas.TeamSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def team(args):
+    return _answer(reports.team(args), args)
+
+
+@operation(
+    bp,
+    "/analytics/heatmap/",
+    summary="Appointments per local weekday and hour, with filters.",
+    args=reports.HeatmapArgsSchema,
+    body=schemas.HeatmapSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def heatmap(args):
+    return _answer(reports.heatmap(args), args)
+
+
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
 def as_csv(body):
-    """The CSV form of a report: its daily breakdown, or the dashboard's one row."""
-    if "daily_breakdown" in body:
+    """The CSV form of a report: its daily breakdown, the team's resources, the heatmap's
+    cells, or the dashboard's one row."""
+    if "counts" in body:
+        rows = [
+            {"weekday": w, "weekday_name": WEEKDAYS[w], "hour": h, "appointments": n}
+            for w, hours in enumerate(body["counts"])
+            for h, n in enumerate(hours)
+        ]
+    elif "resources" in body:
+        rows = body["resources"]
+        if not rows:
+            return ",".join(schemas.TeamMemberSchema().fields) + "\n"
+    elif "daily_breakdown" in body:
         rows = [
             {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
             for d in body["daily_breakdown"]

@@ -41,6 +41,8 @@ class IndexSchema(Schema):
     appointments = fields.String()
     revenue = fields.String()
     customers = fields.String()
+    team = fields.String()
+    heatmap = fields.String()
 
 
 @every_field_required
@@ -208,5 +210,47 @@ class CustomersSchema(Schema):
         metadata={"description": "Confirmed appointments without a customer."}
     )
     daily_breakdown = fields.List(fields.Nested(CustomerDaySchema))
+    period_days = fields.Integer()
+    window = fields.Nested(WindowSchema)
+
+
+@every_field_required
+class TeamMemberSchema(Schema):
+    resource_id = fields.Integer()
+    resource_name = fields.String()
+    appointments = fields.Integer()
+    confirmed = fields.Integer()
+    cancelled = fields.Integer()
+    no_show = fields.Integer()
+    no_show_rate_percent = fields.Float()
+    booked_minutes = fields.Float(
+        metadata={"description": "Confirmed and no-show appointments starting in the period."}
+    )
+    available_minutes = fields.Float(
+        metadata={"description": "Working hours (local wall-clock time) minus time off."}
+    )
+    utilisation_percent = fields.Float(allow_none=True)
+    revenue_cents = fields.Integer(
+        allow_none=True, metadata={"description": "Null without can_accept_payments."}
+    )
+
+
+@every_field_required
+class TeamSchema(Schema):
+    resources = fields.List(fields.Nested(TeamMemberSchema))
+    booked_minutes = fields.Float()
+    available_minutes = fields.Float()
+    utilisation_percent = fields.Float(allow_none=True)
+    period_days = fields.Integer()
+    window = fields.Nested(WindowSchema)
+
+
+@every_field_required
+class HeatmapSchema(Schema):
+    counts = fields.List(
+        fields.List(fields.Integer()),
+        metadata={"description": "counts[weekday][hour]: 7 lists (0 = Sunday) of 24 counts."},
+    )
+    total = fields.Integer()
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)

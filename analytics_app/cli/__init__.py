@@ -1,8 +1,8 @@
-"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, demo."""
+"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, dba, resources, demo."""
 
 
 def init_app(app):
-    from . import analytics, db, dba, demo, plans, tenants, users
+    from . import analytics, db, dba, demo, plans, resources, tenants, users
 
     for group in (
         db.db_cli,
@@ -12,6 +12,7 @@ def init_app(app):
         users.tokens_cli,
         analytics.analytics_cli,
         dba.dba_cli,
+        resources.resources_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)

@@ -73,10 +73,13 @@ CATALOGUE = [
     Entry("lead_time_daily", readers=True),
     Entry("revenue_by_resource_daily", readers=True),
     Entry("customers_daily", readers=True),
+    Entry("available_minutes", readers=True, private=True),
     Entry("dashboard_report", readers=True, private=True),
     Entry("appointments_report", readers=True, private=True),
     Entry("revenue_report", readers=True, private=True),
     Entry("customers_report", readers=True, private=True),
+    Entry("team_report", readers=True, private=True),
+    Entry("heatmap_report", readers=True, private=True),
 ]
 
 

@@ -86,9 +86,32 @@ BEGIN
 
     WITH moved AS (DELETE FROM appointment_rollup_day_resource WHERE txid <> 0 RETURNING *)
     INSERT INTO appointment_rollup_day_resource AS r
-    SELECT day, status, resource_id, sum(appointments), 0 FROM moved GROUP BY 1, 2, 3
-    HAVING sum(appointments) <> 0
+        (day, status, resource_id, appointments, txid, duration_seconds)
+    SELECT day, status, resource_id, sum(appointments), 0, sum(duration_seconds)
+    FROM moved GROUP BY 1, 2, 3
+    HAVING sum(appointments) <> 0 OR sum(duration_seconds) <> 0
     ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments,
+            duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_day_hour WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_hour AS r (day, hour, status, txid, appointments)
+    SELECT day, hour, status, 0, sum(appointments) FROM moved GROUP BY 1, 2, 3
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, hour, status, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
+    WITH moved AS (DELETE FROM appointment_rollup_day_hour_detail WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_hour_detail AS r
+        (day, hour, status, service_id, resource_id, txid, appointments)
+    SELECT day, hour, status, service_id, resource_id, 0, sum(appointments)
+    FROM moved GROUP BY 1, 2, 3, 4, 5
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, hour, status, service_id, resource_id, txid) DO UPDATE
         SET appointments = r.appointments + EXCLUDED.appointments;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;

@@ -16,6 +16,8 @@ BEGIN
     DELETE FROM appointment_rollup_day_status;
     DELETE FROM appointment_rollup_day_service;
     DELETE FROM appointment_rollup_day_resource;
+    DELETE FROM appointment_rollup_day_hour;
+    DELETE FROM appointment_rollup_day_hour_detail;
     DELETE FROM customer_visit_links;
     DELETE FROM customer_visit_days;
     DELETE FROM customer_visit_summary;
@@ -36,8 +38,15 @@ BEGIN
     FROM appointment_rollup_daily GROUP BY 1, 2;
     INSERT INTO appointment_rollup_day_service (day, status, service_id, appointments)
     SELECT day, status, service_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
-    INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments)
-    SELECT day, status, resource_id, sum(appointments) FROM appointment_rollup_daily GROUP BY 1, 2, 3;
+    INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments, duration_seconds)
+    SELECT day, status, resource_id, sum(appointments), sum(duration_seconds)
+    FROM appointment_rollup_daily GROUP BY 1, 2, 3;
+    INSERT INTO appointment_rollup_day_hour_detail
+        (day, hour, status, service_id, resource_id, appointments)
+    SELECT day, hour, status, service_id, resource_id, appointments FROM rollup_recount_day_hour();
+    INSERT INTO appointment_rollup_day_hour (day, hour, status, appointments)
+    SELECT day, hour, status, sum(appointments) FROM appointment_rollup_day_hour_detail
+    GROUP BY 1, 2, 3;
     INSERT INTO appointment_rollup_weekday_hour (weekday, hour, appointments, duration_seconds)
     SELECT weekday, hour, appointments, duration_seconds FROM rollup_recount_weekday_hour();
     INSERT INTO payment_rollup_daily

@@ -36,10 +36,19 @@ BEGIN
     SELECT (key->>'day')::date, key->>'status', (key->>'service_id')::bigint,
            fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_service';
-    INSERT INTO appointment_rollup_day_resource (day, status, resource_id, appointments, txid)
+    INSERT INTO appointment_rollup_day_resource
+        (day, status, resource_id, appointments, duration_seconds, txid)
     SELECT (key->>'day')::date, key->>'status', (key->>'resource_id')::bigint,
-           fresh[1] - kept[1], tx
+           fresh[1] - kept[1], fresh[2] - kept[2], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_resource';
+    INSERT INTO appointment_rollup_day_hour (day, hour, status, appointments, txid)
+    SELECT (key->>'day')::date, (key->>'hour')::smallint, key->>'status', fresh[1] - kept[1], tx
+    FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_hour';
+    INSERT INTO appointment_rollup_day_hour_detail
+        (day, hour, status, service_id, resource_id, appointments, txid)
+    SELECT (key->>'day')::date, (key->>'hour')::smallint, key->>'status',
+           (key->>'service_id')::bigint, (key->>'resource_id')::bigint, fresh[1] - kept[1], tx
+    FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_hour_detail';
     INSERT INTO payment_rollup_daily
         (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
     SELECT (key->>'day')::date, (key->>'service_id')::bigint, (key->>'resource_id')::bigint,

@@ -25,6 +25,8 @@ BEGIN
         DELETE FROM appointment_rollup_day_status;
         DELETE FROM appointment_rollup_day_service;
         DELETE FROM appointment_rollup_day_resource;
+        DELETE FROM appointment_rollup_day_hour;
+        DELETE FROM appointment_rollup_day_hour_detail;
         DELETE FROM payment_rollup_daily;
         RETURN NULL;
     END IF;
@@ -117,9 +119,27 @@ BEGIN
         ),
         day_resource AS (
             INSERT INTO appointment_rollup_day_resource AS r
-            SELECT day, status, resource_id, sum(sign), tx FROM d
-            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+                (day, status, resource_id, appointments, txid, duration_seconds)
+            SELECT day, status, resource_id, sum(sign), tx, sum(secs) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 OR sum(secs) <> 0
             ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+        ),
+        day_hour AS (
+            INSERT INTO appointment_rollup_day_hour AS r
+                (day, hour, status, txid, appointments)
+            SELECT day, hour, status, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, hour, status, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_hour_detail AS (
+            INSERT INTO appointment_rollup_day_hour_detail AS r
+                (day, hour, status, service_id, resource_id, txid, appointments)
+            SELECT day, hour, status, service_id, resource_id, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
+            ON CONFLICT (day, hour, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r
@@ -205,9 +225,27 @@ BEGIN
         ),
         day_resource AS (
             INSERT INTO appointment_rollup_day_resource AS r
-            SELECT day, status, resource_id, sum(sign), tx FROM d
-            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+                (day, status, resource_id, appointments, txid, duration_seconds)
+            SELECT day, status, resource_id, sum(sign), tx, sum(secs) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 OR sum(secs) <> 0
             ON CONFLICT (day, status, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments,
+                    duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
+        ),
+        day_hour AS (
+            INSERT INTO appointment_rollup_day_hour AS r
+                (day, hour, status, txid, appointments)
+            SELECT day, hour, status, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, hour, status, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_hour_detail AS (
+            INSERT INTO appointment_rollup_day_hour_detail AS r
+                (day, hour, status, service_id, resource_id, txid, appointments)
+            SELECT day, hour, status, service_id, resource_id, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
+            ON CONFLICT (day, hour, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r
@@ -275,4 +313,4 @@ CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 
 COMMENT ON FUNCTION rollup_appointments_changed() IS
-    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, weekday x hour) and, when an appointment changes service, to payment_rollup_daily; rows are keyed by the writing transaction (txid), so writers never contend.';
+    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, day x hour at two, weekday x hour) and, when an appointment changes service, to payment_rollup_daily; rows are keyed by the writing transaction (txid), so writers never contend.';

@@ -68,6 +68,23 @@ COMMENT ON FUNCTION rollup_recount_weekday_hour() IS
 COMMENT ON FUNCTION rollup_recount_payments() IS
     'payment_rollup_daily recomputed from payments and appointments (full scan).';
 
+CREATE FUNCTION rollup_recount_day_hour()
+RETURNS TABLE (day date, hour smallint, status text, service_id bigint, resource_id bigint,
+               appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (l.local_start)::date, extract(hour FROM l.local_start)::smallint, l.status,
+           l.service_id, l.resource_id, count(*)
+    FROM (SELECT a.start_time AT TIME ZONE z.tz AS local_start, a.status, a.service_id,
+                 a.resource_id
+          FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz) z) l
+    GROUP BY 1, 2, 3, 4, 5
+$$;
+
+COMMENT ON FUNCTION rollup_recount_day_hour() IS
+    'appointment_rollup_day_hour_detail recomputed from appointments (full scan).';
+
 CREATE FUNCTION rollup_recount_customer_days()
 RETURNS TABLE (customer_id bigint, day date, visits integer)
 LANGUAGE sql STABLE

@@ -10,7 +10,8 @@ AS $$
     WITH fresh AS MATERIALIZED (SELECT * FROM rollup_recount_daily()),
          fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
          fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments()),
-         fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days())
+         fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days()),
+         fresh_day_hour AS MATERIALIZED (SELECT * FROM rollup_recount_day_hour())
     -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
@@ -62,11 +63,31 @@ AS $$
     UNION ALL
     SELECT 'appointment_rollup_day_resource',
            jsonb_build_object('day', day, 'status', status, 'resource_id', resource_id),
-           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
-    FROM (SELECT day, status, resource_id, sum(appointments) n FROM appointment_rollup_day_resource
-          GROUP BY 1, 2, 3) k
-    FULL JOIN (SELECT day, status, resource_id, sum(appointments) n FROM fresh GROUP BY 1, 2, 3) f
+           ARRAY[coalesce(k.n, 0), coalesce(k.s, 0)], ARRAY[coalesce(f.n, 0), coalesce(f.s, 0)]
+    FROM (SELECT day, status, resource_id, sum(appointments) n, sum(duration_seconds) s
+          FROM appointment_rollup_day_resource GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, status, resource_id, sum(appointments) n, sum(duration_seconds) s
+               FROM fresh GROUP BY 1, 2, 3) f
         USING (day, status, resource_id)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0) OR coalesce(k.s, 0) <> coalesce(f.s, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_day_hour',
+           jsonb_build_object('day', day, 'hour', hour, 'status', status),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, hour, status, sum(appointments) n FROM appointment_rollup_day_hour
+          GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, hour, status, sum(appointments) n FROM fresh_day_hour
+               GROUP BY 1, 2, 3) f USING (day, hour, status)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
+    SELECT 'appointment_rollup_day_hour_detail',
+           jsonb_build_object('day', day, 'hour', hour, 'status', status,
+                              'service_id', service_id, 'resource_id', resource_id),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, hour, status, service_id, resource_id, sum(appointments) n
+          FROM appointment_rollup_day_hour_detail GROUP BY 1, 2, 3, 4, 5) k
+    FULL JOIN (SELECT day, hour, status, service_id, resource_id, appointments n
+               FROM fresh_day_hour) f USING (day, hour, status, service_id, resource_id)
     WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
     UNION ALL
     -- payment_rollup_daily: revenue, transactions, refunded cents, refunds.
@@ -137,6 +158,10 @@ AS $$
              resource_id FROM appointment_rollup_day_resource) x)),
         (6, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id,
              resource_id FROM payment_rollup_daily) x)),
+        (10, 'appointment_rollup_day_hour', (SELECT count(*) FROM (SELECT DISTINCT day, hour,
+             status FROM appointment_rollup_day_hour) x)),
+        (11, 'appointment_rollup_day_hour_detail', (SELECT count(*) FROM (SELECT DISTINCT day,
+             hour, status, service_id, resource_id FROM appointment_rollup_day_hour_detail) x)),
         (7, 'customer_visit_days', (SELECT count(*) FROM customer_visit_days)),
         (8, 'customer_visit_summary', (SELECT count(*) FROM customer_visit_summary)),
         (9, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day

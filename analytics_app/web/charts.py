@@ -93,3 +93,23 @@ def customers_per_day(report):
     chart.add("Returning", [d["customers"] - d["new_customers"] for d in days])
     chart.add("New", [d["new_customers"] for d in days])
     return _data_uri(chart)
+
+
+LEAD_BUCKETS = (
+    ("same_day", "Same day"),
+    ("1_to_6_days", "1-6 days"),
+    ("7_to_29_days", "7-29 days"),
+    ("30_days_or_more", "30+ days"),
+)
+
+
+def lead_time_histogram(report):
+    """Bars: appointments per lead-time bucket (how far ahead they were booked)."""
+    lead = report["lead_time"]
+    chart = pygal.Bar(
+        **{**_options(len(LEAD_BUCKETS)), "width": 480, "height": 240, "x_labels_major_every": 1},
+        show_legend=False,
+    )
+    chart.x_labels = [label for _, label in LEAD_BUCKETS]
+    chart.add("Appointments", [lead[key] for key, _ in LEAD_BUCKETS])
+    return _data_uri(chart)

@@ -13,6 +13,15 @@ from . import charts
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def heat_levels(heatmap):
+    """A shade 0-4 per heatmap cell (0: none; 4: the busiest fifth of the busiest cell)."""
+    top = max(max(row) for row in heatmap["counts"]) or 1
+    return [
+        [0 if n == 0 else 1 + min(3, 4 * n // (top + 1)) for n in row] for row in heatmap["counts"]
+    ]
 
 
 def _filters():
@@ -59,7 +68,10 @@ def dashboard():
     ]
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
-    customers = reports.customers({k: v for k, v in args.items() if k in ("days", "start", "end")})
+    period = {k: v for k, v in args.items() if k in ("days", "start", "end")}
+    customers = reports.customers(period)
+    team = reports.team(period)
+    heatmap = reports.heatmap(args)
     revenue = None
     if features["can_accept_payments"]:
         revenue = reports.revenue(args)
@@ -72,10 +84,15 @@ def dashboard():
         appointments=appointments,
         revenue=revenue,
         customers=customers,
+        team=team,
+        heatmap=heatmap,
+        heat_levels=heat_levels(heatmap),
+        weekdays=WEEKDAYS,
         services=_choices("services"),
         resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments),
         customers_chart=charts.customers_per_day(customers),
+        lead_time_chart=charts.lead_time_histogram(appointments),
         revenue_chart=charts.revenue_per_day(revenue) if revenue else None,
         **context,
     ), (400 if errors else 200)

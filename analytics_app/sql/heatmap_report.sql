@@ -1,0 +1,71 @@
+-- The body of GET /api/analytics/analytics/heatmap/, as JSON: appointments starting in
+-- the period per local weekday (0 = Sunday) and local hour, after the filters.
+CREATE FUNCTION heatmap_report(
+    p_days integer DEFAULT 30,
+    p_status text DEFAULT NULL,
+    p_service_id bigint DEFAULT NULL,
+    p_resource_id bigint DEFAULT NULL,
+    p_now timestamptz DEFAULT now(),
+    p_start date DEFAULT NULL,
+    p_end date DEFAULT NULL
+) RETURNS json
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
+per_hour AS (  -- the coarse rollup without service/resource filters, else the detailed one
+    SELECT r.day, r.hour, r.appointments AS n
+    FROM appointment_rollup_day_hour r, bounds b
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
+      AND r.day BETWEEN b.first_day AND b.last_day
+      AND (p_status IS NULL OR r.status = p_status)
+    UNION ALL
+    SELECT r.day, r.hour, r.appointments
+    FROM appointment_rollup_day_hour_detail r, bounds b
+    WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+      AND r.day BETWEEN b.first_day AND b.last_day
+      AND (p_status IS NULL OR r.status = p_status)
+      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+),
+cells AS (
+    SELECT extract(dow FROM day)::int AS weekday, hour, sum(n)::bigint AS n
+    FROM per_hour GROUP BY 1, 2
+),
+grid AS (
+    SELECT w, json_agg(coalesce(c.n, 0) ORDER BY h) AS hours
+    FROM generate_series(0, 6) AS w
+    CROSS JOIN generate_series(0, 23) AS h
+    LEFT JOIN cells c ON c.weekday = w AND c.hour = h
+    GROUP BY w
+)
+SELECT json_build_object(
+    'counts', (SELECT json_agg(hours ORDER BY w) FROM grid),
+    'total', (SELECT coalesce(sum(n), 0)::bigint FROM cells),
+    'period_days', b.days,
+    'window', report_window(b.first_day, b.last_day, b.previous_first_day,
+                            b.previous_last_day, b.time_zone))
+FROM bounds b
+$$;
+
+COMMENT ON FUNCTION heatmap_report(integer, text, bigint, bigint, timestamptz, date, date) IS
+    'JSON body of GET /api/analytics/analytics/heatmap/: appointments starting in the p_days local days ending today (or p_start..p_end) per local weekday (0 = Sunday) x local hour (tenant time zone), optionally filtered by status, service and resource. Returns NULL when the period is not valid.';
+
+-- Appointments per local day, local hour and status, for DBAs (from the rollup).
+CREATE VIEW appointments_hourly AS
+SELECT r.day, extract(dow FROM r.day)::smallint AS weekday, r.hour, r.status,
+       r.service_id, r.resource_id, sum(r.appointments)::bigint AS appointments
+FROM appointment_rollup_day_hour_detail r
+GROUP BY r.day, r.hour, r.status, r.service_id, r.resource_id
+HAVING sum(r.appointments) <> 0;
+
+COMMENT ON VIEW appointments_hourly IS
+    'Appointments per local day and local hour of start_time (tenant time zone), status, service and resource: what the heatmap report sums by weekday and hour.';
+COMMENT ON COLUMN appointments_hourly.day IS 'Local date of start_time.';
+COMMENT ON COLUMN appointments_hourly.weekday IS '0 = Sunday ... 6 = Saturday, of day.';
+COMMENT ON COLUMN appointments_hourly.hour IS 'Local hour of start_time, 0-23 (on a DST day one hour is missing and one holds two hours of starts).';
+COMMENT ON COLUMN appointments_hourly.status IS 'confirmed, cancelled or no_show.';
+COMMENT ON COLUMN appointments_hourly.service_id IS 'services.id of the appointment.';
+COMMENT ON COLUMN appointments_hourly.resource_id IS 'resources.id of the appointment.';
+COMMENT ON COLUMN appointments_hourly.appointments IS 'Count.';
