@@ -95,7 +95,7 @@ picked AS (
     -- The draw names the resource: a filter on day and hour alone is evaluated below the
     -- join with resources, which picked the same slots for every chair.
     WHERE random() + 0 * o.resource_id
-          < o.p * CASE WHEN o.resource_name = 'Nail Station' THEN 0.6 ELSE 1.5 END
+          < o.p * CASE WHEN o.resource_name = 'Nail Station' THEN 1.0 ELSE 2.2 END
 )
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
 SELECT p.service_id, p.resource_id,
