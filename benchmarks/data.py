@@ -11,6 +11,14 @@ CATALOG_SQL = """
 INSERT INTO services (name, duration_minutes, price_cents)
 SELECT 'Service ' || i, 15 * (1 + i % 6), 1500 + 500 * i FROM generate_series(1, 8) i;
 INSERT INTO resources (name) SELECT 'Resource ' || i FROM generate_series(1, 6) i;
+INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)
+SELECT r, w, '09:00', CASE WHEN r % 2 = 0 THEN '13:00' ELSE '18:00' END
+FROM generate_series(1, 6) r, generate_series(1, 6) w;
+INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)
+SELECT r, w, '14:00', '19:00' FROM generate_series(2, 6, 2) r, generate_series(1, 5) w;
+INSERT INTO resource_time_off (resource_id, starts_at, ends_at, reason)
+SELECT r, now() - (r * 40) * interval '1 day', now() - (r * 40 - 7) * interval '1 day', 'Holiday'
+FROM generate_series(1, 6) r;
 """
 
 # N appointments spread over the last two years and the next two weeks, with

@@ -42,6 +42,10 @@ ENDPOINTS = {
     "customers days=30": "/api/analytics/analytics/customers/?days=30",
     "customers days=365": "/api/analytics/analytics/customers/?days=365",
     "customers 30-day range": f"/api/analytics/analytics/customers/?start={datetime.date.today() - datetime.timedelta(days=59)}&end={datetime.date.today() - datetime.timedelta(days=30)}",
+    "team days=30": "/api/analytics/analytics/team/?days=30",
+    "team days=365": "/api/analytics/analytics/team/?days=365",
+    "heatmap days=30": "/api/analytics/analytics/heatmap/?days=30",
+    "heatmap days=365": "/api/analytics/analytics/heatmap/?days=365",
 }
 
 

@@ -108,6 +108,7 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "customer_visit_links": 0,
             "appointment_rollup_day_hour": 0,
             "appointment_rollup_day_hour_detail": 0,
+            "customer_visit_daily": 0,
         }
     for tenant in tenants:
         _random_changes(tenant, rng)

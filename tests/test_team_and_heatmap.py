@@ -138,10 +138,16 @@ def test_heatmap_counts_local_weekday_and_hour_with_filters(api, make_tenant):
 def test_a_time_zone_change_moves_heatmap_hours_and_working_time(api, make_tenant, runner):
     ledger = studio(make_tenant, "UTC")
     ledger.hours(1, MON, "09:00", "17:00")
+    ledger.hours(1, SUN, "00:00", "12:00")  # 2026-03-08: New York springs forward at 02:00
+    # 20:00-22:00 UTC: after Monday's hours in UTC, 16:00-18:00 in New York.
+    ledger.time_off(1, datetime(2026, 3, 9, 20, tzinfo=UTC), datetime(2026, 3, 9, 22, tzinfo=UTC))
     monday = date(2026, 3, 9)
     ledger.book(datetime(2026, 3, 9, 10, 0, tzinfo=UTC), resource=1)
     query = {"start": "2026-03-08", "end": "2026-03-14"}
     assert api(ledger.tenant, "heatmap", **query).get_json()["counts"][1][10] == 1
+    before = api(ledger.tenant, "team", **query).get_json()
+    assert before == reference.team(ledger, NOW, start=date(2026, 3, 8), end=date(2026, 3, 14))
+    assert entry(before, 1)["available_minutes"] == 12 * 60 + 8 * 60
     result = runner.invoke(
         args=["tenants", "set-timezone", ledger.tenant.schema, "America/New_York"]
     )
@@ -152,8 +158,9 @@ def test_a_time_zone_change_moves_heatmap_hours_and_working_time(api, make_tenan
     assert heat == reference.heatmap(ledger, NOW, start=date(2026, 3, 8), end=date(2026, 3, 14))
     team = api(ledger.tenant, "team", **query).get_json()
     assert team == reference.team(ledger, NOW, start=date(2026, 3, 8), end=date(2026, 3, 14))
-    # Working hours stay 09:00-17:00 local; the booking now starts before them.
-    assert entry(team, 1)["available_minutes"] == 480
+    # Hours stay wall-clock: Sunday loses the skipped hour, Monday loses 16:00-17:00 to
+    # the time off, which now falls in them.
+    assert entry(team, 1)["available_minutes"] == 11 * 60 + 7 * 60
     assert monday.isoweekday() == 1
 
 

@@ -143,6 +143,18 @@ BEGIN
     folded := folded + n;
     -- Customers move from link to link as they rebook: drop links that summed to nothing.
     DELETE FROM customer_visit_links WHERE txid = 0 AND customers = 0 AND visits = 0;
+
+    WITH moved AS (DELETE FROM customer_visit_daily WHERE txid <> 0 RETURNING *)
+    INSERT INTO customer_visit_daily AS r (day, txid, customers, new_customers, visits)
+    SELECT day, 0, sum(customers), sum(new_customers), sum(visits)
+    FROM moved GROUP BY 1
+    HAVING sum(customers) <> 0 OR sum(new_customers) <> 0 OR sum(visits) <> 0
+    ON CONFLICT (day, txid) DO UPDATE
+        SET customers = r.customers + EXCLUDED.customers,
+            new_customers = r.new_customers + EXCLUDED.new_customers,
+            visits = r.visits + EXCLUDED.visits;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
     RETURN folded;
 END
 $fn$;

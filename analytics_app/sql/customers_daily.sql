@@ -1,18 +1,15 @@
 -- Customers and visits per tenant-local day (read from the trigger-maintained
--- customer_visit_links and appointment_rollup_day_status).
+-- customer_visit_daily and appointment_rollup_day_status).
 CREATE VIEW customers_daily AS
 SELECT coalesce(v.day, w.day) AS day,
        coalesce(v.customers, 0) AS customers,
        coalesce(v.new_customers, 0) AS new_customers,
        coalesce(v.visits, 0) AS visits,
        coalesce(w.confirmed, 0) - coalesce(v.visits, 0) AS walk_in_visits
-FROM (SELECT r.to_day AS day, sum(r.customers)::bigint AS customers,
-             coalesce(sum(r.customers) FILTER (WHERE r.from_day = '-infinity'), 0)::bigint
-                 AS new_customers,
-             sum(r.visits)::bigint AS visits
-      FROM customer_visit_links r
-      WHERE r.to_day < 'infinity'
-      GROUP BY r.to_day HAVING sum(r.customers) <> 0) v
+FROM (SELECT r.day, sum(r.customers)::bigint AS customers,
+             sum(r.new_customers)::bigint AS new_customers, sum(r.visits)::bigint AS visits
+      FROM customer_visit_daily r
+      GROUP BY r.day HAVING sum(r.customers) <> 0) v
 FULL JOIN (SELECT r.day, sum(r.appointments)::bigint AS confirmed
            FROM appointment_rollup_day_status r WHERE r.status = 'confirmed'
            GROUP BY r.day HAVING sum(r.appointments) <> 0) w ON w.day = v.day;

@@ -1,13 +1,17 @@
 -- The body of GET /api/analytics/analytics/customers/, as JSON.
 -- A visit is a confirmed appointment with a customer, in the period by the local date
--- of its start. Everything is read from customer_visit_links (consecutive visit days
--- per customer, kept by the triggers) and, for walk-ins, appointment_rollup_day_status:
---   customers in a period  = links into one of its days from a day before it
---                            (each customer's first visit day in the period);
---   new customers          = links into it from -infinity (first visit ever);
---   rebooked customers     = links out of one of its days to a later, finite day
---                            (each customer's last visit day in the period, if any
---                            visit follows it).
+-- of its start. Read from what the triggers keep:
+--   customer_visit_daily   per day: customers with a visit, new ones, visits (the daily
+--                          breakdown, new customers, visits);
+--   customer_visit_links   consecutive visit days per customer, probed per day:
+--     customers in a period = links into each of its days from a day before it (one per
+--                             customer: into their first visit day in the period);
+--     rebooked customers    = links out of each of its days to a later, finite day
+--                             (one per customer: out of their last visit day in it);
+--   appointment_rollup_day_status  confirmed appointments (walk-ins = confirmed - visits).
+-- Each probe reads only the links that count, by primary key (to_day, from_day) or by
+-- (from_day, to_day): customers come back within weeks, so past the first weeks of a
+-- period few links reach back before it.
 CREATE FUNCTION customers_report(
     p_days integer DEFAULT 30,
     p_now timestamptz DEFAULT now(),
@@ -19,28 +23,31 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
-links_in AS MATERIALIZED (  -- links into the days of both periods, per to_day and kind
-    SELECT r.to_day,
-           r.from_day < b.first_day AS from_before_period,
-           r.from_day < b.previous_first_day AS from_before_previous,
-           r.from_day = '-infinity' AS first_visit,
-           sum(r.customers)::bigint AS customers, sum(r.visits)::bigint AS visits
-    FROM customer_visit_links r, bounds b
-    WHERE r.to_day BETWEEN b.previous_first_day AND b.last_day
-    GROUP BY 1, 2, 3, 4
+per_day AS MATERIALIZED (
+    SELECT r.day, sum(r.customers)::bigint AS customers,
+           sum(r.new_customers)::bigint AS new_customers, sum(r.visits)::bigint AS visits
+    FROM customer_visit_daily r, bounds b
+    WHERE r.day BETWEEN b.first_day AND b.last_day
+    GROUP BY r.day
+),
+offsets AS (SELECT i FROM bounds b, generate_series(0, b.days - 1) AS i),
+distinct_customers AS (
+    SELECT coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
+                         WHERE l.to_day = b.first_day + o.i AND l.from_day < b.first_day)), 0)::bigint
+               AS current,
+           coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
+                         WHERE l.to_day = b.previous_first_day + o.i
+                           AND l.from_day < b.previous_first_day)), 0)::bigint AS previous,
+           coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
+                         WHERE l.from_day = b.first_day + o.i
+                           AND l.to_day > b.last_day AND l.to_day < 'infinity')), 0)::bigint
+               AS rebooked
+    FROM bounds b, offsets o
 ),
 totals AS (
-    SELECT coalesce(sum(l.customers) FILTER (WHERE l.to_day >= b.first_day AND l.from_before_period), 0)::bigint AS customers,
-           coalesce(sum(l.customers) FILTER (WHERE l.to_day >= b.first_day AND l.first_visit), 0)::bigint AS new_customers,
-           coalesce(sum(l.visits) FILTER (WHERE l.to_day >= b.first_day), 0)::bigint AS visits,
-           coalesce(sum(l.customers) FILTER (WHERE l.to_day < b.first_day AND l.from_before_previous), 0)::bigint AS previous_customers
-    FROM links_in l, bounds b
-),
-rebooked AS (
-    SELECT coalesce(sum(r.customers), 0)::bigint AS n
-    FROM customer_visit_links r, bounds b
-    WHERE r.from_day BETWEEN b.first_day AND b.last_day
-      AND r.to_day > b.last_day AND r.to_day < 'infinity'
+    SELECT coalesce(sum(new_customers), 0)::bigint AS new_customers,
+           coalesce(sum(visits), 0)::bigint AS visits
+    FROM per_day
 ),
 confirmed AS (  -- every confirmed appointment, with or without a customer
     SELECT coalesce(sum(r.appointments), 0)::bigint AS n
@@ -49,38 +56,35 @@ confirmed AS (  -- every confirmed appointment, with or without a customer
 ),
 daily AS (
     SELECT json_agg(json_build_object(
-               'date', to_char(days.day, 'YYYY-MM-DD'),
-               'customers', coalesce(c.customers, 0),
-               'new_customers', coalesce(c.new_customers, 0))
-           ORDER BY days.day) AS days
-    FROM bounds b
-    CROSS JOIN LATERAL (SELECT b.first_day + i AS day FROM generate_series(0, b.days - 1) AS i) days
-    LEFT JOIN (SELECT to_day, sum(customers)::bigint AS customers,
-                      coalesce(sum(customers) FILTER (WHERE first_visit), 0)::bigint AS new_customers
-               FROM links_in GROUP BY 1) c ON c.to_day = days.day
+               'date', to_char(b.first_day + o.i, 'YYYY-MM-DD'),
+               'customers', coalesce(p.customers, 0),
+               'new_customers', coalesce(p.new_customers, 0))
+           ORDER BY o.i) AS days
+    FROM bounds b CROSS JOIN offsets o
+    LEFT JOIN per_day p ON p.day = b.first_day + o.i
 )
 SELECT json_build_object(
-    'customers', t.customers,
+    'customers', d.current,
     'new_customers', t.new_customers,
-    'returning_customers', t.customers - t.new_customers,
+    'returning_customers', d.current - t.new_customers,
     'returning_customer_percent',
-        CASE WHEN t.customers = 0 THEN 0.0
-             ELSE round((t.customers - t.new_customers) * 100.0 / t.customers, 2) END,
+        CASE WHEN d.current = 0 THEN 0.0
+             ELSE round((d.current - t.new_customers) * 100.0 / d.current, 2) END,
     'visits', t.visits,
     'visits_per_customer',
-        CASE WHEN t.customers = 0 THEN NULL ELSE round(t.visits::numeric / t.customers, 2) END,
-    'rebooked_customers', rb.n,
+        CASE WHEN d.current = 0 THEN NULL ELSE round(t.visits::numeric / d.current, 2) END,
+    'rebooked_customers', d.rebooked,
     'rebooking_rate_percent',
-        CASE WHEN t.customers = 0 THEN 0.0 ELSE round(rb.n * 100.0 / t.customers, 2) END,
+        CASE WHEN d.current = 0 THEN 0.0 ELSE round(d.rebooked * 100.0 / d.current, 2) END,
     'customers_trend_percent',
-        CASE WHEN t.previous_customers = 0 THEN NULL
-             ELSE round((t.customers - t.previous_customers) * 100.0 / t.previous_customers, 2) END,
+        CASE WHEN d.previous = 0 THEN NULL
+             ELSE round((d.current - d.previous) * 100.0 / d.previous, 2) END,
     'walk_in_visits', c.n - t.visits,
     'daily_breakdown', (SELECT days FROM daily),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))
-FROM totals t, rebooked rb, confirmed c, bounds b
+FROM distinct_customers d, totals t, confirmed c, bounds b
 $$;
 
 COMMENT ON FUNCTION customers_report(integer, timestamptz, date, date) IS

@@ -19,6 +19,7 @@ BEGIN
     DELETE FROM appointment_rollup_day_hour;
     DELETE FROM appointment_rollup_day_hour_detail;
     DELETE FROM customer_visit_links;
+    DELETE FROM customer_visit_daily;
     DELETE FROM customer_visit_days;
     DELETE FROM customer_visit_summary;
     INSERT INTO appointment_rollup_daily
@@ -60,6 +61,10 @@ BEGIN
     FROM customer_visit_days GROUP BY 1;
     INSERT INTO customer_visit_links (from_day, to_day, customers, visits)
     SELECT from_day, to_day, customers, visits FROM rollup_recount_customer_links();
+    INSERT INTO customer_visit_daily (day, customers, new_customers, visits)
+    SELECT to_day, sum(customers),
+           coalesce(sum(customers) FILTER (WHERE from_day = '-infinity'), 0), sum(visits)
+    FROM customer_visit_links WHERE to_day < 'infinity' GROUP BY 1;
 END
 $$;
 

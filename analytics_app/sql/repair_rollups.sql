@@ -59,13 +59,25 @@ BEGIN
     PERFORM refresh_customer_visits(ARRAY(
         SELECT DISTINCT (key->>'customer_id')::bigint FROM rollup_fixes
         WHERE rollup_fixes.rollup IN ('customer_visit_days', 'customer_visit_summary')));
+    CREATE TEMP TABLE customer_fixes ON COMMIT DROP AS
+    SELECT * FROM rollup_differences() d
+    WHERE d.rollup IN ('customer_visit_links', 'customer_visit_daily');
     INSERT INTO customer_visit_links (from_day, to_day, customers, visits, txid)
     SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, d.fresh[1] - d.kept[1],
            d.fresh[2] - d.kept[2], tx
-    FROM rollup_differences() d WHERE d.rollup = 'customer_visit_links'
+    FROM customer_fixes d WHERE d.rollup = 'customer_visit_links'
     ON CONFLICT (to_day, from_day, txid) DO UPDATE
         SET customers = customer_visit_links.customers + EXCLUDED.customers,
             visits = customer_visit_links.visits + EXCLUDED.visits;
+    INSERT INTO customer_visit_daily (day, customers, new_customers, visits, txid)
+    SELECT (d.key->>'day')::date, d.fresh[1] - d.kept[1], d.fresh[2] - d.kept[2],
+           d.fresh[3] - d.kept[3], tx
+    FROM customer_fixes d WHERE d.rollup = 'customer_visit_daily'
+    ON CONFLICT (day, txid) DO UPDATE
+        SET customers = customer_visit_daily.customers + EXCLUDED.customers,
+            new_customers = customer_visit_daily.new_customers + EXCLUDED.new_customers,
+            visits = customer_visit_daily.visits + EXCLUDED.visits;
+    DROP TABLE customer_fixes;
 
     RETURN QUERY SELECT f.rollup, count(*) FROM rollup_fixes f GROUP BY 1 ORDER BY 1;
     DROP TABLE rollup_fixes;

@@ -1,5 +1,5 @@
 -- Keep the customer visit tables (customer_visit_days, customer_visit_summary,
--- customer_visit_links) exact under any INSERT, UPDATE, DELETE or TRUNCATE of
+-- customer_visit_links, customer_visit_daily) exact under any INSERT, UPDATE, DELETE or TRUNCATE of
 -- appointments. A visit is a confirmed appointment with a customer; its day is the
 -- local date of start_time in the tenant's time zone.
 --
@@ -70,6 +70,19 @@ BEGIN
         WHERE d.customer_id = k.customer_id AND d.day = k.day
           AND NOT EXISTS (SELECT 1 FROM fresh f WHERE f.customer_id = k.customer_id AND f.day = k.day)
     ),
+    daily AS (
+        INSERT INTO customer_visit_daily AS r (day, txid, customers, new_customers, visits)
+        SELECT to_day, tx, sum(sign), coalesce(sum(sign) FILTER (WHERE from_day = '-infinity'), 0),
+               sum(sign * visits)
+        FROM links WHERE to_day < 'infinity'
+        GROUP BY 1
+        HAVING sum(sign) <> 0 OR sum(sign * visits) <> 0
+            OR coalesce(sum(sign) FILTER (WHERE from_day = '-infinity'), 0) <> 0
+        ON CONFLICT (day, txid) DO UPDATE
+            SET customers = r.customers + EXCLUDED.customers,
+                new_customers = r.new_customers + EXCLUDED.new_customers,
+                visits = r.visits + EXCLUDED.visits
+    ),
     summary AS (
         UPDATE customer_visit_summary s
         SET first_visit_day = f.first_day, last_visit_day = f.last_day,
@@ -104,6 +117,7 @@ DECLARE
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM customer_visit_links;
+        DELETE FROM customer_visit_daily;
         DELETE FROM customer_visit_days;
         DELETE FROM customer_visit_summary;
         RETURN NULL;

@@ -11,7 +11,8 @@ AS $$
          fresh_weekday_hour AS MATERIALIZED (SELECT * FROM rollup_recount_weekday_hour()),
          fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments()),
          fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days()),
-         fresh_day_hour AS MATERIALIZED (SELECT * FROM rollup_recount_day_hour())
+         fresh_day_hour AS MATERIALIZED (SELECT * FROM rollup_recount_day_hour()),
+         fresh_customer_links AS MATERIALIZED (SELECT * FROM rollup_recount_customer_links())
     -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
@@ -130,8 +131,20 @@ AS $$
     FROM (SELECT from_day, to_day, sum(customers) c, sum(visits) v FROM customer_visit_links
           GROUP BY 1, 2) k
     FULL JOIN (SELECT from_day, to_day, customers c, visits v
-               FROM rollup_recount_customer_links()) f USING (from_day, to_day)
+               FROM fresh_customer_links) f USING (from_day, to_day)
     WHERE coalesce(k.c, 0) <> coalesce(f.c, 0) OR coalesce(k.v, 0) <> coalesce(f.v, 0)
+    UNION ALL
+    -- customer_visit_daily: customers, new customers, visits per day.
+    SELECT 'customer_visit_daily', jsonb_build_object('day', day),
+           coalesce(k.v, '{0,0,0}'), coalesce(f.v, '{0,0,0}')
+    FROM (SELECT day, ARRAY[sum(customers), sum(new_customers), sum(visits)]::numeric[] AS v
+          FROM customer_visit_daily GROUP BY 1) k
+    FULL JOIN (SELECT to_day AS day,
+                      ARRAY[sum(customers),
+                            coalesce(sum(customers) FILTER (WHERE from_day = '-infinity'), 0),
+                            sum(visits)]::numeric[] AS v
+               FROM fresh_customer_links WHERE to_day < 'infinity' GROUP BY 1) f USING (day)
+    WHERE coalesce(k.v, '{0,0,0}') <> coalesce(f.v, '{0,0,0}')
 $$;
 
 COMMENT ON FUNCTION rollup_differences() IS
@@ -165,7 +178,9 @@ AS $$
         (7, 'customer_visit_days', (SELECT count(*) FROM customer_visit_days)),
         (8, 'customer_visit_summary', (SELECT count(*) FROM customer_visit_summary)),
         (9, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day
-             FROM customer_visit_links) x))
+             FROM customer_visit_links) x)),
+        (12, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day
+             FROM customer_visit_daily) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord
