@@ -96,12 +96,34 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
             "appointment_rollup_daily",
             "appointment_rollup_day_status",
             "payment_rollup_daily",
+            "appointment_rollup_day_resource",
+            "appointment_rollup_day_hour",
+            "appointment_rollup_day_hour_detail",
+            "customer_visit_links",
+            "customer_visit_daily",
         ):
             raw.execute(f'VACUUM (ANALYZE) "{schema}".{table}')
         raw.execute("CHECKPOINT")
     finally:
         raw.autocommit = False
     return elapsed
+
+
+def upkeep(schema):
+    """Seconds for `flask analytics verify` (every rollup against a recount) and
+    `flask analytics rebuild` on one tenant (rolled back: the data stays as loaded)."""
+    enter_schema(db.session, schema)
+    raw = db.session.connection().connection.driver_connection
+    timings = {}
+    for name, statement in (
+        ("verify_s", "SELECT count(*) FROM rollup_differences()"),
+        ("rebuild_s", "SELECT rebuild_rollups()"),
+    ):
+        started = time.perf_counter()
+        raw.execute(statement).fetchall()
+        timings[name] = time.perf_counter() - started
+    db.session.rollback()
+    return timings
 
 
 def make_small_tenants(count, prefix="small"):

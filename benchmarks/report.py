@@ -163,6 +163,15 @@ def render(r):
             tp["rps"] >= 400 and tp["errors"] == 0,
         ),
     ]
+    if "upkeep" in r:
+        targets.append(
+            (
+                f"`flask analytics verify` and `rebuild` at {big:,} (no target; minutes before "
+                "the recounts stopped calling tenant_timezone() per row)",
+                f"verify {r['upkeep']['verify_s']:.1f} s, rebuild {r['upkeep']['rebuild_s']:.1f} s",
+                True,
+            )
+        )
     for fmt, e in r.get("export", {}).items():
         targets.append(
             (

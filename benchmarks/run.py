@@ -147,6 +147,8 @@ def main():
             "without_triggers_s": data.make_tenant("braw", sizes[-1], triggers=False),
             "appointments": sizes[-1],
         }
+        print(f"verify and rebuild at {sizes[-1]:,} ...", flush=True)
+        results["upkeep"] = data.upkeep(f"b{_label(sizes[-1])}")
         for n in sizes:
             print(f"baselines at {n:,} ...", flush=True)
             results["baselines"][n] = baselines.measure(url, f"b{_label(n)}", "America/New_York")

@@ -3,15 +3,14 @@
 -- of its start. Read from what the triggers keep:
 --   customer_visit_daily   per day: customers with a visit, new ones, visits (the daily
 --                          breakdown, new customers, visits);
---   customer_visit_links   consecutive visit days per customer, probed per day:
+--   customer_visit_links   consecutive visit days per customer:
 --     customers in a period = links into each of its days from a day before it (one per
 --                             customer: into their first visit day in the period);
 --     rebooked customers    = links out of each of its days to a later, finite day
 --                             (one per customer: out of their last visit day in it);
 --   appointment_rollup_day_status  confirmed appointments (walk-ins = confirmed - visits).
--- Each probe reads only the links that count, by primary key (to_day, from_day) or by
--- (from_day, to_day): customers come back within weeks, so past the first weeks of a
--- period few links reach back before it.
+-- The links are read by range from covering indexes: a few dozen index entries a day
+-- (customers come back within weeks, so a day has few distinct previous-visit days).
 CREATE FUNCTION customers_report(
     p_days integer DEFAULT 30,
     p_now timestamptz DEFAULT now(),
@@ -31,18 +30,23 @@ per_day AS MATERIALIZED (
     GROUP BY r.day
 ),
 offsets AS (SELECT i FROM bounds b, generate_series(0, b.days - 1) AS i),
+-- One range scan each, over covering indexes (to_day, from_day) and (from_day, to_day).
 distinct_customers AS (
-    SELECT coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
-                         WHERE l.to_day = b.first_day + o.i AND l.from_day < b.first_day)), 0)::bigint
+    SELECT coalesce(sum(l.customers) FILTER (WHERE l.to_day >= b.first_day
+                                               AND l.from_day < b.first_day), 0)::bigint
                AS current,
-           coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
-                         WHERE l.to_day = b.previous_first_day + o.i
-                           AND l.from_day < b.previous_first_day)), 0)::bigint AS previous,
-           coalesce(sum((SELECT sum(l.customers) FROM customer_visit_links l
-                         WHERE l.from_day = b.first_day + o.i
-                           AND l.to_day > b.last_day AND l.to_day < 'infinity')), 0)::bigint
-               AS rebooked
-    FROM bounds b, offsets o
+           coalesce(sum(l.customers) FILTER (WHERE l.to_day < b.first_day
+                                               AND l.from_day < b.previous_first_day), 0)::bigint
+               AS previous
+    FROM customer_visit_links l, bounds b
+    WHERE l.to_day BETWEEN b.previous_first_day AND b.last_day
+      AND l.from_day < b.first_day
+),
+rebooked AS (
+    SELECT coalesce(sum(l.customers), 0)::bigint AS n
+    FROM customer_visit_links l, bounds b
+    WHERE l.from_day BETWEEN b.first_day AND b.last_day
+      AND l.to_day > b.last_day AND l.to_day < 'infinity'
 ),
 totals AS (
     SELECT coalesce(sum(new_customers), 0)::bigint AS new_customers,
@@ -73,9 +77,9 @@ SELECT json_build_object(
     'visits', t.visits,
     'visits_per_customer',
         CASE WHEN d.current = 0 THEN NULL ELSE round(t.visits::numeric / d.current, 2) END,
-    'rebooked_customers', d.rebooked,
+    'rebooked_customers', rb.n,
     'rebooking_rate_percent',
-        CASE WHEN d.current = 0 THEN 0.0 ELSE round(d.rebooked * 100.0 / d.current, 2) END,
+        CASE WHEN d.current = 0 THEN 0.0 ELSE round(rb.n * 100.0 / d.current, 2) END,
     'customers_trend_percent',
         CASE WHEN d.previous = 0 THEN NULL
              ELSE round((d.current - d.previous) * 100.0 / d.previous, 2) END,
@@ -84,7 +88,7 @@ SELECT json_build_object(
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))
-FROM distinct_customers d, totals t, confirmed c, bounds b
+FROM distinct_customers d, rebooked rb, totals t, confirmed c, bounds b
 $$;
 
 COMMENT ON FUNCTION customers_report(integer, timestamptz, date, date) IS
