@@ -14,6 +14,8 @@ REPORTS = [
     "/api/analytics/analytics/appointments/",
     "/api/analytics/analytics/revenue/",
     "/api/analytics/analytics/customers/",
+    "/api/analytics/analytics/team/",
+    "/api/analytics/analytics/heatmap/",
 ]
 
 
