@@ -12,7 +12,7 @@ INSERT INTO services (name, duration_minutes, price_cents)
 SELECT 'Service ' || i, 15 * (1 + i % 6), 1500 + 500 * i FROM generate_series(1, 8) i;
 INSERT INTO resources (name) SELECT 'Resource ' || i FROM generate_series(1, 6) i;
 INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)
-SELECT r, w, '09:00', CASE WHEN r % 2 = 0 THEN '13:00' ELSE '18:00' END
+SELECT r, w, time '09:00', CASE WHEN r % 2 = 0 THEN time '13:00' ELSE time '18:00' END
 FROM generate_series(1, 6) r, generate_series(1, 6) w;
 INSERT INTO resource_hours (resource_id, weekday, opens_at, closes_at)
 SELECT r, w, '14:00', '19:00' FROM generate_series(2, 6, 2) r, generate_series(1, 5) w;
