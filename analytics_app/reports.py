@@ -19,6 +19,7 @@ from .periods import PeriodArgsSchema, as_params
 from .tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 BIGINT_MAX = 2**63 - 1
 
 

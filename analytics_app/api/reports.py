@@ -132,15 +132,12 @@ def heatmap(args):
     return _answer(reports.heatmap(args), args)
 
 
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-
-
 def as_csv(body):
     """The CSV form of a report: its daily breakdown, the team's resources, the heatmap's
     cells, or the dashboard's one row."""
     if "counts" in body:
         rows = [
-            {"weekday": w, "weekday_name": WEEKDAYS[w], "hour": h, "appointments": n}
+            {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
             for w, hours in enumerate(body["counts"])
             for h, n in enumerate(hours)
         ]

@@ -13,11 +13,10 @@ from . import charts
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
 def heat_levels(heatmap):
-    """A shade 0-4 per heatmap cell (0: none; 4: the busiest fifth of the busiest cell)."""
+    """A shade per heatmap cell: 0 for none, else 1-4 by quarter of the busiest cell's count."""
     top = max(max(row) for row in heatmap["counts"]) or 1
     return [
         [0 if n == 0 else 1 + min(3, 4 * n // (top + 1)) for n in row] for row in heatmap["counts"]
@@ -87,7 +86,7 @@ def dashboard():
         team=team,
         heatmap=heatmap,
         heat_levels=heat_levels(heatmap),
-        weekdays=WEEKDAYS,
+        weekdays=reports.WEEKDAYS,
         services=_choices("services"),
         resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments),
