@@ -11,6 +11,9 @@
 --     new customers arrive all along;
 --   lead time: same day to three months ahead.
 SELECT setseed(0.4242);
+-- The tenant's zone, looked up once: current_setting('demo_history.tz') is SECURITY DEFINER (never
+-- inlined), so calling it per generated row costs a function call each time.
+SELECT set_config('demo_history.tz', tenant_timezone(), true);
 
 INSERT INTO services (name, duration_minutes, price_cents) VALUES
     ('Haircut', 30, 3500), ('Color Treatment', 90, 12000), ('Blowout', 45, 4500),
@@ -39,8 +42,8 @@ JOIN (VALUES ('Chair 1', 2, time '09:00', time '18:00'), ('Chair 1', 3, '09:00',
              ('Nail Station', 6, '10:00', '18:00'))
      AS w(resource_name, weekday, opens_at, closes_at) ON w.resource_name = r.name;
 INSERT INTO resource_time_off (resource_id, starts_at, ends_at, reason)
-SELECT id, holiday::timestamp AT TIME ZONE tenant_timezone(),
-       (holiday + 7)::timestamp AT TIME ZONE tenant_timezone(), 'Holiday'
+SELECT id, holiday::timestamp AT TIME ZONE current_setting('demo_history.tz'),
+       (holiday + 7)::timestamp AT TIME ZONE current_setting('demo_history.tz'), 'Holiday'
 FROM resources, (SELECT date_trunc('week', current_date - 35)::date AS holiday) h
 WHERE name = 'Chair 3';
 
@@ -62,8 +65,8 @@ WITH slots AS (
                     AND w.closes_at >= make_time(h, 0, 0) + interval '1 hour')
       AND NOT EXISTS (SELECT 1 FROM resource_time_off o
                       WHERE o.resource_id = r.id
-                        AND o.starts_at < (d::date + 1)::timestamp AT TIME ZONE tenant_timezone()
-                        AND o.ends_at > d::date::timestamp AT TIME ZONE tenant_timezone())
+                        AND o.starts_at < (d::date + 1)::timestamp AT TIME ZONE current_setting('demo_history.tz')
+                        AND o.ends_at > d::date::timestamp AT TIME ZONE current_setting('demo_history.tz'))
 ),
 odds AS (
     SELECT s.*,
@@ -102,15 +105,15 @@ SELECT p.service_id, p.resource_id,
        -- Occasional customers (421-900, lower ids more often) and ~8 % walk-ins; the
        -- regulars (1-420) are given their slots below.
        CASE WHEN random() < 0.08 THEN NULL ELSE 421 + floor(480 * random() ^ 2)::int END,
-       start_local AT TIME ZONE tenant_timezone(),
-       (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE tenant_timezone(),
-       CASE WHEN start_local >= now() AT TIME ZONE tenant_timezone() THEN 'confirmed'
+       start_local AT TIME ZONE current_setting('demo_history.tz'),
+       (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE current_setting('demo_history.tz'),
+       CASE WHEN start_local >= now() AT TIME ZONE current_setting('demo_history.tz') THEN 'confirmed'
             WHEN p.roll < 0.08 THEN 'cancelled'
             WHEN p.roll < 0.11 THEN 'no_show'
             ELSE 'confirmed' END,
        -- Lead time: a fifth the same day, most within the week, some a month or more ahead.
        -- (never later than now: a future appointment was booked already)
-       least(now(), (start_local AT TIME ZONE tenant_timezone()) - CASE
+       least(now(), (start_local AT TIME ZONE current_setting('demo_history.tz')) - CASE
            WHEN p.lead_roll < 0.20 THEN random() * interval '8 hours'
            WHEN p.lead_roll < 0.65 THEN interval '1 day' + random() * interval '6 days'
            WHEN p.lead_roll < 0.90 THEN interval '7 days' + random() * interval '22 days'
@@ -141,8 +144,8 @@ ranked_wishes AS (
     FROM wishes
 ),
 ranked_slots AS (
-    SELECT id, (start_time AT TIME ZONE tenant_timezone())::date AS day,
-           row_number() OVER (PARTITION BY (start_time AT TIME ZONE tenant_timezone())::date
+    SELECT id, (start_time AT TIME ZONE current_setting('demo_history.tz'))::date AS day,
+           row_number() OVER (PARTITION BY (start_time AT TIME ZONE current_setting('demo_history.tz'))::date
                               ORDER BY random()) AS n
     FROM appointments WHERE customer_id IS NOT NULL
 )

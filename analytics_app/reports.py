@@ -111,10 +111,13 @@ def customers(args):
     return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args))
 
 
-def team(args):
+def team(args, with_revenue=None):
+    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
+    if with_revenue is None:
+        with_revenue = tenant_has_feature("can_accept_payments")
     return run_report(
         "SELECT team_report(:days, now(), :start, :end, :revenue)",
-        {**as_params(args), "revenue": tenant_has_feature("can_accept_payments")},
+        {**as_params(args), "revenue": with_revenue},
     )
 
 

@@ -11,6 +11,7 @@ import re
 from datetime import time
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from .db.tenant_session import enter_schema
 from .extensions import db
@@ -116,7 +117,7 @@ def add_time_off(schema, resource_id, starts, ends, reason=None):
             ),
             {"id": resource_id, "starts": starts, "ends": ends, "reason": reason},
         ).one()
-    except Exception as err:  # a bad timestamp or ends <= starts, in PostgreSQL's words
+    except DBAPIError as err:  # a bad timestamp or ends <= starts, in PostgreSQL's words
         db.session.rollback()
         message = str(getattr(err, "orig", err)).splitlines()[0]
         if "resource_time_off_ends_after_starts" in message:

@@ -69,7 +69,7 @@ def dashboard():
     appointments = reports.appointments(args)
     period = {k: v for k, v in args.items() if k in ("days", "start", "end")}
     customers = reports.customers(period)
-    team = reports.team(period)
+    team = reports.team(period, with_revenue=features["can_accept_payments"])
     heatmap = reports.heatmap(args)
     revenue = None
     if features["can_accept_payments"]:
