@@ -42,17 +42,43 @@ def find_user(tenant_id, email):
     ).scalar_one_or_none()
 
 
+REPORT_FREQUENCIES = ("off", "weekly", "monthly")
+
+
 def create_user(tenant, email, password=None):
-    """Create (or reset the password of) a user; return (user, password)."""
+    """Create (or reset the password of) a user; return (user, password).
+
+    The tenant's first user is its owner and starts with weekly email reports; later
+    users start with none (SPEC Part 3).
+    """
     password = password or secrets.token_urlsafe(12)
     user = find_user(tenant.id, email)
     if user is None:
-        user = User(tenant_id=tenant.id, email=normalise_email(email))
+        first = db.session.execute(
+            select(func.count()).select_from(User).where(User.tenant_id == tenant.id)
+        ).scalar_one()
+        user = User(
+            tenant_id=tenant.id,
+            email=normalise_email(email),
+            report_frequency="weekly" if first == 0 else "off",
+        )
         db.session.add(user)
     user.set_password(password)
     user.is_active = True
     db.session.flush()
     return user, password
+
+
+def set_report_frequency(tenant, email, frequency):
+    """Set a user's email reports: off, weekly or monthly."""
+    if frequency not in REPORT_FREQUENCIES:
+        raise AccountError(f"Report frequency must be one of {', '.join(REPORT_FREQUENCIES)}.")
+    user = find_user(tenant.id, email)
+    if user is None:
+        raise AccountError(f"No user {email!r} in {tenant.schema_name!r}.")
+    user.report_frequency = frequency
+    db.session.flush()
+    return user
 
 
 def deactivate_user(tenant, email):

@@ -39,4 +39,9 @@ def from_environment():
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5/minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Email reports (docs/email-reports.md): where mail goes (unset: printed), who it
+        # is from, and the address of a tenant's dashboard in links ({host}: its domain).
+        "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Tenant Analytics <reports@localhost>"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://{host}:5000"),
     }

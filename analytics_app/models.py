@@ -53,6 +53,8 @@ class User(UserMixin, db.Model):
     created_at = db.Column(db.DateTime(timezone=True), server_default=db.func.now())
     # Part of every session cookie (get_id); bumping it ends all sessions of this user.
     session_version = db.Column(db.Integer, nullable=False, default=1)
+    # Email reports: off, weekly or monthly (docs/email-reports.md).
+    report_frequency = db.Column(db.Text, nullable=False, default="off")
 
     def get_id(self):
         return f"{self.id}:{self.session_version or 1}"

@@ -1,8 +1,8 @@
-"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, dba, resources, demo."""
+"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, dba, resources, reports, demo."""
 
 
 def init_app(app):
-    from . import analytics, db, dba, demo, plans, resources, tenants, users
+    from . import analytics, db, dba, demo, plans, reports, resources, tenants, users
 
     for group in (
         db.db_cli,
@@ -13,6 +13,7 @@ def init_app(app):
         analytics.analytics_cli,
         dba.dba_cli,
         resources.resources_cli,
+        reports.reports_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)

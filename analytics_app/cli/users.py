@@ -28,6 +28,18 @@ def create_user(schema, email, password):
         click.echo(f"Password: {password_used}")
 
 
+@users_cli.command("set-reports")
+@click.option("--tenant", "schema", required=True)
+@click.option("--email", required=True)
+@click.argument("frequency", type=click.Choice(accounts.REPORT_FREQUENCIES))
+def set_reports(schema, email, frequency):
+    """Email reports for a user: weekly, monthly or off."""
+    with committed():
+        user = accounts.set_report_frequency(tenant_admin.get_tenant(schema), email, frequency)
+        email = user.email
+    click.echo(f"Email reports for {email} of {schema!r}: {frequency}.")
+
+
 @users_cli.command("deactivate")
 @click.option("--tenant", "schema", required=True)
 @click.option("--email", required=True)

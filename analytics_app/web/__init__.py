@@ -2,7 +2,10 @@
 
 
 def init_app(app):
-    from . import auth, dashboard
+    from ..email_reports import unsubscribe
+    from . import auth, dashboard, settings
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(settings.bp)
+    app.register_blueprint(unsubscribe.bp)

@@ -1,0 +1,63 @@
+"""A period's figures for an email report, from the report functions the API calls.
+
+The report asks the tenant's own SQL functions for the same `start`/`end` an API client
+would pass, so every number in the email is the API's number (SPEC Part 3). The few
+figures the email adds are read off those bodies:
+
+- busiest_day: the local date with the most appointments (all statuses, as `total`);
+  ties go to the earliest date; None when there are none;
+- busiest_hour: the local hour of day with the most appointments over the period (the
+  heatmap's columns summed); ties go to the lowest hour; None when there are none;
+- top_services: the appointments report's first three `by_service` entries.
+"""
+
+from sqlalchemy import text
+
+from ..db.tenant_session import enter_schema
+from ..gating import tenant_has_feature
+
+TOP_SERVICES = 3
+
+
+def _busiest_day(appointments):
+    best = None
+    for day in appointments["daily_breakdown"]:
+        if day["count"] > 0 and (best is None or day["count"] > best["count"]):
+            best = day
+    return None if best is None else {"date": best["date"], "count": best["count"]}
+
+
+def _busiest_hour(heatmap):
+    per_hour = [sum(row[hour] for row in heatmap["counts"]) for hour in range(24)]
+    top = max(per_hour)
+    if top == 0:
+        return None
+    return {"hour": per_hour.index(top), "count": top}
+
+
+def period_figures(session, schema, start, end, now, timeout_ms=None):
+    """The report's figures for local dates start..end of the tenant `schema`.
+
+    Runs in the session's current transaction, which it points at the tenant's schema.
+    """
+    enter_schema(session, schema, timeout_ms=timeout_ms)
+    params = {"start": start, "end": end, "now": now}
+
+    def call(sql):
+        return session.execute(text(sql), params).scalar_one()
+
+    appointments = call("SELECT appointments_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
+    revenue = None
+    if tenant_has_feature("can_accept_payments"):
+        revenue = call("SELECT revenue_report(NULL, NULL, :now, :start, :end)")
+    customers = call("SELECT customers_report(NULL, :now, :start, :end)")
+    heatmap = call("SELECT heatmap_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
+    return {
+        "window": appointments["window"],
+        "appointments": appointments,
+        "revenue": revenue,
+        "customers": customers,
+        "busiest_day": _busiest_day(appointments),
+        "busiest_hour": _busiest_hour(heatmap),
+        "top_services": appointments["by_service"][:TOP_SERVICES],
+    }

@@ -1,0 +1,149 @@
+"""The email: a plain-text part, an HTML part with its chart as an inline PNG, and the
+headers of a bulk message that can be unsubscribed from in one click (RFC 8058)."""
+
+import base64
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate
+from urllib.parse import urlencode
+
+from flask import current_app, render_template
+
+from ..reports import WEEKDAYS
+from . import chart
+from .unsubscribe import make_token
+
+CHART_CID = "appointments-chart"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    email: str
+    tenant_id: int
+    tenant_name: str
+    host: str  # the tenant's primary domain
+    timezone: str
+
+
+def base_url(host):
+    return current_app.config["PUBLIC_URL"].format(host=host).rstrip("/")
+
+
+def period_title(frequency, start, end):
+    """'16–22 November 2026', '28 December 2026 – 3 January 2027', 'November 2026'."""
+    if frequency == "monthly":
+        return f"{start:%B %Y}"
+    if start.year != end.year:
+        return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+    if start.month != end.month:
+        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+    return f"{start.day}–{end.day} {end:%B %Y}"
+
+
+def number(value):
+    return f"{value:,}"
+
+
+def percent(value):
+    return f"{value:.2f}%"
+
+
+def trend(value):
+    """'+12.50%', '-3.10%', '0.00%'; '–' when there is nothing to compare with."""
+    if value is None:
+        return "–"
+    return f"{value:+.2f}%" if value else "0.00%"
+
+
+def money(cents):
+    return f"{cents / 100:,.2f}"
+
+
+def hour_span(hour):
+    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
+
+
+def day_name(iso_date):
+    day = date.fromisoformat(iso_date)
+    return f"{WEEKDAYS[(day.weekday() + 1) % 7]} {day.day} {day:%B}"
+
+
+def context(recipient, frequency, figures):
+    window = figures["window"]
+    start, end = date.fromisoformat(window["start_date"]), date.fromisoformat(window["end_date"])
+    site = base_url(recipient.host)
+    token = make_token(recipient.tenant_id, recipient.user_id, frequency)
+    appointments = figures["appointments"]
+    return {
+        "recipient": recipient,
+        "frequency": frequency,
+        "noun": "week" if frequency == "weekly" else "month",
+        "title": period_title(frequency, start, end),
+        "window": window,
+        "figures": figures,
+        "appointments": appointments,
+        "revenue": figures["revenue"],
+        "customers": figures["customers"],
+        "dashboard_url": f"{site}/?{urlencode({'start': start, 'end': end})}",
+        "settings_url": f"{site}/settings",
+        "unsubscribe_url": f"{site}/reports/unsubscribe/{token}",
+        "chart_alt": "Appointments per day, "
+        + ", ".join(f"{d['date']}: {d['count']}" for d in appointments["daily_breakdown"]),
+        "number": number,
+        "percent": percent,
+        "trend": trend,
+        "money": money,
+        "hour_span": hour_span,
+        "day_name": day_name,
+    }
+
+
+def chart_png(figures):
+    days = figures["appointments"]["daily_breakdown"]
+    busiest = figures["busiest_day"]
+    highlight = next(
+        (i for i, d in enumerate(days) if busiest and d["date"] == busiest["date"]), None
+    )
+    return chart.bar_chart([d["count"] for d in days], highlight=highlight)
+
+
+def render_html(recipient, frequency, figures, inline_chart=False):
+    """The HTML part; inline_chart=True puts the chart in a data: URI (for previews)."""
+    png = chart_png(figures)
+    src = (
+        "data:image/png;base64," + base64.b64encode(png).decode()
+        if inline_chart
+        else f"cid:{CHART_CID}"
+    )
+    return render_template(
+        "email/report.html", chart_src=src, **context(recipient, frequency, figures)
+    )
+
+
+def build(recipient, frequency, figures, message_id):
+    ctx = context(recipient, frequency, figures)
+    message = EmailMessage()
+    message["Subject"] = f"{recipient.tenant_name}: your {frequency} report, {ctx['title']}"
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = recipient.email
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(render_template("email/report.txt", **ctx))
+    message.add_alternative(
+        render_template("email/report.html", chart_src=f"cid:{CHART_CID}", **ctx), subtype="html"
+    )
+    html_part = message.get_payload()[1]
+    html_part.add_related(
+        chart_png(figures),
+        maintype="image",
+        subtype="png",
+        cid=f"<{CHART_CID}>",
+        filename="appointments.png",
+        disposition="inline",
+    )
+    return message

@@ -1,0 +1,105 @@
+"""One-click unsubscribe from email reports, without logging in.
+
+The link carries a token signed with SECRET_KEY (itsdangerous), for one purpose (its
+salt: it is no session, key or password reset) and one user, tenant and frequency:
+`GET /reports/unsubscribe/<token>` shows a page with a confirm button (link scanners
+that follow every URL in a message change nothing), `POST` to the same URL
+unsubscribes, and so does the RFC 8058 one-click POST a mail client sends from the
+`List-Unsubscribe` header. A token that was tampered with, is older than
+TOKEN_MAX_AGE_DAYS or names a user of another tenant is a 400 that changes nothing.
+The POST needs no CSRF token: the signed token is the proof, and all it can do is
+turn one user's reports off.
+"""
+
+from flask import Blueprint, current_app, render_template
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import text
+
+from ..extensions import csrf, db
+from ..tenancy import current_tenant
+
+SALT = "tenant-analytics.email-report.unsubscribe"
+TOKEN_MAX_AGE_DAYS = 90
+
+bp = Blueprint("unsubscribe", __name__)
+
+
+def _serializer():
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT)
+
+
+def make_token(tenant_id, user_id, frequency):
+    return _serializer().dumps({"t": tenant_id, "u": user_id, "f": frequency})
+
+
+class BadToken(Exception):
+    pass
+
+
+def read_token(token):
+    """(tenant_id, user_id, frequency) of a valid token; BadToken otherwise."""
+    try:
+        data = _serializer().loads(token, max_age=TOKEN_MAX_AGE_DAYS * 86400)
+    except SignatureExpired:
+        raise BadToken("This unsubscribe link has expired.") from None
+    except BadSignature:
+        raise BadToken("This unsubscribe link is not valid.") from None
+    if not isinstance(data, dict) or set(data) != {"t", "u", "f"}:
+        raise BadToken("This unsubscribe link is not valid.")
+    return data["t"], data["u"], data["f"]
+
+
+def _user_of(token):
+    """(user row, frequency) for a token used on its own tenant's host, else BadToken."""
+    tenant_id, user_id, frequency = read_token(token)
+    if tenant_id != current_tenant.id:
+        raise BadToken("This unsubscribe link is not valid.")
+    row = db.session.execute(
+        text(
+            "SELECT id, email, report_frequency FROM public.users"
+            " WHERE id = :user AND tenant_id = :tenant"
+        ),
+        {"user": user_id, "tenant": tenant_id},
+    ).one_or_none()
+    if row is None:
+        raise BadToken("This unsubscribe link is not valid.")
+    return row, frequency
+
+
+def _refused(err):
+    return render_template("unsubscribe.html", tenant=current_tenant, error=str(err)), 400
+
+
+@bp.get("/reports/unsubscribe/<token>")
+def confirm(token):
+    try:
+        user, frequency = _user_of(token)
+    except BadToken as err:
+        return _refused(err)
+    return render_template(
+        "unsubscribe.html",
+        tenant=current_tenant,
+        email=user.email,
+        frequency=frequency,
+        subscribed=user.report_frequency == frequency,
+    )
+
+
+@bp.post("/reports/unsubscribe/<token>")
+@csrf.exempt
+def unsubscribe(token):
+    try:
+        user, frequency = _user_of(token)
+    except BadToken as err:
+        return _refused(err)
+    db.session.execute(
+        text(
+            "UPDATE public.users SET report_frequency = 'off'"
+            " WHERE id = :user AND report_frequency = :frequency"
+        ),
+        {"user": user.id, "frequency": frequency},
+    )
+    db.session.commit()
+    return render_template(
+        "unsubscribe.html", tenant=current_tenant, email=user.email, frequency=frequency, done=True
+    )
