@@ -42,6 +42,7 @@ def from_environment():
         # Email reports (docs/email-reports.md): where mail goes (unset: printed), who it
         # is from, and the address of a tenant's dashboard in links ({host}: its domain).
         "MAIL_URL": os.environ.get("MAIL_URL") or None,
+        "MAIL_TIMEOUT_S": _int("MAIL_TIMEOUT_S", 30),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tenant Analytics <reports@localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://{host}:5000"),
     }

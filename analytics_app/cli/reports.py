@@ -56,7 +56,9 @@ def send(now_text, schemas, dry_run):
             )
         return
     try:
-        mail = transport.from_url(current_app.config["MAIL_URL"])
+        mail = transport.from_url(
+            current_app.config["MAIL_URL"], current_app.config["MAIL_TIMEOUT_S"]
+        )
     except transport.MailConfigError as err:
         raise click.ClickException(str(err)) from None
     click.echo(f"Email reports: {mail.description}.", err=True)

@@ -16,7 +16,6 @@ import sys
 from urllib.parse import unquote, urlsplit
 
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
-TIMEOUT_S = 30
 
 
 class MailConfigError(ValueError):
@@ -38,7 +37,8 @@ class PrintTransport:
 
 
 class SmtpTransport:
-    def __init__(self, url):
+    def __init__(self, url, timeout=30):
+        self.timeout = timeout
         parts = urlsplit(url)
         if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
             raise MailConfigError(
@@ -57,8 +57,8 @@ class SmtpTransport:
     def _connect(self):
         context = ssl.create_default_context()
         if self.scheme == "smtps":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=TIMEOUT_S, context=context)
-        smtp = smtplib.SMTP(self.host, self.port, timeout=TIMEOUT_S)
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         smtp.ehlo()
         if smtp.has_extn("starttls"):
             smtp.starttls(context=context)
@@ -72,5 +72,6 @@ class SmtpTransport:
             smtp.send_message(message)
 
 
-def from_url(url):
-    return SmtpTransport(url) if url else PrintTransport()
+def from_url(url, timeout=30):
+    """The transport for MAIL_URL; timeout: seconds a silent server is waited for."""
+    return SmtpTransport(url, timeout) if url else PrintTransport()

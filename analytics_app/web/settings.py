@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import RadioField, SelectChoice
 
 from ..extensions import db
 from ..gating import tenant_has_feature
@@ -12,10 +12,11 @@ from ..tenancy import current_tenant
 bp = Blueprint("settings", __name__)
 
 CHOICES = [
-    ("off", "No email reports"),
-    ("weekly", "Weekly: last Monday to Sunday, on Monday at 08:00"),
-    ("monthly", "Monthly: last calendar month, on the 1st at 08:00"),
+    SelectChoice("off", "No email reports"),
+    SelectChoice("weekly", "Weekly: last Monday to Sunday, on Monday at 08:00"),
+    SelectChoice("monthly", "Monthly: last calendar month, on the 1st at 08:00"),
 ]
+SAVED = {"off": "no email reports", "weekly": "weekly reports", "monthly": "monthly reports"}
 
 
 class ReportsForm(FlaskForm):
@@ -25,11 +26,11 @@ class ReportsForm(FlaskForm):
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form = ReportsForm(report_frequency=current_user.report_frequency)
+    form = ReportsForm(data={"report_frequency": current_user.report_frequency})
     if form.validate_on_submit():
         current_user.report_frequency = form.report_frequency.data
         db.session.commit()
-        flash(f"Saved: {dict(CHOICES)[form.report_frequency.data].split(':')[0]}.", "info")
+        flash(f"Saved: {SAVED[form.report_frequency.data]}.", "info")
         return redirect(url_for("settings.settings"))
     status = 400 if form.errors else 200
     return render_template(
