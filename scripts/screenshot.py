@@ -1,10 +1,12 @@
-"""Screenshot of the demo dashboard at 1280x800 in headless Chromium.
+"""Screenshots of the demo dashboard at 1280x800 and of its weekly email report.
 
     .venv/bin/python scripts/screenshot.py [OUT.png]     (default docs/dashboard.png)
 
 Uses the same database as `flask demo` (DATABASE_URL or the embedded server),
 prepares the demo tenant, serves the app on a free local port, logs in and
-saves the first screen and the full page (OUT with -full before the suffix).
+saves the first screen and the full page (OUT with -full before the suffix); then
+renders `flask reports preview --html` for the demo owner into email-report.png
+beside OUT.
 """
 
 import sys
@@ -36,8 +38,19 @@ def main(out):
             page.screenshot(
                 path=str(out.with_name(out.stem + "-full" + out.suffix)), full_page=True
             )
+            email = out.with_name("email-report.png")
+            html = email.with_suffix(".html")
+            result = app.test_cli_runner().invoke(
+                args=["reports", "preview", "--tenant", "demo", "--email", demo["email"]]
+                + ["--html", str(html)]
+            )
+            assert result.exit_code == 0, result.output
+            page = browser.new_page(viewport={"width": 700, "height": 900})
+            page.goto(html.resolve().as_uri())
+            page.screenshot(path=str(email), full_page=True)
+            html.unlink()
             browser.close()
-    print(f"saved {out}")
+    print(f"saved {out} and {email}")
 
 
 if __name__ == "__main__":

@@ -74,6 +74,28 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
         while _alive(server_pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not _alive(server_pid), "the embedded server outlived flask demo"
+
+        # The demo owner's weekly report, printed (no MAIL_URL) by the command the demo
+        # names, once: the second run has nothing left to send.
+        assert "MAIL_URL is not set: reports are printed to the console" in output
+        env.pop("MAIL_URL", None)
+        runs = [
+            subprocess.run(
+                [sys.executable, "-m", "flask", "reports", "send"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
+        assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+        assert "Subject: Demo Salon: your weekly report" in runs[0].stdout
+        assert "To: owner@demo.example" in runs[0].stdout
+        assert "Sent 1, failed 0, skipped 0, expired 0." in runs[0].stderr
+        assert "MAIL_URL is not set: messages are printed here, not sent" in runs[0].stderr
+        assert runs[1].stdout == "" and "Sent 0," in runs[1].stderr
     finally:
         if demo.poll() is None:
             demo.kill()

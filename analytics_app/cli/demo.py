@@ -72,6 +72,19 @@ def _fresh_credentials(tenant, email):
     return password, key
 
 
+def _owners_since_the_history(*tenants):
+    """The demo's owners get weekly reports and have been around as long as the history,
+    so last week's report is due to them (`flask reports send` shows one at once)."""
+    db.session.execute(
+        text(
+            "UPDATE public.users SET report_frequency = 'weekly',"
+            " created_at = least(created_at, now() - interval '2 years')"
+            " WHERE tenant_id = ANY (:tenants) AND email = ANY (:emails)"
+        ),
+        {"tenants": [t.id for t in tenants], "emails": [DEMO["email"], BASIC["email"]]},
+    )
+
+
 def prepare_demo(port, echo=click.echo):
     """Migrate and make sure the demo tenants exist; return their fresh credentials."""
     base = current_app.config["TENANT_BASE_DOMAIN"]
@@ -83,6 +96,7 @@ def prepare_demo(port, echo=click.echo):
     appointments = fill_history(demo.schema_name)
     password, key = _fresh_credentials(demo, DEMO["email"])
     basic_password, _ = _fresh_credentials(basic, BASIC["email"])
+    _owners_since_the_history(demo, basic)
     db.session.commit()
     return {
         "url": f"http://{demo.domains[0].domain}:{port}",
@@ -105,6 +119,11 @@ def demo_command(host, port, no_serve):
     # The console shows the demo, not a line per Alembic revision and tenant.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     d = prepare_demo(port)
+    mail = (
+        "sent through MAIL_URL"
+        if current_app.config["MAIL_URL"]
+        else "MAIL_URL is not set: reports are printed to the console, not sent"
+    )
     click.echo(f"""
 Tenant Analytics demo (credentials below are for this demo only; new ones each run)
 
@@ -117,6 +136,11 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
 
   Basic Studio (plan without analytics): {d["basic_url"]}/
   Login        {d["basic_email"]} / {d["basic_password"]}
+
+  Email        weekly reports to {d["email"]}, Mondays 08:00 {DEMO["timezone"]} time
+               {mail}
+               flask reports send      (last week's report, once; run it again: nothing)
+               flask reports preview --tenant demo --email {d["email"]} --html report.html
 
   Database     {current_app.config["DATABASE_URL"]}
 """)
