@@ -66,9 +66,20 @@ def create_app(config=None):
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import api, authentication, cli, errors, health, request_hooks, tenancy, web
+    from . import (
+        api,
+        api_request,
+        authentication,
+        cli,
+        errors,
+        health,
+        request_hooks,
+        tenancy,
+        web,
+    )
 
     request_hooks.init_app(app)
+    api_request.init_app(app)
     tenancy.init_app(app)
     authentication.init_app(app)
     errors.init_app(app)

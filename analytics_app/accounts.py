@@ -25,8 +25,19 @@ class AccountError(ValueError):
     pass
 
 
-def _hash(secret):
+def key_hash(secret):
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(key):
+    """(prefix, secret) of a well-formed `ta_<prefix>_<secret>` key, else None."""
+    parts = (key or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != "ta":
+        return None
+    _, prefix, secret = parts
+    if not KEY_PREFIX.fullmatch(prefix) or "\x00" in secret:
+        return None
+    return prefix, secret
 
 
 def normalise_email(email):
@@ -109,7 +120,7 @@ def create_token(user, name=""):
     """Create a token for user; return (token row, key). The key is not stored."""
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    token = ApiToken(user_id=user.id, key_prefix=prefix, key_hash=_hash(secret), name=name)
+    token = ApiToken(user_id=user.id, key_prefix=prefix, key_hash=key_hash(secret), name=name)
     db.session.add(token)
     db.session.flush()
     return token, f"ta_{prefix}_{secret}"
@@ -117,12 +128,10 @@ def create_token(user, name=""):
 
 def user_for_key(tenant_id, key):
     """The active user owning this unrevoked key in this tenant, else None. One query."""
-    parts = (key or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != "ta":
+    parts = split_key(key)
+    if parts is None:
         return None
-    _, prefix, secret = parts
-    if not KEY_PREFIX.fullmatch(prefix) or "\x00" in secret:
-        return None
+    prefix, secret = parts
     stale = or_(
         ApiToken.last_used_at.is_(None),
         ApiToken.last_used_at < func.now() - text("interval '1 minute'"),
@@ -137,7 +146,7 @@ def user_for_key(tenant_id, key):
             User.is_active.is_(True),
         )
     ).one_or_none()
-    if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
+    if row is None or not hmac.compare_digest(row.key_hash, key_hash(secret)):
         return None
     if row.stale:  # last_used_at is written at most once a minute per key
         db.session.execute(

@@ -40,6 +40,10 @@ def load_session_user(session_id):
 
 @login_manager.request_loader
 def load_token_user(req):
+    if "api_user" in g:  # answered by the request's first statement (api_request.py)
+        if g.api_user is None and g.api_credentials_given:
+            g.auth_error = INVALID_TOKEN
+        return g.api_user
     header = req.headers.get("Authorization", "")
     scheme, _, key = header.strip().partition(" ")
     if scheme.lower() not in SCHEMES:

@@ -7,7 +7,7 @@ the dashboard page and a DBA calling the same function get the same numbers.
 Response schemas (documentation and checks) are in api/schemas.py.
 """
 
-from flask import current_app
+from flask import current_app, g
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
@@ -73,13 +73,17 @@ class DashboardArgsSchema(QueryArgsSchema):
 
 
 def run_report(sql, params):
-    """Run one report function read-only, under the statement timeout; return its JSON."""
-    enter_schema(
-        db.session,
-        current_tenant.schema_name,
-        read_only=True,
-        timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
-    )
+    """Run one report function read-only, under the statement timeout; return its JSON.
+
+    An API request's first statement has applied the settings already (api_request.py).
+    """
+    if not g.pop("report_transaction_ready", False):
+        enter_schema(
+            db.session,
+            current_tenant.schema_name,
+            read_only=True,
+            timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
+        )
     return db.session.execute(text(sql), params).scalar_one()
 
 

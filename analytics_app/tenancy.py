@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from flask import g, has_request_context, request
 from werkzeug.local import LocalProxy
 
+from . import api_request
 from .db import tenant_session
 from .extensions import db
 
@@ -67,10 +68,18 @@ class TenantInfo:
     timezone: str
 
 
-def tenant_for_host(raw_host):
+def tenant_for_host(raw_host, endpoint=None):
     host = host_of(raw_host)
     if not HOST_NAME.fullmatch(host):  # not a host name we could have registered
         return None
+    if endpoint in api_request.ENDPOINTS:
+        # A declared API endpoint: tenant, key, gate and settings in one statement.
+        row = api_request.begin(endpoint, host)
+        return (
+            TenantInfo(row.tenant_id, row.schema_name, row.tenant_name, row.timezone)
+            if row
+            else None
+        )
     # One round trip: the lookup also enters the tenant's schema for this transaction.
     row = tenant_session.find_tenant(db.session, host)
     return TenantInfo(*row) if row else None
@@ -80,7 +89,7 @@ def _load_current_tenant():
     if "tenant" not in g:
         # The raw header: Werkzeug's request.host is "" for a name with "_", which the
         # default domains "<schema>.<base>" may have. It is only ever a bound parameter.
-        g.tenant = tenant_for_host(request.headers.get("Host"))
+        g.tenant = tenant_for_host(request.headers.get("Host"), request.endpoint)
     return g.tenant
 
 

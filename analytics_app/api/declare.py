@@ -17,6 +17,7 @@ from functools import wraps
 from flask import jsonify, request
 from marshmallow import ValidationError
 
+from .. import api_request
 from ..authentication import api_login_required
 from ..gating import requires_feature
 
@@ -54,8 +55,16 @@ def operation(
     secured=True,
     path_params=(),
     description="",
+    report=True,
+    asks=(),
 ):
-    """Declare a GET endpoint of `bp` (see the module docstring)."""
+    """Declare a GET endpoint of `bp` (see the module docstring).
+
+    report: the view runs one report function on the request's session, so the first
+    statement makes the transaction read only under the statement timeout.
+    asks: features the view looks at without requiring them (answered by the same
+    first statement).
+    """
 
     def decorator(view):
         @wraps(view)
@@ -71,6 +80,7 @@ def operation(
         wrapped = requires_feature(*features)(endpoint) if features else endpoint
         wrapped = api_login_required(wrapped) if secured else wrapped
         bp.add_url_rule(rule, view.__name__, wrapped, methods=["GET"])
+        api_request.register(f"{bp.name}.{view.__name__}", (*features, *asks), report)
         OPERATIONS.append(
             Operation(
                 path=_FLASK_PARAM.sub(r"{\1}", (bp.url_prefix or "") + rule),

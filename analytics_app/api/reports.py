@@ -34,6 +34,7 @@ def _answer(body, args):
     summary="The report endpoints' URLs.",
     body=schemas.IndexSchema,
     secured=False,
+    report=False,
 )
 def index():
     # Built from the validated host (it matched a tenant's domain) and a digits-only
@@ -112,6 +113,7 @@ def customers(args):
     body=schemas.TeamSchema,
     media=MEDIA,
     features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # revenue per resource, or null without it
     forbidden=schemas.DetailSchema,
 )
 def team(args):
