@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from analytics_app import accounts, create_app, tenant_admin
 from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
-from benchmarks import baselines, data, export_memory, load, report
+from benchmarks import baselines, data, export_memory, load, report, web_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -67,27 +68,22 @@ def _key(schema):
     return key
 
 
-def _serve(url, port):
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only", "DB_POOL_SIZE": "4"}
+def _serve(url, port, app_path="wsgi:app"):
+    """gunicorn with the shipped gunicorn.conf.py (2 workers x 4 threads on this machine)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "benchmark-only",
+        "DB_POOL_SIZE": "4",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": "2",
+        "GUNICORN_THREADS": "4",
+    }
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-k",
-            "gthread",
-            "--threads",
-            "4",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
+        [sys.executable, "-m", "gunicorn", app_path],
         cwd=ROOT,
         env=env,
+        stdout=subprocess.DEVNULL,  # the JSON access log stays on, as shipped
     )
     for _ in range(100):
         try:
@@ -152,23 +148,57 @@ def main():
         for n in sizes:
             print(f"baselines at {n:,} ...", flush=True)
             results["baselines"][n] = baselines.measure(url, f"b{_label(n)}", "America/New_York")
+        print("report functions on a warm connection; statements per request ...", flush=True)
+        results["functions"] = {
+            n: web_layer.function_p50(url, f"b{_label(n)}", opts.requests) for n in sizes
+        }
+        results["statements"] = web_layer.statements_per_request(
+            app,
+            f"b{_label(sizes[-1])}.bench",
+            keys[sizes[-1]],
+            {name: ENDPOINTS[name] for name in web_layer.FUNCTIONS},
+        )
 
     port = _free_port()
     server = _serve(url, port)
+    bare_port = _free_port()
+    bare = _serve(url, bare_port, "benchmarks.bare:app")
+    dbname = make_url(url).database
     try:
         for n in sizes:
             print(f"HTTP latency at {n:,} ...", flush=True)
+            before = web_layer.transactions(url, dbname)
             results["latency"][n] = _latencies(port, f"b{_label(n)}", keys[n], opts.requests)
+            sent = sum(v["n"] + 20 for v in results["latency"][n].values())  # with warm-up
+            results.setdefault("transactions_per_request", {})[n] = (
+                web_layer.transactions(url, dbname) - before
+            ) / sent
+        print("bare route ...", flush=True)
+        results["bare"] = load.latency(bare_port, "bare", "none", "/bare", opts.requests)
+        results["bare_throughput"] = load.throughput(bare_port, [("bare", "none", "/bare")], 8, 10)
         big = f"b{_label(sizes[-1])}.bench"
         mixed = [
-            ENDPOINTS["dashboard"],
-            ENDPOINTS["appointments days=30"],
-            ENDPOINTS["revenue days=30"],
+            ENDPOINTS[name]
+            for name in (
+                "dashboard",
+                "appointments days=30",
+                "revenue days=30",
+                "customers days=30",
+                "team days=30",
+                "heatmap days=30",
+            )
         ]
         print("throughput, 8 connections x 15 s ...", flush=True)
+        pg = web_layer.postgres_pids(url)
+        cpu_web, cpu_pg = web_layer.cpu_seconds([server.pid]), web_layer.cpu_seconds(pg)
         results["throughput"] = load.wrk_throughput(
             port, big, keys[sizes[-1]], mixed, clients=8, seconds=15
         ) or load.throughput(port, [(big, keys[sizes[-1]], p) for p in mixed], 8, 15)
+        done = results["throughput"]["requests"] or 1
+        results["throughput"]["cpu_ms_web"] = (
+            (web_layer.cpu_seconds([server.pid]) - cpu_web) * 1000 / done
+        )
+        results["throughput"]["cpu_ms_db"] = (web_layer.cpu_seconds(pg) - cpu_pg) * 1000 / done
         print("export memory ...", flush=True)
         results["export"] = {
             fmt: export_memory.measure(
@@ -185,8 +215,9 @@ def main():
                 ).scalar()
         results["latency_many_tenants"] = _latencies(port, "b10k", keys[sizes[0]], opts.requests)
     finally:
-        server.terminate()
-        server.wait(10)
+        for proc in (server, bare):
+            proc.terminate()
+            proc.wait(10)
     text_report = report.render(results)
     print(text_report)
     # Every run, quick ones too, is kept with its raw figures; RESULTS.md is the latest full run.
