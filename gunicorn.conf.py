@@ -11,6 +11,7 @@ environment, so a deployment edits no file:
 | GUNICORN_TIMEOUT | 60 | seconds a silent worker lives before it is replaced |
 | GUNICORN_GRACEFUL_TIMEOUT | 30 | seconds in-flight requests get after SIGTERM |
 | GUNICORN_ACCESSLOG | - (standard output) | "" turns the access log off |
+| GUNICORN_CONTROL_SOCKET | unset: off | a path turns gunicorn's control socket on |
 
 Threaded workers (gthread): a report is a few milliseconds of waiting on PostgreSQL,
 and an export may wait minutes on a slow client; with gunicorn's default single sync
@@ -50,6 +51,10 @@ keepalive = 5
 # at once): a slow leak in any library cannot grow without bound.
 max_requests = 20000
 max_requests_jitter = 2000
+# gunicorn's runtime control socket is off unless a path is given: by default every
+# server of a user shares ~/.gunicorn/gunicorn.ctl, and the last one started wins it.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
+control_socket_disable = control_socket is None
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")

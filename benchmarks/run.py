@@ -152,13 +152,15 @@ def main():
         results["functions"] = {
             n: web_layer.function_p50(url, f"b{_label(n)}", opts.requests) for n in sizes
         }
-        results["statements"] = web_layer.statements_per_request(
-            app,
-            f"b{_label(sizes[-1])}.bench",
-            keys[sizes[-1]],
-            {name: ENDPOINTS[name] for name in web_layer.FUNCTIONS},
-        )
 
+    # Outside any app context, as a served request is (inside one, Flask would reuse it
+    # and its `g` for every test-client request).
+    results["statements"] = web_layer.statements_per_request(
+        app,
+        f"b{_label(sizes[-1])}.bench",
+        keys[sizes[-1]],
+        {name: ENDPOINTS[name] for name in web_layer.FUNCTIONS},
+    )
     port = _free_port()
     server = _serve(url, port)
     bare_port = _free_port()

@@ -43,7 +43,11 @@ def function_p50(url, schema, requests=200, warmup=20):
 
 
 def statements_per_request(app, host, key, paths):
-    """Statements the app's engine sends for one request to each path (in-process)."""
+    """Statements the app's engine sends for one request to each path (in-process).
+
+    Call it outside an app context: inside one, Flask reuses that context (and `g`) for
+    every test-client request, which a served request never does.
+    """
     from sqlalchemy import event
 
     from analytics_app.extensions import db
