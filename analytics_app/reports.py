@@ -72,10 +72,12 @@ class DashboardArgsSchema(QueryArgsSchema):
     pass
 
 
-def run_report(sql, params):
+def run_report(sql, params, raw=False):
     """Run one report function read-only, under the statement timeout; return its JSON.
 
-    An API request's first statement has applied the settings already (api_request.py).
+    raw=True: the JSON text as PostgreSQL wrote it, for the API to send as it is (no
+    parse into Python objects and no serialising again). An API request's first
+    statement has applied the settings already (api_request.py).
     """
     if not g.pop("report_transaction_ready", False):
         enter_schema(
@@ -84,14 +86,16 @@ def run_report(sql, params):
             read_only=True,
             timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
         )
+    if raw:
+        sql = f"SELECT CAST(({sql.removeprefix('SELECT ')}) AS text)"
     return db.session.execute(text(sql), params).scalar_one()
 
 
-def dashboard(_args):
-    return run_report("SELECT dashboard_report()", {})
+def dashboard(_args, raw=False):
+    return run_report("SELECT dashboard_report()", {}, raw)
 
 
-def appointments(args):
+def appointments(args, raw=False):
     return run_report(
         "SELECT appointments_report(:days, :status, :service_id, :resource_id, now(),"
         " :start, :end)",
@@ -101,31 +105,34 @@ def appointments(args):
             "service_id": args.get("service_id"),
             "resource_id": args.get("resource_id"),
         },
+        raw,
     )
 
 
-def revenue(args):
+def revenue(args, raw=False):
     return run_report(
         "SELECT revenue_report(:days, :service_id, now(), :start, :end)",
         {**as_params(args), "service_id": args.get("service_id")},
+        raw,
     )
 
 
-def customers(args):
-    return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args))
+def customers(args, raw=False):
+    return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args), raw)
 
 
-def team(args, with_revenue=None):
+def team(args, with_revenue=None, raw=False):
     """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
     if with_revenue is None:
         with_revenue = tenant_has_feature("can_accept_payments")
     return run_report(
         "SELECT team_report(:days, now(), :start, :end, :revenue)",
         {**as_params(args), "revenue": with_revenue},
+        raw,
     )
 
 
-def heatmap(args):
+def heatmap(args, raw=False):
     return run_report(
         "SELECT heatmap_report(:days, :status, :service_id, :resource_id, now(), :start, :end)",
         {
@@ -134,4 +141,5 @@ def heatmap(args):
             "service_id": args.get("service_id"),
             "resource_id": args.get("resource_id"),
         },
+        raw,
     )

@@ -67,12 +67,14 @@ def operation(
     """
 
     def decorator(view):
+        schema = args() if args is not None else None  # stateless: one per endpoint
+
         @wraps(view)
         def endpoint(**kwargs):
-            if args is None:
+            if schema is None:
                 return view(**kwargs)
             try:
-                parsed = args().load(request.args)
+                parsed = schema.load(request.args)
             except ValidationError as err:
                 return jsonify({"errors": err.messages}), 400
             return view(parsed, **kwargs)
