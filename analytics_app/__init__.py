@@ -38,12 +38,16 @@ def create_app(config=None):
         url = app.config["DATABASE_URL"] = start_embedded(data_dir)
     app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    connect_args = {
+        "connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
+        "prepare_threshold": app.config.get("DB_PREPARE_THRESHOLD", 5),
+    }
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_size": app.config["DB_POOL_SIZE"],
         "max_overflow": 0,
         "pool_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
         "pool_pre_ping": True,  # a restarted server is noticed, not served as errors
-        "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"]},
+        "connect_args": connect_args,
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
     }
 
@@ -56,7 +60,7 @@ def create_app(config=None):
             "max_overflow": 0,
             "pool_timeout": 0.5,
             "pool_pre_ping": True,
-            "connect_args": {"connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"]},
+            "connect_args": connect_args,
         },
         **app.config.get("SQLALCHEMY_BINDS", {}),
     }

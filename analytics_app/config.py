@@ -8,6 +8,14 @@ def _int(name, default):
     return int(value) if value not in (None, "") else default
 
 
+def _prepare_threshold(value):
+    if value is None or value.strip() == "":
+        return 5  # psycopg's default
+    if value.strip().lower() == "none":
+        return None
+    return int(value)
+
+
 def from_environment():
     """Return the app's settings; every key can be overridden by `create_app(config)`."""
     return {
@@ -25,6 +33,11 @@ def from_environment():
         "EXPORT_POOL_SIZE": _int("EXPORT_POOL_SIZE", 3),
         "DB_POOL_SIZE": _int("DB_POOL_SIZE", 5),
         "DB_CONNECT_TIMEOUT_S": _int("DB_CONNECT_TIMEOUT_S", 5),
+        # psycopg prepares a statement on the server after it ran this many times on a
+        # connection. "none" never prepares: needed behind PgBouncer < 1.21 in
+        # transaction mode, where the next transaction may be on another server
+        # connection (docs/decisions.md "PgBouncer").
+        "DB_PREPARE_THRESHOLD": _prepare_threshold(os.environ.get("DB_PREPARE_THRESHOLD")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower()

@@ -24,15 +24,37 @@ _names = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    """A fresh database: in TEST_DATABASE_URL's server, else in a new embedded server."""
+    """A fresh database: in TEST_DATABASE_URL's server, else in a new embedded server.
+
+    TEST_PGBOUNCER=1: every connection of the tests and the app goes through Debian's
+    PgBouncer in transaction pooling mode in front of it (tests/pgbouncer.py), with
+    psycopg's prepared statements off (DB_PREPARE_THRESHOLD=none).
+    """
     base = os.environ.get("TEST_DATABASE_URL")
     if not base:
-        return start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
-    name = f"ta_test_{os.getpid()}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
+        url = start_embedded(tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete")
+    else:
+        name = f"ta_test_{os.getpid()}"
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    if os.environ.get("TEST_PGBOUNCER") != "1":
+        yield url
+        return
+    from tests.pgbouncer import PgBouncer, require_pgbouncer
+
+    require_pgbouncer()
+    bouncer = PgBouncer(url, tmp_path_factory.mktemp("pgbouncer"), pool_size=4).start()
+    os.environ["DB_PREPARE_THRESHOLD"] = "none"  # the app's connections
+    # The tests' own plain-SQL connections: no prepared statements either.
+    connect = psycopg.Connection.connect.__func__
+    psycopg.Connection.connect = classmethod(
+        lambda cls, *a, **kw: connect(cls, *a, **{"prepare_threshold": None, **kw})
+    )
+    psycopg.connect = psycopg.Connection.connect
+    yield bouncer.url(make_url(url).database)
+    bouncer.stop()
 
 
 @pytest.fixture(scope="session")
