@@ -68,7 +68,7 @@ def _key(schema):
     return key
 
 
-def _serve(url, port, app_path="wsgi:app"):
+def _serve(url, port, app_path="wsgi:app", extra_env=None):
     """gunicorn with the shipped gunicorn.conf.py (2 workers x 4 threads on this machine)."""
     env = {
         **os.environ,
@@ -78,6 +78,7 @@ def _serve(url, port, app_path="wsgi:app"):
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "GUNICORN_THREADS": "4",
+        **(extra_env or {}),
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app_path],
