@@ -130,3 +130,43 @@ def test_changed_report_sql_is_reapplied_once(app, make_tenant, sql_copy):
     assert "-- edited" in tenant.scalar(
         "SELECT prosrc FROM pg_proc WHERE oid = 'tenant_timezone'::regproc"
     )
+
+
+def test_parallel_upgrade_reports_a_failing_tenant_and_a_rerun_resumes(app, runner, make_tenant):
+    """`flask db upgrade --jobs 2`: each tenant in its own process and transaction; one
+    that cannot migrate is reported and left as it was, the others are migrated, the
+    command exits 1; a rerun after the fix finishes the job."""
+    tenants = [make_tenant(timezone="Europe/Paris") for _ in range(4)]
+    with app.app_context(), db.engine.begin() as conn:
+        for tenant in tenants[:3]:
+            migrate.downgrade_tenant(conn, tenant.schema, "t0008")
+    tenants[1].sql("CREATE TABLE resource_hours (in_the_way integer)")  # t0009 creates it
+    args = ["db", "upgrade", "--jobs", "2"]
+    for tenant in tenants:
+        args += ["--tenant", tenant.schema]
+
+    def revisions():
+        with app.app_context(), db.engine.connect() as conn:
+            return [migrate.current_revision(conn, t.schema) for t in tenants]
+
+    result = runner.invoke(args=args)
+    assert result.exit_code == 1
+    assert f":{tenants[1].schema}] FAILED DuplicateTable" in result.output
+    assert "1 tenant(s) not migrated" in result.output
+    for tenant in (tenants[0], tenants[2]):
+        assert f":{tenant.schema}] migrated" in result.output
+    assert f":{tenants[3].schema}] up to date" in result.output
+    head = migrate.head("tenant")
+    assert revisions() == [head, "t0008", head, head]
+    assert tenants[0].scalar("SELECT (appointments_report(7) ->> 'total')::int") == 0
+
+    tenants[1].sql("DROP TABLE resource_hours")
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert f":{tenants[1].schema}] migrated" in result.output
+    assert result.output.count("up to date") == 4  # public and the three done before
+    assert revisions() == [head] * 4
+    assert tenants[1].scalar("SELECT (team_report(7) -> 'resources')::text") == "[]"
+
+    result = runner.invoke(args=["db", "upgrade", "--tenant", "no_such_tenant"])
+    assert result.exit_code == 1 and "No tenant with schema 'no_such_tenant'" in result.output

@@ -70,9 +70,23 @@ def secure_definer_functions(raw, schema):
         "GRANT USAGE ON SCHEMA {schema} TO {owner}",
         "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {owner}",
         "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {owner}",
-        "GRANT SELECT (schema_name, timezone) ON public.tenants TO {owner}",
     ):
         raw.execute(sql.SQL(statement).format(schema=ident(schema), owner=ident(owner)))
+    granted = raw.execute(
+        "SELECT has_column_privilege(%s, 'public.tenants', 'timezone', 'SELECT')"
+        " AND has_column_privilege(%s, 'public.tenants', 'schema_name', 'SELECT')",
+        (owner, owner),
+    ).fetchone()[0]
+    if not granted:
+        # This rewrites public.tenants' column privileges: tenants migrating at once
+        # (flask db upgrade --jobs) take turns here rather than fail with "tuple
+        # concurrently updated" (the lock lasts to the end of this tenant's transaction).
+        raw.execute("SELECT pg_advisory_xact_lock(hashtextextended('public.tenants grants', 0))")
+        raw.execute(
+            sql.SQL("GRANT SELECT (schema_name, timezone) ON public.tenants TO {}").format(
+                ident(owner)
+            )
+        )
     definers = raw.execute(
         "SELECT p.oid::regprocedure::text FROM pg_proc p"
         " WHERE p.pronamespace = %s::regnamespace AND p.prosecdef",

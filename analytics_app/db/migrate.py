@@ -119,19 +119,93 @@ def tenant_schemas(connection):
     return [row[0] for row in rows]
 
 
-def upgrade_all(engine, echo=print):
-    """`flask db upgrade`: public first, then each tenant, with [i/n:schema] progress."""
+class TenantsFailed(MigrationError):
+    """Some tenants could not be migrated; the others were (each in its own transaction)."""
+
+    def __init__(self, failed):
+        lines = "\n".join(f"  {schema}: {error}" for schema, error in failed.items())
+        super().__init__(
+            f"{len(failed)} tenant(s) not migrated (each left as it was; the others are done;"
+            f" fix these and run `flask db upgrade` again to resume):\n{lines}"
+        )
+        self.failed = failed
+
+
+def _summary(err):
+    err = getattr(err, "orig", None) or err  # the driver's error inside SQLAlchemy's
+    first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    return f"{type(err).__name__}: {first}"[:300]
+
+
+def _upgrade_one(engine, schema):
+    with engine.begin() as conn:
+        return upgrade_tenant(conn, schema)
+
+
+def _upgrade_in_child(url, schema):
+    """One tenant in a worker process (Alembic's `context` is process-global, so tenants
+    run in processes, not threads), on a connection of its own; errors come back as text."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        return _upgrade_one(engine, schema), None
+    except Exception as err:  # reported per tenant; the other tenants go on
+        return False, _summary(err)
+    finally:
+        engine.dispose()
+
+
+def upgrade_all(engine, echo=print, jobs=1, only=None):
+    """`flask db upgrade`: public first, then each tenant, with [i/n:schema] progress.
+
+    jobs > 1: that many tenants at once, each in its own process and transaction.
+    only: these tenant schemas (default: all). A tenant that fails is reported and left as
+    it was; the others go on, and TenantsFailed lists the failures at the end. A rerun
+    resumes: each tenant is at its own revision.
+    """
     with engine.begin() as conn:
         changed = upgrade_public(conn)
         echo(f"public: {'migrated' if changed else 'up to date'}")
         schemas = tenant_schemas(conn)
-    for i, schema in enumerate(schemas, 1):
-        with engine.begin() as conn:
-            changed = upgrade_tenant(conn, schema)
-        echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
-        if i % RECYCLE_EVERY == 0:
-            engine.dispose()
+    if only:
+        unknown = sorted(set(only) - set(schemas))
+        if unknown:
+            raise MigrationError(f"No tenant with schema {', '.join(map(repr, unknown))}.")
+        schemas = [s for s in schemas if s in set(only)]
+    failed = {}
+
+    def report(i, schema, changed, error):
+        if error:
+            failed[schema] = error
+            echo(f"[{i}/{len(schemas)}:{schema}] FAILED {error}")
+        else:
+            echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
+
+    if jobs <= 1:
+        for i, schema in enumerate(schemas, 1):
+            try:
+                report(i, schema, _upgrade_one(engine, schema), None)
+            except Exception as err:  # this tenant's transaction rolled back; go on
+                report(i, schema, False, _summary(err))
+            if i % RECYCLE_EVERY == 0:
+                engine.dispose()
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        url = engine.url.render_as_string(hide_password=False)
+        engine.dispose()  # no pooled connection is inherited by the workers
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = {pool.submit(_upgrade_in_child, url, s): s for s in schemas}
+            for i, future in enumerate(as_completed(futures), 1):
+                changed, error = future.result()
+                report(i, futures[future], changed, error)
     with engine.connect() as conn:
         unsafe = definers.unsafe_definer_functions(conn.connection.driver_connection)
     if unsafe:
         raise UnsafeDefinerFunctions(unsafe)
+    if failed:
+        raise TenantsFailed(failed)
