@@ -3,6 +3,7 @@
 Each function works in the caller's db.session transaction; the CLI commits.
 """
 
+from psycopg import sql as psql
 from sqlalchemy import select, text
 
 from .db import migrate
@@ -107,6 +108,32 @@ def create_tenant(
     db.session.flush()
     migrate.upgrade_tenant(db.session.connection(), schema_name)
     return tenant
+
+
+def drop_tenant(schema_name):
+    """Remove a tenant for good, atomically: its schema with every row and object, its
+    public rows (tenant, domains, users, keys, report deliveries: ON DELETE CASCADE) and
+    its roles (the report functions' owner, the per-tenant reader role). Returns counts."""
+    from .db import definers, readers
+
+    tenant = get_tenant(schema_name)
+    counts = db.session.execute(
+        text(
+            "SELECT (SELECT count(*) FROM public.domains WHERE tenant_id = :t),"
+            " (SELECT count(*) FROM public.users WHERE tenant_id = :t)"
+        ),
+        {"t": tenant.id},
+    ).one()
+    raw = db.session.connection().connection.driver_connection
+    raw.execute(psql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(psql.Identifier(schema_name)))
+    db.session.execute(text("DELETE FROM public.tenants WHERE id = :t"), {"t": tenant.id})
+    for role in (definers.owner_role(schema_name), readers.tenant_role(schema_name)):
+        if raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+            # Grants it holds elsewhere (public.tenants' columns) go with DROP OWNED.
+            raw.execute(psql.SQL("DROP OWNED BY {}").format(psql.Identifier(role)))
+            raw.execute(psql.SQL("DROP ROLE {}").format(psql.Identifier(role)))
+    db.session.expire_all()
+    return {"domains": counts[0], "users": counts[1]}
 
 
 def set_tenant_feature(schema_name, feature, value):

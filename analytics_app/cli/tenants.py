@@ -56,6 +56,29 @@ def list_tenants():
     db.session.rollback()
 
 
+@tenants_cli.command("drop")
+@click.argument("schema")
+@click.option("--yes", is_flag=True, help="Do not ask; for scripts.")
+def drop(schema, yes):
+    """Remove a tenant for good: its schema and every row in it, its domains, users, keys
+    and report deliveries, and its database roles. Take a backup first."""
+    with committed():
+        tenant = tenant_admin.get_tenant(schema)
+        if not yes:
+            click.echo(
+                f"This deletes tenant {tenant.name!r} (schema {schema!r}) and all its data,"
+                " users and keys. It cannot be undone."
+            )
+            typed = click.prompt("Type the schema name to confirm", default="", show_default=False)
+            if typed != schema:
+                raise click.ClickException("Not confirmed; nothing was deleted.")
+        counts = tenant_admin.drop_tenant(schema)
+    click.echo(
+        f"Dropped tenant {schema!r}: its schema, {counts['domains']} domain(s),"
+        f" {counts['users']} user(s) with their keys, and its roles."
+    )
+
+
 @tenants_cli.command("set-feature")
 @click.argument("schema")
 @click.argument("feature", type=click.Choice(list(FEATURES)))
