@@ -60,3 +60,80 @@ def test_drop_removes_the_tenant_its_people_and_roles_and_nothing_else(
 
     again = runner.invoke(args=["tenants", "drop", doomed.schema, "--yes"])
     assert again.exit_code == 1 and "No tenant with schema" in again.output
+
+
+def test_export_then_import_into_another_database_moves_the_tenant_whole(
+    app, runner, api, make_tenant, make_key, dsn, tmp_path
+):
+    """A tenant with history, a user and a key, exported and imported into a fresh database
+    of the same server: the same reports, the same key and password, the same figures
+    kept by the database, and its objects owned and granted as this database's."""
+    from sqlalchemy.engine import make_url
+
+    from analytics_app import create_app, tenant_admin
+    from analytics_app.db import migrate
+    from analytics_app.extensions import db
+    from tests.reference import Ledger
+
+    ledger = Ledger(make_tenant(timezone="Asia/Kolkata"))
+    ledger.service(1, "Cut", price=2500)
+    ledger.resource(1, "Chair")
+    ledger.customer(1)
+    now = datetime.now(UTC)
+    for day in range(1, 40, 3):
+        a = ledger.book(now - timedelta(days=day, hours=2), customer=1 if day % 2 else None)
+        ledger.pay(a, 2500, paid_at=a.start)
+    tenant = ledger.tenant
+    key = make_key(tenant)
+    before = {
+        r: api(tenant, r, key=key, days=60).get_json()
+        for r in ("appointments", "revenue", "customers")
+    }
+    archive = tmp_path / "tenant.tar"
+    result = runner.invoke(args=["tenants", "export", tenant.schema, str(archive)])
+    assert result.exit_code == 0, result.output
+
+    other = f"ta_import_{tenant.schema}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{other}"')
+    other_url = make_url(dsn).set(database=other).render_as_string(hide_password=False)
+    there = create_app(
+        {"TESTING": True, "DATABASE_URL": other_url, "SECRET_KEY": "test-only-secret"}
+    )
+    try:
+        with there.app_context():
+            migrate.upgrade_all(db.engine, echo=lambda _l: None)
+            tenant_admin.create_plan("all", ["advanced_analytics", "can_accept_payments"])
+            db.session.commit()
+        imported = there.test_cli_runner().invoke(args=["tenants", "import", str(archive)])
+        assert imported.exit_code == 0, imported.output
+        client = there.test_client()
+        for report, body in before.items():
+            response = client.get(
+                f"/api/analytics/analytics/{report}/?days=60",
+                base_url=f"http://{tenant.host}",
+                headers={"Authorization": f"Token {key}"},
+            )
+            assert response.status_code == 200
+            moved = response.get_json()
+            assert moved == body, report
+        with psycopg.connect(other_url) as conn:
+            conn.execute(f'SET search_path TO "{tenant.schema}", public')
+            drift = [r for r in conn.execute("SELECT * FROM verify_rollups()") if r[2]]
+            assert drift == []
+            owner, public_execute = conn.execute(
+                "SELECT pg_get_userbyid(p.proowner), has_function_privilege('public',"
+                " p.oid, 'EXECUTE') FROM pg_proc p WHERE p.proname = 'appointments_report'"
+                " AND p.pronamespace = %s::regnamespace",
+                (tenant.schema,),
+            ).fetchone()
+        assert owner == f"analytics_owner_{tenant.schema}" and public_execute is False
+        # The same archive again: refused, nothing changed.
+        again = there.test_cli_runner().invoke(args=["tenants", "import", str(archive)])
+        assert again.exit_code == 1 and "exists already" in again.output
+    finally:
+        with there.app_context():
+            for engine in db.engines.values():
+                engine.dispose()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{other}" WITH (FORCE)')

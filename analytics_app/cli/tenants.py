@@ -1,4 +1,4 @@
-"""`flask tenants create|list|set-feature`."""
+"""`flask tenants create|list|set-feature|set-timezone|export|import|drop`."""
 
 import click
 from flask import current_app
@@ -6,6 +6,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .. import tenant_admin
+from ..db import transfer
 from ..db.tenant_session import enter_schema
 from ..extensions import db
 from ..gating import FEATURES, missing_features
@@ -54,6 +55,33 @@ def list_tenants():
             )
         )
     db.session.rollback()
+
+
+@tenants_cli.command("export")
+@click.argument("schema")
+@click.argument("file", type=click.Path(dir_okay=False))
+def export(schema, file):
+    """Write one tenant (its schema with rows and objects, and its public rows: domains,
+    users, keys, report deliveries) to FILE, for `flask tenants import` elsewhere."""
+    try:
+        held = transfer.export_tenant(db.session, current_app.config["DATABASE_URL"], schema, file)
+    except transfer.TransferError as err:
+        raise click.ClickException(str(err)) from None
+    finally:
+        db.session.rollback()
+    click.echo(f"Exported {schema!r} ({held['users']} user(s), {held['keys']} key(s)) to {file}.")
+
+
+@tenants_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_(file):
+    """Restore a tenant written by `flask tenants export` into this database (its schema
+    name, domains and key prefixes must be free here, its plan must exist)."""
+    try:
+        schema = transfer.import_tenant(db.session, current_app.config["DATABASE_URL"], file)
+    except transfer.TransferError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Imported tenant {schema!r}; its users and keys work here as they did there.")
 
 
 @tenants_cli.command("drop")
