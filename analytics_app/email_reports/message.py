@@ -111,12 +111,9 @@ def chart_png(figures):
 
 def render_html(recipient, frequency, figures, inline_chart=False):
     """The HTML part; inline_chart=True puts the chart in a data: URI (for previews)."""
-    png = chart_png(figures)
-    src = (
-        "data:image/png;base64," + base64.b64encode(png).decode()
-        if inline_chart
-        else f"cid:{CHART_CID}"
-    )
+    src = f"cid:{CHART_CID}"
+    if inline_chart:
+        src = "data:image/png;base64," + base64.b64encode(chart_png(figures)).decode()
     return render_template(
         "email/report.html", chart_src=src, **context(recipient, frequency, figures)
     )
@@ -135,7 +132,8 @@ def build(recipient, frequency, figures, message_id):
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(render_template("email/report.txt", **ctx))
     message.add_alternative(
-        render_template("email/report.html", chart_src=f"cid:{CHART_CID}", **ctx), subtype="html"
+        render_template("email/report.html", chart_src=f"cid:{CHART_CID}", **ctx),
+        subtype="html",
     )
     html_part = message.get_payload()[1]
     html_part.add_related(
