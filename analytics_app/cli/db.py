@@ -25,7 +25,7 @@ def upgrade(jobs, schemas):
     db.session.remove()  # nothing of the CLI's session stays open across the processes
     try:
         migrate.upgrade_all(engine, echo=click.echo, jobs=jobs, only=schemas or None)
-    except migrate.MigrationError as err:
+    except (migrate.TenantsFailed, migrate.NoSuchTenant) as err:
         raise click.ClickException(str(err)) from None
 
 

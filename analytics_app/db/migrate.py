@@ -119,6 +119,10 @@ def tenant_schemas(connection):
     return [row[0] for row in rows]
 
 
+class NoSuchTenant(MigrationError):
+    pass
+
+
 class TenantsFailed(MigrationError):
     """Some tenants could not be migrated; the others were (each in its own transaction)."""
 
@@ -172,7 +176,7 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
     if only:
         unknown = sorted(set(only) - set(schemas))
         if unknown:
-            raise MigrationError(f"No tenant with schema {', '.join(map(repr, unknown))}.")
+            raise NoSuchTenant(f"No tenant with schema {', '.join(map(repr, unknown))}.")
         schemas = [s for s in schemas if s in set(only)]
     failed = {}
 
