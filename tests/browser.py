@@ -1,11 +1,11 @@
 """Headless Chromium (Debian's package) driven by Playwright, and a live WSGI server."""
 
 import os
-import shutil
 import threading
 
-import pytest
 from werkzeug.serving import make_server
+
+from tests.local import require_program
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Flags for a machine with no internet: no background fetches, no sandbox as root.
@@ -23,12 +23,7 @@ CHROMIUM_ARGS = [
 
 def require_chromium():
     """Skip without Chromium, except where it must be there (CI, REQUIRE_BROWSER=1)."""
-    if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM):
-        return
-    message = f"Chromium not found at {CHROMIUM}: apt-get install chromium"
-    if os.environ.get("REQUIRE_BROWSER") == "1" or os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    require_program(CHROMIUM, "Chromium", "chromium", "REQUIRE_BROWSER")
 
 
 class LiveServer:

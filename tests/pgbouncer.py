@@ -6,33 +6,21 @@ the server's socket folder (the embedded server's own user), which may connect t
 
 import os
 import pwd
-import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
-import pytest
+
+from tests.local import free_port, require_program
 
 PGBOUNCER = os.environ.get("PGBOUNCER", "/usr/sbin/pgbouncer")
 
 
 def require_pgbouncer():
     """Skip without PgBouncer, except where it must be there (CI, REQUIRE_PGBOUNCER=1)."""
-    if shutil.which(PGBOUNCER) or os.path.exists(PGBOUNCER):
-        return
-    message = f"PgBouncer not found at {PGBOUNCER}: apt-get install pgbouncer"
-    if os.environ.get("REQUIRE_PGBOUNCER") == "1" or os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    require_program(PGBOUNCER, "PgBouncer", "pgbouncer", "REQUIRE_PGBOUNCER")
 
 
 class PgBouncer:
@@ -45,7 +33,7 @@ class PgBouncer:
         self.upstream_port = parts.port or 5432
         self.user = parts.username or "postgres"
         self.folder = Path(folder)
-        self.port = _free_port()
+        self.port = free_port()
         self.pool_size = pool_size
         self.process = None
 

@@ -4,19 +4,14 @@ import http.client
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from tests.local import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _postmaster_pid(data_dir):
@@ -33,7 +28,7 @@ def _alive(pid):
 
 
 def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
-    data_dir, port = tmp_path / "pgdata", _free_port()
+    data_dir, port = tmp_path / "pgdata", free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY")}
     env.update({"EMBEDDED_PG_DATA": str(data_dir), "FLASK_APP": "wsgi"})
     log = tmp_path / "demo.log"

@@ -7,7 +7,6 @@ import base64
 import email
 import json
 import re
-import socket
 import subprocess
 import threading
 import time
@@ -24,15 +23,10 @@ from aiosmtpd.smtp import AuthResult
 from analytics_app import accounts, tenant_admin
 from analytics_app.email_reports import schedule, transport
 from analytics_app.extensions import db
+from tests.local import free_port
 from tests.reference import WEEKDAYS, Ledger
 
 LONG_AGO = "2026-01-01T00:00:00Z"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Inbox:
@@ -93,6 +87,13 @@ def add_user(app, tenant, email, frequency=None, created=LONG_AGO):
         user_id = user.id
     tenant.sql("UPDATE public.users SET created_at = %s WHERE id = %s", (created, user_id))
     return user_id
+
+
+def report_frequency(tenant, address):
+    return tenant.scalar(
+        "SELECT report_frequency FROM public.users WHERE tenant_id = %s AND email = %s",
+        (tenant.id, address),
+    )
 
 
 def deliveries(tenant):
@@ -394,10 +395,7 @@ def test_an_unsubscribed_user_gets_nothing_and_a_tampered_link_changes_nothing(
     partner_path = urlsplit(smtp.to("partner@example.com")[0]["List-Unsubscribe"].strip("<>")).path
 
     def frequency(address):
-        return tenant.scalar(
-            "SELECT report_frequency FROM public.users WHERE tenant_id = %s AND email = %s",
-            (tenant.id, address),
-        )
+        return report_frequency(tenant, address)
 
     host = f"http://{tenant.host}"
     # Tampered: one character of the signature changed; the payload changed; used on
@@ -532,48 +530,19 @@ def test_first_user_is_weekly_settings_page_and_cli_change_it(app, runner, brows
     add_user(app, tenant, "second@example.com")
 
     def frequency(address):
-        return tenant.scalar(
-            "SELECT report_frequency FROM public.users WHERE tenant_id = %s AND email = %s",
-            (tenant.id, address),
-        )
+        return report_frequency(tenant, address)
 
     assert (frequency("owner@example.com"), frequency("second@example.com")) == ("weekly", "off")
 
-    result = runner.invoke(
-        args=[
-            "users",
-            "set-reports",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            "second@example.com",
-            "monthly",
-        ]
-    )
+    def set_reports(address, value):
+        args = ["users", "set-reports", "--tenant", tenant.schema, "--email", address, value]
+        return runner.invoke(args=args)
+
+    result = set_reports("second@example.com", "monthly")
     assert result.exit_code == 0 and frequency("second@example.com") == "monthly"
-    result = runner.invoke(
-        args=[
-            "users",
-            "set-reports",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            "second@example.com",
-            "daily",
-        ]
-    )
+    result = set_reports("second@example.com", "daily")
     assert result.exit_code == 2 and frequency("second@example.com") == "monthly"
-    result = runner.invoke(
-        args=[
-            "users",
-            "set-reports",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            "nobody@example.com",
-            "off",
-        ]
-    )
+    result = set_reports("nobody@example.com", "off")
     assert result.exit_code == 1 and "No user" in result.output
 
     b = browser(tenant)

@@ -12,13 +12,9 @@ from pathlib import Path
 
 import psutil
 
+from tests.local import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_the_shipped_configuration_serves_reports_and_logs_json(
@@ -26,7 +22,7 @@ def test_the_shipped_configuration_serves_reports_and_logs_json(
 ):
     tenant = make_tenant(timezone="Asia/Tokyo")
     key = make_key(tenant)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
