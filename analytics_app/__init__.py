@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from . import config as config_module
+from .db import replica
 from .db.embedded import sqlalchemy_url, start_embedded
 from .extensions import csrf, db, limiter
 
@@ -53,17 +54,28 @@ def create_app(config=None):
 
     # Exports stream for minutes on connections of their own (see db/exports.py); when all
     # are busy the next export is a 503 at once rather than a wait.
-    app.config["SQLALCHEMY_BINDS"] = {
-        "exports": {
-            "url": app.config["SQLALCHEMY_DATABASE_URI"],
-            "pool_size": app.config["EXPORT_POOL_SIZE"],
+    exports = {
+        "url": app.config["SQLALCHEMY_DATABASE_URI"],
+        "pool_size": app.config["EXPORT_POOL_SIZE"],
+        "max_overflow": 0,
+        "pool_timeout": 0.5,
+        "pool_pre_ping": True,
+        "connect_args": connect_args,
+    }
+    binds = {"exports": exports}
+    if app.config.get("DATABASE_REPLICA_URL"):
+        # Report and export reads on a standby (db/replica.py), each with its own pool.
+        replica_url = sqlalchemy_url(app.config["DATABASE_REPLICA_URL"])
+        binds[replica.BIND] = {
+            "url": replica_url,
+            "pool_size": app.config["DB_POOL_SIZE"],
             "max_overflow": 0,
-            "pool_timeout": 0.5,
+            "pool_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
             "pool_pre_ping": True,
             "connect_args": connect_args,
-        },
-        **app.config.get("SQLALCHEMY_BINDS", {}),
-    }
+        }
+        binds[replica.EXPORT_BIND] = {**exports, "url": replica_url}
+    app.config["SQLALCHEMY_BINDS"] = {**binds, **app.config.get("SQLALCHEMY_BINDS", {})}
 
     app.json.sort_keys = False  # keep the SPEC's field order
     db.init_app(app)

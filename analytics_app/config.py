@@ -21,6 +21,10 @@ def from_environment():
     return {
         # Absent: an embedded PostgreSQL server is started under EMBEDDED_PG_DATA.
         "DATABASE_URL": os.environ.get("DATABASE_URL") or None,
+        # A streaming standby for report and export reads (docs/scale-out.md); when it
+        # cannot answer, the primary does and the replica rests REPLICA_RETRY_S seconds.
+        "DATABASE_REPLICA_URL": os.environ.get("DATABASE_REPLICA_URL") or None,
+        "REPLICA_RETRY_S": _int("REPLICA_RETRY_S", 10),
         "EMBEDDED_PG_DATA": os.environ.get("EMBEDDED_PG_DATA") or None,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         # Tenants created without --domain get "<schema>.<TENANT_BASE_DOMAIN>".

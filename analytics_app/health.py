@@ -2,8 +2,10 @@
 
 from flask import Blueprint, jsonify
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .db import migrate
+from .db import migrate, replica
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -21,4 +23,20 @@ def readyz():
     current = migrate.current_revision(connection, "public")
     if current != migrate.head("public"):
         return jsonify({"status": "migrations pending", "public": current}), 503
-    return jsonify({"status": "ready"})
+    body = {"status": "ready"}
+    if replica.configured():
+        body["replica"] = _replica_state()
+    return jsonify(body)
+
+
+def _replica_state():
+    """The standby's state; a replica down does not make the service unready (reads
+    fall back to the primary), so it is reported, not a 503."""
+    try:
+        with db.engines[replica.BIND].connect() as conn:
+            state = replica.replay_state(conn)
+    except (DBAPIError, PoolTimeout) as err:
+        return {"status": "unreachable", "detail": type(getattr(err, "orig", err)).__name__}
+    if state is None:
+        return {"status": "not a standby"}
+    return {"status": "ok", **state}

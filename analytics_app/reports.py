@@ -11,6 +11,7 @@ from flask import current_app, g
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
+from .db import replica
 from .db.tenant_session import enter_schema
 from .extensions import db
 from .gating import tenant_has_feature
@@ -77,17 +78,24 @@ def run_report(sql, params, raw=False):
 
     raw=True: the JSON text as PostgreSQL wrote it, for the API to send as it is (no
     parse into Python objects and no serialising again). An API request's first
-    statement has applied the settings already (api_request.py).
+    statement has applied the settings already (api_request.py). With a replica
+    (DATABASE_REPLICA_URL) the report runs there, unless it is unusable (db/replica.py).
     """
+    if raw:
+        sql = f"SELECT CAST(({sql.removeprefix('SELECT ')}) AS text)"
+    timeout_ms = current_app.config["STATEMENT_TIMEOUT_MS"]
+    if replica.usable():
+        try:
+            return replica.run_report(current_tenant.schema_name, sql, params, timeout_ms)
+        except replica.Unavailable:
+            pass  # the primary answers (db/replica.py)
     if not g.pop("report_transaction_ready", False):
         enter_schema(
             db.session,
             current_tenant.schema_name,
             read_only=True,
-            timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
+            timeout_ms=timeout_ms,
         )
-    if raw:
-        sql = f"SELECT CAST(({sql.removeprefix('SELECT ')}) AS text)"
     return db.session.execute(text(sql), params).scalar_one()
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from ..extensions import db
+from . import replica
 from .tenant_session import enter_schema
 
 log = logging.getLogger(__name__)
@@ -111,14 +113,16 @@ def open_connection(schema, limits):
     """A connection of the export pool, in a READ ONLY transaction on the tenant's schema.
 
     The export pool is its own (SQLALCHEMY_BINDS["exports"]): exports never take a
-    connection a report needs. The server ends the transaction by itself if the
+    connection a report needs. With a replica, its own export pool serves first. The server ends the transaction by itself if the
     app stops reading (idle_in_transaction_session_timeout) or a statement runs
     past the whole export's deadline (statement_timeout).
     """
-    try:
-        pooled = db.engines["exports"].raw_connection()
-    except PoolTimeout:
-        raise ExportBusy() from None
+    pooled = _replica_connection() if replica.usable() else None
+    if pooled is None:
+        try:
+            pooled = db.engines["exports"].raw_connection()
+        except PoolTimeout:
+            raise ExportBusy() from None
     conn = pooled.driver_connection
     try:
         enter_schema(
@@ -134,6 +138,19 @@ def open_connection(schema, limits):
         pooled.close()
         raise
     return pooled, conn
+
+
+def _replica_connection():
+    """A connection of the replica's export pool; None when the primary must serve."""
+    try:
+        return db.engines[replica.EXPORT_BIND].raw_connection()
+    except PoolTimeout:
+        raise ExportBusy() from None
+    except DBAPIError as err:
+        if not replica.fall_back_for(err):
+            raise
+        replica.mark_down(type(err.orig).__name__)
+        return None
 
 
 def _csv_blocks(conn, kind, start, end):
