@@ -1,8 +1,11 @@
 """Migrations: idempotent, per-schema, and the tenant tables as the SPEC fixes them."""
 
+import os
+import subprocess
+
 from sqlalchemy import text
 
-from analytics_app.db import migrate
+from analytics_app.db import catalogue, definers, migrate, transfer
 from analytics_app.extensions import db
 
 
@@ -170,3 +173,53 @@ def test_parallel_upgrade_reports_a_failing_tenant_and_a_rerun_resumes(app, runn
 
     result = runner.invoke(args=["db", "upgrade", "--tenant", "no_such_tenant"])
     assert result.exit_code == 1 and "No tenant with schema 'no_such_tenant'" in result.output
+
+
+def _schema_dump(dsn, schema):
+    """pg_dump's DDL of one schema (privileges and owners included), its name neutral."""
+    done = subprocess.run(
+        [transfer._bin("pg_dump"), "--dbname", dsn, "--schema", schema, "--schema-only"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # \restrict / \unrestrict carry a random key (pg_dump >= 17.6).
+    lines = [line for line in done.stdout.splitlines() if not line.startswith("\\")]
+    return "\n".join(lines).replace(schema, "SCHEMA")
+
+
+def test_a_new_schema_made_by_the_head_script_equals_one_made_revision_by_revision(app, dsn):
+    """The fast path for a new tenant (one script written by Alembic's offline mode) and
+    the ten revisions run one by one give the same tables, indexes, triggers, functions,
+    views, owners, privileges and bookkeeping."""
+    pid = os.getpid()
+    by_script, by_steps = f"zzscript{pid}", f"zzsteps{pid}"
+    with app.app_context():
+        with db.engine.begin() as conn:
+            assert migrate.upgrade_tenant(conn, by_script) is True
+            assert migrate.upgrade_tenant(conn, by_steps, fresh_by_script=False) is True
+        try:
+            dumps = [_schema_dump(dsn, s) for s in (by_script, by_steps)]
+            with db.engine.connect() as conn:
+                books = [
+                    conn.execute(
+                        text(
+                            f"SELECT (SELECT version_num FROM {s}.alembic_version),"
+                            f" (SELECT array_agg(object || ':' || checksum ORDER BY object)"
+                            f"  FROM {s}.analytics_objects_state)"
+                        )
+                    ).one()
+                    for s in (by_script, by_steps)
+                ]
+        finally:
+            with db.engine.begin() as conn:
+                for schema in (by_script, by_steps):
+                    conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+                    owner = definers.owner_role(schema)
+                    conn.execute(text(f"DROP OWNED BY {owner}; DROP ROLE {owner}"))
+    assert "CREATE TABLE SCHEMA.appointments" in dumps[0]
+    assert "OWNER TO analytics_owner_SCHEMA" in dumps[0]
+    assert dumps[0] == dumps[1]
+    assert books[0] == books[1]
+    assert books[0][0] == migrate.head("tenant")
+    assert len(books[0][1]) == len(catalogue.CATALOGUE)

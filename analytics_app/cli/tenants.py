@@ -1,11 +1,11 @@
-"""`flask tenants create|list|set-feature|set-timezone|export|import|drop`."""
+"""`flask tenants create|create-many|list|set-feature|set-timezone|export|import|drop`."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .. import tenant_admin
+from .. import bulk_tenants, tenant_admin
 from ..db import transfer
 from ..db.tenant_session import enter_schema
 from ..extensions import db
@@ -32,6 +32,28 @@ def create(schema, name, plan, domains, timezone):
         )
         hosts = ", ".join(d.domain for d in tenant.domains)
     click.echo(f"Created tenant {schema!r} ({name}) on {hosts}, time zone {timezone}.")
+
+
+@tenants_cli.command("create-many")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
+def create_many(file, jobs):
+    """Create the tenants listed in a CSV FILE (header: schema,name,plan[,timezone,domains]),
+    each in its own transaction, JOBS at once. Failed rows are listed and the command
+    exits 1; run it again after fixing them: existing tenants are skipped."""
+    try:
+        rows = bulk_tenants.read_rows(file)
+    except bulk_tenants.BulkError as err:
+        raise click.ClickException(str(err)) from None
+    outcomes = bulk_tenants.create_tenants(current_app, rows, jobs=jobs, echo=click.echo)
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("created", "skipped", "failed")}
+    click.echo(
+        f"{counts['created']} created, {counts['skipped']} skipped (existing),"
+        f" {counts['failed']} failed."
+    )
+    if counts["failed"]:
+        failed = "\n".join(f"  {o.schema}: {o.detail}" for o in outcomes if o.status == "failed")
+        raise click.ClickException(f"Not created (fix and run again):\n{failed}")
 
 
 @tenants_cli.command("list")

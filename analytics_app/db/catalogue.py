@@ -41,7 +41,7 @@ class Entry:
 
     @property
     def source(self):
-        return (self.directory / f"{self.file}.sql").read_text()
+        return _read(self.directory / f"{self.file}.sql")
 
     @property
     def objects(self):
@@ -51,6 +51,19 @@ class Entry:
     @property
     def checksum(self):
         return hashlib.sha256((APPLY_VERSION + self.source).encode()).hexdigest()
+
+
+_sources = {}
+
+
+def _read(path):
+    """A file's text, read again only when it changed (creating a tenant asks often)."""
+    stat = path.stat()
+    key = (stat.st_mtime_ns, stat.st_size)
+    cached = _sources.get(path)
+    if cached is None or cached[0] != key:
+        cached = _sources[path] = (key, path.read_text())
+    return cached[1]
 
 
 # In creation order: each entry comes after every entry its objects use.
@@ -83,12 +96,18 @@ CATALOGUE = [
 ]
 
 
+# A function's qualified signature, as regprocedure would write it but without its
+# visibility check: that looks the name up in every schema, which costs a scan of all
+# the tenants' same-named functions each time a new tenant's functions invalidated them.
+SIGNATURE = "format('%%I.%%I(%%s)', n.nspname, p.proname, oidvectortypes(p.proargtypes))"
+
+
 def _functions(raw, schema, names):
-    """Signatures (regprocedure text) of the schema's functions with these names."""
+    """Qualified signatures of the schema's functions with these names."""
     return [
         row[0]
         for row in raw.execute(
-            "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            f"SELECT {SIGNATURE} FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
             " WHERE p.pronamespace = %s::regnamespace AND p.proname = ANY(%s)"
             " ORDER BY 1",
             (schema, list(names)),
@@ -106,27 +125,38 @@ def _drop(raw, schema, entry):
                 raw.execute("DROP FUNCTION " + signature + " CASCADE")
 
 
-def _create(raw, schema, entry):
-    raw.execute(entry.source)
-    functions = [name for kind, name in entry.objects if kind == "FUNCTION"]
-    if entry.private:
-        for signature in _functions(raw, schema, functions):
-            raw.execute("REVOKE EXECUTE ON FUNCTION " + signature + " FROM PUBLIC")
+def _create(raw, schema, entries):
+    """Create the entries' objects in order: their files in one round trip, then the
+    EXECUTE revokes and the checksums in one more (a new tenant creates them all)."""
+    raw.execute("\n".join(entry.source for entry in entries))
+    private = [name for e in entries if e.private for kind, name in e.objects if kind == "FUNCTION"]
+    statements = [
+        sql.SQL("REVOKE EXECUTE ON FUNCTION " + signature + " FROM PUBLIC")
+        for signature in _functions(raw, schema, private)
+    ]
+    statements.append(
+        sql.SQL(
+            "INSERT INTO analytics_objects_state (object, checksum) VALUES {} ON CONFLICT (object)"
+            " DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()"
+        ).format(
+            sql.SQL(", ").join(
+                sql.SQL("({}, {})").format(sql.Literal(e.file), sql.Literal(e.checksum))
+                for e in entries
+            )
+        )
+    )
+    raw.execute(sql.SQL(";\n").join(statements))
 
 
 def reader_grants(raw, schema, catalogue=None):
     """[(privilege, object)] a reader role gets in this schema, as SQL to compose."""
-    grants = []
-    for entry in catalogue or CATALOGUE:
-        if not entry.readers:
-            continue
-        for kind, name in entry.objects:
-            if kind == "VIEW":
-                grants.append(("SELECT ON", sql.Identifier(schema, name)))
-            else:
-                for signature in _functions(raw, schema, [name]):
-                    grants.append(("EXECUTE ON FUNCTION", sql.SQL(signature)))
-    return grants
+    entries = [e for e in catalogue or CATALOGUE if e.readers]
+    views = [name for e in entries for kind, name in e.objects if kind == "VIEW"]
+    functions = [name for e in entries for kind, name in e.objects if kind == "FUNCTION"]
+    return [("SELECT ON", sql.Identifier(schema, name)) for name in views] + [
+        ("EXECUTE ON FUNCTION", sql.SQL(signature))
+        for signature in _functions(raw, schema, functions)
+    ]
 
 
 def _dependents(catalogue, changed):
@@ -142,12 +172,13 @@ def _dependents(catalogue, changed):
     return [e for e in catalogue if e.file in names]
 
 
-def apply(raw, schema, catalogue=None):
+def apply(raw, schema, catalogue=None, new=False):
     """Re-create the entries whose file changed since the schema last saw them.
 
     raw: a psycopg connection inside the caller's transaction, already entered into
     the schema with pg_temp last (migrate does that). Returns the entries applied
-    and whether the rollups must be rebuilt.
+    and whether the rollups must be rebuilt. new=True: the schema's tables were just
+    created, so there is nothing to drop and no row to count again.
     """
     catalogue = catalogue or CATALOGUE
     have = dict(raw.execute("SELECT object, checksum FROM analytics_objects_state").fetchall())
@@ -155,16 +186,11 @@ def apply(raw, schema, catalogue=None):
     if not changed:
         return [], False
     todo = _dependents(catalogue, changed)
-    for entry in reversed(todo):
-        _drop(raw, schema, entry)
-    for entry in todo:
-        _create(raw, schema, entry)
-        raw.execute(
-            "INSERT INTO analytics_objects_state (object, checksum) VALUES (%s, %s)"
-            " ON CONFLICT (object) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()",
-            (entry.file, entry.checksum),
-        )
-    return todo, any(e.rollups for e in todo)
+    if not new:
+        for entry in reversed(todo):
+            _drop(raw, schema, entry)
+    _create(raw, schema, todo)
+    return todo, not new and any(e.rollups for e in todo)
 
 
 def drop_all(raw, schema, catalogue=None):

@@ -12,7 +12,8 @@ run the caller's code as the owner. Two defences, each enough on its own:
    nothing.
 2. The definer functions of a tenant belong to `analytics_owner_<schema>`: no
    login, not a superuser, no CREATEROLE, and only SELECT on its own schema's
-   relations and on two columns of public.tenants. Even a future path mistake
+   relations and, through its one group `analytics_owners`, on two columns of
+   public.tenants. Even a future path mistake
    would give a caller nothing the reports do not already show.
 
 `unsafe_definer_functions()` lists every definer function in the database that
@@ -24,6 +25,8 @@ import hashlib
 from pathlib import Path
 
 from psycopg import sql
+
+from .catalogue import SIGNATURE
 
 OWNER_PREFIX = "analytics_owner"
 
@@ -50,49 +53,94 @@ def unsafe_definer_functions(raw):
         return [{"function": f, "problem": p} for f, p in cur.fetchall()]
 
 
+OWNERS_GROUP = "analytics_owners"  # holds SELECT (schema_name, timezone) on public.tenants
+
+# The schema's tables, views and functions, found through pg_depend's index on the
+# referenced object (each records a dependency on its schema), so the cost does not
+# grow with the number of tenants: pg_class and pg_proc have no index on the schema
+# alone, and GRANT ... ON ALL TABLES IN SCHEMA reads all of them.
+SCHEMA_OBJECTS = f"""
+SELECT d.classid = 'pg_proc'::regclass AS is_function,
+       CASE WHEN d.classid = 'pg_proc'::regclass THEN {SIGNATURE}
+            ELSE format('%%I.%%I', n.nspname, c.relname) END AS name,
+       coalesce(p.prosecdef, false) AS definer,
+       p.oid IS NOT NULL AND has_function_privilege('public', p.oid, 'EXECUTE') AS public_execute,
+       pg_get_userbyid(p.proowner) AS owned_by
+FROM pg_depend d
+JOIN pg_namespace n ON n.oid = d.refobjid
+LEFT JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+LEFT JOIN pg_proc p ON d.classid = 'pg_proc'::regclass AND p.oid = d.objid
+WHERE d.refclassid = 'pg_namespace'::regclass
+  AND d.refobjid = %s::regnamespace
+  AND d.deptype = 'n'
+  AND (p.oid IS NOT NULL OR c.relkind IN ('r', 'p', 'v', 'm', 'f'))
+ORDER BY 1, 2
+"""
+
+
+def _create_owner(raw, owner):
+    """The owner role: no login, no rights of its own but its group's two columns."""
+    ident = sql.Identifier
+    raw.execute(
+        sql.SQL(
+            "CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION;"
+            " GRANT {group} TO {owner}"
+        ).format(owner=ident(owner), group=ident(OWNERS_GROUP))
+    )
+    superuser = raw.execute(
+        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
+    ).fetchone()[0]
+    if not superuser:  # a CREATEROLE migrator must be a member to hand objects over
+        raw.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident(owner)))
+
+
 def secure_definer_functions(raw, schema):
-    """Give the schema's definer functions their unprivileged owner (in the caller's transaction)."""
+    """Give the schema's definer functions their unprivileged owner (in the caller's
+    transaction), and the owner what they read: the schema's tables and functions."""
     owner = owner_role(schema)
     ident = sql.Identifier
-    exists = raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (owner,)).fetchone()
+    row = raw.execute(
+        "SELECT r.oid IS NOT NULL,"
+        " r.oid IS NOT NULL AND has_column_privilege(r.oid, 'public.tenants', 'timezone', 'SELECT')"
+        " AND has_column_privilege(r.oid, 'public.tenants', 'schema_name', 'SELECT')"
+        " FROM (SELECT) one LEFT JOIN pg_roles r ON r.rolname = %s",
+        (owner,),
+    ).fetchone()
+    exists, reads_tenants = row
     if not exists:
+        _create_owner(raw, owner)
+    elif not reads_tenants:  # an owner from before its grant went missing: the group's
         raw.execute(
-            sql.SQL(
-                "CREATE ROLE {} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION"
-            ).format(ident(owner))
-        )
-        superuser = raw.execute(
-            "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-        ).fetchone()[0]
-        if not superuser:  # a CREATEROLE migrator must be a member to hand objects over
-            raw.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident(owner)))
-    for statement in (
-        "GRANT USAGE ON SCHEMA {schema} TO {owner}",
-        "GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {owner}",
-        "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {owner}",
-    ):
-        raw.execute(sql.SQL(statement).format(schema=ident(schema), owner=ident(owner)))
-    granted = raw.execute(
-        "SELECT has_column_privilege(%s, 'public.tenants', 'timezone', 'SELECT')"
-        " AND has_column_privilege(%s, 'public.tenants', 'schema_name', 'SELECT')",
-        (owner, owner),
-    ).fetchone()[0]
-    if not granted:
-        # This rewrites public.tenants' column privileges: tenants migrating at once
-        # (flask db upgrade --jobs) take turns here rather than fail with "tuple
-        # concurrently updated" (the lock lasts to the end of this tenant's transaction).
-        raw.execute("SELECT pg_advisory_xact_lock(hashtextextended('public.tenants grants', 0))")
-        raw.execute(
-            sql.SQL("GRANT SELECT (schema_name, timezone) ON public.tenants TO {}").format(
-                ident(owner)
+            sql.SQL("ALTER ROLE {owner} INHERIT; GRANT {group} TO {owner}").format(
+                owner=ident(owner), group=ident(OWNERS_GROUP)
             )
         )
-    definers = raw.execute(
-        "SELECT p.oid::regprocedure::text FROM pg_proc p"
-        " WHERE p.pronamespace = %s::regnamespace AND p.prosecdef",
-        (schema,),
-    ).fetchall()
-    for (signature,) in definers:
-        # regprocedure text is already a quoted, schema-qualified signature.
-        raw.execute(sql.SQL("ALTER FUNCTION " + signature + " OWNER TO {}").format(ident(owner)))
+    objects = raw.execute(SCHEMA_OBJECTS, (schema,)).fetchall()
+    relations = [sql.SQL(name) for is_function, name, *_ in objects if not is_function]
+    # The owner may run its own (definer) functions and what PUBLIC may; a private
+    # function it does not own is granted. (Naming functions costs a look-up each that
+    # reads every tenant's function of that name, so none is named needlessly.)
+    functions = [
+        sql.SQL(name)
+        for is_function, name, definer, public_execute, _ in objects
+        if is_function and not definer and not public_execute
+    ]
+    # The names are quoted and schema-qualified already.
+    statements = [sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(owner))]
+    if relations:
+        statements.append(
+            sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(relations), ident(owner))
+        )
+    if functions:
+        statements.append(
+            sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
+                sql.SQL(", ").join(functions), ident(owner)
+            )
+        )
+    statements += [
+        sql.SQL("ALTER FUNCTION " + name + " OWNER TO {}").format(ident(owner))
+        for is_function, name, definer, _, owned_by in objects
+        if is_function and definer and owned_by != owner
+    ]
+    raw.execute(sql.SQL(";\n").join(statements))
     return owner

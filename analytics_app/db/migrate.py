@@ -11,6 +11,7 @@ role (definers.py) and re-granted to the reader roles (readers.py).
 """
 
 import functools
+import io
 from pathlib import Path
 
 from alembic import command
@@ -73,10 +74,10 @@ def upgrade_public(connection):
     return before != head("public")
 
 
-def apply_objects(connection, schema, entries=None):
+def apply_objects(connection, schema, entries=None, new=False):
     """Re-create the changed report objects of the (entered) schema; return those applied."""
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
-    applied, rebuild = catalogue.apply(raw, schema, entries)
+    applied, rebuild = catalogue.apply(raw, schema, entries, new=new)
     if applied:
         definers.secure_definer_functions(raw, schema)
         readers.regrant_schema(raw, schema)
@@ -87,13 +88,51 @@ def apply_objects(connection, schema, entries=None):
     return applied
 
 
-def upgrade_tenant(connection, schema):
+@functools.cache
+def head_script():
+    """The tenant revisions, from nothing to the head, as one SQL script naming no schema.
+
+    Written by Alembic's offline mode from the revisions themselves (there is no second,
+    hand-kept baseline to drift from them), once per process; a new schema runs it in
+    one round trip instead of Alembic's ten revisions one statement at a time.
+    tests/test_migrations.py checks that both ways give the same schema.
+    """
+    buffer = io.StringIO()
+    cfg = Config(output_buffer=buffer)
+    cfg.set_main_option("script_location", str(MIGRATIONS / "tenant"))
+    cfg.attributes["connection"] = None
+    cfg.attributes["schema"] = None
+    command.upgrade(cfg, "head", sql=True)
+    return buffer.getvalue()
+
+
+def upgrade_tenant(connection, schema, fresh_by_script=True):
     """Bring one tenant schema to the latest revision and report objects.
 
-    The caller owns the transaction. Returns True if anything changed.
+    The caller owns the transaction. Returns True if anything changed. A schema that
+    does not exist yet is created at the head by head_script() (fresh_by_script=False:
+    by the revisions one by one, as an existing schema is upgraded).
     """
+    created = connection.execute(
+        text("SELECT to_regnamespace(:schema) IS NULL"), {"schema": schema}
+    ).scalar_one()
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"))
     enter_schema(connection, schema, pin_temp_last=True)
+    if created and fresh_by_script:
+        raw = connection.connection.driver_connection
+        # Bodies unchecked while the new schema's objects are created, as pg_restore does:
+        # checking looks up every function a body names, and each lookup reads all the
+        # tenants' functions of that name once a new function has invalidated the cache
+        # (the cost of a new tenant then grows with the number of tenants). The same
+        # files are checked whenever an existing schema is upgraded, and by the tests.
+        (checking,) = raw.execute(
+            "SELECT current_setting('check_function_bodies'),"
+            " set_config('check_function_bodies', 'off', true)"
+        ).fetchone()[:1]
+        raw.execute(head_script())
+        apply_objects(connection, schema, new=True)
+        raw.execute("SELECT set_config('check_function_bodies', %s, true)", (checking,))
+        return True
     before = current_revision(connection, schema)
     if before != head("tenant"):
         command.upgrade(_config("tenant", connection, schema), "head")
@@ -135,7 +174,7 @@ class TenantsFailed(MigrationError):
         self.failed = failed
 
 
-def _summary(err):
+def summary(err):
     err = getattr(err, "orig", None) or err  # the driver's error inside SQLAlchemy's
     first = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{type(err).__name__}: {first}"[:300]
@@ -156,7 +195,7 @@ def _upgrade_in_child(url, schema):
     try:
         return _upgrade_one(engine, schema), None
     except Exception as err:  # reported per tenant; the other tenants go on
-        return False, _summary(err)
+        return False, summary(err)
     finally:
         engine.dispose()
 
@@ -192,7 +231,7 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
             try:
                 report(i, schema, _upgrade_one(engine, schema), None)
             except Exception as err:  # this tenant's transaction rolled back; go on
-                report(i, schema, False, _summary(err))
+                report(i, schema, False, summary(err))
             if i % RECYCLE_EVERY == 0:
                 engine.dispose()
     else:

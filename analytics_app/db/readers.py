@@ -30,18 +30,32 @@ def _role_exists(raw, role):
     return raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
 
 
-def _grant_reading(raw, schema, role):
+def _grant_reading(raw, schema, roles, grants=None):
+    """Grant the roles what readers may use in the schema, in one round trip."""
     ident = sql.Identifier
-    raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(role)))
-    for privilege, target in catalogue.reader_grants(raw, schema):
-        raw.execute(sql.SQL("GRANT " + privilege + " {} TO {}").format(target, ident(role)))
+    grants = catalogue.reader_grants(raw, schema) if grants is None else grants
+    statements = [
+        sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(role))
+        for role in roles
+    ] + [
+        sql.SQL("GRANT " + privilege + " {} TO {}").format(target, ident(role))
+        for role in roles
+        for privilege, target in grants
+    ]
+    raw.execute(sql.SQL(";\n").join(statements))
 
 
 def regrant_schema(raw, schema):
     """Re-grant the reader roles on the schema's (re)created objects."""
-    for role in (ALL_TENANTS, tenant_role(schema)):
-        if _role_exists(raw, role):
-            _grant_reading(raw, schema, role)
+    roles = [
+        role
+        for (role,) in raw.execute(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s) ORDER BY rolname",
+            ([ALL_TENANTS, tenant_role(schema)],),
+        )
+    ]
+    if roles:
+        _grant_reading(raw, schema, roles)
 
 
 def ensure_role(raw, schemas, schema=None):
@@ -50,7 +64,7 @@ def ensure_role(raw, schemas, schema=None):
     if not _role_exists(raw, role):
         raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(role)))
     for name in [schema] if schema else schemas:
-        _grant_reading(raw, name, role)
+        _grant_reading(raw, name, [role])
     return role
 
 

@@ -1,0 +1,234 @@
+"""Issue 16: 10,000 tenants — creating them, migrating them, and p50 with them present.
+
+    .venv/bin/python -m benchmarks.many_tenants [--tenants 10000] [--jobs 2]
+        [--limit-s 1800] [--requests 300]
+
+One embedded server under benchmarks/out/many-pgdata, two databases in it: `one`
+holds a single tenant (`probe`, 10,000 appointments); `many` holds the same probe
+tenant and then --tenants empty tenants, created the operator's way: `flask tenants
+create-many FILE --jobs N` (a CSV of schema,name,plan,timezone). The command is
+stopped after --limit-s seconds if it has not finished; the count reached is reported.
+Then `flask db upgrade --jobs N` passes over every tenant (nothing to do: how long a
+no-op migration of all of them takes), catalog sizes are read, and two gunicorn
+servers (one per database) answer the probe tenant's reports with requests
+alternating between them, so both see the same machine. Writes benchmarks/MANY_TENANTS.md.
+"""
+
+import argparse
+import csv
+import datetime
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from analytics_app import create_app, tenant_admin
+from analytics_app.db import migrate
+from analytics_app.db.embedded import start_embedded
+from analytics_app.extensions import db
+from benchmarks import data, load
+from benchmarks.pgbouncer import FORMS
+from benchmarks.run import ENDPOINTS, OUT, ROOT, _free_port, _key, _serve
+
+PROBE_APPOINTMENTS = 10_000
+
+
+def _prepare(url):
+    """Migrate, add the plan and the probe tenant; return the probe's API key."""
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
+    with app.app_context():
+        migrate.upgrade_all(db.engine, echo=lambda _l: None)
+        tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments"])
+        db.session.commit()
+        data.make_tenant("probe", PROBE_APPOINTMENTS)
+        key = _key("probe")
+        for engine in db.engines.values():
+            engine.dispose()
+    return key
+
+
+def _flask(url, *args, log=None, limit_s=None):
+    """Run a flask command on `url`; return (seconds, finished, progress marks)."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only"}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "wsgi", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    marks = []  # (lines seen, seconds) every 1,000 progress lines
+
+    def read():
+        count = 0
+        for line in proc.stdout:
+            if log:
+                log.write(line)
+            if line.startswith("["):
+                count += 1
+                if count % 1000 == 0:
+                    marks.append((count, time.perf_counter() - started))
+                    print(f"  {count:,} after {marks[-1][1]:.0f} s", flush=True)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        proc.wait(timeout=limit_s)
+        finished = proc.returncode == 0
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        proc.wait(30)
+        finished = False
+    reader.join(10)
+    return time.perf_counter() - started, finished, marks
+
+
+def _catalog(url):
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            "SELECT (SELECT count(*) FROM public.tenants),"
+            " pg_database_size(current_database()),"
+            " (SELECT count(*) FROM pg_class), (SELECT count(*) FROM pg_proc),"
+            " (SELECT count(*) FROM pg_attribute)"
+        ).fetchone()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tenants", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--limit-s", type=int, default=1800)
+    parser.add_argument("--requests", type=int, default=300)
+    opts = parser.parse_args()
+    folder = OUT / "many-pgdata"
+    shutil.rmtree(folder, ignore_errors=True)
+    many = start_embedded(folder, cleanup_mode="stop")
+    one = make_url(many).set(database="one").render_as_string(hide_password=False)
+    with psycopg.connect(
+        make_url(many).set(database="postgres").render_as_string(), autocommit=True
+    ) as conn:
+        conn.execute("CREATE DATABASE one")
+    print("probe tenants ...", flush=True)
+    keys = {"one": _prepare(one), "many": _prepare(many)}
+
+    listing = OUT / "many-tenants.csv"
+    with listing.open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["schema", "name", "plan", "timezone"])
+        for i in range(opts.tenants):
+            writer.writerow([f"shop{i:05d}", f"Shop {i}", "bench", "Europe/Paris"])
+    print(f"creating {opts.tenants:,} tenants, --jobs {opts.jobs} ...", flush=True)
+    with (OUT / "many-tenants-create.log").open("w") as log:
+        create_s, created_all, marks = _flask(
+            many, "tenants", "create-many", str(listing), "--jobs", str(opts.jobs),
+            log=log, limit_s=opts.limit_s,
+        )  # fmt: skip
+    created = _catalog(many)[0] - 1
+    print(f"  {created:,} created in {create_s:.0f} s", flush=True)
+    print("flask db upgrade (nothing to do) ...", flush=True)
+    with (OUT / "many-tenants-upgrade.log").open("w") as log:
+        upgrade_s, upgraded, _ = _flask(many, "db", "upgrade", "--jobs", str(opts.jobs), log=log)
+    with psycopg.connect(many, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
+    catalogs = {"one": _catalog(one), "many": _catalog(many)}
+
+    ports = {"one": _free_port(), "many": _free_port()}
+    servers = [_serve(one, ports["one"]), _serve(many, ports["many"])]
+    try:
+        results = {}
+        for form in FORMS:
+            print(f"{form} ...", flush=True)
+            results[form] = _alternating(ports, keys, ENDPOINTS[form], opts.requests)
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(10)
+    _write(opts, created, created_all, create_s, marks, upgrade_s, upgraded, catalogs, results)
+
+
+def _alternating(ports, keys, path, requests, warmup=20):
+    """Median ms per server; requests alternate, each server with its own probe key."""
+    clients = {name: load.Client(port, "probe.bench", keys[name]) for name, port in ports.items()}
+    for _ in range(warmup):
+        for c in clients.values():
+            c.get(path)
+    samples = {name: [] for name in ports}
+    for _ in range(requests):
+        for name, c in clients.items():
+            started = time.perf_counter()
+            status, _ = c.get(path)
+            samples[name].append((time.perf_counter() - started) * 1000)
+            assert status == 200, (name, path, status)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def _write(opts, created, created_all, create_s, marks, upgrade_s, upgraded, catalogs, results):
+    ratios = {f: r["many"] / r["one"] for f, r in results.items()}
+    rate = created / create_s if create_s else 0
+    lines = [
+        "# 10,000 tenants (issue 16)",
+        "",
+        f"Run on {datetime.date.today()} with `python -m benchmarks.many_tenants --tenants "
+        f"{opts.tenants} --jobs {opts.jobs} --limit-s {opts.limit_s}` on this 2-core machine: one "
+        "embedded server, database `one` (a probe tenant with "
+        f"{PROBE_APPOINTMENTS:,} appointments) and database `many` (the same probe tenant, "
+        "then the tenants below, created with `flask tenants create-many`).",
+        "",
+        "| step | measured |",
+        "|---|---|",
+        f"| `flask tenants create-many --jobs {opts.jobs}` | {created:,} tenants in {create_s:.0f} s"
+        f" ({rate:.1f}/s){'' if created_all else f'; stopped at the {opts.limit_s} s limit'} |",
+    ]
+    for count, seconds in marks:
+        lines.append(f"| ... the first {count:,} | {seconds:.0f} s |")
+    lines += [
+        f"| `flask db upgrade --jobs {opts.jobs}` over all, nothing to do | {upgrade_s:.0f} s"
+        f"{'' if upgraded else ' (failed)'} |",
+        "",
+        "| catalog | `one` | `many` |",
+        "|---|---|---|",
+    ]
+    names = ["tenants", "database size (MB)", "pg_class rows", "pg_proc rows", "pg_attribute rows"]
+    for i, name in enumerate(names):
+        a, b = catalogs["one"][i], catalogs["many"][i]
+        if i == 1:
+            a, b = a / 2**20, b / 2**20
+        lines.append(f"| {name} | {a:,.0f} | {b:,.0f} |")
+    lines += [
+        "",
+        f"HTTP p50 of the probe tenant's reports, ms (gunicorn, shipped configuration, "
+        f"{opts.requests} requests per form and server, alternating):",
+        "",
+        "| endpoint | one tenant | with the others | ratio |",
+        "|---|---|---|---|",
+    ]
+    for form, r in results.items():
+        lines.append(f"| {form} | {r['one']:.2f} | {r['many']:.2f} | {ratios[form]:.2f}x |")
+    worst = max(ratios.values())
+    per_10k = 10_000 / rate if rate else float("inf")
+    lines += [
+        "",
+        "| target | measured | |",
+        "|---|---|---|",
+        f"| 10,000 tenants created and migrated in ≤ 10 minutes | {created:,} in "
+        f"{create_s / 60:.1f} min (at that rate 10,000 would take {per_10k / 60:.0f} min) | "
+        f"{'met' if created >= 10_000 and create_s <= 600 else '**missed**'} |",
+        f"| p50 with them present within 1.2x of one tenant | worst {worst:.2f}x | "
+        f"{'met' if worst <= 1.2 else '**missed**'} |",
+    ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    (ROOT / "benchmarks" / "MANY_TENANTS.md").write_text(report)
+
+
+if __name__ == "__main__":
+    main()
