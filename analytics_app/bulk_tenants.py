@@ -1,7 +1,8 @@
 """Creating many tenants at once: `flask tenants create-many FILE --jobs N`.
 
-FILE is CSV with a header: `schema,name,plan` and optionally `timezone` (default UTC)
-and `domains` (space-separated; default `<schema>.<TENANT_BASE_DOMAIN>`). Each tenant
+FILE is CSV with a header: `schema,name,plan` and optionally `timezone` (default UTC),
+`domains` (space-separated; default `<schema>.<TENANT_BASE_DOMAIN>`), `currency`
+(default USD) and `locale` (default en_US). Each tenant
 is created as `flask tenants create` creates one, in its own transaction; N worker
 processes share the rows in chunks, each chunk on a fresh server connection (see
 migrate.RECYCLE_EVERY). A row that fails (a taken schema or domain, an unknown plan or
@@ -18,7 +19,7 @@ from . import tenant_admin
 from .db import migrate
 from .extensions import db
 
-COLUMNS = ("schema", "name", "plan", "timezone", "domains")
+COLUMNS = ("schema", "name", "plan", "timezone", "domains", "currency", "locale")
 REQUIRED = ("schema", "name", "plan")
 
 
@@ -30,6 +31,8 @@ class Row:
     plan: str
     timezone: str
     domains: tuple
+    currency: str = "USD"
+    locale: str = "en_US"
 
 
 class BulkError(ValueError):
@@ -60,6 +63,8 @@ def read_rows(stream):
                 values["plan"],
                 values["timezone"] or "UTC",
                 tuple(values["domains"].split()),
+                values["currency"] or "USD",
+                values["locale"] or "en_US",
             )
         )
     return rows
@@ -75,7 +80,14 @@ class Outcome:
 def _create_one(row, base_domain):
     try:
         tenant_admin.create_tenant(
-            row.schema, row.name, row.plan, row.domains, row.timezone, base_domain
+            row.schema,
+            row.name,
+            row.plan,
+            row.domains,
+            row.timezone,
+            base_domain,
+            currency=row.currency,
+            locale=row.locale,
         )
         db.session.commit()
         return Outcome(row.schema, "created")

@@ -24,6 +24,8 @@ class Tenant(db.Model):
     name = db.Column(db.Text, nullable=False)
     plan_id = db.Column(db.Integer, db.ForeignKey("public.subscription_plans.id"))
     timezone = db.Column(db.Text, nullable=False, default="UTC")
+    currency = db.Column(db.Text, nullable=False, default="USD")  # ISO 4217
+    locale = db.Column(db.Text, nullable=False, default="en_US")  # CLDR: fr_FR, en_IN
     advanced_analytics = db.Column(db.Boolean)
     can_accept_payments = db.Column(db.Boolean)
     can_export_data = db.Column(db.Boolean)

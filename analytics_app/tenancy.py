@@ -66,6 +66,8 @@ class TenantInfo:
     schema_name: str
     name: str
     timezone: str
+    currency: str | None = None  # pages only (the API's first statement does not read them)
+    locale: str | None = None
 
 
 def tenant_for_host(raw_host, endpoint=None):

@@ -6,6 +6,7 @@ Each function works in the caller's db.session transaction; the CLI commits.
 from psycopg import sql as psql
 from sqlalchemy import select, text
 
+from . import localisation
 from .db import migrate
 from .db.schema_names import validate_schema_name
 from .extensions import db
@@ -76,8 +77,29 @@ def validate_timezone(name):
     return name
 
 
+def validate_currency(code):
+    try:
+        return localisation.validate_currency(code)
+    except localisation.LocalisationError as err:
+        raise AdminError(str(err)) from None
+
+
+def validate_locale(name):
+    try:
+        return localisation.validate_locale(name)
+    except localisation.LocalisationError as err:
+        raise AdminError(str(err)) from None
+
+
 def create_tenant(
-    schema_name, name, plan_name, domains=(), timezone="UTC", base_domain="localhost"
+    schema_name,
+    name,
+    plan_name,
+    domains=(),
+    timezone="UTC",
+    base_domain="localhost",
+    currency=localisation.DEFAULT_CURRENCY,
+    locale=localisation.DEFAULT_LOCALE,
 ):
     """Create the tenant row, its domains and its schema at the latest migration, atomically."""
     try:
@@ -99,7 +121,12 @@ def create_tenant(
     if taken:
         raise AdminError(f"Domain already in use: {', '.join(taken)}.")
     tenant = Tenant(
-        schema_name=schema_name, name=name, plan_id=plan.id, timezone=validate_timezone(timezone)
+        schema_name=schema_name,
+        name=name,
+        plan_id=plan.id,
+        timezone=validate_timezone(timezone),
+        currency=validate_currency(currency),
+        locale=validate_locale(locale),
     )
     db.session.add(tenant)
     db.session.flush()

@@ -1,6 +1,7 @@
 """The benchmark's Markdown report, with each target marked met or missed."""
 
 import datetime
+from pathlib import Path
 
 PART_2_FORMS = (
     "appointments 30-day range",
@@ -192,7 +193,31 @@ def render(r):
     lines += web_layer_section(r)
     lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {_mark(ok)} |" for t, m, ok in targets]
+    lines += past_one_server_section()
     return "\n".join(lines) + "\n"
+
+
+# Issue 16's figures come from benchmarks of their own (each needs its own servers);
+# RESULTS.md carries their latest reports, each with its date and command.
+PAST_ONE_SERVER = ("PGBOUNCER.md", "MANY_TENANTS.md")
+
+
+def past_one_server_section():
+    here = Path(__file__).resolve().parent
+    found = [here / name for name in PAST_ONE_SERVER if (here / name).exists()]
+    if not found:
+        return []
+    lines = ["", "## Past one server (issue 16)", ""]
+    lines.append(
+        "From `python -m benchmarks.pgbouncer` and `python -m benchmarks.many_tenants`, run"
+        " separately; their own files are "
+        + ", ".join(f"[{p.name}]({p.name})" for p in found)
+        + "."
+    )
+    for path in found:
+        text = path.read_text().strip().splitlines()
+        lines += ["", "#" + text[0]] + text[1:]  # its title one level down
+    return lines
 
 
 # Issue 15: the web layer against the database's own work, measured side by side.

@@ -50,6 +50,7 @@ class Ledger:
     away: list = field(default_factory=list)
     appointments: list = field(default_factory=list)
     payments: list = field(default_factory=list)
+    currency: str = "USD"  # the tenant's (its `*_cents` are in this currency's minor unit)
 
     @property
     def zone(self):
@@ -273,6 +274,7 @@ def appointments(
         "lead_time": lead_time(rows, zone),
         "period_days": days,
         "window": window_body,
+        "currency": ledger.currency,
     }
 
 
@@ -366,6 +368,7 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
         ),
         "period_days": days,
         "window": window_body,
+        "currency": ledger.currency,
     }
 
 
@@ -534,6 +537,7 @@ def team(ledger, now, days=30, start=None, end=None, with_revenue=True):
         "utilisation_percent": percent(totals[0], totals[1]) if totals[1] else None,
         "period_days": n,
         "window": window_object,
+        "currency": ledger.currency,
     }
 
 

@@ -57,6 +57,7 @@ def test_empty_tenant(api, make_tenant):
             "previous_end_date": (today - timedelta(days=3)).isoformat(),
             "time_zone": "America/New_York",
         },
+        "currency": "USD",  # the default
     }
     assert len(api(tenant, "appointments").get_json()["daily_breakdown"]) == 30
 

@@ -76,7 +76,8 @@ def test_create_many_refuses_a_file_it_cannot_read_whole(runner, tmp_path):
     result = runner.invoke(args=["tenants", "create-many", no_plan])
     assert result.exit_code == 1
     assert (
-        "The header lacks: plan (columns: schema, name, plan, timezone, domains)." in result.output
+        "The header lacks: plan (columns: schema, name, plan, timezone, domains, currency, locale)."
+        in result.output
     )
     twice = _write(tmp_path, ["schema,name,plan", "x1,X,all", "x2,Y,all", "x1,Z,all"])
     result = runner.invoke(args=["tenants", "create-many", twice])

@@ -79,9 +79,10 @@ def figure(page, metric):
     text = page.locator(f'[data-metric="{metric}"]').first.inner_text().strip()
     if text == "–":
         return None
-    if re.fullmatch(r"\d\d:00", text):
-        return int(text[:2])
-    number = text.replace(",", "").replace("%", "").strip()
+    hour = re.fullmatch(r"(\d{1,2}):00\W*([AP]M)", text)  # en_US: "11:00 AM" (a narrow space)
+    if hour:
+        return int(hour.group(1)) % 12 + (12 if hour.group(2) == "PM" else 0)
+    number = text.replace(",", "").replace("%", "").replace("$", "").strip()
     try:
         return float(number)
     except ValueError:
@@ -154,7 +155,9 @@ def assert_page_matches_api(
         f"{lead['7_to_29_days']} 7 to 29 days ahead, {lead['30_days_or_more']} 30 days or more"
     ) in histogram
     average = page.locator('[data-metric="lead_average_hours"]').inner_text()
-    assert average == ("–" if lead["average_hours"] is None else f"{lead['average_hours']:,.2f} h")
+    assert average == (
+        "–" if lead["average_hours"] is None else f"{lead['average_hours']:,.2f} h"
+    )  # en_US
     people = api_json(page, live, tenant, "customers", **period)  # no other filter applies
     for metric in (
         "customers",
@@ -175,10 +178,10 @@ def assert_page_matches_api(
     for row in team["resources"]:
         cells = page.locator(f'table.team tr[data-resource="{row["resource_id"]}"]')
         no_show = cells.locator('[data-field="no_show_rate_percent"]').inner_text()
-        assert no_show == f"{row['no_show_rate_percent']:.2f} %"
+        assert no_show == f"{row['no_show_rate_percent']:.2f}%"  # en_US: no space
         util = cells.locator('[data-field="utilisation_percent"]').inner_text().strip()
         expected = row["utilisation_percent"]
-        assert util == ("no hours set" if expected is None else f"{expected:.2f} %")
+        assert util == ("no hours set" if expected is None else f"{expected:.2f}%")
     heat = api_json(page, live, tenant, "heatmap", **period, service_id=service_id, status=status)
     shown = page.locator("table.heatmap td[data-cell]").all_inner_texts()
     assert [int(n) for n in shown] == [n for row in heat["counts"] for n in row]
@@ -241,7 +244,8 @@ def test_figures_filters_and_logout(page, live, salon):
         end="2026-10-31",
     )
     assert ranged["period_days"] == 31
-    assert "2026-10-01 to 2026-10-31 (31 days)" in page.locator("#appointments-title").inner_text()
+    title = page.locator("#appointments-title").inner_text()
+    assert "Oct 1, 2026 to Oct 31, 2026 (31 days)" in title  # en_US dates
     page.goto(page.url)  # the range is in the URL too
     assert page.get_by_label("From (date)").input_value() == "2026-10-01"
 

@@ -146,7 +146,7 @@ def percent(text):
 
 
 def cents(text):
-    return int(Decimal(text.replace(",", "")) * 100)
+    return int(Decimal(text.replace(",", "").replace("$", "")) * 100)
 
 
 def expected_busiest_day(body):
@@ -155,13 +155,19 @@ def expected_busiest_day(body):
         if d["count"] and (best is None or d["count"] > best["count"]):
             best = d
     day = date.fromisoformat(best["date"])
-    return f"{WEEKDAYS[(day.weekday() + 1) % 7]} {day.day} {day:%B} ({best['count']})"
+    # en_US (the test tenants' locale), as CLDR writes it: "Thu, Mar 5".
+    return f"{WEEKDAYS[(day.weekday() + 1) % 7][:3]}, {day:%b} {day.day} ({best['count']})"
+
+
+def clock(hour):
+    """en_US short time: "2:00 PM" (a narrow no-break space before PM)."""
+    return f"{hour % 12 or 12}:00\u202f{'AM' if hour < 12 else 'PM'}"
 
 
 def expected_busiest_hour(heatmap):
     per_hour = [sum(row[h] for row in heatmap["counts"]) for h in range(24)]
     hour = per_hour.index(max(per_hour))
-    return f"{hour:02d}:00–{hour + 1:02d}:00 ({per_hour[hour]})"
+    return f"{clock(hour)} – {clock((hour + 1) % 24)} ({per_hour[hour]})"
 
 
 def dst_week_salon(make_tenant):
@@ -222,7 +228,10 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
         ("owner@salon.example", "weekly", date(2026, 3, 2), "sent", 1, None),
     ]
     weekly = smtp.to("owner@salon.example")[0]
-    assert weekly["Subject"] == f"Tenant {tenant.schema}: your weekly report, 2–8 March 2026"
+    assert (
+        weekly["Subject"]
+        == f"Tenant {tenant.schema}: your weekly report, Mar 2\u2009–\u20098, 2026"
+    )
     assert smtp.to("books@salon.example")[0]["Subject"].endswith("monthly report, February 2026")
 
     # Every figure of the email is the API's for the same start and end ...
@@ -277,8 +286,10 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
         "new_customers": 3,
         "returning_customers": 1,
     }
-    assert shown["busiest_day"] == expected_busiest_day(appointments) == "Thursday 5 March (4)"
-    assert shown["busiest_hour"] == expected_busiest_hour(heatmap) == "10:00–11:00 (3)"
+    assert shown["busiest_day"] == expected_busiest_day(appointments) == "Thu, Mar 5 (4)"
+    # (html_figures folds every kind of space into one, the narrow one before AM too.)
+    assert shown["busiest_hour"] == " ".join(expected_busiest_hour(heatmap).split())
+    assert shown["busiest_hour"] == "10:00 AM – 11:00 AM (3)"
     # Top services: Cut and Color tie at 3 (the lower id first), then Nails.
     assert shown["top_services"] == "Cut 3 Color 3 Nails 2"
     assert [(s["service_name"], s["count"]) for s in appointments["by_service"]] == [
@@ -288,7 +299,7 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
     ]
     text = weekly.get_body(("plain",)).get_content()
     assert "Appointments      8 (+300.00%)" in text
-    assert "Revenue           115.00 (+228.57%)" in text
+    assert "Revenue           $115.00 (+228.57%)" in text
     assert f"http://{tenant.host}:5000/?start=2026-03-02&end=2026-03-08" in text
     chart = [p for p in weekly.walk() if p.get_content_type() == "image/png"]
     assert len(chart) == 1 and chart[0]["Content-ID"] == "<appointments-chart>"
@@ -319,7 +330,7 @@ def test_nothing_goes_out_before_eight_local_in_auckland(app, runner, smtp, make
     on_time = send(runner, "2026-11-29T19:00:00Z", auckland.schema, new_york.schema)
     assert on_time.exit_code == 0, on_time.output
     assert [m["To"] for m in smtp.messages] == ["kia.ora@example.com"]
-    assert smtp.messages[0]["Subject"].endswith("weekly report, 23–29 November 2026")
+    assert smtp.messages[0]["Subject"].endswith("weekly report, Nov 23\u2009–\u200929, 2026")
     # Already sent: a later run sends nothing more; New York's falls due at 13:00 UTC Monday.
     assert send(runner, "2026-11-30T12:59:00Z", auckland.schema, new_york.schema).exit_code == 0
     assert len(smtp.messages) == 1
@@ -506,9 +517,9 @@ def test_a_late_sender_sends_within_seven_days_and_skips_after(app, runner, smtp
     result = send(runner, "2026-11-09T08:00:00Z", tenant.schema)
     assert result.exit_code == 0, result.output
     assert "expired 1" in result.output
-    assert sorted((m["To"], m["Subject"].split(", ")[-1]) for m in smtp.messages) == [
+    assert sorted((m["To"], m["Subject"].split("report, ")[-1]) for m in smtp.messages) == [
         ("monthly@example.com", "October 2026"),
-        ("owner@example.com", "2–8 November 2026"),
+        ("owner@example.com", "Nov 2\u2009–\u20098, 2026"),
     ]
     assert [(r[0], r[2], r[3]) for r in deliveries(tenant)] == [
         ("monthly@example.com", date(2026, 10, 1), "sent"),
@@ -691,10 +702,10 @@ def test_the_html_report_in_chromium_shows_the_apis_figures(
         "appointments": f"{appointments['total']:,}",
         "appointments_trend": f"{appointments['booking_trend_percent']:+.2f}%",
         "cancellation_rate": f"{appointments['cancellation_rate_percent']:.2f}%",
-        "cancelled_value": f"{appointments['cancelled_value_cents'] / 100:,.2f}",
+        "cancelled_value": f"${appointments['cancelled_value_cents'] / 100:,.2f}",
         "no_show_rate": f"{appointments['no_show_rate_percent']:.2f}%",
-        "no_show_value": f"{appointments['no_show_value_cents'] / 100:,.2f}",
-        "revenue": f"{revenue['total_revenue_cents'] / 100:,.2f}",
+        "no_show_value": f"${appointments['no_show_value_cents'] / 100:,.2f}",
+        "revenue": f"${revenue['total_revenue_cents'] / 100:,.2f}",
         "revenue_trend": f"{revenue['revenue_trend_percent']:+.2f}%",
         "customers": f"{customers['customers']:,}",
         "customers_trend": f"{customers['customers_trend_percent']:+.2f}%",
@@ -714,9 +725,7 @@ def test_the_html_report_in_chromium_shows_the_apis_figures(
             assert shown == expected
             chart = page.locator('img[data-figure="chart"]')
             assert chart.evaluate("img => img.complete && img.naturalWidth") == 1120
-            assert chart.get_attribute("alt").startswith(
-                "Appointments per day, 2026-03-02: 1, 2026-03-03: 0"
-            )
+            assert chart.get_attribute("alt").startswith("Appointments per day, 3/2: 1, 3/3: 0")
             assert page.get_by_role("link", name="Open the dashboard for this week").get_attribute(
                 "href"
             ) == (f"http://{tenant.host}:5000/?start=2026-03-02&end=2026-03-08")

@@ -143,7 +143,10 @@ def test_analytics_csv(api, shop):
     assert [int(r["count"]) for r in rows] == [d["count"] for d in body["daily_breakdown"]]
     assert list(rows[0]) == ["date", "count", "confirmed", "cancelled", "no_show"]
     revenue = api(shop.tenant, "revenue", days=5, format="csv").get_data(as_text=True)
-    assert revenue.splitlines()[0] == "date,revenue_cents,transaction_count"
+    # Amounts in minor units, and the currency they are in on every row.
+    assert revenue.splitlines()[0] == "date,revenue_cents,transaction_count,currency"
+    assert all(line.endswith(",USD") for line in revenue.splitlines()[1:])
+    assert len(revenue.splitlines()) == 6
     dashboard = api(shop.tenant, "dashboard", format="csv").get_data(as_text=True).splitlines()
     assert dashboard[0].startswith("total_appointments_this_month,") and len(dashboard) == 2
     assert api(shop.tenant, "revenue", format="pdf").get_json() == {

@@ -44,6 +44,7 @@ def test_empty_tenant(api, make_tenant):
             "previous_end_date": (today - timedelta(days=2)).isoformat(),
             "time_zone": "UTC",
         },
+        "currency": "USD",  # the default
     }
 
 

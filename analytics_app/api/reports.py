@@ -137,7 +137,7 @@ def heatmap(args):
 
 def as_csv(body):
     """The CSV form of a report: its daily breakdown, the team's resources, the heatmap's
-    cells, or the dashboard's one row."""
+    cells, or the dashboard's one row; rows with amounts end with a `currency` column."""
     if "counts" in body:
         rows = [
             {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
@@ -147,7 +147,7 @@ def as_csv(body):
     elif "resources" in body:
         rows = body["resources"]
         if not rows:
-            return ",".join(schemas.TeamMemberSchema().fields) + "\n"
+            return ",".join([*schemas.TeamMemberSchema().fields, "currency"]) + "\n"
     elif "daily_breakdown" in body:
         rows = [
             {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
@@ -162,6 +162,9 @@ def as_csv(body):
         ]
     else:
         rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
+    if "currency" in body and any(k.endswith("_cents") for k in rows[0]):
+        # Amounts are in the currency's minor unit: the rows say which currency.
+        rows = [{**row, "currency": body["currency"]} for row in rows]
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
     writer.writeheader()

@@ -145,6 +145,13 @@ class AppointmentsSchema(Schema):
     lead_time = fields.Nested(LeadTimeSchema)
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)
+    currency = fields.String(
+        metadata={
+            "description": "ISO 4217 code of the tenant's currency: every `*_cents` field is an"
+            " integer in its minor unit (cents; yen for JPY, which has none; fils, a"
+            " thousandth, for KWD)."
+        }
+    )
 
 
 @every_field_required
@@ -178,6 +185,13 @@ class RevenueSchema(Schema):
     )
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)
+    currency = fields.String(
+        metadata={
+            "description": "ISO 4217 code of the tenant's currency: every `*_cents` field is an"
+            " integer in its minor unit (cents; yen for JPY, which has none; fils, a"
+            " thousandth, for KWD)."
+        }
+    )
 
 
 @every_field_required
@@ -243,6 +257,13 @@ class TeamSchema(Schema):
     utilisation_percent = fields.Float(allow_none=True)
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)
+    currency = fields.String(
+        metadata={
+            "description": "ISO 4217 code of the tenant's currency: every `*_cents` field is an"
+            " integer in its minor unit (cents; yen for JPY, which has none; fils, a"
+            " thousandth, for KWD)."
+        }
+    )
 
 
 @every_field_required

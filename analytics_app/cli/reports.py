@@ -109,7 +109,14 @@ def preview(schema, email, frequency, now_text, html_path, eml_path):
         if d.is_primary:
             host = d.domain
     recipient = message.Recipient(
-        user.id, user.email, tenant.id, tenant.name, host, tenant.timezone
+        user.id,
+        user.email,
+        tenant.id,
+        tenant.name,
+        host,
+        tenant.timezone,
+        tenant.currency,
+        tenant.locale,
     )
     numbers = figures.period_figures(
         db.session, schema, period.period_start, period.period_end, now

@@ -1,4 +1,5 @@
-"""`flask tenants create|create-many|list|set-feature|set-timezone|export|import|drop`."""
+"""`flask tenants create|create-many|list|set-feature|set-timezone|set-currency|set-locale|
+export|import|drop`."""
 
 import click
 from flask import current_app
@@ -25,22 +26,33 @@ STATES = {"on": True, "off": False, "plan": None}
     "--domain", "domains", multiple=True, help="Host name(s); default SCHEMA.<TENANT_BASE_DOMAIN>."
 )
 @click.option("--timezone", default="UTC", show_default=True, help="IANA time zone.")
-def create(schema, name, plan, domains, timezone):
+@click.option("--currency", default="USD", show_default=True, help="ISO 4217 code: EUR, JPY.")
+@click.option("--locale", default="en_US", show_default=True, help="CLDR locale: fr_FR, en_IN.")
+def create(schema, name, plan, domains, timezone, currency, locale):
     with committed():
         tenant = tenant_admin.create_tenant(
-            schema, name, plan, domains, timezone, current_app.config["TENANT_BASE_DOMAIN"]
+            schema,
+            name,
+            plan,
+            domains,
+            timezone,
+            current_app.config["TENANT_BASE_DOMAIN"],
+            currency=currency,
+            locale=locale,
         )
         hosts = ", ".join(d.domain for d in tenant.domains)
-    click.echo(f"Created tenant {schema!r} ({name}) on {hosts}, time zone {timezone}.")
+        summary = f"time zone {timezone}, currency {tenant.currency}, locale {tenant.locale}"
+    click.echo(f"Created tenant {schema!r} ({name}) on {hosts}, {summary}.")
 
 
 @tenants_cli.command("create-many")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64))
 def create_many(file, jobs):
-    """Create the tenants listed in a CSV FILE (header: schema,name,plan[,timezone,domains]),
-    each in its own transaction, JOBS at once. Failed rows are listed and the command
-    exits 1; run it again after fixing them: existing tenants are skipped."""
+    """Create the tenants listed in a CSV FILE, each in its own transaction, JOBS at once
+    (header: schema,name,plan and optionally timezone,domains,currency,locale). Failed
+    rows are listed and the command exits 1; run it again after fixing them: existing
+    tenants are skipped."""
     try:
         rows = bulk_tenants.read_rows(file)
     except bulk_tenants.BulkError as err:
@@ -58,7 +70,8 @@ def create_many(file, jobs):
 
 @tenants_cli.command("list")
 def list_tenants():
-    """One line per tenant: schema, name, plan, time zone, domains, effective features."""
+    """One line per tenant: schema, name, plan, time zone, currency, locale, domains and
+    effective features."""
     tenants = db.session.execute(select(Tenant).order_by(Tenant.id)).scalars().all()
     for tenant in tenants:
         enter_schema(db.session, tenant.schema_name)
@@ -71,6 +84,8 @@ def list_tenants():
                     tenant.name,
                     tenant.plan.name if tenant.plan else "-",
                     tenant.timezone,
+                    tenant.currency,
+                    tenant.locale,
                     ",".join(d.domain for d in tenant.domains),
                     ",".join(features) or "-",
                 ]
@@ -150,3 +165,29 @@ def set_timezone(schema, timezone):
         tenant.timezone = tenant_admin.validate_timezone(timezone)
         db.session.flush()
     click.echo(f"Tenant {schema!r}: time zone {timezone}.")
+
+
+@tenants_cli.command("set-currency")
+@click.argument("schema")
+@click.argument("currency")
+def set_currency(schema, currency):
+    """The ISO 4217 currency the tenant's amounts are in (a label: amounts are not converted)."""
+    with committed():
+        tenant = tenant_admin.get_tenant(schema)
+        tenant.currency = tenant_admin.validate_currency(currency)
+        db.session.flush()
+        code = tenant.currency
+    click.echo(f"Tenant {schema!r}: currency {code}.")
+
+
+@tenants_cli.command("set-locale")
+@click.argument("schema")
+@click.argument("locale")
+def set_locale(schema, locale):
+    """How the dashboard and email reports write the tenant's figures: fr_FR, en_IN, ja_JP."""
+    with committed():
+        tenant = tenant_admin.get_tenant(schema)
+        tenant.locale = tenant_admin.validate_locale(locale)
+        db.session.flush()
+        name = tenant.locale
+    click.echo(f"Tenant {schema!r}: locale {name}.")

@@ -69,6 +69,7 @@ def _read(path):
 # In creation order: each entry comes after every entry its objects use.
 CATALOGUE = [
     Entry("tenant_timezone", readers=True, private=True, rollups=True),
+    Entry("tenant_currency", readers=True, private=True),
     Entry("rfc3339", readers=True),
     Entry("report_period"),
     Entry("rollup_recount", rollups=True),

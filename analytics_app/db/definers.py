@@ -53,7 +53,8 @@ def unsafe_definer_functions(raw):
         return [{"function": f, "problem": p} for f, p in cur.fetchall()]
 
 
-OWNERS_GROUP = "analytics_owners"  # holds SELECT (schema_name, timezone) on public.tenants
+# Holds SELECT (schema_name, timezone, currency, locale) on public.tenants.
+OWNERS_GROUP = "analytics_owners"
 
 # The schema's tables, views and functions, found through pg_depend's index on the
 # referenced object (each records a dependency on its schema), so the cost does not
@@ -100,16 +101,14 @@ def secure_definer_functions(raw, schema):
     owner = owner_role(schema)
     ident = sql.Identifier
     row = raw.execute(
-        "SELECT r.oid IS NOT NULL,"
-        " r.oid IS NOT NULL AND has_column_privilege(r.oid, 'public.tenants', 'timezone', 'SELECT')"
-        " AND has_column_privilege(r.oid, 'public.tenants', 'schema_name', 'SELECT')"
+        "SELECT r.oid IS NOT NULL, r.oid IS NOT NULL AND pg_has_role(r.oid, %s, 'USAGE')"
         " FROM (SELECT) one LEFT JOIN pg_roles r ON r.rolname = %s",
-        (owner,),
+        (OWNERS_GROUP, owner),
     ).fetchone()
-    exists, reads_tenants = row
+    exists, in_group = row
     if not exists:
         _create_owner(raw, owner)
-    elif not reads_tenants:  # an owner from before its grant went missing: the group's
+    elif not in_group:  # an owner from before p0009/p0010 (which joins them all)
         raw.execute(
             sql.SQL("ALTER ROLE {owner} INHERIT; GRANT {group} TO {owner}").format(
                 owner=ident(owner), group=ident(OWNERS_GROUP)

@@ -41,9 +41,15 @@ TABLES = {
         ],
         "start_time",
     ),
-    "payments": (["id", "appointment_id", "amount_cents", "status", "paid_at"], "paid_at"),
+    "payments": (
+        ["id", "appointment_id", "amount_cents", "currency", "status", "paid_at"],
+        "paid_at",
+    ),
     "customers": (["id", "name", "email", "created_at"], "created_at"),
-    "services": (["id", "name", "duration_minutes", "price_cents", "is_active"], None),
+    "services": (
+        ["id", "name", "duration_minutes", "price_cents", "currency", "is_active"],
+        None,
+    ),
     "resources": (["id", "name", "is_active"], None),
 }
 BATCH = 1000  # JSON lines fetched per round trip
@@ -58,6 +64,8 @@ TEXT_COLUMNS = {"name", "email", "status"}
 
 
 def _column(name, for_csv):
+    if name == "currency":  # not a column: the tenant's, beside each amount in minor units
+        return sql.SQL("tenant_currency() AS currency")
     column = sql.Identifier(name)
     if for_csv and name in TEXT_COLUMNS:
         return sql.SQL("CASE WHEN {c} ~ {p} THEN chr(39) || {c} ELSE {c} END AS {c}").format(

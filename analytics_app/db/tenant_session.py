@@ -23,7 +23,7 @@ from .schema_names import quote_schema
 # Finds a request's tenant by host and, in the same statement, points the transaction
 # at its schema: one round trip. Schema names are CHECKed in public.tenants; %I quotes.
 FIND_TENANT_SQL = text(
-    "SELECT t.id, t.schema_name, t.name, t.timezone,"
+    "SELECT t.id, t.schema_name, t.name, t.timezone, t.currency, t.locale,"
     " set_config('search_path', format('%I, public', t.schema_name), true)"
     " FROM public.domains d JOIN public.tenants t ON t.id = d.tenant_id"
     " WHERE d.domain = :host"
@@ -88,9 +88,10 @@ def _enter_psycopg(conn, pairs, tenant_time_zone):
 
 
 def find_tenant(session, host):
-    """(id, schema_name, name, timezone) of the tenant serving `host`, entering its schema."""
+    """(id, schema_name, name, timezone, currency, locale) of the tenant serving `host`,
+    entering its schema."""
     row = session.execute(FIND_TENANT_SQL, {"host": host}).one_or_none()
-    return tuple(row[:4]) if row else None
+    return tuple(row[:6]) if row else None
 
 
 def follow_tenant(session, current_schema):

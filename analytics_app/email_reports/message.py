@@ -8,9 +8,10 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import urlencode
 
+from babel import dates as babel_dates
 from flask import current_app, render_template
 
-from ..reports import WEEKDAYS
+from .. import localisation
 from . import chart
 from .unsubscribe import make_token
 
@@ -25,52 +26,33 @@ class Recipient:
     tenant_name: str
     host: str  # the tenant's primary domain
     timezone: str
+    currency: str = localisation.DEFAULT_CURRENCY
+    locale: str = localisation.DEFAULT_LOCALE
+
+    @property
+    def formats(self):
+        return localisation.Formats(self.locale, self.currency)
 
 
 def base_url(host):
     return current_app.config["PUBLIC_URL"].format(host=host).rstrip("/")
 
 
-def period_title(frequency, start, end):
-    """'16–22 November 2026', '28 December 2026 – 3 January 2027', 'November 2026'."""
+def period_title(fmt, frequency, start, end):
+    """The period in the locale's words: 'November 2026', 'Nov 16 – 22, 2026',
+    '16–22 nov. 2026' (CLDR's interval formats)."""
     if frequency == "monthly":
-        return f"{start:%B %Y}"
-    if start.year != end.year:
-        return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
-    if start.month != end.month:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day}–{end.day} {end:%B %Y}"
+        return fmt.month(start)
+    return babel_dates.format_interval(start, end, "yMMMd", locale=fmt.locale)
 
 
-def number(value):
-    return f"{value:,}"
-
-
-def percent(value):
-    return f"{value:.2f}%"
-
-
-def trend(value):
-    """'+12.50%', '-3.10%', '0.00%'; '–' when there is nothing to compare with."""
-    if value is None:
-        return "–"
-    return f"{value:+.2f}%" if value else "0.00%"
-
-
-def money(cents):
-    return f"{cents / 100:,.2f}"
-
-
-def hour_span(hour):
-    return f"{hour:02d}:00–{(hour + 1) % 24:02d}:00"
-
-
-def day_name(iso_date):
-    day = date.fromisoformat(iso_date)
-    return f"{WEEKDAYS[(day.weekday() + 1) % 7]} {day.day} {day:%B}"
+def hour_span(fmt, hour):
+    """'14:00–15:00' or '2:00 PM – 3:00 PM', as the locale writes a time."""
+    return f"{fmt.hour(hour)} – {fmt.hour((hour + 1) % 24)}"
 
 
 def context(recipient, frequency, figures):
+    fmt = recipient.formats
     window = figures["window"]
     start, end = date.fromisoformat(window["start_date"]), date.fromisoformat(window["end_date"])
     site = base_url(recipient.host)
@@ -80,7 +62,7 @@ def context(recipient, frequency, figures):
         "recipient": recipient,
         "frequency": frequency,
         "noun": "week" if frequency == "weekly" else "month",
-        "title": period_title(frequency, start, end),
+        "title": period_title(fmt, frequency, start, end),
         "window": window,
         "figures": figures,
         "appointments": appointments,
@@ -90,13 +72,17 @@ def context(recipient, frequency, figures):
         "settings_url": f"{site}/settings",
         "unsubscribe_url": f"{site}/reports/unsubscribe/{token}",
         "chart_alt": "Appointments per day, "
-        + ", ".join(f"{d['date']}: {d['count']}" for d in appointments["daily_breakdown"]),
-        "number": number,
-        "percent": percent,
-        "trend": trend,
-        "money": money,
-        "hour_span": hour_span,
-        "day_name": day_name,
+        + ", ".join(
+            f"{fmt.short_date(d['date'])}: {fmt.number(d['count'])}"
+            for d in appointments["daily_breakdown"]
+        ),
+        "fmt": fmt,
+        "number": fmt.number,
+        "percent": fmt.percent,
+        "trend": fmt.trend,
+        "money": fmt.money,
+        "hour_span": lambda hour: hour_span(fmt, hour),
+        "day_name": fmt.day_and_date,
     }
 
 

@@ -52,6 +52,7 @@ CLAIM_SQL = text(
     "SELECT d.id, d.frequency, d.period_start, d.period_end, d.attempts,"
     " u.id AS user_id, u.email, u.is_active, u.report_frequency,"
     " t.id AS tenant_id, t.schema_name, t.name AS tenant_name, t.timezone,"
+    " t.currency, t.locale,"
     " coalesce(t.advanced_analytics,"
     "          (p.permissions ->> 'advanced_analytics')::boolean, false) AS analytics,"
     " (SELECT dm.domain FROM public.domains dm WHERE dm.tenant_id = t.id"
@@ -138,7 +139,14 @@ def send_one(row, now, transport):
         timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
     )
     recipient = message_module.Recipient(
-        row.user_id, row.email, row.tenant_id, row.tenant_name, row.host, row.timezone
+        row.user_id,
+        row.email,
+        row.tenant_id,
+        row.tenant_name,
+        row.host,
+        row.timezone,
+        row.currency,
+        row.locale,
     )
     mid = message_id(row.id, row.host)
     transport.send(message_module.build(recipient, row.frequency, figures, mid))

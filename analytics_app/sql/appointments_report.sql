@@ -188,7 +188,8 @@ SELECT json_build_object(
         '30_days_or_more', ld.thirty_plus),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
-                            b.previous_last_day, b.time_zone))
+                            b.previous_last_day, b.time_zone),
+    'currency', tenant_currency())
 FROM totals t, previous p, lost l, lead ld, bounds b
 $$;
 

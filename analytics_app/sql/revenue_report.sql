@@ -84,7 +84,8 @@ SELECT json_build_object(
     'refunded_cents', (SELECT coalesce(sum(refunded), 0)::bigint FROM per_resource),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
-                            b.previous_last_day, b.time_zone))
+                            b.previous_last_day, b.time_zone),
+    'currency', tenant_currency())
 FROM totals t, previous p, bounds b
 $$;
 

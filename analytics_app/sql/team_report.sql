@@ -76,7 +76,8 @@ SELECT json_build_object(
         CASE WHEN t.available = 0 THEN NULL ELSE round(t.booked * 100 / t.available, 2) END,
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
-                            b.previous_last_day, b.time_zone))
+                            b.previous_last_day, b.time_zone),
+    'currency', tenant_currency())
 FROM totals t, bounds b
 $$;
 

@@ -56,15 +56,11 @@ def _data_uri(chart):
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
 
 
-def _short(date):
-    return date[5:]  # "2026-11-24" -> "11-24"
-
-
-def appointments_per_day(report):
+def appointments_per_day(report, fmt):
     """Stacked bars: confirmed / cancelled / no-show per local day."""
     days = report["daily_breakdown"]
     chart = pygal.StackedBar(**_options(len(days)))
-    chart.x_labels = [_short(d["date"]) for d in days]
+    chart.x_labels = [fmt.short_date(d["date"]) for d in days]
     for key, label in (
         ("confirmed", "Confirmed"),
         ("cancelled", "Cancelled"),
@@ -74,22 +70,20 @@ def appointments_per_day(report):
     return _data_uri(chart)
 
 
-def revenue_per_day(report):
-    """Bars of succeeded revenue per local day, in currency units."""
+def revenue_per_day(report, fmt):
+    """Bars of succeeded revenue per local day, in the currency's units (not minor units)."""
     days = report["daily_breakdown"]
-    chart = pygal.Bar(
-        **_options(len(days)), show_legend=False, value_formatter=lambda v: f"{v:,.2f}"
-    )
-    chart.x_labels = [_short(d["date"]) for d in days]
-    chart.add("Revenue", [d["revenue_cents"] / 100 for d in days])
+    chart = pygal.Bar(**_options(len(days)), show_legend=False, value_formatter=fmt.money_amount)
+    chart.x_labels = [fmt.short_date(d["date"]) for d in days]
+    chart.add("Revenue", [float(fmt.amount(d["revenue_cents"])) for d in days])
     return _data_uri(chart)
 
 
-def customers_per_day(report):
+def customers_per_day(report, fmt):
     """Stacked bars: returning and new customers per local day."""
     days = report["daily_breakdown"]
     chart = pygal.StackedBar(**{**_options(len(days)), "style": CUSTOMER_STYLE})
-    chart.x_labels = [_short(d["date"]) for d in days]
+    chart.x_labels = [fmt.short_date(d["date"]) for d in days]
     chart.add("Returning", [d["customers"] - d["new_customers"] for d in days])
     chart.add("New", [d["new_customers"] for d in days])
     return _data_uri(chart)

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
 
-from .. import reports
+from .. import localisation, reports
 from ..extensions import db
 from ..gating import FEATURES, missing_features
 from ..tenancy import current_tenant
@@ -61,6 +61,7 @@ def dashboard():
     if not features["advanced_analytics"]:
         return render_template("dashboard.html", locked=True, **context)
 
+    fmt = localisation.for_tenant(current_tenant)
     args, errors = _filters()
     context["presets"] = [
         (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
@@ -86,12 +87,11 @@ def dashboard():
         team=team,
         heatmap=heatmap,
         heat_levels=heat_levels(heatmap),
-        weekdays=reports.WEEKDAYS,
         services=_choices("services"),
         resources=_choices("resources"),
-        appointments_chart=charts.appointments_per_day(appointments),
-        customers_chart=charts.customers_per_day(customers),
+        appointments_chart=charts.appointments_per_day(appointments, fmt),
+        customers_chart=charts.customers_per_day(customers, fmt),
         lead_time_chart=charts.lead_time_histogram(appointments),
-        revenue_chart=charts.revenue_per_day(revenue) if revenue else None,
+        revenue_chart=charts.revenue_per_day(revenue, fmt) if revenue else None,
         **context,
     ), (400 if errors else 200)
