@@ -98,13 +98,14 @@ class Formats:
     def money(self, minor_units):
         if minor_units is None:
             return "–"
-        return babel_numbers.format_currency(
-            self.amount(minor_units), self.currency, locale=self.locale
-        )
+        return self.money_amount(self.amount(minor_units))
 
     def money_amount(self, amount):
         """An amount already in the currency's units (a chart's axis value)."""
-        return babel_numbers.format_currency(amount, self.currency, locale=self.locale)
+        text = babel_numbers.format_currency(amount, self.currency, locale=self.locale)
+        # CLDR's currency spacing, which Babel does not apply: a symbol that is letters
+        # (a code such as KWD, CHF) is kept apart from the digits by a no-break space.
+        return CODE_AGAINST_DIGIT.sub("\xa0", text)
 
     def number(self, value):
         if value is None:
@@ -193,6 +194,8 @@ class Formats:
 
 # The integer digits of a CLDR pattern (grouping included) and its fraction, if any.
 NUMBER_PART = re.compile(r"([#,0]*0)(\.[0#]+)?")
+
+CODE_AGAINST_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 
 WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 

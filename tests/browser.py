@@ -2,7 +2,9 @@
 
 import os
 import threading
+from pathlib import Path
 
+import pytest
 from werkzeug.serving import make_server
 
 from tests.local import require_program
@@ -19,6 +21,32 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+
+
+# axe-core from npm (tests/js/package.json; .ci/run installs it with `npm ci`).
+AXE = Path(__file__).resolve().parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def require_axe():
+    """Skip without axe-core, except where it must be there (CI: REQUIRE_BROWSER=1)."""
+    if AXE.exists():
+        return
+    message = f"axe-core missing ({AXE}); run: npm ci --prefix tests/js"
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def axe_violations(page):
+    """Every axe-core rule (WCAG 2.x A/AA and best practices) run on the page as shown:
+    [(rule, impact, [selectors])] for each violation."""
+    require_axe()
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations.map("
+        "v => [v.id, v.impact, v.nodes.map(n => n.target.join(' '))])"
+    )
+    return [tuple(v) for v in found]
 
 
 def require_chromium():
@@ -44,3 +72,16 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+PASSWORD = "browser-test-pw"
+
+
+def log_in(page, live, tenant, email="owner@salon.example", password=PASSWORD):
+    """Sign in through the real form, starting from the dashboard's redirect."""
+    page.goto(live.url(tenant.host, "/"))
+    assert page.url.startswith(live.url(tenant.host, "/login"))
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live.url(tenant.host, "/"))

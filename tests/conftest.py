@@ -202,6 +202,38 @@ def browser(app):
     return lambda tenant: Browser(app.test_client(), tenant.host)
 
 
+@pytest.fixture(scope="module")
+def live(app):
+    """The app over real HTTP on 127.0.0.1 (tests/browser.py), for a module's tests."""
+    from tests.browser import LiveServer
+
+    with LiveServer(app) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's headless Chromium, driven by Playwright (one per module)."""
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS, require_chromium
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context (own cookies) at 1280 x 800."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
 @pytest.fixture
 def login_role(dsn):
     """make(name) -> the libpq URL of a new LOGIN role (dropped afterwards)."""

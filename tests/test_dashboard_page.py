@@ -4,35 +4,9 @@ import re
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, require_chromium
+from tests.browser import PASSWORD, log_in
 
 pytestmark = pytest.mark.browser
-PASSWORD = "browser-test-pw"
-
-
-@pytest.fixture(scope="module")
-def live(app):
-    with LiveServer(app) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -63,15 +37,6 @@ def salon(app, make_tenant, runner):
         return tenant
 
     return make
-
-
-def log_in(page, live, tenant):
-    page.goto(live.url(tenant.host, "/"))
-    assert page.url.startswith(live.url(tenant.host, "/login"))
-    page.get_by_label("Email").fill("owner@salon.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(live.url(tenant.host, "/"))
 
 
 def figure(page, metric):

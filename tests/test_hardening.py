@@ -17,12 +17,6 @@ from tests.reference import Ledger
 from tests.test_auth import _user
 
 
-@pytest.fixture(scope="module")
-def live(app):
-    with LiveServer(app) as server:
-        yield server
-
-
 def _request(port, host, path, method="GET", headers=None, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
