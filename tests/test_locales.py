@@ -170,3 +170,38 @@ def test_axe_finds_no_violation_on_login_dashboard_and_settings(
             assert axe_violations(page) == [], ("settings", ledger.tenant.schema)
         finally:
             context.close()
+
+
+def test_a_french_tenants_email_report_is_written_the_french_way(make_tenant, runner, tmp_path):
+    """`flask reports preview` for the week of 2–8 March 2026 (Paris): the subject, the
+    amounts, the busiest day and hour in French formats, the figures the API's."""
+    tenant = make_tenant(timezone="Europe/Paris")
+    localise(runner, tenant, "EUR", "fr_FR")
+    owner(runner, tenant)
+    ledger = Ledger(tenant, currency="EUR")
+    ledger.service(1, "Coupe", price=4500)
+    ledger.resource(1, "Fauteuil")
+    visit = ledger.book(ledger.local(datetime(2026, 3, 4).date(), 10, 30))
+    ledger.book(ledger.local(datetime(2026, 3, 6).date(), 9), status="no_show")
+    ledger.pay(visit, 1_912_250, paid_at=visit.end)
+    eml = tmp_path / "report.eml"
+    result = runner.invoke(
+        args=["reports", "preview", "--tenant", tenant.schema, "--email", "owner@salon.example"]
+        + ["--now", "2026-03-09T08:00:00Z", "--eml", str(eml)]
+    )
+    assert result.exit_code == 0, result.output
+    from email import policy
+    from email.parser import BytesParser
+
+    from tests.test_email_reports import html_figures
+
+    message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
+    assert message["Subject"] == f"Tenant {tenant.schema}: your weekly report, 2–8 mars 2026"
+    shown = html_figures(message)
+    assert shown["revenue"] == "19 122,50 €"  # spaces folded by html_figures
+    assert shown["no_show_value"] == "45,00 €"
+    assert shown["no_show_rate"] == "50,00 %"
+    assert shown["busiest_day"] == "mer. 4 mars (1)"
+    assert shown["busiest_hour"] == "09:00 – 10:00 (1)"  # a tie of 1 and 1: the earlier hour
+    text = message.get_body(("plain",)).get_content()
+    assert "Revenue           19\u202f122,50\xa0€ (–)" in text
