@@ -19,6 +19,7 @@ import csv
 import datetime
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -64,6 +65,7 @@ def _flask(url, *args, log=None, limit_s=None):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its worker processes too are stopped at the limit
     )
     marks = []  # (lines seen, seconds) every 1,000 progress lines
 
@@ -84,7 +86,7 @@ def _flask(url, *args, log=None, limit_s=None):
         proc.wait(timeout=limit_s)
         finished = proc.returncode == 0
     except subprocess.TimeoutExpired:
-        proc.terminate()
+        os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(30)
         finished = False
     reader.join(10)
