@@ -216,7 +216,7 @@ def past_one_server_section():
     )
     for path in found:
         text = path.read_text().strip().splitlines()
-        lines += ["", "#" + text[0]] + text[1:]  # its title one level down
+        lines += ["", "##" + text[0]] + text[1:]  # its title under this section
     return lines
 
 
