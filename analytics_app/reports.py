@@ -73,6 +73,23 @@ class DashboardArgsSchema(QueryArgsSchema):
     pass
 
 
+class SeasonalityArgsSchema(QueryArgsSchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
+        metadata={"description": "csv: one row per month."},
+    )
+    years = StrictInteger(
+        load_default=2,
+        validate=validate.Range(min=1, max=10, error="Must be between 1 and 10."),
+        metadata={
+            "description": "Calendar years shown: from January of the year years - 1 before"
+            " this one through the current month (default 2)."
+        },
+    )
+    service_id = _id("service")
+    resource_id = _id("resource")
+
+
 def run_report(sql, params, raw=False):
     """Run one report function read-only, under the statement timeout; return its JSON.
 
@@ -148,6 +165,22 @@ def heatmap(args, raw=False):
             "status": args.get("status"),
             "service_id": args.get("service_id"),
             "resource_id": args.get("resource_id"),
+        },
+        raw,
+    )
+
+
+def seasonality(args, with_revenue=None, raw=False):
+    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
+    if with_revenue is None:
+        with_revenue = tenant_has_feature("can_accept_payments")
+    return run_report(
+        "SELECT seasonality_report(:years, :service_id, :resource_id, now(), :revenue)",
+        {
+            "years": args.get("years", 2),
+            "service_id": args.get("service_id"),
+            "resource_id": args.get("resource_id"),
+            "revenue": with_revenue,
         },
         raw,
     )

@@ -6,9 +6,10 @@ would have to be made twice, in SQL and here, to go unnoticed; the tests also
 assert hand-computed literals for the small scenarios.
 """
 
+import calendar
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -564,4 +565,78 @@ def heatmap(
         "total": sum(map(sum, counts)),
         "period_days": n,
         "window": window_object,
+    }
+
+
+def seasonality(ledger, now, years=2, service_id=None, resource_id=None, with_revenue=True):
+    """SPEC Part 4's seasonality body, month by month from the rows the test inserted."""
+    zone = ledger.zone
+    local_now = now.astimezone(zone)
+    first = date(local_now.year - years + 1, 1, 1)
+
+    def month_of(moment):
+        local = moment.astimezone(zone)
+        return local.year, local.month
+
+    def kept(a):
+        return (service_id is None or a.service_id == service_id) and (
+            resource_id is None or a.resource_id == resource_id
+        )
+
+    counts, revenue = Counter(), Counter()
+    for a in ledger.appointments:
+        if kept(a):
+            counts[month_of(a.start), a.status] += 1
+    for p in ledger.payments:
+        if p.status == "succeeded" and p.paid_at is not None and kept(p.appointment):
+            revenue[month_of(p.paid_at)] += p.amount_cents
+
+    def appointments(month):
+        return sum(counts[month, s] for s in STATUSES)
+
+    months, year, month = [], first.year, 1
+    while (year, month) <= (local_now.year, local_now.month):
+        key, before = (year, month), (year - 1, month)
+        months.append(
+            {
+                "month": f"{year:04d}-{month:02d}",
+                "appointments": appointments(key),
+                "confirmed": counts[key, "confirmed"],
+                "cancelled": counts[key, "cancelled"],
+                "no_show": counts[key, "no_show"],
+                "revenue_cents": revenue[key] if with_revenue else None,
+                "previous_year_appointments": appointments(before),
+                "previous_year_revenue_cents": revenue[before] if with_revenue else None,
+                "appointments_yoy_percent": trend(appointments(key), appointments(before)),
+                "revenue_yoy_percent": trend(revenue[key], revenue[before])
+                if with_revenue
+                else None,
+            }
+        )
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    per_month_of_year = Counter()
+    for entry in months:
+        if int(entry["month"][:4]) < local_now.year:
+            per_month_of_year[int(entry["month"][5:])] += entry["confirmed"]
+    busiest = None
+    for m in range(1, 13):
+        if per_month_of_year[m] > 0 and (
+            busiest is None or per_month_of_year[m] > per_month_of_year[busiest]
+        ):
+            busiest = m
+    last_day = calendar.monthrange(local_now.year, local_now.month)[1]
+    previous_last = calendar.monthrange(local_now.year - 1, local_now.month)[1]
+    return {
+        "months": months,
+        "busiest_month_of_year": busiest,
+        "window": {
+            "start_date": first.isoformat(),
+            "end_date": date(local_now.year, local_now.month, last_day).isoformat(),
+            "previous_start_date": date(first.year - 1, 1, 1).isoformat(),
+            "previous_end_date": date(
+                local_now.year - 1, local_now.month, previous_last
+            ).isoformat(),
+            "time_zone": zone.key,
+        },
+        "currency": ledger.currency,
     }

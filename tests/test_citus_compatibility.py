@@ -64,7 +64,8 @@ def test_triggers_and_objects_depend_on_their_own_schema_and_public_tenants_only
     )
     assert foreign_relations == []
     # Function bodies are not tracked by pg_depend, so read them: they use unqualified
-    # names under their pinned search path, and name public.tenants in one place.
+    # names under their pinned search path, and name public.tenants in two places (the
+    # tenant's time zone and currency), both reference-table reads.
     bodies = _rows(
         dsn,
         "SELECT p.proname, p.prosrc FROM pg_proc p WHERE p.pronamespace = %s::regnamespace",
@@ -76,4 +77,4 @@ def test_triggers_and_objects_depend_on_their_own_schema_and_public_tenants_only
         for name, source in bodies
         for found in re.findall(r"\bpublic\.[A-Za-z_][A-Za-z0-9_]*", source)
     }
-    assert public == {("tenant_timezone", "public.tenants")}
+    assert public == {("tenant_timezone", "public.tenants"), ("tenant_currency", "public.tenants")}

@@ -48,7 +48,7 @@ def test_tenants_create_makes_row_domain_and_migrated_schema(app, runner):
     )
     listed = runner.invoke(args=["tenants", "list"]).output
     assert (
-        "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tacme_clinic.localhost\t"
+        "acme_clinic\tAcme Clinic\tall\tAsia/Kolkata\tUSD\ten_US\tacme_clinic.localhost\t"
         "advanced_analytics,can_accept_payments" in listed
     )
 

@@ -45,7 +45,15 @@ def index():
     return jsonify(
         {
             name: base + url_for(f"api.{name}")
-            for name in ("dashboard", "appointments", "revenue", "customers", "team", "heatmap")
+            for name in (
+                "dashboard",
+                "appointments",
+                "revenue",
+                "customers",
+                "team",
+                "heatmap",
+                "seasonality",
+            )
         }
     )
 
@@ -135,10 +143,27 @@ def heatmap(args):
     return _answer(reports.heatmap, args)
 
 
+@operation(
+    bp,
+    "/analytics/seasonality/",
+    summary="Per calendar month, year over year; the busiest month of the year.",
+    args=reports.SeasonalityArgsSchema,
+    body=schemas.SeasonalitySchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # revenue per month, or null without it
+    forbidden=schemas.DetailSchema,
+)
+def seasonality(args):
+    return _answer(reports.seasonality, args)
+
+
 def as_csv(body):
     """The CSV form of a report: its daily breakdown, the team's resources, the heatmap's
     cells, or the dashboard's one row; rows with amounts end with a `currency` column."""
-    if "counts" in body:
+    if "months" in body:
+        rows = body["months"]
+    elif "counts" in body:
         rows = [
             {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
             for w, hours in enumerate(body["counts"])

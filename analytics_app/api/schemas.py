@@ -43,6 +43,7 @@ class IndexSchema(Schema):
     customers = fields.String()
     team = fields.String()
     heatmap = fields.String()
+    seasonality = fields.String()
 
 
 @every_field_required
@@ -275,3 +276,38 @@ class HeatmapSchema(Schema):
     total = fields.Integer()
     period_days = fields.Integer()
     window = fields.Nested(WindowSchema)
+
+
+@every_field_required
+class SeasonalMonthSchema(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM, a local calendar month."})
+    appointments = fields.Integer(metadata={"description": "All statuses, by start_time."})
+    confirmed = fields.Integer()
+    cancelled = fields.Integer()
+    no_show = fields.Integer()
+    revenue_cents = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Succeeded payments by paid_at; null without payments."},
+    )
+    previous_year_appointments = fields.Integer()
+    previous_year_revenue_cents = fields.Integer(allow_none=True)
+    appointments_yoy_percent = fields.Float(
+        allow_none=True, metadata={"description": "Against the same month a year earlier."}
+    )
+    revenue_yoy_percent = fields.Float(allow_none=True)
+
+
+@every_field_required
+class SeasonalitySchema(Schema):
+    months = fields.List(fields.Nested(SeasonalMonthSchema))
+    busiest_month_of_year = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "1-12: most confirmed appointments summed over the complete years"
+            " listed (ties: the earliest); null when there are none (years=1)."
+        },
+    )
+    window = fields.Nested(WindowSchema)
+    currency = fields.String(
+        metadata={"description": "ISO 4217 code; revenue fields are in its minor unit."}
+    )

@@ -94,6 +94,7 @@ CATALOGUE = [
     Entry("customers_report", readers=True, private=True),
     Entry("team_report", readers=True, private=True),
     Entry("heatmap_report", readers=True, private=True),
+    Entry("seasonality_report", readers=True, private=True),
 ]
 
 
