@@ -10,7 +10,7 @@ PAYMENTS_403 = {
     "error": "Payment analytics not available",
     "detail": "Your plan does not include payment processing.",
 }
-ENDPOINTS = ["dashboard", "appointments", "revenue", "customers", "team", "heatmap"]
+ENDPOINTS = ["dashboard", "appointments", "revenue", "customers", "team", "heatmap", "seasonality"]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -212,4 +212,5 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "customers": f"{base}/customers/",
         "team": f"{base}/team/",
         "heatmap": f"{base}/heatmap/",
+        "seasonality": f"{base}/seasonality/",
     }

@@ -16,6 +16,7 @@ REPORTS = [
     "/api/analytics/analytics/customers/",
     "/api/analytics/analytics/team/",
     "/api/analytics/analytics/heatmap/",
+    "/api/analytics/analytics/seasonality/",
 ]
 
 
