@@ -71,6 +71,27 @@ def test_accept_header_and_services_with_awkward_names(client, make_key, shop):
     response = _get(client, make_key, shop.tenant, "services", accept="text/csv")
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [r["name"] for r in rows] == ['Cut, "deluxe"', "Dye\nnew line"]
+    # Prices are in the currency's minor unit; each row says which currency.
+    assert list(rows[0]) == [
+        "id",
+        "name",
+        "duration_minutes",
+        "price_cents",
+        "currency",
+        "is_active",
+    ]
+    assert {r["currency"] for r in rows} == {"USD"}
+
+
+def test_payments_carry_their_tenants_currency(client, make_key, runner, shop):
+    assert runner.invoke(args=["tenants", "set-currency", shop.tenant.schema, "JPY"]).exit_code == 0
+    response = _get(client, make_key, shop.tenant, "payments", format="csv")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(int(r["amount_cents"]), r["currency"]) for r in rows] == [
+        (p.amount_cents, "JPY") for p in shop.payments
+    ]
+    lines = _get(client, make_key, shop.tenant, "payments").get_data(as_text=True).splitlines()
+    assert [json.loads(line)["currency"] for line in lines] == ["JPY"] * len(shop.payments)
 
 
 def test_json_lines_and_local_date_filters(client, make_key, shop):
