@@ -155,6 +155,10 @@ class Formats:
             value = date.fromisoformat(value[:10])
         return babel_dates.format_date(value, format=format, locale=self.locale)
 
+    def month_name(self, month, width="abbreviated"):
+        """A month of the year (1-12) by name: 'janv.', 'Jan'; width 'wide' for 'janvier'."""
+        return self.locale.months["stand-alone"][width][month]
+
     def short_date(self, value):
         """Day and month only, the locale's way: '11/29', '29/11', '29.11.'."""
         if isinstance(value, str):

@@ -3,6 +3,7 @@ hand-counted cases: month edges at local midnight, a DST month, a leap-year Febr
 future bookings of the current month, the busiest month's ties, filters, gating."""
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -138,3 +139,43 @@ def test_without_payments_revenue_is_null_and_bad_years_are_refused(api, make_te
     assert api(ledger.tenant, "seasonality", years="two").status_code == 400
     locked = salon(make_tenant, plan="none")
     assert api(locked.tenant, "seasonality").status_code == 403
+
+
+def test_the_dashboard_shows_the_two_years_side_by_side(api, make_tenant, runner, browser):
+    """The page's seasons table equals the API's months: last year's twelve beside this
+    year's so far, month names in the tenant's locale."""
+    ledger = salon(make_tenant)
+    assert (
+        runner.invoke(args=["tenants", "set-locale", ledger.tenant.schema, "fr_FR"]).exit_code == 0
+    )
+    result = runner.invoke(
+        args=["users", "create", "--tenant", ledger.tenant.schema, "--email", "o@salon.example"]
+        + ["--password", "pw-seasons-1"]
+    )
+    assert result.exit_code == 0
+    year = datetime.now(ledger.zone).year
+    for month, n in ((1, 2), (6, 1), (12, 3)):
+        for i in range(n):
+            ledger.book(ledger.local(date(year - 1, month, 10 + i), 10))
+    ledger.book(ledger.local(date(year, 1, 5), 10), status="no_show")
+    body = api(ledger.tenant, "seasonality").get_json()
+    months = {m["month"]: m for m in body["months"]}
+    session = browser(ledger.tenant)
+    assert session.login("o@salon.example", "pw-seasons-1").status_code == 302
+    html = session.get("/").get_data(as_text=True)
+
+    rows = re.findall(
+        r'<tr data-month="(\d+)">\s*<th scope="row"><span lang="fr-FR">([^<]+)</span></th>\s*'
+        r'<td class="n" data-field="last">([^<]+)</td>\s*<td class="n" data-field="this">([^<]+)</td>',
+        html,
+    )
+    assert len(rows) == 12
+    for month, _name, last, this in rows:
+        m = int(month)
+        assert int(last) == months[f"{year - 1}-{m:02d}"]["appointments"]
+        current = months.get(f"{year}-{m:02d}")
+        assert this == ("–" if current is None else str(current["appointments"]))
+    assert [r[1] for r in rows][:3] == ["janvier", "février", "mars"]
+    assert [int(r[2]) for r in rows] == [2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 3]
+    assert rows[0][3] == "1"  # this January: the no-show counts (all statuses)
+    assert 'Busiest month last year: <span lang="fr-FR">décembre</span>' in html

@@ -107,3 +107,12 @@ def lead_time_histogram(report):
     chart.x_labels = [label for _, label in LEAD_BUCKETS]
     chart.add("Appointments", [lead[key] for key, _ in LEAD_BUCKETS])
     return _data_uri(chart)
+
+
+def two_years(rows, fmt):
+    """Grouped bars: appointments per month of the year, last year beside this one."""
+    chart = pygal.Bar(**{**_options(12), "x_labels_major_every": 1})
+    chart.x_labels = [fmt.month_name(row["month_of_year"]) for row in rows]
+    for key, label in (("last", rows[0]["last_year"]), ("this", rows[0]["this_year"])):
+        chart.add(str(label), [row[key] for row in rows])
+    return _data_uri(chart)

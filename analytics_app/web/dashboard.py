@@ -38,6 +38,30 @@ def _filters():
         return {**kept, "days": 30}, err.messages
 
 
+def two_years(seasonality):
+    """The seasonality body (years=2) as twelve rows: each month of the year, last year's
+    and this year's appointments (None for this year's months still to come)."""
+    months = {m["month"]: m for m in seasonality["months"]}
+    this_year = int(seasonality["window"]["end_date"][:4])
+    rows = []
+    for month in range(1, 13):
+        last = months.get(f"{this_year - 1}-{month:02d}")
+        this = months.get(f"{this_year}-{month:02d}")
+        rows.append(
+            {
+                "month_of_year": month,
+                "last_year": this_year - 1,
+                "this_year": this_year,
+                "last": last["appointments"] if last else 0,
+                "this": this["appointments"] if this else None,
+                "yoy": this["appointments_yoy_percent"] if this else None,
+                "last_revenue": last["revenue_cents"] if last else None,
+                "this_revenue": this["revenue_cents"] if this else None,
+            }
+        )
+    return rows
+
+
 def _without_period(args):
     return {k: v for k, v in args.items() if k not in ("days", "start", "end")}
 
@@ -72,6 +96,11 @@ def dashboard():
     customers = reports.customers(period)
     team = reports.team(period, with_revenue=features["can_accept_payments"])
     heatmap = reports.heatmap(args)
+    seasonality = reports.seasonality(
+        {k: v for k, v in args.items() if k in ("service_id", "resource_id")},
+        with_revenue=features["can_accept_payments"],
+    )
+    seasons = two_years(seasonality)
     revenue = None
     if features["can_accept_payments"]:
         revenue = reports.revenue(args)
@@ -87,6 +116,9 @@ def dashboard():
         team=team,
         heatmap=heatmap,
         heat_levels=heat_levels(heatmap),
+        seasonality=seasonality,
+        seasons=seasons,
+        seasons_chart=charts.two_years(seasons, fmt),
         services=_choices("services"),
         resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments, fmt),
