@@ -15,7 +15,7 @@ from .db import replica
 from .db.tenant_session import enter_schema
 from .extensions import db
 from .gating import tenant_has_feature
-from .integers import StrictInteger
+from .integers import MAX_IDS, IdList, StrictInteger
 from .periods import PeriodArgsSchema, as_params
 from .tenancy import current_tenant
 
@@ -25,9 +25,13 @@ BIGINT_MAX = 2**63 - 1
 
 
 def _id(what):
-    return StrictInteger(
-        validate=validate.Range(min=1, max=BIGINT_MAX, error="Must be a positive integer."),
-        metadata={"description": f"Only this {what} (an id that matches nothing gives zeros)."},
+    return IdList(
+        metadata={
+            "description": f"Only this {what}, or these: a comma-separated list of up to"
+            f" {MAX_IDS} ids (`1,3`); an id that matches nothing adds nothing.",
+            "type": "string",
+            "pattern": r"^[0-9]+(,[0-9]+)*$",
+        },
     )
 
 
@@ -122,8 +126,8 @@ def dashboard(_args, raw=False):
 
 def appointments(args, raw=False):
     return run_report(
-        "SELECT appointments_report(:days, :status, :service_id, :resource_id, now(),"
-        " :start, :end)",
+        "SELECT appointments_report(:days, :status, CAST(:service_id AS bigint[]),"
+        " CAST(:resource_id AS bigint[]), now(), :start, :end)",
         {
             **as_params(args),
             "status": args.get("status"),
@@ -136,7 +140,7 @@ def appointments(args, raw=False):
 
 def revenue(args, raw=False):
     return run_report(
-        "SELECT revenue_report(:days, :service_id, now(), :start, :end)",
+        "SELECT revenue_report(:days, CAST(:service_id AS bigint[]), now(), :start, :end)",
         {**as_params(args), "service_id": args.get("service_id")},
         raw,
     )
@@ -159,7 +163,8 @@ def team(args, with_revenue=None, raw=False):
 
 def heatmap(args, raw=False):
     return run_report(
-        "SELECT heatmap_report(:days, :status, :service_id, :resource_id, now(), :start, :end)",
+        "SELECT heatmap_report(:days, :status, CAST(:service_id AS bigint[]),"
+        " CAST(:resource_id AS bigint[]), now(), :start, :end)",
         {
             **as_params(args),
             "status": args.get("status"),
@@ -175,7 +180,8 @@ def seasonality(args, with_revenue=None, raw=False):
     if with_revenue is None:
         with_revenue = tenant_has_feature("can_accept_payments")
     return run_report(
-        "SELECT seasonality_report(:years, :service_id, :resource_id, now(), :revenue)",
+        "SELECT seasonality_report(:years, CAST(:service_id AS bigint[]),"
+        " CAST(:resource_id AS bigint[]), now(), :revenue)",
         {
             "years": args.get("years", 2),
             "service_id": args.get("service_id"),

@@ -132,6 +132,15 @@ class Ledger:
         self.payments.append(Payment(appointment, cents, status, paid_at))
 
 
+def chosen(value, wanted):
+    """A filter of the API: None (all), one id, or a list of ids (any of them)."""
+    if wanted is None:
+        return True
+    if isinstance(wanted, (list, tuple, set)):
+        return value in wanted
+    return value == wanted
+
+
 def round2(value):
     return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
@@ -234,8 +243,8 @@ def appointments(
     def kept(a):
         return (
             (status is None or a.status == status)
-            and (service_id is None or a.service_id == service_id)
-            and (resource_id is None or a.resource_id == resource_id)
+            and chosen(a.service_id, service_id)
+            and chosen(a.resource_id, resource_id)
         )
 
     rows = [a for a in ledger.appointments if kept(a) and first <= a.start < end]
@@ -306,7 +315,7 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
             p.status == status
             and p.paid_at is not None
             and since <= p.paid_at < until
-            and (service_id is None or p.appointment.service_id == service_id)
+            and chosen(p.appointment.service_id, service_id)
         )
 
     rows = [p for p in ledger.payments if paid(p, first, end)]
@@ -554,9 +563,9 @@ def heatmap(
             continue
         if status and a.status != status:
             continue
-        if service_id and a.service_id != service_id:
+        if not chosen(a.service_id, service_id):
             continue
-        if resource_id and a.resource_id != resource_id:
+        if not chosen(a.resource_id, resource_id):
             continue
         local = a.start.astimezone(zone)
         counts[local.isoweekday() % 7][local.hour] += 1
@@ -579,9 +588,7 @@ def seasonality(ledger, now, years=2, service_id=None, resource_id=None, with_re
         return local.year, local.month
 
     def kept(a):
-        return (service_id is None or a.service_id == service_id) and (
-            resource_id is None or a.resource_id == resource_id
-        )
+        return chosen(a.service_id, service_id) and chosen(a.resource_id, resource_id)
 
     counts, revenue = Counter(), Counter()
     for a in ledger.appointments:

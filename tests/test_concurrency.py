@@ -27,7 +27,7 @@ REPORTS_AS_OF = [
     "SELECT appointments_report(3650, p_now => %(now)s)::text",
     "SELECT appointments_report(30, 'cancelled', p_now => %(now)s)::text",
     "SELECT revenue_report(3650, p_now => %(now)s)::text",
-    "SELECT revenue_report(7, 2, p_now => %(now)s)::text",
+    "SELECT revenue_report(7, '{2}', p_now => %(now)s)::text",
     "SELECT customers_report(3650, p_now => %(now)s)::text",
     "SELECT customers_report(2, p_now => %(now)s)::text",
 ]

@@ -5,8 +5,8 @@
 CREATE FUNCTION appointments_report(
     p_days integer DEFAULT 30,
     p_status text DEFAULT NULL,
-    p_service_id bigint DEFAULT NULL,
-    p_resource_id bigint DEFAULT NULL,
+    p_service_id bigint[] DEFAULT NULL,
+    p_resource_id bigint[] DEFAULT NULL,
     p_now timestamptz DEFAULT now(),
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
@@ -26,32 +26,32 @@ per_day AS (
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_day_service r, bounds b
-    WHERE p_service_id IS NOT NULL AND p_resource_id IS NULL AND r.service_id = p_service_id
+    WHERE p_service_id IS NOT NULL AND p_resource_id IS NULL AND r.service_id = ANY(p_service_id)
       AND r.day BETWEEN b.previous_first_day AND b.last_day
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_day_resource r, bounds b
-    WHERE p_service_id IS NULL AND p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
+    WHERE p_service_id IS NULL AND p_resource_id IS NOT NULL AND r.resource_id = ANY(p_resource_id)
       AND r.day BETWEEN b.previous_first_day AND b.last_day
     UNION ALL
     SELECT r.day, r.status, r.appointments
     FROM appointment_rollup_daily r, bounds b
     WHERE p_service_id IS NOT NULL AND p_resource_id IS NOT NULL
-      AND r.service_id = p_service_id AND r.resource_id = p_resource_id
+      AND r.service_id = ANY(p_service_id) AND r.resource_id = ANY(p_resource_id)
       AND r.day BETWEEN b.previous_first_day AND b.last_day
 ),
 per_service AS (   -- the period only
     SELECT r.service_id AS id, sum(r.appointments)::bigint AS n
     FROM appointment_rollup_day_service r, bounds b
-    WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = p_service_id)
+    WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
       AND (p_status IS NULL OR r.status = p_status)
       AND r.day BETWEEN b.first_day AND b.last_day
     GROUP BY r.service_id
     UNION ALL
     SELECT r.service_id, sum(r.appointments)::bigint
     FROM appointment_rollup_daily r, bounds b
-    WHERE p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+    WHERE p_resource_id IS NOT NULL AND r.resource_id = ANY(p_resource_id)
+      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
       AND (p_status IS NULL OR r.status = p_status)
       AND r.day BETWEEN b.first_day AND b.last_day
     GROUP BY r.service_id
@@ -59,15 +59,15 @@ per_service AS (   -- the period only
 per_resource AS (  -- the period only
     SELECT r.resource_id AS id, sum(r.appointments)::bigint AS n
     FROM appointment_rollup_day_resource r, bounds b
-    WHERE p_service_id IS NULL AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+    WHERE p_service_id IS NULL AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
       AND (p_status IS NULL OR r.status = p_status)
       AND r.day BETWEEN b.first_day AND b.last_day
     GROUP BY r.resource_id
     UNION ALL
     SELECT r.resource_id, sum(r.appointments)::bigint
     FROM appointment_rollup_daily r, bounds b
-    WHERE p_service_id IS NOT NULL AND r.service_id = p_service_id
-      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+    WHERE p_service_id IS NOT NULL AND r.service_id = ANY(p_service_id)
+      AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
       AND (p_status IS NULL OR r.status = p_status)
       AND r.day BETWEEN b.first_day AND b.last_day
     GROUP BY r.resource_id
@@ -107,15 +107,15 @@ lost AS (
            coalesce(sum(g.n * coalesce(s.price_cents, 0)) FILTER (WHERE g.status = 'no_show'), 0)::bigint AS no_show
     FROM (SELECT r.status, r.service_id, sum(r.appointments) AS n
           FROM appointment_rollup_day_service r, bounds b
-          WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = p_service_id)
+          WHERE p_resource_id IS NULL AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
             AND r.status IN ('cancelled', 'no_show') AND (p_status IS NULL OR r.status = p_status)
             AND r.day BETWEEN b.first_day AND b.last_day
           GROUP BY 1, 2
           UNION ALL
           SELECT r.status, r.service_id, sum(r.appointments)
           FROM appointment_rollup_daily r, bounds b
-          WHERE p_resource_id IS NOT NULL AND r.resource_id = p_resource_id
-            AND (p_service_id IS NULL OR r.service_id = p_service_id)
+          WHERE p_resource_id IS NOT NULL AND r.resource_id = ANY(p_resource_id)
+            AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
             AND r.status IN ('cancelled', 'no_show') AND (p_status IS NULL OR r.status = p_status)
             AND r.day BETWEEN b.first_day AND b.last_day
           GROUP BY 1, 2) g
@@ -142,8 +142,8 @@ lead AS (
           WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
             AND r.day BETWEEN b.first_day AND b.last_day
             AND (p_status IS NULL OR r.status = p_status)
-            AND (p_service_id IS NULL OR r.service_id = p_service_id)
-            AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)) r
+            AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+            AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))) r
 ),
 daily AS (
     SELECT json_agg(json_build_object(
@@ -193,5 +193,5 @@ SELECT json_build_object(
 FROM totals t, previous p, lost l, lead ld, bounds b
 $$;
 
-COMMENT ON FUNCTION appointments_report(integer, text, bigint, bigint, timestamptz, date, date) IS
+COMMENT ON FUNCTION appointments_report(integer, text, bigint[], bigint[], timestamptz, date, date) IS
     'JSON body of GET /api/analytics/analytics/appointments/: appointments over the p_days local days ending today (tenant time zone) or p_start..p_end, optionally filtered by status, service and resource, with per-day breakdown, trend against the previous period of as many days, cancellation/no-show rates and what they cost at current prices. Returns NULL when the period is not valid.';

@@ -3,8 +3,8 @@
 CREATE FUNCTION heatmap_report(
     p_days integer DEFAULT 30,
     p_status text DEFAULT NULL,
-    p_service_id bigint DEFAULT NULL,
-    p_resource_id bigint DEFAULT NULL,
+    p_service_id bigint[] DEFAULT NULL,
+    p_resource_id bigint[] DEFAULT NULL,
     p_now timestamptz DEFAULT now(),
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
@@ -26,8 +26,8 @@ per_hour AS (  -- the coarse rollup without service/resource filters, else the d
     WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
       AND r.day BETWEEN b.first_day AND b.last_day
       AND (p_status IS NULL OR r.status = p_status)
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
-      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+      AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
 ),
 cells AS (
     SELECT extract(dow FROM day)::int AS weekday, hour, sum(n)::bigint AS n
@@ -49,7 +49,7 @@ SELECT json_build_object(
 FROM bounds b
 $$;
 
-COMMENT ON FUNCTION heatmap_report(integer, text, bigint, bigint, timestamptz, date, date) IS
+COMMENT ON FUNCTION heatmap_report(integer, text, bigint[], bigint[], timestamptz, date, date) IS
     'JSON body of GET /api/analytics/analytics/heatmap/: appointments starting in the p_days local days ending today (or p_start..p_end) per local weekday (0 = Sunday) x local hour (tenant time zone), optionally filtered by status, service and resource. Returns NULL when the period is not valid.';
 
 -- Appointments per local day, local hour and status, for DBAs (from the rollup).

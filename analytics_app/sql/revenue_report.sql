@@ -1,7 +1,7 @@
 -- The body of GET /api/analytics/analytics/revenue/, as JSON: succeeded payments by local day of paid_at.
 CREATE FUNCTION revenue_report(
     p_days integer DEFAULT 30,
-    p_service_id bigint DEFAULT NULL,
+    p_service_id bigint[] DEFAULT NULL,
     p_now timestamptz DEFAULT now(),
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
@@ -18,7 +18,7 @@ current_period AS (
     SELECT r.day, r.service_id, r.revenue_cents, r.transactions AS transaction_count
     FROM payment_rollup_daily r, bounds b
     WHERE r.day BETWEEN b.first_day AND b.last_day
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
 ),
 totals AS (
     SELECT coalesce(sum(revenue_cents), 0)::bigint AS revenue,
@@ -29,7 +29,7 @@ previous AS (
     SELECT coalesce(sum(r.revenue_cents), 0)::bigint AS revenue
     FROM payment_rollup_daily r, bounds b
     WHERE r.day BETWEEN b.previous_first_day AND b.previous_last_day
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
 ),
 by_service AS (
     SELECT coalesce(json_agg(json_build_object(
@@ -47,7 +47,7 @@ per_resource AS (
            sum(r.transactions)::bigint AS n, sum(r.refunded_cents)::bigint AS refunded
     FROM payment_rollup_daily r, bounds b
     WHERE r.day BETWEEN b.first_day AND b.last_day
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
+      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
     GROUP BY r.resource_id
 ),
 by_resource AS (
@@ -89,5 +89,5 @@ SELECT json_build_object(
 FROM totals t, previous p, bounds b
 $$;
 
-COMMENT ON FUNCTION revenue_report(integer, bigint, timestamptz, date, date) IS
+COMMENT ON FUNCTION revenue_report(integer, bigint[], timestamptz, date, date) IS
     'JSON body of GET /api/analytics/analytics/revenue/: succeeded payments over the p_days local days ending today (tenant time zone, by paid_at) or p_start..p_end, optionally for one service, with per-day breakdown and the trend against the previous period of as many days. Returns NULL when the period is not valid.';

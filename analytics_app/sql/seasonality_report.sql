@@ -6,8 +6,8 @@
 -- follows the number of days, not of appointments.
 CREATE FUNCTION seasonality_report(
     p_years integer DEFAULT 2,
-    p_service_id bigint DEFAULT NULL,
-    p_resource_id bigint DEFAULT NULL,
+    p_service_id bigint[] DEFAULT NULL,
+    p_resource_id bigint[] DEFAULT NULL,
     p_now timestamptz DEFAULT now(),
     p_revenue boolean DEFAULT true
 ) RETURNS json
@@ -26,19 +26,26 @@ WITH bounds AS MATERIALIZED (
           FROM (SELECT tenant_timezone() AS tz) z) m
     WHERE p_years BETWEEN 1 AND 10
 ),
-appointments_by_status AS (  -- the coarse rollup without filters, else the detailed one
-    SELECT date_trunc('month', r.day)::date AS month, r.status, sum(r.appointments) AS n
-    FROM appointment_rollup_day_status r, bounds b
-    WHERE p_service_id IS NULL AND p_resource_id IS NULL
-      AND r.day BETWEEN b.read_from AND b.last_day
-    GROUP BY 1, 2
-    UNION ALL
-    SELECT date_trunc('month', r.day)::date, r.status, sum(r.appointments)
-    FROM appointment_rollup_daily r, bounds b
-    WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
-      AND r.day BETWEEN b.read_from AND b.last_day
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
-      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+appointments_by_status AS (
+    -- The coarse rollup without filters, else the detailed one; summed per day first:
+    -- turning a date into its month costs a time-zone conversion, so it is done once
+    -- per day, not once per rollup row.
+    SELECT date_trunc('month', d.day)::date AS month, d.status, sum(d.n) AS n
+    FROM (
+        SELECT r.day, r.status, sum(r.appointments) AS n
+        FROM appointment_rollup_day_status r, bounds b
+        WHERE p_service_id IS NULL AND p_resource_id IS NULL
+          AND r.day BETWEEN b.read_from AND b.last_day
+        GROUP BY r.day, r.status
+        UNION ALL
+        SELECT r.day, r.status, sum(r.appointments)
+        FROM appointment_rollup_daily r, bounds b
+        WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+          AND r.day BETWEEN b.read_from AND b.last_day
+          AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+          AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
+        GROUP BY r.day, r.status
+    ) d
     GROUP BY 1, 2
 ),
 appointments AS (
@@ -50,12 +57,16 @@ appointments AS (
     FROM appointments_by_status GROUP BY month
 ),
 revenue AS (  -- succeeded payments; service and resource are the appointment's
-    SELECT date_trunc('month', r.day)::date AS month, sum(r.revenue_cents)::bigint AS cents
-    FROM payment_rollup_daily r, bounds b
-    WHERE p_revenue
-      AND r.day BETWEEN b.read_from AND b.last_day
-      AND (p_service_id IS NULL OR r.service_id = p_service_id)
-      AND (p_resource_id IS NULL OR r.resource_id = p_resource_id)
+    SELECT date_trunc('month', d.day)::date AS month, sum(d.cents)::bigint AS cents
+    FROM (
+        SELECT r.day, sum(r.revenue_cents) AS cents
+        FROM payment_rollup_daily r, bounds b
+        WHERE p_revenue
+          AND r.day BETWEEN b.read_from AND b.last_day
+          AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+          AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
+        GROUP BY r.day
+    ) d
     GROUP BY 1
 ),
 months AS (
@@ -107,5 +118,5 @@ SELECT json_build_object(
 FROM bounds b
 $$;
 
-COMMENT ON FUNCTION seasonality_report(integer, bigint, bigint, timestamptz, boolean) IS
+COMMENT ON FUNCTION seasonality_report(integer, bigint[], bigint[], timestamptz, boolean) IS
     'JSON body of GET /api/analytics/analytics/seasonality/: per local month from January p_years - 1 years ago through the current month, appointments by status and succeeded revenue (null when p_revenue is false), each against the same month a year earlier, and the busiest month of the year by confirmed appointments over the complete years. Returns NULL when p_years is not 1-10.';

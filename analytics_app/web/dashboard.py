@@ -13,6 +13,7 @@ from . import charts
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)
+MULTI = ("service_id", "resource_id")
 
 
 def heat_levels(heatmap):
@@ -28,7 +29,13 @@ def _filters():
 
     An empty value is the form's "All" choice, so it is dropped, not refused.
     """
-    given = {k: v for k, v in request.args.items() if v != ""}
+    given = {}
+    for key in request.args:
+        values = [v for v in request.args.getlist(key) if v != ""]
+        if values:
+            # The multi-selects send one value each (service_id=1&service_id=3); the
+            # API's form is one comma-separated value.
+            given[key] = ",".join(values) if key in MULTI else values[0]
     if "start" in given or "end" in given:
         given.pop("days", None)  # the form sends both boxes; an explicit range wins
     try:
