@@ -193,30 +193,35 @@ def render(r):
     lines += web_layer_section(r)
     lines += ["", "## Targets", "", "| target | measured | |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {_mark(ok)} |" for t, m, ok in targets]
-    lines += past_one_server_section()
+    lines += separate_sections()
     return "\n".join(lines) + "\n"
 
 
-# Issue 16's figures come from benchmarks of their own (each needs its own servers);
-# RESULTS.md carries their latest reports, each with its date and command.
-PAST_ONE_SERVER = ("PGBOUNCER.md", "MANY_TENANTS.md")
+# Figures from benchmarks of their own (each needs its own servers); RESULTS.md carries
+# their latest reports, each with its date and command.
+SEPARATE = (
+    ("Past one server (issue 16)", ("PGBOUNCER.md", "MANY_TENANTS.md")),
+    ("Seasonality and multi-value filters (issue 19)", ("SEASONALITY.md",)),
+)
 
 
-def past_one_server_section():
+def separate_sections():
+    """The separate benchmarks' reports, under one heading per issue."""
     here = Path(__file__).resolve().parent
-    found = [here / name for name in PAST_ONE_SERVER if (here / name).exists()]
-    if not found:
-        return []
-    lines = ["", "## Past one server (issue 16)", ""]
-    lines.append(
-        "From `python -m benchmarks.pgbouncer` and `python -m benchmarks.many_tenants`, run"
-        " separately; their own files are "
-        + ", ".join(f"[{p.name}]({p.name})" for p in found)
-        + "."
-    )
-    for path in found:
-        text = path.read_text().strip().splitlines()
-        lines += ["", "##" + text[0]] + text[1:]  # its title under this section
+    lines = []
+    for title, names in SEPARATE:
+        found = [here / name for name in names if (here / name).exists()]
+        if not found:
+            continue
+        lines += ["", f"## {title}", ""]
+        lines.append(
+            "Run separately; their own files: "
+            + ", ".join(f"[{p.name}]({p.name})" for p in found)
+            + "."
+        )
+        for path in found:
+            text = path.read_text().strip().splitlines()
+            lines += ["", "##" + text[0]] + text[1:]  # its title under this section
     return lines
 
 
