@@ -21,7 +21,6 @@ from .tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-BIGINT_MAX = 2**63 - 1
 
 
 def _id(what):
