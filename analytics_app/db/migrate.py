@@ -114,7 +114,8 @@ def upgrade_tenant(connection, schema, fresh_by_script=True):
     by the revisions one by one, as an existing schema is upgraded).
     """
     created = connection.execute(
-        text("SELECT to_regnamespace(:schema) IS NULL"), {"schema": schema}
+        text("SELECT NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = :schema)"),
+        {"schema": schema},
     ).scalar_one()
     connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS {quote_schema(schema)}"))
     enter_schema(connection, schema, pin_temp_last=True)
