@@ -78,7 +78,8 @@ def test_a_french_euro_tenant_reads_its_figures_the_french_way(
     assert page.locator("table.heatmap tbody th").first.get_attribute("data-weekday") == "1"
     wednesday_row = page.locator('table.heatmap tbody th[data-weekday="3"]').locator("xpath=..")
     assert wednesday_row.locator('td[data-cell="3-10"]').text_content() == "1"
-    # The words are English; the parts in French say so (docs/decisions.md "Locales").
+    # The words are English; the parts in French say so (docs/decisions.md "Currency and
+    # locale per tenant").
     assert page.locator("html").get_attribute("lang") == "en"
 
     # The API: the same body as before, plus the currency; amounts in cents.
