@@ -6,7 +6,7 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     SELECT coalesce(
-        (SELECT currency FROM public.tenants WHERE schema_name = current_schema()),
+        (SELECT currency FROM public.tenants WHERE schema_name = current_schema()::text COLLATE "default"),
         'USD')
 $$;
 

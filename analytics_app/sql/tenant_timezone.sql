@@ -7,7 +7,7 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     SELECT coalesce(
-        (SELECT timezone FROM public.tenants WHERE schema_name = current_schema()),
+        (SELECT timezone FROM public.tenants WHERE schema_name = current_schema()::text COLLATE "default"),
         'UTC')
 $$;
 
