@@ -200,7 +200,7 @@ def render(r):
 # Figures from benchmarks of their own (each needs its own servers); RESULTS.md carries
 # their latest reports, each with its date and command.
 SEPARATE = (
-    ("Past one server (issue 16)", ("PGBOUNCER.md", "MANY_TENANTS.md")),
+    ("Past one server (issue 16)", ("PGBOUNCER.md", "MANY_TENANTS.md", "MANY_TENANTS_P50.md")),
     ("Seasonality and multi-value filters (issue 19)", ("SEASONALITY.md",)),
 )
 
