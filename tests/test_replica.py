@@ -38,7 +38,7 @@ def replica_app(standby, database_url, tmp_path_factory):
             "TESTING": True,
             "DATABASE_URL": database_url,
             "DATABASE_REPLICA_URL": standby.url(),
-            "REPLICA_RETRY_S": 1,
+            "REPLICA_RETRY_S": 3,  # long enough for the outage test's reads to share one warning
             "SECRET_KEY": "test-only-secret",
             "DB_POOL_SIZE": 2,
         }
@@ -175,9 +175,9 @@ def test_a_stopped_replica_hands_reads_to_the_primary_then_gets_them_back(
         assert ready.get_json()["replica"]["status"] == "unreachable"
     finally:
         standby.start()
-    # Back after REPLICA_RETRY_S (1 s here): paused replay shows who answers again.
+    # Back after REPLICA_RETRY_S (3 s here): paused replay shows who answers again.
     standby.catch_up()
-    time.sleep(1.2)
+    time.sleep(3.2)
     standby.pause_replay()
     try:
         shop.book(shop.now - timedelta(hours=6))
