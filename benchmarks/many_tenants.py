@@ -151,17 +151,7 @@ def main():
         conn.execute("CHECKPOINT")
     catalogs = {"one": _catalog(one), "many": _catalog(many)}
 
-    ports = {"one": _free_port(), "many": _free_port()}
-    servers = [_serve(one, ports["one"]), _serve(many, ports["many"])]
-    try:
-        results = {}
-        for form in FORMS:
-            print(f"{form} ...", flush=True)
-            results[form] = _alternating(ports, keys, ENDPOINTS[form], opts.requests)
-    finally:
-        for proc in servers:
-            proc.terminate()
-            proc.wait(10)
+    results = _p50(one, many, keys, opts.requests)
     _write(opts, created, created_all, create_s, marks, upgrade_s, upgraded, catalogs, results)
 
 
@@ -182,17 +172,7 @@ def _reuse(opts):
             for engine in db.engines.values():
                 engine.dispose()
     catalogs = {"one": _catalog(one), "many": _catalog(many)}
-    ports = {"one": _free_port(), "many": _free_port()}
-    servers = [_serve(one, ports["one"]), _serve(many, ports["many"])]
-    try:
-        results = {}
-        for form in FORMS:
-            print(f"{form} ...", flush=True)
-            results[form] = _alternating(ports, keys, ENDPOINTS[form], opts.requests)
-    finally:
-        for proc in servers:
-            proc.terminate()
-            proc.wait(10)
+    results = _p50(one, many, keys, opts.requests)
     ratios = {f: r["many"] / r["one"] for f, r in results.items()}
     seconds, finished, _ = upgraded["many"]
     lines = [
@@ -224,6 +204,22 @@ def _reuse(opts):
     report = "\n".join(lines) + "\n"
     print(report)
     (ROOT / "benchmarks" / "MANY_TENANTS_P50.md").write_text(report)
+
+
+def _p50(one, many, keys, requests):
+    """Each report form's median ms on a server per database, requests alternating."""
+    ports = {"one": _free_port(), "many": _free_port()}
+    servers = [_serve(one, ports["one"]), _serve(many, ports["many"])]
+    try:
+        results = {}
+        for form in FORMS:
+            print(f"{form} ...", flush=True)
+            results[form] = _alternating(ports, keys, ENDPOINTS[form], requests)
+        return results
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait(10)
 
 
 def _alternating(ports, keys, path, requests, warmup=20):
