@@ -145,8 +145,15 @@ def revenue(args, raw=False):
     )
 
 
-def customers(args, raw=False):
-    return run_report("SELECT customers_report(:days, now(), :start, :end)", as_params(args), raw)
+def customers(args, with_revenue=None, raw=False):
+    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
+    if with_revenue is None:
+        with_revenue = tenant_has_feature("can_accept_payments")
+    return run_report(
+        "SELECT customers_report(:days, now(), :start, :end, :revenue)",
+        {**as_params(args), "revenue": with_revenue},
+        raw,
+    )
 
 
 def team(args, with_revenue=None, raw=False):

@@ -27,6 +27,7 @@ class Appointment:
     status: str
     created: datetime | None = None  # as the database holds it (default now())
     customer_id: int | None = None
+    source: str | None = None  # as written (the database trims and lower-cases it)
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Ledger:
     prices: dict = field(default_factory=dict)
     resources: dict = field(default_factory=dict)
     customers: dict = field(default_factory=dict)
+    channels: dict = field(default_factory=dict)  # customer id: acquisition_channel as written
     inactive: set = field(default_factory=set)
     working: list = field(default_factory=list)
     away: list = field(default_factory=list)
@@ -96,11 +98,13 @@ class Ledger:
         )
         self.away.append((resource, starts, ends))
 
-    def customer(self, id, name=None):
+    def customer(self, id, name=None, channel=None):
         self.tenant.sql(
-            "INSERT INTO customers (id, name) VALUES (%s, %s)", (id, name or f"Customer {id}")
+            "INSERT INTO customers (id, name, acquisition_channel) VALUES (%s, %s, %s)",
+            (id, name or f"Customer {id}", channel),
         )
         self.customers[id] = name
+        self.channels[id] = channel
 
     def book(
         self,
@@ -111,15 +115,19 @@ class Ledger:
         resource=1,
         created=None,
         customer=None,
+        source=None,
     ):
         end = start + timedelta(minutes=minutes)
         (row,) = self.tenant.sql(
             "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
-            " created_at, customer_id) VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()), %s)"
+            " created_at, customer_id, source)"
+            " VALUES (%s, %s, %s, %s, %s, coalesce(%s, now()), %s, %s)"
             " RETURNING id, created_at",
-            (service, resource, start, end, status, created, customer),
+            (service, resource, start, end, status, created, customer, source),
         )
-        appointment = Appointment(row[0], service, resource, start, end, status, row[1], customer)
+        appointment = Appointment(
+            row[0], service, resource, start, end, status, row[1], customer, source
+        )
         self.appointments.append(appointment)
         return appointment
 
@@ -139,6 +147,23 @@ def chosen(value, wanted):
     if isinstance(wanted, (list, tuple, set)):
         return value in wanted
     return value == wanted
+
+
+def channel(value):
+    """SPEC Part 4: trimmed of surrounding whitespace, lower-cased; NULL and blank read as
+    `unknown`."""
+    value = (value or "").strip(" \t\n\r\f\v").lower()
+    return value or "unknown"
+
+
+def by_channel(values, key):
+    """[{key, count}] of the normalised values, count desc then name."""
+    counts = Counter(channel(v) for v in values)
+    return [{key: k, "count": n} for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def half_up(numerator, denominator):
+    return int((Decimal(numerator) / Decimal(denominator)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
 def round2(value):
@@ -271,6 +296,7 @@ def appointments(
         "by_resource": _ranking(
             Counter(a.resource_id for a in rows), ledger.resources, "resource_id", "resource_name"
         ),
+        "by_source": by_channel([a.source for a in rows], "source"),
         "daily_breakdown": daily,
         "booking_trend_percent": trend(total, previous),
         "cancellation_rate_percent": percent(by_status["cancelled"], total) if total else 0.0,
@@ -382,7 +408,7 @@ def revenue(ledger, now, days=30, service_id=None, start=None, end=None):
     }
 
 
-def customers(ledger, now, days=30, start=None, end=None):
+def customers(ledger, now, days=30, start=None, end=None, with_revenue=True):
     """The customers report: visits are confirmed appointments with a customer."""
     zone = ledger.zone
     n, previous_first, window_object = window(zone, now, days, start, end)
@@ -425,6 +451,23 @@ def customers(ledger, now, days=30, start=None, end=None):
             }
         )
     count = len(people)
+    # Lifetime value: each customer's succeeded payments, any paid_at, any appointment status.
+    lifetime = sum(
+        p.amount_cents
+        for p in ledger.payments
+        if p.status == "succeeded" and p.appointment.customer_id in people
+    )
+    # Revenue per visit: paid in the period, for a visit of any date.
+    visit_revenue = sum(
+        p.amount_cents
+        for p in ledger.payments
+        if p.status == "succeeded"
+        and p.paid_at is not None
+        and in_range(p.paid_at, first, after)
+        and p.appointment.status == "confirmed"
+        and p.appointment.customer_id is not None
+    )
+    count_money = with_revenue or None
     return {
         "customers": count,
         "new_customers": len(new),
@@ -436,6 +479,10 @@ def customers(ledger, now, days=30, start=None, end=None):
         "rebooking_rate_percent": percent(len(rebooked), count) if count else 0.0,
         "customers_trend_percent": trend(count, len({v.customer_id for v in previous})),
         "walk_in_visits": len(walk_ins),
+        "new_customers_by_channel": by_channel([ledger.channels.get(c) for c in new], "channel"),
+        "average_lifetime_value_cents": count_money and (half_up(lifetime, count) if count else 0),
+        "revenue_per_visit_cents": count_money
+        and (half_up(visit_revenue, len(current)) if current else 0),
         "daily_breakdown": daily,
         "period_days": n,
         "window": window_object,

@@ -33,6 +33,7 @@ def test_empty_tenant(api, make_tenant):
         "by_status": zero,
         "by_service": [],
         "by_resource": [],
+        "by_source": [],
         "daily_breakdown": [
             {"date": (today - timedelta(days=d)).isoformat(), "count": 0, "status_breakdown": zero}
             for d in (2, 1, 0)

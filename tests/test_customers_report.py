@@ -76,6 +76,9 @@ def test_edge_rows_around_a_dst_change_give_the_hand_computed_figures(api, make_
         "rebooking_rate_percent": 50.0,
         "customers_trend_percent": 100.0,  # 4 against 2 (customers 4 and 6)
         "walk_in_visits": 2,
+        "new_customers_by_channel": [{"channel": "unknown", "count": 3}],
+        "average_lifetime_value_cents": 0,  # no payments
+        "revenue_per_visit_cents": 0,
         "period_days": 14,
     }
     busy = {d["date"]: (d["customers"], d["new_customers"]) for d in body["daily_breakdown"]}

@@ -10,6 +10,10 @@ def _mismatches(tenant):
     return {name: bad for name, _, bad in tenant.sql("SELECT * FROM verify_rollups()")}
 
 
+# Stored trimmed and lower-cased; NULL and '' are counted as 'unknown'.
+SOURCES = [None, "", "  ", "Online", " online ", "PHONE", "walk_in", "Unknown"]
+
+
 def _seed(tenant, rng, n):
     tenant.sql(
         "INSERT INTO services (id, name) SELECT i, 'S' || i FROM generate_series(1, 4) i;"
@@ -28,12 +32,13 @@ def _seed(tenant, rng, n):
                 start + timedelta(minutes=rng.choice([15, 30, 61])),
                 rng.choice(["confirmed", "confirmed", "cancelled", "no_show"]),
                 rng.choice([None, *range(1, 13)]),
+                rng.choice(SOURCES),
             )
         )
-    with_values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * n)
+    with_values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * n)
     tenant.sql(
         "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
-        " customer_id)"
+        " customer_id, source)"
         f" VALUES {with_values}",
         [v for row in rows for v in row],
     )
@@ -47,9 +52,9 @@ def _seed(tenant, rng, n):
 
 def _random_changes(tenant, rng):
     ids = [r[0] for r in tenant.sql("SELECT id FROM appointments ORDER BY id")]
-    for step in range(25):
+    for step in range(32):
         pick = rng.sample(ids, 5)
-        kind = step % 7
+        kind = step % 8
         if kind == 0:
             tenant.sql(
                 "UPDATE appointments SET status = %s WHERE id = ANY(%s)",
@@ -83,6 +88,11 @@ def _random_changes(tenant, rng):
             tenant.sql("DELETE FROM payments WHERE appointment_id = %s", (victim,))
             tenant.sql("DELETE FROM appointments WHERE id = %s", (victim,))
             ids.remove(victim)
+        elif kind == 6:
+            tenant.sql(
+                "UPDATE appointments SET source = %s WHERE id = ANY(%s)",
+                (rng.choice(SOURCES), pick),
+            )
         else:
             tenant.sql(
                 "UPDATE appointments SET end_time = end_time + interval '7 minutes',"
@@ -109,6 +119,8 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "appointment_rollup_day_hour": 0,
             "appointment_rollup_day_hour_detail": 0,
             "customer_visit_daily": 0,
+            "appointment_rollup_day_source": 0,
+            "customer_payment_totals": 0,
         }
     for tenant in tenants:
         _random_changes(tenant, rng)

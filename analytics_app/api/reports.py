@@ -75,7 +75,7 @@ def dashboard(args):
 @operation(
     bp,
     "/analytics/appointments/",
-    summary="Appointments over a period, with filters.",
+    summary="Appointments over a period, with filters; by status, service, resource, source.",
     args=reports.AppointmentsArgsSchema,
     body=schemas.AppointmentsSchema,
     media=MEDIA,
@@ -103,11 +103,12 @@ def revenue(args):
 @operation(
     bp,
     "/analytics/customers/",
-    summary="Customers over a period: new, returning, rebooking, visits.",
+    summary="Customers over a period: new, returning, rebooking, visits, channels, value.",
     args=reports.CustomersArgsSchema,
     body=schemas.CustomersSchema,
     media=MEDIA,
     features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # lifetime value and revenue per visit, or null without it
     forbidden=schemas.DetailSchema,
 )
 def customers(args):

@@ -128,11 +128,33 @@ class AppointmentDaySchema(Schema):
 
 
 @every_field_required
+class SourceCountSchema(Schema):
+    source = fields.String(
+        metadata={
+            "description": "appointments.source, trimmed and lower-cased; unknown for NULL or blank."
+        }
+    )
+    count = fields.Integer()
+
+
+class ChannelCountSchema(Schema):
+    channel = fields.String(
+        metadata={
+            "description": "customers.acquisition_channel, trimmed and lower-cased; unknown for NULL or blank."
+        }
+    )
+    count = fields.Integer()
+
+
 class AppointmentsSchema(Schema):
     total = fields.Integer()
     by_status = fields.Nested(StatusCountsSchema)
     by_service = fields.List(fields.Nested(ServiceCountSchema))
     by_resource = fields.List(fields.Nested(ResourceCountSchema))
+    by_source = fields.List(
+        fields.Nested(SourceCountSchema),
+        metadata={"description": "After the filters; count > 0, by count desc then source."},
+    )
     daily_breakdown = fields.List(fields.Nested(AppointmentDaySchema))
     booking_trend_percent = fields.Float(allow_none=True)
     cancellation_rate_percent = fields.Float()
@@ -223,6 +245,25 @@ class CustomersSchema(Schema):
     )
     walk_in_visits = fields.Integer(
         metadata={"description": "Confirmed appointments without a customer."}
+    )
+    new_customers_by_channel = fields.List(
+        fields.Nested(ChannelCountSchema),
+        metadata={"description": "The period's new customers; by count desc then channel."},
+    )
+    average_lifetime_value_cents = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Mean over the period's customers of their all-time succeeded payments"
+            " (any appointment status, any paid_at), rounded half up; 0 without customers;"
+            " null without can_accept_payments."
+        },
+    )
+    revenue_per_visit_cents = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Succeeded payments paid in the period for visits (of any date) / visits,"
+            " rounded half up; 0 without visits; null without can_accept_payments."
+        },
     )
     daily_breakdown = fields.List(fields.Nested(CustomerDaySchema))
     period_days = fields.Integer()

@@ -72,6 +72,7 @@ CATALOGUE = [
     Entry("tenant_currency", readers=True, private=True),
     Entry("rfc3339", readers=True),
     Entry("report_period"),
+    Entry("channel_names"),
     Entry("rollup_recount", rollups=True),
     Entry("rebuild_rollups", rollups=True),
     Entry("verify_rollups"),

@@ -48,9 +48,11 @@ def period_figures(session, schema, start, end, now, timeout_ms=None):
 
     appointments = call("SELECT appointments_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
     revenue = None
-    if tenant_has_feature("can_accept_payments"):
+    paid = tenant_has_feature("can_accept_payments")
+    if paid:
         revenue = call("SELECT revenue_report(NULL, NULL, :now, :start, :end)")
-    customers = call("SELECT customers_report(NULL, :now, :start, :end)")
+    params["revenue"] = paid
+    customers = call("SELECT customers_report(NULL, :now, :start, :end, :revenue)")
     heatmap = call("SELECT heatmap_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
     return {
         "window": appointments["window"],

@@ -101,6 +101,20 @@ by_resource AS (
     FROM per_resource g JOIN resources r ON r.id = g.id
     WHERE g.n > 0
 ),
+-- How the period's bookings were made (appointment_rollup_day_source; NULL or blank
+-- sources are kept there as 'unknown'), after every filter.
+by_source AS (
+    SELECT coalesce(json_agg(json_build_object('source', g.source, 'count', g.n)
+                             ORDER BY g.n DESC, g.source COLLATE "C"), '[]')
+    FROM (SELECT r.source, sum(r.appointments)::bigint AS n
+          FROM appointment_rollup_day_source r, bounds b
+          WHERE r.day BETWEEN b.first_day AND b.last_day
+            AND (p_status IS NULL OR r.status = p_status)
+            AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+            AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
+          GROUP BY r.source) g
+    WHERE g.n > 0
+),
 -- What cancellations and no-shows cost: each at its service's current price (NULL = 0).
 lost AS (
     SELECT coalesce(sum(g.n * coalesce(s.price_cents, 0)) FILTER (WHERE g.status = 'cancelled'), 0)::bigint AS cancelled,
@@ -169,6 +183,7 @@ SELECT json_build_object(
         'confirmed', t.confirmed, 'cancelled', t.cancelled, 'no_show', t.no_show),
     'by_service', (SELECT * FROM by_service),
     'by_resource', (SELECT * FROM by_resource),
+    'by_source', (SELECT * FROM by_source),
     'daily_breakdown', (SELECT days FROM daily),
     'booking_trend_percent',
         CASE WHEN p.total = 0 THEN NULL
@@ -194,4 +209,4 @@ FROM totals t, previous p, lost l, lead ld, bounds b
 $$;
 
 COMMENT ON FUNCTION appointments_report(integer, text, bigint[], bigint[], timestamptz, date, date) IS
-    'JSON body of GET /api/analytics/analytics/appointments/: appointments over the p_days local days ending today (tenant time zone) or p_start..p_end, optionally filtered by status, service and resource, with per-day breakdown, trend against the previous period of as many days, cancellation/no-show rates and what they cost at current prices. Returns NULL when the period is not valid.';
+    'JSON body of GET /api/analytics/analytics/appointments/: appointments over the p_days local days ending today (tenant time zone) or p_start..p_end, optionally filtered by status, service and resource, with per-day breakdown, counts by booking source, trend against the previous period of as many days, cancellation/no-show rates and what they cost at current prices. Returns NULL when the period is not valid.';

@@ -116,21 +116,44 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 
+    WITH moved AS (DELETE FROM appointment_rollup_day_source WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_source AS r
+        (day, status, source, service_id, resource_id, txid, appointments)
+    SELECT day, status, source, service_id, resource_id, 0, sum(appointments)
+    FROM moved GROUP BY 1, 2, 3, 4, 5
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, status, source, service_id, resource_id, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
     WITH moved AS (DELETE FROM payment_rollup_daily WHERE txid <> 0 RETURNING *)
     INSERT INTO payment_rollup_daily AS r
-        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+         visit_revenue_cents, txid)
     SELECT day, service_id, resource_id, sum(revenue_cents), sum(transactions),
-           sum(refunded_cents), sum(refunds), 0
+           sum(refunded_cents), sum(refunds), sum(visit_revenue_cents), 0
     FROM moved GROUP BY 1, 2, 3
     HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0 OR sum(refunded_cents) <> 0
-        OR sum(refunds) <> 0
+        OR sum(refunds) <> 0 OR sum(visit_revenue_cents) <> 0
     ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
             transactions = r.transactions + EXCLUDED.transactions,
             refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
-            refunds = r.refunds + EXCLUDED.refunds;
+            refunds = r.refunds + EXCLUDED.refunds,
+            visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
+
+    WITH moved AS (DELETE FROM customer_payment_totals WHERE txid <> 0 RETURNING *)
+    INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
+    SELECT customer_id, 0, sum(succeeded_cents) FROM moved GROUP BY 1
+    HAVING sum(succeeded_cents) <> 0
+    ON CONFLICT (customer_id, txid) DO UPDATE
+        SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+    DELETE FROM customer_payment_totals WHERE txid = 0 AND succeeded_cents = 0;
 
     WITH moved AS (DELETE FROM customer_visit_links WHERE txid <> 0 RETURNING *)
     INSERT INTO customer_visit_links AS r (from_day, to_day, txid, customers, visits)

@@ -8,14 +8,22 @@
 --                             customer: into their first visit day in the period);
 --     rebooked customers    = links out of each of its days to a later, finite day
 --                             (one per customer: out of their last visit day in it);
---   appointment_rollup_day_status  confirmed appointments (walk-ins = confirmed - visits).
+--   appointment_rollup_day_status  confirmed appointments (walk-ins = confirmed - visits);
+--   customer_visit_days    the period's customers, one row per customer and visit day,
+--                          joined to customer_payment_totals (all-time succeeded payments
+--                          per customer): lifetime value;
+--   customer_visit_summary the period's new customers (first visit in it), joined to
+--                          customers for their acquisition channel;
+--   payment_rollup_daily   visit_revenue_cents by paid day: revenue per visit.
+-- p_revenue = false (no can_accept_payments): the two money figures are null.
 -- The links are read by range from covering indexes: a few dozen index entries a day
 -- (customers come back within weeks, so a day has few distinct previous-visit days).
 CREATE FUNCTION customers_report(
     p_days integer DEFAULT 30,
     p_now timestamptz DEFAULT now(),
     p_start date DEFAULT NULL,
-    p_end date DEFAULT NULL
+    p_end date DEFAULT NULL,
+    p_revenue boolean DEFAULT true
 ) RETURNS json
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -58,6 +66,28 @@ confirmed AS (  -- every confirmed appointment, with or without a customer
     FROM appointment_rollup_day_status r, bounds b
     WHERE r.status = 'confirmed' AND r.day BETWEEN b.first_day AND b.last_day
 ),
+-- Lifetime value: each of the period's customers' all-time succeeded payments.
+lifetime AS (
+    SELECT coalesce(sum(t.succeeded_cents), 0)::numeric AS cents
+    FROM (SELECT DISTINCT v.customer_id FROM customer_visit_days v, bounds b
+          WHERE p_revenue AND v.day BETWEEN b.first_day AND b.last_day) c
+    JOIN customer_payment_totals t ON t.customer_id = c.customer_id
+),
+visit_revenue AS (  -- succeeded payments paid in the period for visits (of any date)
+    SELECT coalesce(sum(r.visit_revenue_cents), 0)::numeric AS cents
+    FROM payment_rollup_daily r, bounds b
+    WHERE p_revenue AND r.day BETWEEN b.first_day AND b.last_day
+),
+by_channel AS (     -- the period's new customers by acquisition channel
+    SELECT coalesce(json_agg(json_build_object('channel', g.channel, 'count', g.n)
+                             ORDER BY g.n DESC, g.channel COLLATE "C"), '[]') AS channels
+    FROM (SELECT coalesce(nullif(c.acquisition_channel, ''), 'unknown') AS channel,
+                 count(*) AS n
+          FROM customer_visit_summary s
+          JOIN customers c ON c.id = s.customer_id, bounds b
+          WHERE s.first_visit_day BETWEEN b.first_day AND b.last_day AND s.visits > 0
+          GROUP BY 1) g
+),
 daily AS (
     SELECT json_agg(json_build_object(
                'date', to_char(b.first_day + o.i, 'YYYY-MM-DD'),
@@ -84,12 +114,20 @@ SELECT json_build_object(
         CASE WHEN d.previous = 0 THEN NULL
              ELSE round((d.current - d.previous) * 100.0 / d.previous, 2) END,
     'walk_in_visits', c.n - t.visits,
+    'new_customers_by_channel', (SELECT channels FROM by_channel),
+    'average_lifetime_value_cents',
+        CASE WHEN NOT p_revenue THEN NULL WHEN d.current = 0 THEN 0
+             ELSE round(lv.cents / d.current)::bigint END,
+    'revenue_per_visit_cents',
+        CASE WHEN NOT p_revenue THEN NULL WHEN t.visits = 0 THEN 0
+             ELSE round(vr.cents / t.visits)::bigint END,
     'daily_breakdown', (SELECT days FROM daily),
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))
-FROM distinct_customers d, rebooked rb, totals t, confirmed c, bounds b
+FROM distinct_customers d, rebooked rb, totals t, confirmed c, lifetime lv, visit_revenue vr,
+     bounds b
 $$;
 
-COMMENT ON FUNCTION customers_report(integer, timestamptz, date, date) IS
-    'JSON body of GET /api/analytics/analytics/customers/: distinct customers with a visit (a confirmed appointment with a customer) over the p_days local days ending today (tenant time zone) or p_start..p_end, how many were new (first visit ever in the period) or returning, visits, rebooking (a later visit, any time), trend against the previous period, walk-in visits and a per-day breakdown. Returns NULL when the period is not valid.';
+COMMENT ON FUNCTION customers_report(integer, timestamptz, date, date, boolean) IS
+    'JSON body of GET /api/analytics/analytics/customers/: distinct customers with a visit (a confirmed appointment with a customer) over the p_days local days ending today (tenant time zone) or p_start..p_end, how many were new (first visit ever in the period) or returning, visits, rebooking (a later visit, any time), trend against the previous period, walk-in visits, new customers by acquisition channel, average lifetime value and revenue per visit (null when p_revenue is false) and a per-day breakdown. Returns NULL when the period is not valid.';

@@ -22,6 +22,8 @@ BEGIN
     DELETE FROM customer_visit_daily;
     DELETE FROM customer_visit_days;
     DELETE FROM customer_visit_summary;
+    DELETE FROM appointment_rollup_day_source;
+    DELETE FROM customer_payment_totals;
     INSERT INTO appointment_rollup_daily
         (day, status, service_id, resource_id, appointments, duration_seconds,
          lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
@@ -51,9 +53,17 @@ BEGIN
     INSERT INTO appointment_rollup_weekday_hour (weekday, hour, appointments, duration_seconds)
     SELECT weekday, hour, appointments, duration_seconds FROM rollup_recount_weekday_hour();
     INSERT INTO payment_rollup_daily
-        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds)
-    SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+         visit_revenue_cents)
+    SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+           visit_revenue_cents
     FROM rollup_recount_payments();
+    INSERT INTO appointment_rollup_day_source
+        (day, status, source, service_id, resource_id, appointments)
+    SELECT day, status, source, service_id, resource_id, appointments
+    FROM rollup_recount_day_source();
+    INSERT INTO customer_payment_totals (customer_id, succeeded_cents)
+    SELECT customer_id, succeeded_cents FROM rollup_recount_customer_payments();
     INSERT INTO customer_visit_days (customer_id, day, visits)
     SELECT customer_id, day, visits FROM rollup_recount_customer_days();
     INSERT INTO customer_visit_summary (customer_id, first_visit_day, last_visit_day, visit_days, visits)

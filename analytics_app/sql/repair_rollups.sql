@@ -50,10 +50,20 @@ BEGIN
            (key->>'service_id')::bigint, (key->>'resource_id')::bigint, fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_hour_detail';
     INSERT INTO payment_rollup_daily
-        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+         visit_revenue_cents, txid)
     SELECT (key->>'day')::date, (key->>'service_id')::bigint, (key->>'resource_id')::bigint,
-           fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3], fresh[4] - kept[4], tx
+           fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3], fresh[4] - kept[4],
+           fresh[5] - kept[5], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'payment_rollup_daily';
+    INSERT INTO appointment_rollup_day_source
+        (day, status, source, service_id, resource_id, appointments, txid)
+    SELECT (key->>'day')::date, key->>'status', key->>'source', (key->>'service_id')::bigint,
+           (key->>'resource_id')::bigint, fresh[1] - kept[1], tx
+    FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_source';
+    INSERT INTO customer_payment_totals (customer_id, succeeded_cents, txid)
+    SELECT (key->>'customer_id')::bigint, fresh[1] - kept[1], tx
+    FROM rollup_fixes WHERE rollup_fixes.rollup = 'customer_payment_totals';
     -- Customers whose visit days or summary differ are recounted whole (which also
     -- moves their links); then any link still off gets a correction row.
     PERFORM refresh_customer_visits(ARRAY(

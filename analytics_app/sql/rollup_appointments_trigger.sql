@@ -27,7 +27,9 @@ BEGIN
         DELETE FROM appointment_rollup_day_resource;
         DELETE FROM appointment_rollup_day_hour;
         DELETE FROM appointment_rollup_day_hour_detail;
+        DELETE FROM appointment_rollup_day_source;
         DELETE FROM payment_rollup_daily;
+        DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
 
@@ -49,6 +51,7 @@ BEGIN
                    extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
                    extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
                    status, service_id, resource_id, sign,
+                   coalesce(nullif(source, ''), 'unknown') AS source,
                    sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs,
                    -- lead time: only appointments created at or before their start
                    sign * coalesce(created_at <= start_time, false)::int AS lead_n,
@@ -141,6 +144,14 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
             ON CONFLICT (day, hour, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_source AS (
+            INSERT INTO appointment_rollup_day_source AS r
+                (day, status, source, service_id, resource_id, txid, appointments)
+            SELECT day, status, source, service_id, resource_id, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, source, service_id, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r
         SELECT weekday, hour, sum(sign), sum(secs), tx
@@ -155,6 +166,7 @@ BEGIN
                    extract(dow FROM start_time AT TIME ZONE tz)::smallint AS weekday,
                    extract(hour FROM start_time AT TIME ZONE tz)::smallint AS hour,
                    status, service_id, resource_id, sign,
+                   coalesce(nullif(source, ''), 'unknown') AS source,
                    sign * (extract(epoch FROM end_time) - extract(epoch FROM start_time)) AS secs,
                    -- lead time: only appointments created at or before their start
                    sign * coalesce(created_at <= start_time, false)::int AS lead_n,
@@ -247,6 +259,14 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
             ON CONFLICT (day, hour, status, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_source AS (
+            INSERT INTO appointment_rollup_day_source AS r
+                (day, status, source, service_id, resource_id, txid, appointments)
+            SELECT day, status, source, service_id, resource_id, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, source, service_id, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r
         SELECT weekday, hour, sum(sign), sum(secs), tx
@@ -256,28 +276,43 @@ BEGIN
             SET appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
 
-        -- A payment's service and resource are its appointment's: moving an appointment
-        -- to another service or resource moves its succeeded and refunded payments too. This statement has a fresh
-        -- snapshot, and the UPDATE got its row locks first: a payment written for these
-        -- appointments by a transaction not committed yet holds them FOR SHARE (see
-        -- rollup_payments_changed), so the UPDATE waited for it and sees it here.
+        -- A payment's service and resource are its appointment's, and so is whether it
+        -- paid for a visit (confirmed, with a customer) and whose lifetime value it adds
+        -- to: changing those moves the appointment's succeeded and refunded payments
+        -- too. This statement has a fresh snapshot, and the UPDATE got its row locks
+        -- first: a payment written for these appointments by a transaction not committed
+        -- yet holds them FOR SHARE (see rollup_payments_changed), so the UPDATE waited
+        -- for it and sees it here.
         IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-                   WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)) THEN
+                   WHERE (n.service_id, n.resource_id,
+                          n.status = 'confirmed' AND n.customer_id IS NOT NULL)
+                         IS DISTINCT FROM
+                         (o.service_id, o.resource_id,
+                          o.status = 'confirmed' AND o.customer_id IS NOT NULL)) THEN
         INSERT INTO payment_rollup_daily AS r
-            (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+            (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+             visit_revenue_cents, txid)
         SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id, m.resource_id,
                coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0),
                coalesce(sum(m.sign) FILTER (WHERE p.status = 'succeeded'), 0),
                coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0),
                coalesce(sum(m.sign) FILTER (WHERE p.status = 'refunded'), 0),
+               coalesce(sum(m.sign * p.amount_cents)
+                        FILTER (WHERE p.status = 'succeeded' AND m.visit), 0),
                tx
-        FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign FROM old_rows o
-              JOIN new_rows n ON n.id = o.id
-              WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)
+        FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign,
+                     o.status = 'confirmed' AND o.customer_id IS NOT NULL AS visit
+              FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
+                    IS DISTINCT FROM
+                    (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)
               UNION ALL
-              SELECT n.id, n.service_id, n.resource_id, 1 FROM old_rows o
-              JOIN new_rows n ON n.id = o.id
-              WHERE (n.service_id, n.resource_id) IS DISTINCT FROM (o.service_id, o.resource_id)) m
+              SELECT n.id, n.service_id, n.resource_id, 1,
+                     n.status = 'confirmed' AND n.customer_id IS NOT NULL
+              FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
+                    IS DISTINCT FROM
+                    (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)) m
         JOIN payments p ON p.appointment_id = m.id
         WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
         GROUP BY 1, 2, 3
@@ -285,7 +320,23 @@ BEGIN
             SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
-                refunds = r.refunds + EXCLUDED.refunds;
+                refunds = r.refunds + EXCLUDED.refunds,
+                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+        END IF;
+        IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+                   WHERE n.customer_id IS DISTINCT FROM o.customer_id) THEN
+        INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
+        SELECT m.customer_id, tx, sum(m.sign * p.amount_cents)
+        FROM (SELECT o.id, o.customer_id, -1 AS sign FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE n.customer_id IS DISTINCT FROM o.customer_id AND o.customer_id IS NOT NULL
+              UNION ALL
+              SELECT n.id, n.customer_id, 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
+              WHERE n.customer_id IS DISTINCT FROM o.customer_id AND n.customer_id IS NOT NULL) m
+        JOIN payments p ON p.appointment_id = m.id
+        WHERE p.status = 'succeeded'
+        GROUP BY 1 HAVING sum(m.sign * p.amount_cents) <> 0
+        ON CONFLICT (customer_id, txid) DO UPDATE
+            SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
         END IF;
     END IF;
 
@@ -313,4 +364,4 @@ CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 
 COMMENT ON FUNCTION rollup_appointments_changed() IS
-    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, day x hour at two, weekday x hour) and, when an appointment changes service, to payment_rollup_daily; rows are keyed by the writing transaction (txid), so writers never contend.';
+    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, by source, day x hour at two, weekday x hour) and, when an appointment changes service, resource, visit status or customer, moves its payments in payment_rollup_daily and customer_payment_totals; rows are keyed by the writing transaction (txid), so writers never contend.';

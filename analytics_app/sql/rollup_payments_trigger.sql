@@ -1,6 +1,8 @@
 -- Keep payment_rollup_daily exact under any change to payments (statement-level):
 -- succeeded and refunded payments by local day of paid_at, service and resource (both
--- the appointment's).
+-- the appointment's), and the succeeded cents of visits (the appointment confirmed,
+-- with a customer); and customer_payment_totals: succeeded payments (any paid_at) per
+-- the appointment's customer.
 --
 -- A payment's service is its appointment's, read from another table: a transaction
 -- that has moved the appointment to another service but not committed yet would be
@@ -26,10 +28,12 @@ DECLARE
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM payment_rollup_daily;
+        DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
     SELECT count(DISTINCT appointment_id) INTO paid_for
-    FROM changed_rows WHERE status IN ('succeeded', 'refunded') AND paid_at IS NOT NULL;
+    FROM changed_rows
+    WHERE status = 'succeeded' OR (status = 'refunded' AND paid_at IS NOT NULL);
     IF paid_for = 0 THEN
         RETURN NULL;
     ELSIF paid_for > 1000 THEN
@@ -39,18 +43,22 @@ BEGIN
     ELSE
         PERFORM 1 FROM appointments
         WHERE id IN (SELECT appointment_id FROM changed_rows
-                     WHERE status IN ('succeeded', 'refunded') AND paid_at IS NOT NULL)
+                     WHERE status = 'succeeded' OR (status = 'refunded' AND paid_at IS NOT NULL))
         ORDER BY id FOR SHARE;
     END IF;
     -- A new statement, so a new snapshot: it reads the appointments as just locked.
     -- Static SQL: plpgsql keeps the plan from call to call.
     INSERT INTO payment_rollup_daily AS r
-        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, txid)
+        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+         visit_revenue_cents, txid)
     SELECT (d.paid_at AT TIME ZONE tz)::date, a.service_id, a.resource_id,
            coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'succeeded'), 0),
            coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'succeeded'), 0),
            coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'refunded'), 0),
            coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'refunded'), 0),
+           coalesce(sum(sign_of_changed * d.amount_cents)
+                    FILTER (WHERE d.status = 'succeeded' AND a.status = 'confirmed'
+                              AND a.customer_id IS NOT NULL), 0),
            tx
     FROM changed_rows d
     JOIN appointments a ON a.id = d.appointment_id
@@ -60,7 +68,16 @@ BEGIN
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
             transactions = r.transactions + EXCLUDED.transactions,
             refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
-            refunds = r.refunds + EXCLUDED.refunds;
+            refunds = r.refunds + EXCLUDED.refunds,
+            visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
+    SELECT a.customer_id, tx, sum(sign_of_changed * d.amount_cents)
+    FROM changed_rows d
+    JOIN appointments a ON a.id = d.appointment_id
+    WHERE d.status = 'succeeded' AND a.customer_id IS NOT NULL
+    GROUP BY 1 HAVING sum(d.amount_cents) <> 0
+    ON CONFLICT (customer_id, txid) DO UPDATE
+        SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
     PERFORM set_config('plan_cache_mode', plan_mode, true);
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);
@@ -86,4 +103,4 @@ CREATE TRIGGER rollup_payments_truncate AFTER TRUNCATE ON payments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('0');
 
 COMMENT ON FUNCTION rollup_payments_changed() IS
-    'Statement trigger on payments: applies the changed rows (succeeded and refunded, with paid_at) to payment_rollup_daily under their appointment''s service and resource, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent move cannot be missed.';
+    'Statement trigger on payments: applies the changed rows (succeeded and refunded, with paid_at) to payment_rollup_daily, and succeeded ones to customer_payment_totals, under their appointment''s service and resource, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent move cannot be missed.';

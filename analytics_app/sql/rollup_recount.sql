@@ -48,7 +48,8 @@ $$;
 
 CREATE FUNCTION rollup_recount_payments()
 RETURNS TABLE (day date, service_id bigint, resource_id bigint, revenue_cents bigint,
-               transactions bigint, refunded_cents bigint, refunds bigint)
+               transactions bigint, refunded_cents bigint, refunds bigint,
+               visit_revenue_cents bigint)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
@@ -56,7 +57,10 @@ AS $$
            coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0)::bigint,
            count(*) FILTER (WHERE p.status = 'succeeded'),
            coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0)::bigint,
-           count(*) FILTER (WHERE p.status = 'refunded')
+           count(*) FILTER (WHERE p.status = 'refunded'),
+           coalesce(sum(p.amount_cents) FILTER (WHERE p.status = 'succeeded'
+                                                  AND a.status = 'confirmed'
+                                                  AND a.customer_id IS NOT NULL), 0)::bigint
     FROM payments p
     JOIN appointments a ON a.id = p.appointment_id
     CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
@@ -121,3 +125,31 @@ COMMENT ON FUNCTION rollup_recount_customer_days() IS
     'customer_visit_days recomputed from appointments (full scan).';
 COMMENT ON FUNCTION rollup_recount_customer_links() IS
     'customer_visit_links recomputed from appointments (full scan).';
+
+CREATE FUNCTION rollup_recount_day_source()
+RETURNS TABLE (day date, status text, source text, service_id bigint, resource_id bigint,
+               appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (a.start_time AT TIME ZONE z.tz)::date, a.status,
+           coalesce(nullif(a.source, ''), 'unknown'), a.service_id, a.resource_id, count(*)
+    FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+    GROUP BY 1, 2, 3, 4, 5
+$$;
+
+CREATE FUNCTION rollup_recount_customer_payments()
+RETURNS TABLE (customer_id bigint, succeeded_cents bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT a.customer_id, sum(p.amount_cents)::bigint
+    FROM payments p JOIN appointments a ON a.id = p.appointment_id
+    WHERE p.status = 'succeeded' AND a.customer_id IS NOT NULL
+    GROUP BY 1 HAVING sum(p.amount_cents) <> 0
+$$;
+
+COMMENT ON FUNCTION rollup_recount_day_source() IS
+    'appointment_rollup_day_source recomputed from appointments (full scan).';
+COMMENT ON FUNCTION rollup_recount_customer_payments() IS
+    'customer_payment_totals recomputed from payments and appointments (full scan).';

@@ -12,7 +12,9 @@ AS $$
          fresh_payments AS MATERIALIZED (SELECT * FROM rollup_recount_payments()),
          fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days()),
          fresh_day_hour AS MATERIALIZED (SELECT * FROM rollup_recount_day_hour()),
-         fresh_customer_links AS MATERIALIZED (SELECT * FROM rollup_recount_customer_links())
+         fresh_customer_links AS MATERIALIZED (SELECT * FROM rollup_recount_customer_links()),
+         fresh_day_source AS MATERIALIZED (SELECT * FROM rollup_recount_day_source()),
+         fresh_customer_payments AS MATERIALIZED (SELECT * FROM rollup_recount_customer_payments())
     -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
@@ -91,18 +93,37 @@ AS $$
                FROM fresh_day_hour) f USING (day, hour, status, service_id, resource_id)
     WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
     UNION ALL
-    -- payment_rollup_daily: revenue, transactions, refunded cents, refunds.
+    -- payment_rollup_daily: revenue, transactions, refunded cents, refunds, visit revenue.
     SELECT 'payment_rollup_daily',
            jsonb_build_object('day', day, 'service_id', service_id, 'resource_id', resource_id),
-           coalesce(k.v, '{0,0,0,0}'), coalesce(f.v, '{0,0,0,0}')
+           coalesce(k.v, '{0,0,0,0,0}'), coalesce(f.v, '{0,0,0,0,0}')
     FROM (SELECT day, service_id, resource_id,
                  ARRAY[sum(revenue_cents), sum(transactions), sum(refunded_cents),
-                       sum(refunds)]::numeric[] AS v
+                       sum(refunds), sum(visit_revenue_cents)]::numeric[] AS v
           FROM payment_rollup_daily GROUP BY 1, 2, 3) k
     FULL JOIN (SELECT day, service_id, resource_id,
-                      ARRAY[revenue_cents, transactions, refunded_cents, refunds]::numeric[] AS v
+                      ARRAY[revenue_cents, transactions, refunded_cents, refunds,
+                            visit_revenue_cents]::numeric[] AS v
                FROM fresh_payments) f USING (day, service_id, resource_id)
-    WHERE coalesce(k.v, '{0,0,0,0}') <> coalesce(f.v, '{0,0,0,0}')
+    WHERE coalesce(k.v, '{0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0}')
+    UNION ALL
+    SELECT 'appointment_rollup_day_source',
+           jsonb_build_object('day', day, 'status', status, 'source', source,
+                              'service_id', service_id, 'resource_id', resource_id),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, status, source, service_id, resource_id, sum(appointments) n
+          FROM appointment_rollup_day_source GROUP BY 1, 2, 3, 4, 5) k
+    FULL JOIN (SELECT day, status, source, service_id, resource_id, appointments n
+               FROM fresh_day_source) f USING (day, status, source, service_id, resource_id)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
+    SELECT 'customer_payment_totals', jsonb_build_object('customer_id', customer_id),
+           ARRAY[coalesce(k.c, 0)], ARRAY[coalesce(f.c, 0)]
+    FROM (SELECT customer_id, sum(succeeded_cents) c FROM customer_payment_totals
+          GROUP BY 1) k
+    FULL JOIN (SELECT customer_id, succeeded_cents c FROM fresh_customer_payments) f
+        USING (customer_id)
+    WHERE coalesce(k.c, 0) <> coalesce(f.c, 0)
     UNION ALL
     -- customer_visit_days: visits per customer and local day.
     SELECT 'customer_visit_days', jsonb_build_object('customer_id', customer_id, 'day', day),
@@ -180,7 +201,11 @@ AS $$
         (9, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day
              FROM customer_visit_links) x)),
         (12, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day
-             FROM customer_visit_daily) x))
+             FROM customer_visit_daily) x)),
+        (13, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day,
+             status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
+        (14, 'customer_payment_totals', (SELECT count(*) FROM (SELECT DISTINCT customer_id
+             FROM customer_payment_totals) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord

@@ -100,7 +100,7 @@ def dashboard():
     summary = reports.dashboard({})
     appointments = reports.appointments(args)
     period = {k: v for k, v in args.items() if k in ("days", "start", "end")}
-    customers = reports.customers(period)
+    customers = reports.customers(period, with_revenue=features["can_accept_payments"])
     team = reports.team(period, with_revenue=features["can_accept_payments"])
     heatmap = reports.heatmap(args)
     seasonality = reports.seasonality(
