@@ -47,9 +47,15 @@ SELECT id, holiday::timestamp AT TIME ZONE current_setting('demo_history.tz'),
 FROM resources, (SELECT date_trunc('week', current_date - 35)::date AS holiday) h
 WHERE name = 'Chair 3';
 
-INSERT INTO customers (name, email, created_at)
-SELECT 'Customer ' || i, 'customer' || i || '@example.com', now() - (random() * interval '760 days')
-FROM generate_series(1, 900) AS i;
+-- How each found the salon: as owners type it (the database trims and lower-cases it,
+-- so 'Instagram ' and 'instagram' are one channel); a tenth left blank (unknown).
+INSERT INTO customers (name, email, created_at, acquisition_channel)
+SELECT 'Customer ' || i, 'customer' || i || '@example.com', now() - (random() * interval '760 days'),
+       CASE WHEN c < 0.22 THEN 'instagram' WHEN c < 0.30 THEN 'Instagram '
+            WHEN c < 0.55 THEN 'google' WHEN c < 0.75 THEN 'referral'
+            WHEN c < 0.85 THEN 'walked past' WHEN c < 0.90 THEN 'facebook' ELSE NULL END
+FROM generate_series(1, 900) AS i
+CROSS JOIN LATERAL (SELECT random() + 0 * i AS c) x;
 
 WITH slots AS (
     SELECT d::date AS day, r.id AS resource_id, r.name AS resource_name, h AS hour,
@@ -100,11 +106,12 @@ picked AS (
     WHERE random() + 0 * o.resource_id
           < o.p * CASE WHEN o.resource_name = 'Nail Station' THEN 1.0 ELSE 2.2 END
 )
-INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at)
+INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status, created_at,
+                          source)
 SELECT p.service_id, p.resource_id,
        -- Occasional customers (421-900, lower ids more often) and ~8 % walk-ins; the
        -- regulars (1-420) are given their slots below.
-       CASE WHEN random() < 0.08 THEN NULL ELSE 421 + floor(480 * random() ^ 2)::int END,
+       CASE WHEN w.walk_in < 0.08 THEN NULL ELSE 421 + floor(480 * random() ^ 2)::int END,
        start_local AT TIME ZONE current_setting('demo_history.tz'),
        (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE current_setting('demo_history.tz'),
        CASE WHEN start_local >= now() AT TIME ZONE current_setting('demo_history.tz') THEN 'confirmed'
@@ -117,9 +124,15 @@ SELECT p.service_id, p.resource_id,
            WHEN p.lead_roll < 0.20 THEN random() * interval '8 hours'
            WHEN p.lead_roll < 0.65 THEN interval '1 day' + random() * interval '6 days'
            WHEN p.lead_roll < 0.90 THEN interval '7 days' + random() * interval '22 days'
-           ELSE interval '30 days' + random() * interval '60 days' END)
+           ELSE interval '30 days' + random() * interval '60 days' END),
+       -- How it was booked: walk-ins mostly in person; the rest online, by phone, a few
+       -- through Instagram, some not recorded (unknown).
+       CASE WHEN w.walk_in < 0.08 THEN CASE WHEN w.source < 0.9 THEN 'walk_in' ELSE 'phone' END
+            WHEN w.source < 0.52 THEN 'online' WHEN w.source < 0.82 THEN 'phone'
+            WHEN w.source < 0.90 THEN 'instagram' ELSE NULL END
 FROM picked p
 JOIN services s ON s.id = p.service_id
+CROSS JOIN LATERAL (SELECT random() + 0 * p.roll AS walk_in, random() + 0 * p.roll AS source) w
 CROSS JOIN LATERAL (SELECT p.day + make_interval(hours => p.hour,
                            mins => (CASE WHEN random() < 0.3 THEN 30 ELSE 0 END)) AS start_local) t;
 

@@ -1,6 +1,7 @@
 """`flask demo` as a newcomer runs it: a real process, its own embedded server, SIGTERM."""
 
 import http.client
+import json
 import os
 import re
 import signal
@@ -57,6 +58,19 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
         response = conn.getresponse()
         assert response.status == 200
         assert b'"total_revenue_cents":0' not in response.read().replace(b" ", b"")
+        # The history fills the channels (SPEC Part 4), normalised by the database.
+        for path, field, name, expected in (
+            ("appointments", "by_source", "source", {"online", "phone", "walk_in", "unknown"}),
+            ("customers", "new_customers_by_channel", "channel", {"instagram", "google"}),
+        ):
+            conn.request(
+                "GET",
+                f"/api/analytics/analytics/{path}/?days=365",
+                headers={"Host": "demo.localhost", "Authorization": f"Token {key}"},
+            )
+            body = json.loads(conn.getresponse().read())
+            names = {row[name] for row in body[field]}
+            assert expected <= names and "Instagram " not in names, (field, names)
         conn.close()
         # The console shows the demo, not Alembic's progress.
         assert "alembic." not in output and "Running upgrade" not in output
