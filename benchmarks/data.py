@@ -27,12 +27,16 @@ FROM generate_series(1, 6) r;
 # of the N appointments are walk-ins (no customer).
 APPOINTMENTS_SQL = """
 SELECT setseed(0.5);
-INSERT INTO customers (name) SELECT 'Customer ' || i FROM generate_series(1, greatest(1, {n} / 5)) i;
-INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status)
+INSERT INTO customers (name, acquisition_channel)
+SELECT 'Customer ' || i, (ARRAY['instagram', 'google', 'referral', 'facebook', NULL])[1 + i % 5]
+FROM generate_series(1, greatest(1, {n} / 5)) i;
+INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status,
+                          source)
 SELECT 1 + floor(random() * 8)::int, 1 + floor(random() * 6)::int, customer_id, t,
        t + (15 * (1 + floor(random() * 6)::int)) * interval '1 minute',
        CASE WHEN r < 0.08 AND t < now() THEN 'cancelled'
-            WHEN r < 0.11 AND t < now() THEN 'no_show' ELSE 'confirmed' END
+            WHEN r < 0.11 AND t < now() THEN 'no_show' ELSE 'confirmed' END,
+       (ARRAY['online', 'phone', 'walk_in', 'instagram', NULL])[1 + floor(random() * 5)::int]
 FROM (SELECT customer_id, t, r FROM (
           SELECT c.customer_id,
                  date_trunc('minute', c.first + k * c.cadence
@@ -101,6 +105,10 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
             "appointment_rollup_day_hour_detail",
             "customer_visit_links",
             "customer_visit_daily",
+            "customer_visit_days",
+            "customer_visit_summary",
+            "appointment_rollup_day_source",
+            "customer_payment_totals",
         ):
             raw.execute(f'VACUUM (ANALYZE) "{schema}".{table}')
         raw.execute("CHECKPOINT")
