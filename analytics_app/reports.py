@@ -39,8 +39,11 @@ class QueryArgsSchema(Schema):
         unknown = EXCLUDE  # the SPEC: unknown parameters are ignored
 
     format = fields.String(
-        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
-        metadata={"description": "csv: the daily breakdown (the dashboard: its one row) as CSV."},
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={
+            "description": "csv: the daily breakdown (the dashboard: its one row) as CSV;"
+            " xlsx: the same rows as an Excel worksheet with typed cells."
+        },
     )
 
 
@@ -67,8 +70,8 @@ class TeamArgsSchema(QueryArgsSchema, PeriodArgsSchema):
 
 class HeatmapArgsSchema(AppointmentsArgsSchema):
     format = fields.String(
-        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
-        metadata={"description": "csv: one row per weekday and hour."},
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": "csv or xlsx: one row per weekday and hour."},
     )
 
 
@@ -78,8 +81,8 @@ class DashboardArgsSchema(QueryArgsSchema):
 
 class SeasonalityArgsSchema(QueryArgsSchema):
     format = fields.String(
-        validate=validate.OneOf(["json", "csv"], error="Must be json or csv."),
-        metadata={"description": "csv: one row per month."},
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": "csv or xlsx: one row per month."},
     )
     years = StrictInteger(
         load_default=2,

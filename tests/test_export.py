@@ -121,7 +121,7 @@ def test_end_before_start_is_an_empty_export(client, make_key, shop):
         end="2026-03-01",
     ).get_data(as_text=True)
     assert body.splitlines() == [
-        "id,service_id,resource_id,customer_id,start_time,end_time,status,created_at"
+        "id,service_id,resource_id,customer_id,start_time,end_time,status,created_at,source"
     ]
 
 
@@ -133,7 +133,7 @@ def test_no_other_tenants_rows(client, make_key, shop):
 @pytest.mark.parametrize(
     ("query", "errors"),
     [
-        ({"format": "xml"}, {"format": ["Must be csv or jsonl."]}),
+        ({"format": "xml"}, {"format": ["Must be csv, jsonl or xlsx."]}),
         ({"start": "2026-02-30"}, {"start": ["Not a valid date."]}),
         ({"end": "yesterday"}, {"end": ["Not a valid date."]}),
     ],
@@ -171,5 +171,5 @@ def test_analytics_csv(api, shop):
     dashboard = api(shop.tenant, "dashboard", format="csv").get_data(as_text=True).splitlines()
     assert dashboard[0].startswith("total_appointments_this_month,") and len(dashboard) == 2
     assert api(shop.tenant, "revenue", format="pdf").get_json() == {
-        "errors": {"format": ["Must be json or csv."]}
+        "errors": {"format": ["Must be json, csv or xlsx."]}
     }

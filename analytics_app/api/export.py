@@ -3,6 +3,7 @@
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from .. import spreadsheets
 from ..db import exports
 from ..extensions import csrf
 from ..tenancy import current_tenant
@@ -11,7 +12,7 @@ from .declare import operation
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 csrf.exempt(bp)
-MEDIA = {"csv": "text/csv", "jsonl": "application/x-ndjson"}
+MEDIA = {"csv": "text/csv", "jsonl": "application/x-ndjson", "xlsx": spreadsheets.MEDIA_TYPE}
 KINDS = list(exports.TABLES)
 
 
@@ -20,8 +21,11 @@ class ExportArgsSchema(Schema):
         unknown = EXCLUDE
 
     format = fields.String(
-        validate=validate.OneOf(["csv", "jsonl"], error="Must be csv or jsonl."),
-        metadata={"description": "Default jsonl, or csv with Accept: text/csv."},
+        validate=validate.OneOf(["csv", "jsonl", "xlsx"], error="Must be csv, jsonl or xlsx."),
+        metadata={
+            "description": "Default jsonl, or csv with Accept: text/csv; xlsx: an Excel"
+            " worksheet with typed cells (timestamps in the tenant's local time)."
+        },
     )
     start = fields.Date(metadata={"description": "First local day (YYYY-MM-DD), inclusive."})
     end = fields.Date(
@@ -35,7 +39,7 @@ class ExportArgsSchema(Schema):
 @operation(
     bp,
     f"/<any({', '.join(KINDS)}):kind>/",
-    summary="A table of the tenant, streamed as JSON lines (default) or CSV.",
+    summary="A table of the tenant, streamed as JSON lines (default), CSV or xlsx.",
     args=ExportArgsSchema,
     media=tuple(MEDIA.values()),
     features=("can_export_data",),

@@ -1,7 +1,8 @@
 """GET /api/analytics/ and /api/analytics/analytics/<report>/: the JSON reports.
 
 Each route is one declaration (api/declare.py): authenticate, gate, validate,
-one SQL call (reports.py), serialise. `?format=csv` gives the daily breakdown.
+one SQL call (reports.py), serialise. `?format=csv` gives the daily breakdown, and
+`?format=xlsx` the same rows as a worksheet (spreadsheets.py).
 """
 
 import csv
@@ -9,7 +10,7 @@ import io
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from .. import reports
+from .. import reports, spreadsheets
 from ..extensions import csrf
 from ..tenancy import split_host
 from . import schemas
@@ -19,13 +20,21 @@ bp = Blueprint("api", __name__, url_prefix="/api/analytics")
 csrf.exempt(bp)  # GET only; keys or the session authenticate each request
 ANALYTICS = "advanced_analytics"
 PAYMENTS = "can_accept_payments"
-MEDIA = (JSON, "text/csv")
+MEDIA = (JSON, "text/csv", spreadsheets.MEDIA_TYPE)
 
 
 def _answer(report, args):
-    """CSV from the report's body, or its JSON text exactly as PostgreSQL built it."""
+    """CSV or xlsx from the report's body, or its JSON text exactly as PostgreSQL built it."""
     if args.get("format") == "csv":
         return Response(as_csv(report(args)), mimetype="text/csv")
+    if args.get("format") == "xlsx":
+        fieldnames, rows = table(report(args))
+        name = report.__name__
+        return Response(
+            spreadsheets.report_workbook(name, fieldnames, rows),
+            mimetype=spreadsheets.MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+        )
     return Response(report(args, raw=True), mimetype=JSON)
 
 
@@ -160,8 +169,27 @@ def seasonality(args):
 
 
 def as_csv(body):
-    """The CSV form of a report: its daily breakdown, the team's resources, the heatmap's
-    cells, or the dashboard's one row; rows with amounts end with a `currency` column."""
+    """The CSV form of a report (see table())."""
+    fieldnames, rows = table(body)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _text_cell(v) for k, v in row.items()} for row in rows)
+    return out.getvalue()
+
+
+def _text_cell(value):
+    """A name a spreadsheet would read as a formula gets a leading apostrophe (shown as
+    text), as in the exports (db/exports.py FORMULA_START); xlsx types it as text instead."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def table(body):
+    """(fieldnames, rows) of a report's CSV and xlsx forms: its daily breakdown, the
+    team's resources, the heatmap's cells, the seasonality's months or the dashboard's
+    one row; rows with amounts end with a `currency` column."""
     if "months" in body:
         rows = body["months"]
     elif "counts" in body:
@@ -173,7 +201,7 @@ def as_csv(body):
     elif "resources" in body:
         rows = body["resources"]
         if not rows:
-            return ",".join([*schemas.TeamMemberSchema().fields, "currency"]) + "\n"
+            return [*schemas.TeamMemberSchema().fields, "currency"], []
     elif "daily_breakdown" in body:
         rows = [
             {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
@@ -191,8 +219,4 @@ def as_csv(body):
     if "currency" in body and any(k.endswith("_cents") for k in rows[0]):
         # Amounts are in the currency's minor unit: the rows say which currency.
         rows = [{**row, "currency": body["currency"]} for row in rows]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+    return list(rows[0]), rows

@@ -1,7 +1,8 @@
 """Streaming exports of a tenant's tables, straight from PostgreSQL.
 
 CSV comes from `COPY (...) TO STDOUT WITH CSV HEADER`, passed on block by block;
-JSON lines from a server-side cursor read in batches. Either way memory stays flat
+JSON lines from a server-side cursor read in batches; xlsx from the same cursor into a
+write-only workbook on disk (spreadsheets.py). Either way memory stays flat
 however many rows there are, and the rows never pass through Python objects one
 by one for CSV. Each export runs on a connection of the exports' own pool, in a READ
 ONLY transaction pointed at the tenant's schema, bounded by a whole-export deadline
@@ -20,6 +21,7 @@ from psycopg import sql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .. import spreadsheets
 from ..extensions import db
 from . import replica
 from .tenant_session import enter_schema
@@ -38,6 +40,7 @@ TABLES = {
             "end_time",
             "status",
             "created_at",
+            "source",
         ],
         "start_time",
     ),
@@ -45,7 +48,7 @@ TABLES = {
         ["id", "appointment_id", "amount_cents", "currency", "status", "paid_at"],
         "paid_at",
     ),
-    "customers": (["id", "name", "email", "created_at"], "created_at"),
+    "customers": (["id", "name", "email", "created_at", "acquisition_channel"], "created_at"),
     "services": (
         ["id", "name", "duration_minutes", "price_cents", "currency", "is_active"],
         None,
@@ -60,7 +63,7 @@ SEND_BUFFER_BYTES = 256 * 1024
 # Text cells a spreadsheet would read as a formula (OWASP "CSV injection"): in CSV
 # they get a leading apostrophe, which spreadsheets show as text. JSON lines are exact.
 FORMULA_START = "^[-=+@\t\r]"
-TEXT_COLUMNS = {"name", "email", "status"}
+TEXT_COLUMNS = {"name", "email", "status", "source", "acquisition_channel"}
 
 
 def _column(name, for_csv):
@@ -185,6 +188,20 @@ def _jsonl_blocks(conn, kind, start, end):
             yield ("\n".join(r[0] for r in rows) + "\n").encode()
 
 
+def _xlsx_blocks(conn, kind, start, end):
+    """The rows as a worksheet (analytics_app/spreadsheets.py): fetched BATCH at a time
+    into openpyxl's write-only sheet, the zipped file then read out in blocks."""
+    columns, _ = TABLES[kind]
+
+    def batches():
+        with conn.cursor(name=f"export_{kind}") as cur:
+            cur.execute(_query(kind, start, end))
+            while rows := cur.fetchmany(BATCH):
+                yield rows
+
+    yield from spreadsheets.stream_rows(kind, columns, batches())
+
+
 def _cut_line(reason):
     return (json.dumps({"error": "export incomplete", "detail": reason}) + "\n").encode()
 
@@ -203,12 +220,13 @@ def stream(pooled, conn, fmt, kind, start, end, limits, client_socket=None):
         # A stalled client parks at most this much in the kernel (Linux would grow the
         # buffer to megabytes), so the idle limit starts soon after it stops reading.
         client_socket.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
-    blocks = _csv_blocks if fmt == "csv" else _jsonl_blocks
+    blocks = {"csv": _csv_blocks, "jsonl": _jsonl_blocks, "xlsx": _xlsx_blocks}[fmt]
     try:
         reason = None
         try:
             for block in blocks(conn, kind, start, end):
-                yield block
+                if block:  # an empty block is the xlsx writer's pause between batches
+                    yield block
                 if limits.expired:
                     reason = f"The export ran past its {limits.deadline_s:g} s limit."
                     break
