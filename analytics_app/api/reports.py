@@ -9,10 +9,14 @@ import csv
 import io
 
 from flask import Blueprint, Response, jsonify, request, url_for
+from marshmallow import EXCLUDE
+from sqlalchemy import text
 
-from .. import reports, spreadsheets
-from ..extensions import csrf
-from ..tenancy import split_host
+from .. import localisation, pdf_report, reports, spreadsheets
+from ..extensions import csrf, db
+from ..gating import tenant_has_feature
+from ..periods import PeriodArgsSchema
+from ..tenancy import current_tenant, split_host
 from . import schemas
 from .declare import JSON, operation
 
@@ -166,6 +170,50 @@ def heatmap(args):
 )
 def seasonality(args):
     return _answer(reports.seasonality, args)
+
+
+class SummaryArgsSchema(PeriodArgsSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+@operation(
+    bp,
+    "/reports/summary.pdf",
+    summary="A printable report of the period: dashboard, appointments, revenue, customers, team.",
+    args=SummaryArgsSchema,
+    media=("application/pdf",),
+    features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # the revenue section and money figures, or left out without it
+    forbidden=schemas.DetailSchema,
+    description="The figures of the JSON reports for the same period (days, or start and"
+    " end), in the tenant's locale and currency, with the appointments and revenue per day"
+    " as charts; its last section lists every figure as the API gives it.",
+)
+def summary_pdf(args):
+    paid = tenant_has_feature(PAYMENTS)
+    period = {k: args.get(k) for k in ("days", "start", "end")}
+    bodies = {
+        "appointments": reports.appointments(period),
+        "revenue": reports.revenue(period) if paid else None,
+        "customers": reports.customers(period, with_revenue=paid),
+        "team": reports.team(period, with_revenue=paid),
+        "dashboard": reports.dashboard({}),
+    }
+    # The API's first statement reads no locale (api_request.py): one more look-up, here
+    # only. The currency is the reports' own.
+    locale = db.session.execute(
+        text("SELECT locale FROM public.tenants WHERE id = :id"), {"id": current_tenant.id}
+    ).scalar_one()
+    fmt = localisation.Formats(locale, bodies["appointments"]["currency"])
+    document = pdf_report.build(current_tenant, fmt, bodies)
+    window = bodies["appointments"]["window"]
+    name = f"{current_tenant.schema_name}-{window['start_date']}-{window['end_date']}.pdf"
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 def as_csv(body):

@@ -126,6 +126,9 @@ def dashboard():
         seasonality=seasonality,
         seasons=seasons,
         seasons_chart=charts.two_years(seasons, fmt),
+        pdf_url=url_for(
+            "api.summary_pdf", **{k: args[k] for k in ("days", "start", "end") if args.get(k)}
+        ),
         services=_choices("services"),
         resources=_choices("resources"),
         appointments_chart=charts.appointments_per_day(appointments, fmt),
