@@ -120,6 +120,8 @@ class _Document(FPDF):
             self.line_of_text("None in this period.", colour=MUTED)
             return
         widths = widths or [self.epw / len(header)] * len(header)
+        if self.get_y() > self.page_break_trigger - 16:  # not a header alone at a page's foot
+            self.add_page()
         self.use_font(8, bold=True)
         self.set_text_color(*MUTED)
         for i, (name, width) in enumerate(zip(header, widths, strict=True)):
