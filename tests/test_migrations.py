@@ -77,6 +77,7 @@ def test_appointments_table_has_the_spec_columns_and_constraints(make_tenant):
         ("end_time", "timestamp with time zone", "NO", "NO"),
         ("status", "text", "NO", "NO"),
         ("created_at", "timestamp with time zone", "NO", "NO"),
+        ("source", "text", "YES", "NO"),  # SPEC Part 4
     ]
     constraints = dict(
         tenant.sql("""

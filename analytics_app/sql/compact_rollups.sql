@@ -145,6 +145,23 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 
+    WITH moved AS (DELETE FROM payment_rollup_day WHERE txid <> 0 RETURNING *)
+    INSERT INTO payment_rollup_day AS r
+        (day, txid, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+    SELECT day, 0, sum(revenue_cents), sum(transactions), sum(refunded_cents), sum(refunds),
+           sum(visit_revenue_cents)
+    FROM moved GROUP BY 1
+    HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0 OR sum(refunded_cents) <> 0
+        OR sum(refunds) <> 0 OR sum(visit_revenue_cents) <> 0
+    ON CONFLICT (day, txid) DO UPDATE
+        SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+            transactions = r.transactions + EXCLUDED.transactions,
+            refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+            refunds = r.refunds + EXCLUDED.refunds,
+            visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
     WITH moved AS (DELETE FROM customer_payment_totals WHERE txid <> 0 RETURNING *)
     INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
     SELECT customer_id, 0, sum(succeeded_cents) FROM moved GROUP BY 1

@@ -14,7 +14,7 @@
 --                          per customer): lifetime value;
 --   customer_visit_summary the period's new customers (first visit in it), joined to
 --                          customers for their acquisition channel;
---   payment_rollup_daily   visit_revenue_cents by paid day: revenue per visit.
+--   payment_rollup_day     visit_revenue_cents by paid day: revenue per visit.
 -- p_revenue = false (no can_accept_payments): the two money figures are null.
 -- The links are read by range from covering indexes: a few dozen index entries a day
 -- (customers come back within weeks, so a day has few distinct previous-visit days).
@@ -75,7 +75,7 @@ lifetime AS (
 ),
 visit_revenue AS (  -- succeeded payments paid in the period for visits (of any date)
     SELECT coalesce(sum(r.visit_revenue_cents), 0)::numeric AS cents
-    FROM payment_rollup_daily r, bounds b
+    FROM payment_rollup_day r, bounds b
     WHERE p_revenue AND r.day BETWEEN b.first_day AND b.last_day
 ),
 by_channel AS (     -- the period's new customers by acquisition channel

@@ -24,6 +24,7 @@ BEGIN
     DELETE FROM customer_visit_summary;
     DELETE FROM appointment_rollup_day_source;
     DELETE FROM customer_payment_totals;
+    DELETE FROM payment_rollup_day;
     INSERT INTO appointment_rollup_daily
         (day, status, service_id, resource_id, appointments, duration_seconds,
          lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days,
@@ -58,6 +59,11 @@ BEGIN
     SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
            visit_revenue_cents
     FROM rollup_recount_payments();
+    INSERT INTO payment_rollup_day
+        (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+    SELECT day, sum(revenue_cents), sum(transactions), sum(refunded_cents), sum(refunds),
+           sum(visit_revenue_cents)
+    FROM payment_rollup_daily GROUP BY 1;
     INSERT INTO appointment_rollup_day_source
         (day, status, source, service_id, resource_id, appointments)
     SELECT day, status, source, service_id, resource_id, appointments

@@ -29,6 +29,7 @@ BEGIN
         DELETE FROM appointment_rollup_day_hour_detail;
         DELETE FROM appointment_rollup_day_source;
         DELETE FROM payment_rollup_daily;
+        DELETE FROM payment_rollup_day;
         DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
@@ -289,34 +290,54 @@ BEGIN
                          IS DISTINCT FROM
                          (o.service_id, o.resource_id,
                           o.status = 'confirmed' AND o.customer_id IS NOT NULL)) THEN
-        INSERT INTO payment_rollup_daily AS r
-            (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
-             visit_revenue_cents, txid)
-        SELECT (p.paid_at AT TIME ZONE tz)::date, m.service_id, m.resource_id,
-               coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0),
-               coalesce(sum(m.sign) FILTER (WHERE p.status = 'succeeded'), 0),
-               coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0),
-               coalesce(sum(m.sign) FILTER (WHERE p.status = 'refunded'), 0),
-               coalesce(sum(m.sign * p.amount_cents)
-                        FILTER (WHERE p.status = 'succeeded' AND m.visit), 0),
-               tx
-        FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign,
-                     o.status = 'confirmed' AND o.customer_id IS NOT NULL AS visit
-              FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
-                    IS DISTINCT FROM
-                    (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)
-              UNION ALL
-              SELECT n.id, n.service_id, n.resource_id, 1,
-                     n.status = 'confirmed' AND n.customer_id IS NOT NULL
-              FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
-                    IS DISTINCT FROM
-                    (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)) m
-        JOIN payments p ON p.appointment_id = m.id
-        WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
-        GROUP BY 1, 2, 3
-        ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
+        WITH moved AS MATERIALIZED (
+            SELECT (p.paid_at AT TIME ZONE tz)::date AS day, m.service_id, m.resource_id,
+                   coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'succeeded'), 0) AS revenue_cents,
+                   coalesce(sum(m.sign) FILTER (WHERE p.status = 'succeeded'), 0) AS transactions,
+                   coalesce(sum(m.sign * p.amount_cents) FILTER (WHERE p.status = 'refunded'), 0) AS refunded_cents,
+                   coalesce(sum(m.sign) FILTER (WHERE p.status = 'refunded'), 0) AS refunds,
+                   coalesce(sum(m.sign * p.amount_cents)
+                            FILTER (WHERE p.status = 'succeeded' AND m.visit), 0) AS visit_revenue_cents
+            FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign,
+                         o.status = 'confirmed' AND o.customer_id IS NOT NULL AS visit
+                  FROM old_rows o JOIN new_rows n ON n.id = o.id
+                  WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
+                        IS DISTINCT FROM
+                        (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)
+                  UNION ALL
+                  SELECT n.id, n.service_id, n.resource_id, 1,
+                         n.status = 'confirmed' AND n.customer_id IS NOT NULL
+                  FROM old_rows o JOIN new_rows n ON n.id = o.id
+                  WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
+                        IS DISTINCT FROM
+                        (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)) m
+            JOIN payments p ON p.appointment_id = m.id
+            WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
+            GROUP BY 1, 2, 3
+        ),
+        detail AS (
+            INSERT INTO payment_rollup_daily AS r
+                (day, service_id, resource_id, revenue_cents, transactions, refunded_cents,
+                 refunds, visit_revenue_cents, txid)
+            SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents,
+                   refunds, visit_revenue_cents, tx
+            FROM moved
+            ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
+                SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+                    transactions = r.transactions + EXCLUDED.transactions,
+                    refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+                    refunds = r.refunds + EXCLUDED.refunds,
+                    visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
+        )
+        -- Per day only the visit revenue can change (the rest moves within the day).
+        INSERT INTO payment_rollup_day AS r
+            (day, txid, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+        SELECT day, tx, sum(revenue_cents), sum(transactions), sum(refunded_cents), sum(refunds),
+               sum(visit_revenue_cents)
+        FROM moved GROUP BY day
+        HAVING sum(revenue_cents) <> 0 OR sum(transactions) <> 0 OR sum(refunded_cents) <> 0
+            OR sum(refunds) <> 0 OR sum(visit_revenue_cents) <> 0
+        ON CONFLICT (day, txid) DO UPDATE
             SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,

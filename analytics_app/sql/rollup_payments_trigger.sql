@@ -1,7 +1,8 @@
 -- Keep payment_rollup_daily exact under any change to payments (statement-level):
 -- succeeded and refunded payments by local day of paid_at, service and resource (both
 -- the appointment's), and the succeeded cents of visits (the appointment confirmed,
--- with a customer); and customer_payment_totals: succeeded payments (any paid_at) per
+-- with a customer), also summed per day alone in payment_rollup_day; and
+-- customer_payment_totals: succeeded payments (any paid_at) per
 -- the appointment's customer.
 --
 -- A payment's service is its appointment's, read from another table: a transaction
@@ -28,6 +29,7 @@ DECLARE
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM payment_rollup_daily;
+        DELETE FROM payment_rollup_day;
         DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
@@ -48,23 +50,40 @@ BEGIN
     END IF;
     -- A new statement, so a new snapshot: it reads the appointments as just locked.
     -- Static SQL: plpgsql keeps the plan from call to call.
-    INSERT INTO payment_rollup_daily AS r
-        (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
-         visit_revenue_cents, txid)
-    SELECT (d.paid_at AT TIME ZONE tz)::date, a.service_id, a.resource_id,
-           coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'succeeded'), 0),
-           coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'succeeded'), 0),
-           coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'refunded'), 0),
-           coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'refunded'), 0),
-           coalesce(sum(sign_of_changed * d.amount_cents)
-                    FILTER (WHERE d.status = 'succeeded' AND a.status = 'confirmed'
-                              AND a.customer_id IS NOT NULL), 0),
-           tx
-    FROM changed_rows d
-    JOIN appointments a ON a.id = d.appointment_id
-    WHERE d.status IN ('succeeded', 'refunded') AND d.paid_at IS NOT NULL
-    GROUP BY 1, 2, 3
-    ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
+    WITH grouped AS MATERIALIZED (
+        SELECT (d.paid_at AT TIME ZONE tz)::date AS day, a.service_id, a.resource_id,
+               coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'succeeded'), 0) AS revenue_cents,
+               coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'succeeded'), 0) AS transactions,
+               coalesce(sum(sign_of_changed * d.amount_cents) FILTER (WHERE d.status = 'refunded'), 0) AS refunded_cents,
+               coalesce(sum(sign_of_changed) FILTER (WHERE d.status = 'refunded'), 0) AS refunds,
+               coalesce(sum(sign_of_changed * d.amount_cents)
+                        FILTER (WHERE d.status = 'succeeded' AND a.status = 'confirmed'
+                                  AND a.customer_id IS NOT NULL), 0) AS visit_revenue_cents
+        FROM changed_rows d
+        JOIN appointments a ON a.id = d.appointment_id
+        WHERE d.status IN ('succeeded', 'refunded') AND d.paid_at IS NOT NULL
+        GROUP BY 1, 2, 3
+    ),
+    detail AS (
+        INSERT INTO payment_rollup_daily AS r
+            (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,
+             visit_revenue_cents, txid)
+        SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents,
+               refunds, visit_revenue_cents, tx
+        FROM grouped
+        ON CONFLICT (day, service_id, resource_id, txid) DO UPDATE
+            SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+                transactions = r.transactions + EXCLUDED.transactions,
+                refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
+                refunds = r.refunds + EXCLUDED.refunds,
+                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
+    )
+    INSERT INTO payment_rollup_day AS r
+        (day, txid, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+    SELECT day, tx, sum(revenue_cents), sum(transactions), sum(refunded_cents), sum(refunds),
+           sum(visit_revenue_cents)
+    FROM grouped GROUP BY day
+    ON CONFLICT (day, txid) DO UPDATE
         SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
             transactions = r.transactions + EXCLUDED.transactions,
             refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,

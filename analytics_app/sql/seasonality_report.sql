@@ -59,9 +59,15 @@ appointments AS (
 revenue AS (  -- succeeded payments; service and resource are the appointment's
     SELECT date_trunc('month', d.day)::date AS month, sum(d.cents)::bigint AS cents
     FROM (
-        SELECT r.day, sum(r.revenue_cents) AS cents
+        SELECT r.day, sum(r.revenue_cents) AS cents   -- no filter: per day alone
+        FROM payment_rollup_day r, bounds b
+        WHERE p_revenue AND p_service_id IS NULL AND p_resource_id IS NULL
+          AND r.day BETWEEN b.read_from AND b.last_day
+        GROUP BY r.day
+        UNION ALL
+        SELECT r.day, sum(r.revenue_cents)
         FROM payment_rollup_daily r, bounds b
-        WHERE p_revenue
+        WHERE p_revenue AND (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
           AND r.day BETWEEN b.read_from AND b.last_day
           AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
           AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))

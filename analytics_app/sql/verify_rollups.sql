@@ -107,6 +107,17 @@ AS $$
                FROM fresh_payments) f USING (day, service_id, resource_id)
     WHERE coalesce(k.v, '{0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0}')
     UNION ALL
+    -- payment_rollup_day: the same five figures per day.
+    SELECT 'payment_rollup_day', jsonb_build_object('day', day),
+           coalesce(k.v, '{0,0,0,0,0}'), coalesce(f.v, '{0,0,0,0,0}')
+    FROM (SELECT day, ARRAY[sum(revenue_cents), sum(transactions), sum(refunded_cents),
+                            sum(refunds), sum(visit_revenue_cents)]::numeric[] AS v
+          FROM payment_rollup_day GROUP BY 1) k
+    FULL JOIN (SELECT day, ARRAY[sum(revenue_cents), sum(transactions), sum(refunded_cents),
+                                 sum(refunds), sum(visit_revenue_cents)]::numeric[] AS v
+               FROM fresh_payments GROUP BY 1) f USING (day)
+    WHERE coalesce(k.v, '{0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0}')
+    UNION ALL
     SELECT 'appointment_rollup_day_source',
            jsonb_build_object('day', day, 'status', status, 'source', source,
                               'service_id', service_id, 'resource_id', resource_id),
@@ -205,7 +216,9 @@ AS $$
         (13, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day,
              status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
         (14, 'customer_payment_totals', (SELECT count(*) FROM (SELECT DISTINCT customer_id
-             FROM customer_payment_totals) x))
+             FROM customer_payment_totals) x)),
+        (15, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day
+             FROM payment_rollup_day) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord

@@ -8,6 +8,8 @@
   sources are kept as 'unknown'.
 - payment_rollup_daily.visit_revenue_cents: the succeeded cents among them whose
   appointment is a visit (confirmed, with a customer): revenue per visit.
+- payment_rollup_day: the same per day alone (a year of unfiltered revenue reads 365
+  rows, not 365 x services x resources: the seasonality report at a million appointments).
 - customer_payment_totals: per customer, the all-time sum of succeeded payments of
   their appointments (any status, any paid_at): lifetime value.
 - customer_visit_days (day) and customer_visit_summary (first_visit_day) indexes: the
@@ -51,6 +53,18 @@ def upgrade():
             'Appointments per local day, status, source (unknown for NULL or blank), service and resource; rows keyed by writing transaction (txid), sum per key.';
         ALTER TABLE payment_rollup_daily
             ADD COLUMN visit_revenue_cents bigint NOT NULL DEFAULT 0;
+        CREATE TABLE payment_rollup_day (
+            day date NOT NULL,
+            txid bigint NOT NULL DEFAULT 0,
+            revenue_cents bigint NOT NULL,
+            transactions bigint NOT NULL,
+            refunded_cents bigint NOT NULL,
+            refunds bigint NOT NULL,
+            visit_revenue_cents bigint NOT NULL,
+            PRIMARY KEY (day, txid)
+        );
+        COMMENT ON TABLE payment_rollup_day IS
+            'payment_rollup_daily summed per local day alone (no service or resource): what an unfiltered year of revenue reads; rows keyed by writing transaction (txid), sum per day.';
         CREATE TABLE customer_payment_totals (
             customer_id bigint NOT NULL,
             txid bigint NOT NULL DEFAULT 0,
@@ -70,7 +84,7 @@ def downgrade():
     op.execute(
         """
         DROP INDEX customer_visit_days_day_idx, customer_visit_summary_first_day_idx;
-        DROP TABLE customer_payment_totals, appointment_rollup_day_source;
+        DROP TABLE customer_payment_totals, appointment_rollup_day_source, payment_rollup_day;
         ALTER TABLE payment_rollup_daily DROP COLUMN visit_revenue_cents;
         ALTER TABLE customers DROP COLUMN acquisition_channel;
         ALTER TABLE appointments DROP COLUMN source;
