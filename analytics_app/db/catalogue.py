@@ -88,6 +88,7 @@ CATALOGUE = [
     Entry("lead_time_daily", readers=True),
     Entry("revenue_by_resource_daily", readers=True),
     Entry("customers_daily", readers=True),
+    Entry("channels_and_value", readers=True),
     Entry("available_minutes", readers=True, private=True),
     Entry("dashboard_report", readers=True, private=True),
     Entry("appointments_report", readers=True, private=True),
