@@ -5,6 +5,7 @@ DST month, a leap-year February, multi-value filters, another tenant next door, 
 random data with changes in two time zones."""
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from tests import reference
@@ -287,3 +288,40 @@ def test_random_history_with_changes_in_two_time_zones(api, make_tenant):
                     resource_id=[2] if "resource_id" in query else None,
                 ), (zone, start, query)
         assert set(bad for _, _, bad in ledger.tenant.sql("SELECT * FROM verify_rollups()")) == {0}
+
+
+def test_the_dashboard_shows_sources_channels_and_value(api, browser, runner, make_tenant):
+    ledger = shop(make_tenant)
+    ledger.customer(1, channel="Google ")
+    ledger.customer(2, channel="google")
+    for day, customer, source, cents in [
+        (3, 1, "Online", 1000),
+        (4, 2, "phone", 2001),
+        (5, None, None, 0),
+    ]:
+        a = ledger.book(ledger.local(date(2026, 11, day), 10), customer=customer, source=source)
+        if cents:
+            ledger.pay(a, cents, paid_at=a.end)
+    email, password = "owner@shop.example", "correct horse battery"
+    result = runner.invoke(
+        args=["users", "create", "--tenant", ledger.tenant.schema, "--email", email]
+        + ["--password", password]
+    )
+    assert result.exit_code == 0, result.output
+    owner = browser(ledger.tenant)
+    owner.login(email, password)
+    page = owner.get("/?start=2026-11-01&end=2026-11-07").get_data(as_text=True)
+    body = api(ledger.tenant, "customers", start="2026-11-01", end="2026-11-07").get_json()
+    assert body["average_lifetime_value_cents"] == 1501  # 3,001 / 2, half up
+    assert '<dd data-metric="average_lifetime_value_cents">$15.01</dd>' in page
+    assert '<dd data-metric="revenue_per_visit_cents">$15.01</dd>' in page
+    sources = re.search(r'<table class="sources">(.*?)</table>', page, re.S).group(1)
+    assert re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td></tr>", sources) == [
+        ("online", "1"),
+        ("phone", "1"),
+        ("unknown", "1"),
+    ]
+    channels = re.search(r'<table class="channels">(.*?)</table>', page, re.S).group(1)
+    assert re.findall(r"<tr><td>([^<]+)</td><td class=\"n\">(\d+)</td></tr>", channels) == [
+        ("google", "2")
+    ]
