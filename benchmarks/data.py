@@ -108,7 +108,7 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
             "customer_visit_days",
             "customer_visit_summary",
             "appointment_rollup_day_source",
-            "customer_payment_totals",
+            "customer_new_channel_daily",
             "payment_rollup_day",
         ):
             raw.execute(f'VACUUM (ANALYZE) "{schema}".{table}')

@@ -256,7 +256,22 @@ def test_random_history_with_changes_in_two_time_zones(api, make_tenant):
     for zone in ("Asia/Kolkata", "America/New_York"):
         ledger = shop(make_tenant, zone=zone)
         _random_history(ledger, rng, 250)
-        # Changes after the fact: status, customer and source moves (the rollups follow).
+        # Changes after the fact: status, customer and source moves, payments refunded or
+        # re-amounted, channels renamed (the rollups follow).
+        for p in rng.sample(ledger.payments, 20):
+            p.status = rng.choice(["succeeded", "refunded"])
+            p.amount_cents += 7
+            ledger.tenant.sql(
+                "UPDATE payments SET status = %s, amount_cents = %s"
+                " WHERE appointment_id = %s AND paid_at IS NOT DISTINCT FROM %s",
+                (p.status, p.amount_cents, p.appointment.id, p.paid_at),
+            )
+        for customer in rng.sample(range(1, 31), 6):
+            ledger.channels[customer] = rng.choice([" TikTok", None, "referral"])
+            ledger.tenant.sql(
+                "UPDATE customers SET acquisition_channel = %s WHERE id = %s",
+                (ledger.channels[customer], customer),
+            )
         for a in rng.sample(ledger.appointments, 40):
             a.status = rng.choice(["confirmed", "cancelled", "no_show"])
             a.customer_id = rng.choice([None, *range(1, 31)])

@@ -18,7 +18,9 @@ def _seed(tenant, rng, n):
     tenant.sql(
         "INSERT INTO services (id, name) SELECT i, 'S' || i FROM generate_series(1, 4) i;"
         "INSERT INTO resources (id, name) SELECT i, 'R' || i FROM generate_series(1, 3) i;"
-        "INSERT INTO customers (id, name) SELECT i, 'C' || i FROM generate_series(1, 12) i"
+        "INSERT INTO customers (id, name, acquisition_channel)"
+        " SELECT i, 'C' || i, (ARRAY['Instagram', ' google', NULL, ''])[1 + i % 4]"
+        " FROM generate_series(1, 12) i"
     )
     base = datetime(2026, 3, 1, tzinfo=UTC)
     rows = []
@@ -52,9 +54,9 @@ def _seed(tenant, rng, n):
 
 def _random_changes(tenant, rng):
     ids = [r[0] for r in tenant.sql("SELECT id FROM appointments ORDER BY id")]
-    for step in range(32):
+    for step in range(36):
         pick = rng.sample(ids, 5)
-        kind = step % 8
+        kind = step % 9
         if kind == 0:
             tenant.sql(
                 "UPDATE appointments SET status = %s WHERE id = ANY(%s)",
@@ -93,6 +95,11 @@ def _random_changes(tenant, rng):
                 "UPDATE appointments SET source = %s WHERE id = ANY(%s)",
                 (rng.choice(SOURCES), pick),
             )
+        elif kind == 7:
+            tenant.sql(
+                "UPDATE customers SET acquisition_channel = %s WHERE id = ANY(%s)",
+                (rng.choice(SOURCES), rng.sample(range(1, 13), 3)),
+            )
         else:
             tenant.sql(
                 "UPDATE appointments SET end_time = end_time + interval '7 minutes',"
@@ -120,7 +127,7 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "appointment_rollup_day_hour_detail": 0,
             "customer_visit_daily": 0,
             "appointment_rollup_day_source": 0,
-            "customer_payment_totals": 0,
+            "customer_new_channel_daily": 0,
             "payment_rollup_day": 0,
         }
     for tenant in tenants:

@@ -1,6 +1,6 @@
--- How bookings were made and what customers are worth, for DBAs (SPEC Part 4), read from
--- the rollups the triggers keep (appointment_rollup_day_source, customer_visit_summary,
--- customer_payment_totals).
+-- How bookings were made and what customers are worth, for DBAs (SPEC Part 4). The
+-- sources are read from a rollup the triggers keep (appointment_rollup_day_source); the
+-- lifetime values are summed from the payments when asked (a full read of payments).
 CREATE VIEW appointments_by_source_daily AS
 SELECT r.day, r.status, r.source, r.service_id, r.resource_id,
        sum(r.appointments)::bigint AS appointments
@@ -25,8 +25,10 @@ SELECT c.id AS customer_id,
        coalesce(t.cents, 0)::bigint AS lifetime_value_cents
 FROM customers c
 LEFT JOIN customer_visit_summary v ON v.customer_id = c.id AND v.visits > 0
-LEFT JOIN (SELECT customer_id, sum(succeeded_cents) AS cents
-           FROM customer_payment_totals GROUP BY customer_id) t ON t.customer_id = c.id;
+LEFT JOIN (SELECT a.customer_id, sum(p.amount_cents) AS cents
+           FROM payments p JOIN appointments a ON a.id = p.appointment_id
+           WHERE p.status = 'succeeded' AND a.customer_id IS NOT NULL
+           GROUP BY a.customer_id) t ON t.customer_id = c.id;
 
 COMMENT ON VIEW customer_lifetime_value IS
     'Per customer: acquisition channel (unknown for NULL or blank), first and last local visit day, visits, and the all-time sum of succeeded payments of their appointments (any status, any paid_at), in the tenant''s minor unit.';

@@ -162,27 +162,29 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 
-    WITH moved AS (DELETE FROM customer_payment_totals WHERE txid <> 0 RETURNING *)
-    INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
-    SELECT customer_id, 0, sum(succeeded_cents) FROM moved GROUP BY 1
-    HAVING sum(succeeded_cents) <> 0
-    ON CONFLICT (customer_id, txid) DO UPDATE
-        SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
-    GET DIAGNOSTICS n = ROW_COUNT;
-    folded := folded + n;
-    DELETE FROM customer_payment_totals WHERE txid = 0 AND succeeded_cents = 0;
 
     WITH moved AS (DELETE FROM customer_visit_links WHERE txid <> 0 RETURNING *)
-    INSERT INTO customer_visit_links AS r (from_day, to_day, txid, customers, visits)
-    SELECT from_day, to_day, 0, sum(customers), sum(visits)
+    INSERT INTO customer_visit_links AS r (from_day, to_day, txid, customers, visits, lifetime_cents)
+    SELECT from_day, to_day, 0, sum(customers), sum(visits), sum(lifetime_cents)
     FROM moved GROUP BY 1, 2
-    HAVING sum(customers) <> 0 OR sum(visits) <> 0
+    HAVING sum(customers) <> 0 OR sum(visits) <> 0 OR sum(lifetime_cents) <> 0
     ON CONFLICT (to_day, from_day, txid) DO UPDATE
-        SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits;
+        SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits,
+            lifetime_cents = r.lifetime_cents + EXCLUDED.lifetime_cents;
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
     -- Customers move from link to link as they rebook: drop links that summed to nothing.
-    DELETE FROM customer_visit_links WHERE txid = 0 AND customers = 0 AND visits = 0;
+    DELETE FROM customer_visit_links
+    WHERE txid = 0 AND customers = 0 AND visits = 0 AND lifetime_cents = 0;
+
+    WITH moved AS (DELETE FROM customer_new_channel_daily WHERE txid <> 0 RETURNING *)
+    INSERT INTO customer_new_channel_daily AS r (day, channel, txid, customers)
+    SELECT day, channel, 0, sum(customers) FROM moved GROUP BY 1, 2
+    HAVING sum(customers) <> 0
+    ON CONFLICT (day, channel, txid) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+    DELETE FROM customer_new_channel_daily WHERE txid = 0 AND customers = 0;
 
     WITH moved AS (DELETE FROM customer_visit_daily WHERE txid <> 0 RETURNING *)
     INSERT INTO customer_visit_daily AS r (day, txid, customers, new_customers, visits)

@@ -9,11 +9,9 @@
 --     rebooked customers    = links out of each of its days to a later, finite day
 --                             (one per customer: out of their last visit day in it);
 --   appointment_rollup_day_status  confirmed appointments (walk-ins = confirmed - visits);
---   customer_visit_days    the period's customers, one row per customer and visit day,
---                          joined to customer_payment_totals (all-time succeeded payments
---                          per customer): lifetime value;
---   customer_visit_summary the period's new customers (first visit in it), joined to
---                          customers for their acquisition channel;
+--     lifetime value        = the same links' lifetime_cents (each link carries the
+--                             all-time succeeded payments of its customers);
+--   customer_new_channel_daily  new customers per first visit day and channel;
 --   payment_rollup_day     visit_revenue_cents by paid day: revenue per visit.
 -- p_revenue = false (no can_accept_payments): the two money figures are null.
 -- The links are read by range from covering indexes: a few dozen index entries a day
@@ -43,6 +41,10 @@ distinct_customers AS (
     SELECT coalesce(sum(l.customers) FILTER (WHERE l.to_day >= b.first_day
                                                AND l.from_day < b.first_day), 0)::bigint
                AS current,
+           -- the same customers' lifetime value (each link carries its customers')
+           coalesce(sum(l.lifetime_cents) FILTER (WHERE l.to_day >= b.first_day
+                                                    AND l.from_day < b.first_day), 0)::numeric
+               AS lifetime_cents,
            coalesce(sum(l.customers) FILTER (WHERE l.to_day < b.first_day
                                                AND l.from_day < b.previous_first_day), 0)::bigint
                AS previous
@@ -66,13 +68,6 @@ confirmed AS (  -- every confirmed appointment, with or without a customer
     FROM appointment_rollup_day_status r, bounds b
     WHERE r.status = 'confirmed' AND r.day BETWEEN b.first_day AND b.last_day
 ),
--- Lifetime value: each of the period's customers' all-time succeeded payments.
-lifetime AS (
-    SELECT coalesce(sum(t.succeeded_cents), 0)::numeric AS cents
-    FROM (SELECT DISTINCT v.customer_id FROM customer_visit_days v, bounds b
-          WHERE p_revenue AND v.day BETWEEN b.first_day AND b.last_day) c
-    JOIN customer_payment_totals t ON t.customer_id = c.customer_id
-),
 visit_revenue AS (  -- succeeded payments paid in the period for visits (of any date)
     SELECT coalesce(sum(r.visit_revenue_cents), 0)::numeric AS cents
     FROM payment_rollup_day r, bounds b
@@ -81,12 +76,11 @@ visit_revenue AS (  -- succeeded payments paid in the period for visits (of any 
 by_channel AS (     -- the period's new customers by acquisition channel
     SELECT coalesce(json_agg(json_build_object('channel', g.channel, 'count', g.n)
                              ORDER BY g.n DESC, g.channel COLLATE "C"), '[]') AS channels
-    FROM (SELECT coalesce(nullif(c.acquisition_channel, ''), 'unknown') AS channel,
-                 count(*) AS n
-          FROM customer_visit_summary s
-          JOIN customers c ON c.id = s.customer_id, bounds b
-          WHERE s.first_visit_day BETWEEN b.first_day AND b.last_day AND s.visits > 0
+    FROM (SELECT r.channel, sum(r.customers)::bigint AS n
+          FROM customer_new_channel_daily r, bounds b
+          WHERE r.day BETWEEN b.first_day AND b.last_day
           GROUP BY 1) g
+    WHERE g.n > 0
 ),
 daily AS (
     SELECT json_agg(json_build_object(
@@ -117,7 +111,7 @@ SELECT json_build_object(
     'new_customers_by_channel', (SELECT channels FROM by_channel),
     'average_lifetime_value_cents',
         CASE WHEN NOT p_revenue THEN NULL WHEN d.current = 0 THEN 0
-             ELSE round(lv.cents / d.current)::bigint END,
+             ELSE round(d.lifetime_cents / d.current)::bigint END,
     'revenue_per_visit_cents',
         CASE WHEN NOT p_revenue THEN NULL WHEN t.visits = 0 THEN 0
              ELSE round(vr.cents / t.visits)::bigint END,
@@ -125,8 +119,7 @@ SELECT json_build_object(
     'period_days', b.days,
     'window', report_window(b.first_day, b.last_day, b.previous_first_day,
                             b.previous_last_day, b.time_zone))
-FROM distinct_customers d, rebooked rb, totals t, confirmed c, lifetime lv, visit_revenue vr,
-     bounds b
+FROM distinct_customers d, rebooked rb, totals t, confirmed c, visit_revenue vr, bounds b
 $$;
 
 COMMENT ON FUNCTION customers_report(integer, timestamptz, date, date, boolean) IS

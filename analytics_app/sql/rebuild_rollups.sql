@@ -22,8 +22,8 @@ BEGIN
     DELETE FROM customer_visit_daily;
     DELETE FROM customer_visit_days;
     DELETE FROM customer_visit_summary;
+    DELETE FROM customer_new_channel_daily;
     DELETE FROM appointment_rollup_day_source;
-    DELETE FROM customer_payment_totals;
     DELETE FROM payment_rollup_day;
     INSERT INTO appointment_rollup_daily
         (day, status, service_id, resource_id, appointments, duration_seconds,
@@ -68,15 +68,18 @@ BEGIN
         (day, status, source, service_id, resource_id, appointments)
     SELECT day, status, source, service_id, resource_id, appointments
     FROM rollup_recount_day_source();
-    INSERT INTO customer_payment_totals (customer_id, succeeded_cents)
-    SELECT customer_id, succeeded_cents FROM rollup_recount_customer_payments();
     INSERT INTO customer_visit_days (customer_id, day, visits)
     SELECT customer_id, day, visits FROM rollup_recount_customer_days();
-    INSERT INTO customer_visit_summary (customer_id, first_visit_day, last_visit_day, visit_days, visits)
-    SELECT customer_id, min(day), max(day), count(*), sum(visits)
-    FROM customer_visit_days GROUP BY 1;
-    INSERT INTO customer_visit_links (from_day, to_day, customers, visits)
-    SELECT from_day, to_day, customers, visits FROM rollup_recount_customer_links();
+    INSERT INTO customer_visit_summary
+        (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel)
+    SELECT d.customer_id, min(d.day), max(d.day), count(*), sum(d.visits), min(v.lifetime_cents),
+           min(v.channel)
+    FROM customer_visit_days d JOIN rollup_recount_customer_values() v USING (customer_id)
+    GROUP BY 1;
+    INSERT INTO customer_visit_links (from_day, to_day, customers, visits, lifetime_cents)
+    SELECT from_day, to_day, customers, visits, lifetime_cents FROM rollup_recount_customer_links();
+    INSERT INTO customer_new_channel_daily (day, channel, customers)
+    SELECT day, channel, customers FROM rollup_recount_customer_new_channel();
     INSERT INTO customer_visit_daily (day, customers, new_customers, visits)
     SELECT to_day, sum(customers),
            coalesce(sum(customers) FILTER (WHERE from_day = '-infinity'), 0), sum(visits)

@@ -66,9 +66,6 @@ BEGIN
     SELECT (key->>'day')::date, fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3],
            fresh[4] - kept[4], fresh[5] - kept[5], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'payment_rollup_day';
-    INSERT INTO customer_payment_totals (customer_id, succeeded_cents, txid)
-    SELECT (key->>'customer_id')::bigint, fresh[1] - kept[1], tx
-    FROM rollup_fixes WHERE rollup_fixes.rollup = 'customer_payment_totals';
     -- Customers whose visit days or summary differ are recounted whole (which also
     -- moves their links); then any link still off gets a correction row.
     PERFORM refresh_customer_visits(ARRAY(
@@ -76,14 +73,20 @@ BEGIN
         WHERE rollup_fixes.rollup IN ('customer_visit_days', 'customer_visit_summary')));
     CREATE TEMP TABLE customer_fixes ON COMMIT DROP AS
     SELECT * FROM rollup_differences() d
-    WHERE d.rollup IN ('customer_visit_links', 'customer_visit_daily');
-    INSERT INTO customer_visit_links (from_day, to_day, customers, visits, txid)
+    WHERE d.rollup IN ('customer_visit_links', 'customer_visit_daily', 'customer_new_channel_daily');
+    INSERT INTO customer_visit_links (from_day, to_day, customers, visits, lifetime_cents, txid)
     SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, d.fresh[1] - d.kept[1],
-           d.fresh[2] - d.kept[2], tx
+           d.fresh[2] - d.kept[2], d.fresh[3] - d.kept[3], tx
     FROM customer_fixes d WHERE d.rollup = 'customer_visit_links'
     ON CONFLICT (to_day, from_day, txid) DO UPDATE
         SET customers = customer_visit_links.customers + EXCLUDED.customers,
-            visits = customer_visit_links.visits + EXCLUDED.visits;
+            visits = customer_visit_links.visits + EXCLUDED.visits,
+            lifetime_cents = customer_visit_links.lifetime_cents + EXCLUDED.lifetime_cents;
+    INSERT INTO customer_new_channel_daily (day, channel, customers, txid)
+    SELECT (d.key->>'day')::date, d.key->>'channel', d.fresh[1] - d.kept[1], tx
+    FROM customer_fixes d WHERE d.rollup = 'customer_new_channel_daily'
+    ON CONFLICT (day, channel, txid) DO UPDATE
+        SET customers = customer_new_channel_daily.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_daily (day, customers, new_customers, visits, txid)
     SELECT (d.key->>'day')::date, d.fresh[1] - d.kept[1], d.fresh[2] - d.kept[2],
            d.fresh[3] - d.kept[3], tx

@@ -30,7 +30,6 @@ BEGIN
         DELETE FROM appointment_rollup_day_source;
         DELETE FROM payment_rollup_daily;
         DELETE FROM payment_rollup_day;
-        DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
 
@@ -278,9 +277,9 @@ BEGIN
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
 
         -- A payment's service and resource are its appointment's, and so is whether it
-        -- paid for a visit (confirmed, with a customer) and whose lifetime value it adds
-        -- to: changing those moves the appointment's succeeded and refunded payments
-        -- too. This statement has a fresh snapshot, and the UPDATE got its row locks
+        -- paid for a visit (confirmed, with a customer): changing those moves the
+        -- appointment's succeeded and refunded payments too (whose lifetime value a
+        -- payment adds to is rollup_customers.sql's). This statement has a fresh snapshot, and the UPDATE got its row locks
         -- first: a payment written for these appointments by a transaction not committed
         -- yet holds them FOR SHARE (see rollup_payments_changed), so the UPDATE waited
         -- for it and sees it here.
@@ -344,21 +343,6 @@ BEGIN
                 refunds = r.refunds + EXCLUDED.refunds,
                 visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
         END IF;
-        IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-                   WHERE n.customer_id IS DISTINCT FROM o.customer_id) THEN
-        INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
-        SELECT m.customer_id, tx, sum(m.sign * p.amount_cents)
-        FROM (SELECT o.id, o.customer_id, -1 AS sign FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE n.customer_id IS DISTINCT FROM o.customer_id AND o.customer_id IS NOT NULL
-              UNION ALL
-              SELECT n.id, n.customer_id, 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE n.customer_id IS DISTINCT FROM o.customer_id AND n.customer_id IS NOT NULL) m
-        JOIN payments p ON p.appointment_id = m.id
-        WHERE p.status = 'succeeded'
-        GROUP BY 1 HAVING sum(m.sign * p.amount_cents) <> 0
-        ON CONFLICT (customer_id, txid) DO UPDATE
-            SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
-        END IF;
     END IF;
 
     IF bulk THEN
@@ -385,4 +369,4 @@ CREATE TRIGGER rollup_appointments_truncate AFTER TRUNCATE ON appointments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_appointments_changed();
 
 COMMENT ON FUNCTION rollup_appointments_changed() IS
-    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, by source, day x hour at two, weekday x hour) and, when an appointment changes service, resource, visit status or customer, moves its payments in payment_rollup_daily and customer_payment_totals; rows are keyed by the writing transaction (txid), so writers never contend.';
+    'Statement trigger on appointments: applies the changed rows to the appointment rollups (daily at four grains, by source, day x hour at two, weekday x hour) and, when an appointment changes service, resource or visit status, moves its payments in payment_rollup_daily and payment_rollup_day; rows are keyed by the writing transaction (txid), so writers never contend.';

@@ -1,9 +1,9 @@
 -- Keep payment_rollup_daily exact under any change to payments (statement-level):
 -- succeeded and refunded payments by local day of paid_at, service and resource (both
 -- the appointment's), and the succeeded cents of visits (the appointment confirmed,
--- with a customer), also summed per day alone in payment_rollup_day; and
--- customer_payment_totals: succeeded payments (any paid_at) per
--- the appointment's customer.
+-- with a customer), also summed per day alone in payment_rollup_day. A customer's
+-- lifetime value (succeeded payments, any paid_at) is recounted by
+-- rollup_customers.sql's payments trigger.
 --
 -- A payment's service is its appointment's, read from another table: a transaction
 -- that has moved the appointment to another service but not committed yet would be
@@ -30,7 +30,6 @@ BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         DELETE FROM payment_rollup_daily;
         DELETE FROM payment_rollup_day;
-        DELETE FROM customer_payment_totals;
         RETURN NULL;
     END IF;
     SELECT count(DISTINCT appointment_id) INTO paid_for
@@ -89,14 +88,6 @@ BEGIN
             refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
             refunds = r.refunds + EXCLUDED.refunds,
             visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
-    INSERT INTO customer_payment_totals AS r (customer_id, txid, succeeded_cents)
-    SELECT a.customer_id, tx, sum(sign_of_changed * d.amount_cents)
-    FROM changed_rows d
-    JOIN appointments a ON a.id = d.appointment_id
-    WHERE d.status = 'succeeded' AND a.customer_id IS NOT NULL
-    GROUP BY 1 HAVING sum(d.amount_cents) <> 0
-    ON CONFLICT (customer_id, txid) DO UPDATE
-        SET succeeded_cents = r.succeeded_cents + EXCLUDED.succeeded_cents;
     PERFORM set_config('plan_cache_mode', plan_mode, true);
     IF random() < 1.0 / 32 THEN
         PERFORM compact_rollups(false);
@@ -122,4 +113,4 @@ CREATE TRIGGER rollup_payments_truncate AFTER TRUNCATE ON payments
     FOR EACH STATEMENT EXECUTE FUNCTION rollup_payments_changed('0');
 
 COMMENT ON FUNCTION rollup_payments_changed() IS
-    'Statement trigger on payments: applies the changed rows (succeeded and refunded, with paid_at) to payment_rollup_daily, and succeeded ones to customer_payment_totals, under their appointment''s service and resource, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent move cannot be missed.';
+    'Statement trigger on payments: applies the changed rows (succeeded and refunded, with paid_at) to payment_rollup_daily and payment_rollup_day, under their appointment''s service and resource, which it first locks FOR SHARE (a SHARE table lock past 1,000 appointments) so a concurrent move cannot be missed.';

@@ -106,25 +106,60 @@ $$;
 -- The links between each customer's consecutive visit days, from a set of visit days
 -- (one row per customer and day): the first day comes from -infinity, the last goes
 -- to infinity; visits are those of to_day.
-CREATE FUNCTION rollup_recount_customer_links()
-RETURNS TABLE (from_day date, to_day date, customers bigint, visits bigint)
+-- Each customer's lifetime value (all-time succeeded payments of their appointments,
+-- any status, any paid_at) and acquisition channel ('unknown' for NULL or blank).
+CREATE FUNCTION rollup_recount_customer_values()
+RETURNS TABLE (customer_id bigint, lifetime_cents bigint, channel text)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
-    WITH days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days())
-    SELECT from_day, to_day, count(*), sum(visits)::bigint
+    SELECT c.id, coalesce(v.cents, 0)::bigint, coalesce(nullif(c.acquisition_channel, ''), 'unknown')
+    FROM customers c
+    LEFT JOIN (SELECT a.customer_id, sum(p.amount_cents) AS cents
+               FROM payments p JOIN appointments a ON a.id = p.appointment_id
+               WHERE p.status = 'succeeded' AND a.customer_id IS NOT NULL
+               GROUP BY 1) v ON v.customer_id = c.id
+$$;
+
+CREATE FUNCTION rollup_recount_customer_links()
+RETURNS TABLE (from_day date, to_day date, customers bigint, visits bigint, lifetime_cents bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    WITH days AS MATERIALIZED (
+        SELECT d.customer_id, d.day, d.visits, v.lifetime_cents AS cents
+        FROM rollup_recount_customer_days() d
+        JOIN rollup_recount_customer_values() v USING (customer_id)
+    )
+    SELECT from_day, to_day, count(*), sum(visits)::bigint, sum(cents)::bigint
     FROM (SELECT coalesce(lag(day) OVER (PARTITION BY customer_id ORDER BY day),
-                          '-infinity'::date) AS from_day, day AS to_day, visits
+                          '-infinity'::date) AS from_day, day AS to_day, visits, cents
           FROM days
           UNION ALL
-          SELECT max(day), 'infinity'::date, 0 FROM days GROUP BY customer_id) l
+          SELECT max(day), 'infinity'::date, 0, max(cents) FROM days GROUP BY customer_id) l
+    GROUP BY 1, 2
+$$;
+
+CREATE FUNCTION rollup_recount_customer_new_channel()
+RETURNS TABLE (day date, channel text, customers bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT f.first_day, v.channel, count(*)
+    FROM (SELECT customer_id, min(day) AS first_day FROM rollup_recount_customer_days()
+          GROUP BY 1) f
+    JOIN rollup_recount_customer_values() v USING (customer_id)
     GROUP BY 1, 2
 $$;
 
 COMMENT ON FUNCTION rollup_recount_customer_days() IS
     'customer_visit_days recomputed from appointments (full scan).';
 COMMENT ON FUNCTION rollup_recount_customer_links() IS
-    'customer_visit_links recomputed from appointments (full scan).';
+    'customer_visit_links recomputed from appointments and payments (full scan).';
+COMMENT ON FUNCTION rollup_recount_customer_values() IS
+    'Per customer: lifetime value (all-time succeeded payments) and acquisition channel, from the base tables.';
+COMMENT ON FUNCTION rollup_recount_customer_new_channel() IS
+    'customer_new_channel_daily recomputed from appointments and customers (full scan).';
 
 CREATE FUNCTION rollup_recount_day_source()
 RETURNS TABLE (day date, status text, source text, service_id bigint, resource_id bigint,
@@ -138,18 +173,5 @@ AS $$
     GROUP BY 1, 2, 3, 4, 5
 $$;
 
-CREATE FUNCTION rollup_recount_customer_payments()
-RETURNS TABLE (customer_id bigint, succeeded_cents bigint)
-LANGUAGE sql STABLE
-SET search_path FROM CURRENT
-AS $$
-    SELECT a.customer_id, sum(p.amount_cents)::bigint
-    FROM payments p JOIN appointments a ON a.id = p.appointment_id
-    WHERE p.status = 'succeeded' AND a.customer_id IS NOT NULL
-    GROUP BY 1 HAVING sum(p.amount_cents) <> 0
-$$;
-
 COMMENT ON FUNCTION rollup_recount_day_source() IS
     'appointment_rollup_day_source recomputed from appointments (full scan).';
-COMMENT ON FUNCTION rollup_recount_customer_payments() IS
-    'customer_payment_totals recomputed from payments and appointments (full scan).';

@@ -13,8 +13,9 @@ AS $$
          fresh_customer_days AS MATERIALIZED (SELECT * FROM rollup_recount_customer_days()),
          fresh_day_hour AS MATERIALIZED (SELECT * FROM rollup_recount_day_hour()),
          fresh_customer_links AS MATERIALIZED (SELECT * FROM rollup_recount_customer_links()),
-         fresh_day_source AS MATERIALIZED (SELECT * FROM rollup_recount_day_source()),
-         fresh_customer_payments AS MATERIALIZED (SELECT * FROM rollup_recount_customer_payments())
+         fresh_customer_values AS MATERIALIZED (SELECT * FROM rollup_recount_customer_values()),
+         fresh_new_channel AS MATERIALIZED (SELECT * FROM rollup_recount_customer_new_channel()),
+         fresh_day_source AS MATERIALIZED (SELECT * FROM rollup_recount_day_source())
     -- appointment_rollup_daily: appointments, duration, then the six lead-time figures.
     SELECT 'appointment_rollup_daily',
            jsonb_build_object('day', day, 'status', status, 'service_id', service_id,
@@ -128,14 +129,6 @@ AS $$
                FROM fresh_day_source) f USING (day, status, source, service_id, resource_id)
     WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
     UNION ALL
-    SELECT 'customer_payment_totals', jsonb_build_object('customer_id', customer_id),
-           ARRAY[coalesce(k.c, 0)], ARRAY[coalesce(f.c, 0)]
-    FROM (SELECT customer_id, sum(succeeded_cents) c FROM customer_payment_totals
-          GROUP BY 1) k
-    FULL JOIN (SELECT customer_id, succeeded_cents c FROM fresh_customer_payments) f
-        USING (customer_id)
-    WHERE coalesce(k.c, 0) <> coalesce(f.c, 0)
-    UNION ALL
     -- customer_visit_days: visits per customer and local day.
     SELECT 'customer_visit_days', jsonb_build_object('customer_id', customer_id, 'day', day),
            ARRAY[coalesce(k.visits, 0)]::numeric[], ARRAY[coalesce(f.visits, 0)]::numeric[]
@@ -143,28 +136,42 @@ AS $$
     WHERE coalesce(k.visits, 0) <> coalesce(f.visits, 0)
     UNION ALL
     -- customer_visit_summary: first and last day (as days since 2000-01-01), visit days,
-    -- visits; a customer without visits is the same as no row.
+    -- visits, lifetime value; a customer without visits is the same as no row (their
+    -- lifetime value is carried by no link).
     SELECT 'customer_visit_summary', jsonb_build_object('customer_id', customer_id),
-           coalesce(k.v, '{NULL,NULL,0,0}'), coalesce(f.v, '{NULL,NULL,0,0}')
+           coalesce(k.v, '{NULL,NULL,0,0,0}'), coalesce(f.v, '{NULL,NULL,0,0,0}')
     FROM (SELECT customer_id, ARRAY[first_visit_day - date '2000-01-01',
                                     last_visit_day - date '2000-01-01', visit_days,
-                                    visits]::numeric[] AS v
+                                    visits,
+                                    CASE WHEN visits <> 0 THEN lifetime_cents ELSE 0 END]::numeric[] AS v
           FROM customer_visit_summary WHERE visits <> 0 OR visit_days <> 0
              OR first_visit_day IS NOT NULL OR last_visit_day IS NOT NULL) k
-    FULL JOIN (SELECT customer_id, ARRAY[min(day) - date '2000-01-01',
-                                         max(day) - date '2000-01-01', count(*),
-                                         sum(visits)]::numeric[] AS v
-               FROM fresh_customer_days GROUP BY 1) f USING (customer_id)
-    WHERE coalesce(k.v, '{NULL,NULL,0,0}') IS DISTINCT FROM coalesce(f.v, '{NULL,NULL,0,0}')
+    FULL JOIN (SELECT d.customer_id, ARRAY[min(d.day) - date '2000-01-01',
+                                           max(d.day) - date '2000-01-01', count(*),
+                                           sum(d.visits), min(v.lifetime_cents)]::numeric[] AS v
+               FROM fresh_customer_days d JOIN fresh_customer_values v USING (customer_id)
+               GROUP BY 1) f USING (customer_id)
+    WHERE coalesce(k.v, '{NULL,NULL,0,0,0}') IS DISTINCT FROM coalesce(f.v, '{NULL,NULL,0,0,0}')
     UNION ALL
-    -- customer_visit_links: customers and visits per pair of consecutive visit days.
+    -- customer_visit_links: customers, visits and lifetime value per pair of consecutive
+    -- visit days.
     SELECT 'customer_visit_links', jsonb_build_object('from_day', from_day, 'to_day', to_day),
-           ARRAY[coalesce(k.c, 0), coalesce(k.v, 0)], ARRAY[coalesce(f.c, 0), coalesce(f.v, 0)]
-    FROM (SELECT from_day, to_day, sum(customers) c, sum(visits) v FROM customer_visit_links
-          GROUP BY 1, 2) k
-    FULL JOIN (SELECT from_day, to_day, customers c, visits v
+           ARRAY[coalesce(k.c, 0), coalesce(k.v, 0), coalesce(k.l, 0)],
+           ARRAY[coalesce(f.c, 0), coalesce(f.v, 0), coalesce(f.l, 0)]
+    FROM (SELECT from_day, to_day, sum(customers) c, sum(visits) v, sum(lifetime_cents) l
+          FROM customer_visit_links GROUP BY 1, 2) k
+    FULL JOIN (SELECT from_day, to_day, customers c, visits v, lifetime_cents l
                FROM fresh_customer_links) f USING (from_day, to_day)
     WHERE coalesce(k.c, 0) <> coalesce(f.c, 0) OR coalesce(k.v, 0) <> coalesce(f.v, 0)
+       OR coalesce(k.l, 0) <> coalesce(f.l, 0)
+    UNION ALL
+    -- customer_new_channel_daily: new customers per first visit day and channel.
+    SELECT 'customer_new_channel_daily', jsonb_build_object('day', day, 'channel', channel),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, channel, sum(customers) n FROM customer_new_channel_daily
+          GROUP BY 1, 2) k
+    FULL JOIN (SELECT day, channel, customers n FROM fresh_new_channel) f USING (day, channel)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
     UNION ALL
     -- customer_visit_daily: customers, new customers, visits per day.
     SELECT 'customer_visit_daily', jsonb_build_object('day', day),
@@ -215,8 +222,8 @@ AS $$
              FROM customer_visit_daily) x)),
         (13, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day,
              status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
-        (14, 'customer_payment_totals', (SELECT count(*) FROM (SELECT DISTINCT customer_id
-             FROM customer_payment_totals) x)),
+        (14, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel
+             FROM customer_new_channel_daily) x)),
         (15, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day
              FROM payment_rollup_day) x))
     ) AS t(ord, name, keys)

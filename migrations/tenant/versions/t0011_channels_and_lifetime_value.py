@@ -10,10 +10,12 @@
   appointment is a visit (confirmed, with a customer): revenue per visit.
 - payment_rollup_day: the same per day alone (a year of unfiltered revenue reads 365
   rows, not 365 x services x resources: the seasonality report at a million appointments).
-- customer_payment_totals: per customer, the all-time sum of succeeded payments of
-  their appointments (any status, any paid_at): lifetime value.
-- customer_visit_days (day) and customer_visit_summary (first_visit_day) indexes: the
-  customers with a visit in a period, and the new ones among them.
+- customer_visit_summary.lifetime_cents / .channel and customer_visit_links.lifetime_cents:
+  each customer's all-time succeeded payments (any appointment status, any paid_at) and
+  acquisition channel, carried by the customer visit rollups (rollup_customers.sql
+  recounts a customer whole on any change of their appointments, payments or channel):
+  the period's customers' lifetime value is summed over the same links that count them.
+- customer_new_channel_daily: new customers per first visit day and channel.
 
 All keyed by txid like the other rollups; filled when the rollup SQL is applied
 (db/catalogue.py rebuilds them).
@@ -65,17 +67,28 @@ def upgrade():
         );
         COMMENT ON TABLE payment_rollup_day IS
             'payment_rollup_daily summed per local day alone (no service or resource): what an unfiltered year of revenue reads; rows keyed by writing transaction (txid), sum per day.';
-        CREATE TABLE customer_payment_totals (
-            customer_id bigint NOT NULL,
+        -- Lifetime value rides on the customer visit rollups: each customer's all-time
+        -- succeeded payments (and channel) as last counted, and the sum over the
+        -- customers of each link, so a period's customers' lifetime value is read by
+        -- the same range scan that counts them.
+        ALTER TABLE customer_visit_summary
+            ADD COLUMN lifetime_cents bigint NOT NULL DEFAULT 0,
+            ADD COLUMN channel text;
+        ALTER TABLE customer_visit_links
+            ADD COLUMN lifetime_cents bigint NOT NULL DEFAULT 0;
+        -- The customers report reads the period's links from this index alone.
+        DROP INDEX customer_visit_links_to_day_idx;
+        CREATE INDEX customer_visit_links_to_day_idx
+            ON customer_visit_links (to_day, from_day) INCLUDE (customers, lifetime_cents);
+        CREATE TABLE customer_new_channel_daily (
+            day date NOT NULL,
+            channel text NOT NULL,
             txid bigint NOT NULL DEFAULT 0,
-            succeeded_cents bigint NOT NULL,
-            PRIMARY KEY (customer_id, txid)
+            customers bigint NOT NULL,
+            PRIMARY KEY (day, channel, txid)
         );
-        COMMENT ON TABLE customer_payment_totals IS
-            'Per customer: all-time sum of succeeded payments of their appointments (any status, any paid_at); rows keyed by writing transaction (txid), sum per customer.';
-        CREATE INDEX customer_visit_days_day_idx ON customer_visit_days (day, customer_id);
-        CREATE INDEX customer_visit_summary_first_day_idx
-            ON customer_visit_summary (first_visit_day) INCLUDE (customer_id);
+        COMMENT ON TABLE customer_new_channel_daily IS
+            'Customers whose first visit is that local day, per acquisition channel (unknown for NULL or blank); rows keyed by writing transaction (txid), sum per key.';
         """
     )
 
@@ -83,8 +96,12 @@ def upgrade():
 def downgrade():
     op.execute(
         """
-        DROP INDEX customer_visit_days_day_idx, customer_visit_summary_first_day_idx;
-        DROP TABLE customer_payment_totals, appointment_rollup_day_source, payment_rollup_day;
+        DROP TABLE customer_new_channel_daily, appointment_rollup_day_source, payment_rollup_day;
+        DROP INDEX customer_visit_links_to_day_idx;
+        ALTER TABLE customer_visit_links DROP COLUMN lifetime_cents;
+        CREATE INDEX customer_visit_links_to_day_idx
+            ON customer_visit_links (to_day, from_day) INCLUDE (customers);
+        ALTER TABLE customer_visit_summary DROP COLUMN lifetime_cents, DROP COLUMN channel;
         ALTER TABLE payment_rollup_daily DROP COLUMN visit_revenue_cents;
         ALTER TABLE customers DROP COLUMN acquisition_channel;
         ALTER TABLE appointments DROP COLUMN source;
