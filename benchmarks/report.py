@@ -201,7 +201,7 @@ def render(r):
 # their latest reports, each with its date and command.
 SEPARATE = (
     ("Past one server (issue 16)", ("PGBOUNCER.md", "MANY_TENANTS.md", "MANY_TENANTS_P50.md")),
-    ("Seasonality and multi-value filters (issue 19)", ("SEASONALITY.md",)),
+    ("Seasonality, multi-value filters, channels and value, xlsx (issue 19)", ("SEASONALITY.md",)),
 )
 
 
