@@ -108,6 +108,7 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
             "customer_visit_days",
             "customer_visit_summary",
             "appointment_rollup_day_source",
+            "appointment_rollup_day_status_source",
             "customer_new_channel_daily",
             "payment_rollup_day",
         ):

@@ -128,6 +128,7 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "customer_visit_daily": 0,
             "appointment_rollup_day_source": 0,
             "customer_new_channel_daily": 0,
+            "appointment_rollup_day_status_source": 0,
             "payment_rollup_day": 0,
         }
     for tenant in tenants:

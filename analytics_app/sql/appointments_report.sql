@@ -101,18 +101,27 @@ by_resource AS (
     FROM per_resource g JOIN resources r ON r.id = g.id
     WHERE g.n > 0
 ),
--- How the period's bookings were made (appointment_rollup_day_source; NULL or blank
--- sources are kept there as 'unknown'), after every filter.
+-- How the period's bookings were made (appointment_rollup_day_status_source without a
+-- service or resource filter, else appointment_rollup_day_source; NULL or blank sources
+-- are kept there as 'unknown'), after every filter.
 by_source AS (
     SELECT coalesce(json_agg(json_build_object('source', g.source, 'count', g.n)
                              ORDER BY g.n DESC, g.source COLLATE "C"), '[]')
-    FROM (SELECT r.source, sum(r.appointments)::bigint AS n
-          FROM appointment_rollup_day_source r, bounds b
-          WHERE r.day BETWEEN b.first_day AND b.last_day
-            AND (p_status IS NULL OR r.status = p_status)
-            AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
-            AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
-          GROUP BY r.source) g
+    FROM (SELECT s.source, sum(s.n)::bigint AS n
+          FROM (SELECT r.source, r.appointments AS n        -- no service or resource filter
+                FROM appointment_rollup_day_status_source r, bounds b
+                WHERE p_service_id IS NULL AND p_resource_id IS NULL
+                  AND r.day BETWEEN b.first_day AND b.last_day
+                  AND (p_status IS NULL OR r.status = p_status)
+                UNION ALL
+                SELECT r.source, r.appointments
+                FROM appointment_rollup_day_source r, bounds b
+                WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+                  AND r.day BETWEEN b.first_day AND b.last_day
+                  AND (p_status IS NULL OR r.status = p_status)
+                  AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+                  AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))) s
+          GROUP BY s.source) g
     WHERE g.n > 0
 ),
 -- What cancellations and no-shows cost: each at its service's current price (NULL = 0).

@@ -127,6 +127,16 @@ BEGIN
     GET DIAGNOSTICS n = ROW_COUNT;
     folded := folded + n;
 
+    WITH moved AS (DELETE FROM appointment_rollup_day_status_source WHERE txid <> 0 RETURNING *)
+    INSERT INTO appointment_rollup_day_status_source AS r (day, status, source, txid, appointments)
+    SELECT day, status, source, 0, sum(appointments)
+    FROM moved GROUP BY 1, 2, 3
+    HAVING sum(appointments) <> 0
+    ON CONFLICT (day, status, source, txid) DO UPDATE
+        SET appointments = r.appointments + EXCLUDED.appointments;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    folded := folded + n;
+
     WITH moved AS (DELETE FROM payment_rollup_daily WHERE txid <> 0 RETURNING *)
     INSERT INTO payment_rollup_daily AS r
         (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds,

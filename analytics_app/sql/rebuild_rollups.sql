@@ -24,6 +24,7 @@ BEGIN
     DELETE FROM customer_visit_summary;
     DELETE FROM customer_new_channel_daily;
     DELETE FROM appointment_rollup_day_source;
+    DELETE FROM appointment_rollup_day_status_source;
     DELETE FROM payment_rollup_day;
     INSERT INTO appointment_rollup_daily
         (day, status, service_id, resource_id, appointments, duration_seconds,
@@ -68,6 +69,9 @@ BEGIN
         (day, status, source, service_id, resource_id, appointments)
     SELECT day, status, source, service_id, resource_id, appointments
     FROM rollup_recount_day_source();
+    INSERT INTO appointment_rollup_day_status_source (day, status, source, appointments)
+    SELECT day, status, source, sum(appointments) FROM appointment_rollup_day_source
+    GROUP BY 1, 2, 3;
     INSERT INTO customer_visit_days (customer_id, day, visits)
     SELECT customer_id, day, visits FROM rollup_recount_customer_days();
     INSERT INTO customer_visit_summary

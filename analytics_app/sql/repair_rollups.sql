@@ -61,6 +61,9 @@ BEGIN
     SELECT (key->>'day')::date, key->>'status', key->>'source', (key->>'service_id')::bigint,
            (key->>'resource_id')::bigint, fresh[1] - kept[1], tx
     FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_source';
+    INSERT INTO appointment_rollup_day_status_source (day, status, source, appointments, txid)
+    SELECT (key->>'day')::date, key->>'status', key->>'source', fresh[1] - kept[1], tx
+    FROM rollup_fixes WHERE rollup_fixes.rollup = 'appointment_rollup_day_status_source';
     INSERT INTO payment_rollup_day
         (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, txid)
     SELECT (key->>'day')::date, fresh[1] - kept[1], fresh[2] - kept[2], fresh[3] - kept[3],

@@ -28,6 +28,7 @@ BEGIN
         DELETE FROM appointment_rollup_day_hour;
         DELETE FROM appointment_rollup_day_hour_detail;
         DELETE FROM appointment_rollup_day_source;
+        DELETE FROM appointment_rollup_day_status_source;
         DELETE FROM payment_rollup_daily;
         DELETE FROM payment_rollup_day;
         RETURN NULL;
@@ -152,6 +153,14 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
             ON CONFLICT (day, status, source, service_id, resource_id, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_status_source AS (
+            INSERT INTO appointment_rollup_day_status_source AS r
+                (day, status, source, txid, appointments)
+            SELECT day, status, source, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, source, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r
         SELECT weekday, hour, sum(sign), sum(secs), tx
@@ -266,6 +275,14 @@ BEGIN
             SELECT day, status, source, service_id, resource_id, tx, sum(sign) FROM d
             GROUP BY 1, 2, 3, 4, 5 HAVING sum(sign) <> 0
             ON CONFLICT (day, status, source, service_id, resource_id, txid) DO UPDATE
+                SET appointments = r.appointments + EXCLUDED.appointments
+        ),
+        day_status_source AS (
+            INSERT INTO appointment_rollup_day_status_source AS r
+                (day, status, source, txid, appointments)
+            SELECT day, status, source, tx, sum(sign) FROM d
+            GROUP BY 1, 2, 3 HAVING sum(sign) <> 0
+            ON CONFLICT (day, status, source, txid) DO UPDATE
                 SET appointments = r.appointments + EXCLUDED.appointments
         )
         INSERT INTO appointment_rollup_weekday_hour AS r

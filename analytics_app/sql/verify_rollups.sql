@@ -119,6 +119,15 @@ AS $$
                FROM fresh_payments GROUP BY 1) f USING (day)
     WHERE coalesce(k.v, '{0,0,0,0,0}') <> coalesce(f.v, '{0,0,0,0,0}')
     UNION ALL
+    SELECT 'appointment_rollup_day_status_source',
+           jsonb_build_object('day', day, 'status', status, 'source', source),
+           ARRAY[coalesce(k.n, 0)], ARRAY[coalesce(f.n, 0)]
+    FROM (SELECT day, status, source, sum(appointments) n
+          FROM appointment_rollup_day_status_source GROUP BY 1, 2, 3) k
+    FULL JOIN (SELECT day, status, source, sum(appointments) n
+               FROM fresh_day_source GROUP BY 1, 2, 3) f USING (day, status, source)
+    WHERE coalesce(k.n, 0) <> coalesce(f.n, 0)
+    UNION ALL
     SELECT 'appointment_rollup_day_source',
            jsonb_build_object('day', day, 'status', status, 'source', source,
                               'service_id', service_id, 'resource_id', resource_id),
@@ -224,6 +233,8 @@ AS $$
              status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
         (14, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel
              FROM customer_new_channel_daily) x)),
+        (16, 'appointment_rollup_day_status_source', (SELECT count(*) FROM (SELECT DISTINCT
+             day, status, source FROM appointment_rollup_day_status_source) x)),
         (15, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day
              FROM payment_rollup_day) x))
     ) AS t(ord, name, keys)

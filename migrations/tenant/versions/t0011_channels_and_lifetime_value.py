@@ -5,7 +5,8 @@
   (existing rows are NULL, read as `unknown`).
 - appointment_rollup_day_source: appointments per local day, status, source, service
   and resource (the appointments report's by_source, with its filters); NULL or blank
-  sources are kept as 'unknown'.
+  sources are kept as 'unknown'; appointment_rollup_day_status_source, the same without
+  service and resource (the unfiltered by_source reads 15 rows a day, not 720).
 - payment_rollup_daily.visit_revenue_cents: the succeeded cents among them whose
   appointment is a visit (confirmed, with a customer): revenue per visit.
 - payment_rollup_day: the same per day alone (a year of unfiltered revenue reads 365
@@ -51,6 +52,22 @@ def upgrade():
             appointments bigint NOT NULL,
             PRIMARY KEY (day, status, source, service_id, resource_id, txid)
         );
+        -- The filtered by_source reads one service's or resource's rows by these.
+        CREATE INDEX appointment_rollup_day_source_sid_idx
+            ON appointment_rollup_day_source (service_id, day);
+        CREATE INDEX appointment_rollup_day_source_rid_idx
+            ON appointment_rollup_day_source (resource_id, day);
+        -- Unfiltered (or by status only), by_source reads this coarse one.
+        CREATE TABLE appointment_rollup_day_status_source (
+            day date NOT NULL,
+            status text NOT NULL,
+            source text NOT NULL,
+            txid bigint NOT NULL DEFAULT 0,
+            appointments bigint NOT NULL,
+            PRIMARY KEY (day, status, source, txid)
+        );
+        COMMENT ON TABLE appointment_rollup_day_status_source IS
+            'appointment_rollup_day_source summed over services and resources; rows keyed by writing transaction (txid), sum per key.';
         COMMENT ON TABLE appointment_rollup_day_source IS
             'Appointments per local day, status, source (unknown for NULL or blank), service and resource; rows keyed by writing transaction (txid), sum per key.';
         ALTER TABLE payment_rollup_daily
@@ -96,7 +113,8 @@ def upgrade():
 def downgrade():
     op.execute(
         """
-        DROP TABLE customer_new_channel_daily, appointment_rollup_day_source, payment_rollup_day;
+        DROP TABLE customer_new_channel_daily, appointment_rollup_day_source,
+            appointment_rollup_day_status_source, payment_rollup_day;
         DROP INDEX customer_visit_links_to_day_idx;
         ALTER TABLE customer_visit_links DROP COLUMN lifetime_cents;
         CREATE INDEX customer_visit_links_to_day_idx
