@@ -8,9 +8,28 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.local import require_program
 from tests.reference import Ledger
 
 PATH = "/api/analytics/reports/summary.pdf"
+
+
+@pytest.fixture(autouse=True)
+def pdf_tools():
+    """pdftotext reads the PDFs back, and the report is set in DejaVu Sans (its fallback,
+    Helvetica, writes no €): skipped locally without them, failed in CI (REQUIRE_PDF=1)."""
+    from analytics_app import pdf_report
+
+    require_program("pdftotext", "pdftotext", "poppler-utils", "REQUIRE_PDF")
+    if pdf_report._font_files() is None:
+        require_program(
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "DejaVu Sans",
+            "fonts-dejavu-core",
+            "REQUIRE_PDF",
+        )
+
+
 SPACES = re.compile(r"[\s\u00a0\u202f]+")
 
 
