@@ -149,6 +149,17 @@ def chosen(value, wanted):
     return value == wanted
 
 
+def answered_at(zone, call):
+    """(call(), the instant it was answered): for a `days` period, which ends today by the
+    clock; called again if the tenant's local date changed during the call."""
+    while True:
+        before = datetime.now(UTC)
+        result = call()
+        after = datetime.now(UTC)
+        if before.astimezone(zone).date() == after.astimezone(zone).date():
+            return result, after
+
+
 def channel(value):
     """SPEC Part 4: trimmed of surrounding whitespace, lower-cased; NULL and blank read as
     `unknown`."""
