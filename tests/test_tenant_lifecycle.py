@@ -75,13 +75,19 @@ def test_export_then_import_into_another_database_moves_the_tenant_whole(
     from analytics_app.extensions import db
     from tests.reference import Ledger
 
-    ledger = Ledger(make_tenant(timezone="Asia/Kolkata"))
+    ledger = Ledger(make_tenant(timezone="Asia/Kolkata"), currency="INR")
+    # Its currency and locale travel with it (amounts in paise stay paise).
+    for command, value in (("set-currency", "INR"), ("set-locale", "en_IN")):
+        result = runner.invoke(args=["tenants", command, ledger.tenant.schema, value])
+        assert result.exit_code == 0, result.output
     ledger.service(1, "Cut", price=2500)
     ledger.resource(1, "Chair")
-    ledger.customer(1)
+    ledger.customer(1, channel="Instagram")
     now = datetime.now(UTC)
     for day in range(1, 40, 3):
-        a = ledger.book(now - timedelta(days=day, hours=2), customer=1 if day % 2 else None)
+        a = ledger.book(
+            now - timedelta(days=day, hours=2), customer=1 if day % 2 else None, source="phone"
+        )
         ledger.pay(a, 2500, paid_at=a.start)
     tenant = ledger.tenant
     key = make_key(tenant)
@@ -117,6 +123,10 @@ def test_export_then_import_into_another_database_moves_the_tenant_whole(
             assert response.status_code == 200
             moved = response.get_json()
             assert moved == body, report
+        assert before["revenue"]["currency"] == "INR"
+        assert before["appointments"]["by_source"] == [{"source": "phone", "count": 13}]
+        with there.app_context():
+            assert tenant_admin.get_tenant(tenant.schema).locale == "en_IN"
         with psycopg.connect(other_url) as conn:
             conn.execute(f'SET search_path TO "{tenant.schema}", public')
             drift = [r for r in conn.execute("SELECT * FROM verify_rollups()") if r[2]]

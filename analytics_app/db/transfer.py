@@ -4,8 +4,8 @@ The file is a tar archive of two members:
 
 - `schema.dump`: `pg_dump --schema SCHEMA --format custom --no-owner --no-privileges`
   (the tenant's tables with their rows, rollups included, and its objects);
-- `tenant.json`: its public rows: the tenant (name, time zone, feature overrides, plan
-  by name), domains, users (password hashes, sessions' version, report frequency),
+- `tenant.json`: its public rows: the tenant (name, time zone, currency, locale, feature
+  overrides, plan by name), domains, users (password hashes, sessions' version, report frequency),
   API keys (hashes only) and report deliveries.
 
 Import restores the schema in one transaction (`pg_restore --single-transaction`), then
@@ -25,6 +25,7 @@ from pathlib import Path
 from psycopg import sql
 from sqlalchemy import text
 
+from ..localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
 from . import migrate
 from .tenant_session import enter_schema
 
@@ -61,8 +62,9 @@ def export_tenant(session, url, schema, path):
     """Write the tenant `schema` to the archive at `path`; return what it holds."""
     (tenant,) = _rows(
         session,
-        "SELECT t.id, t.schema_name, t.name, t.timezone, t.advanced_analytics,"
-        " t.can_accept_payments, t.can_export_data, t.created_at, p.name AS plan"
+        "SELECT t.id, t.schema_name, t.name, t.timezone, t.currency, t.locale,"
+        " t.advanced_analytics, t.can_accept_payments, t.can_export_data, t.created_at,"
+        " p.name AS plan"
         " FROM public.tenants t LEFT JOIN public.subscription_plans p ON p.id = t.plan_id"
         " WHERE t.schema_name = :s",
         s=schema,
@@ -173,13 +175,16 @@ def _check_free(session, data):
 
 
 def _insert_public(session, data, plan_id):
-    t = data["tenant"]
+    # An archive written before currencies and locales existed holds neither: the
+    # defaults, which is what that tenant had.
+    t = {"currency": DEFAULT_CURRENCY, "locale": DEFAULT_LOCALE, **data["tenant"]}
     tid = session.execute(
         text(
-            "INSERT INTO public.tenants (schema_name, name, plan_id, timezone,"
+            "INSERT INTO public.tenants (schema_name, name, plan_id, timezone, currency, locale,"
             " advanced_analytics, can_accept_payments, can_export_data, created_at)"
-            " VALUES (:schema_name, :name, :plan_id, :timezone, :advanced_analytics,"
-            " :can_accept_payments, :can_export_data, :created_at) RETURNING id"
+            " VALUES (:schema_name, :name, :plan_id, :timezone, :currency, :locale,"
+            " :advanced_analytics, :can_accept_payments, :can_export_data, :created_at)"
+            " RETURNING id"
         ),
         {**t, "plan_id": plan_id},
     ).scalar_one()
