@@ -91,15 +91,28 @@ def stream_rows(title, fieldnames, batches):
     """Yield the workbook's bytes in blocks: rows from `batches` (lists of tuples) are
     written as they come, then the zipped file is read back block by block."""
     sheet = _Sheet(title)
-    sheet.header(fieldnames)
-    for batch in batches:
-        for values in batch:
-            sheet.row(values)
-        yield b""  # between batches: lets the caller check its deadline
-    with tempfile.TemporaryFile() as out:
-        sheet.book.save(out)
-        out.seek(0)
-        while block := out.read(BLOCK_BYTES):
-            yield block
+    saved = False
+    try:
+        sheet.header(fieldnames)
+        for batch in batches:
+            for values in batch:
+                sheet.row(values)
+            yield b""  # between batches: lets the caller check its deadline
+        with tempfile.TemporaryFile() as out:
+            sheet.book.save(out)  # zips the sheet's file, then removes it
+            saved = True
+            out.seek(0)
+            while block := out.read(BLOCK_BYTES):
+                yield block
+    finally:
+        if not saved:  # a cut export: remove the half-written sheet now, not at exit
+            _discard(sheet.sheet)
+
+
+def _discard(worksheet):
+    """Close a write-only sheet that will not be saved and delete its temporary file
+    (openpyxl would only delete it when the process exits)."""
     with contextlib.suppress(Exception):
-        sheet.book.close()
+        worksheet.close()
+    with contextlib.suppress(Exception):
+        worksheet._writer.cleanup()

@@ -206,3 +206,26 @@ def test_an_empty_team_is_a_header_row(api, make_tenant):
     rows = _sheet(api(empty.tenant, "team", format="xlsx", days=7))
     expected = _csv(api(empty.tenant, "team", format="csv", days=7))
     assert rows == expected and len(rows) == 1
+
+
+def test_a_cut_export_leaves_no_temporary_sheet_behind():
+    """openpyxl writes a write-only sheet to a temporary file; an export cut before the
+    end (client gone, deadline) must not leave it on disk until the worker exits."""
+    import glob
+    import os
+    import tempfile
+
+    from analytics_app import spreadsheets
+
+    def sheets():
+        return set(glob.glob(os.path.join(tempfile.gettempdir(), "openpyxl.*")))
+
+    before = sheets()
+    cut = spreadsheets.stream_rows("t", ["a"], iter([[(1,)], [(2,)], [(3,)]]))
+    next(cut)
+    next(cut)
+    assert len(sheets() - before) == 1  # the half-written sheet
+    cut.close()
+    assert sheets() - before == set()
+    whole = b"".join(spreadsheets.stream_rows("t", ["a"], iter([[(1,)]])))
+    assert whole[:2] == b"PK" and sheets() - before == set()
