@@ -296,8 +296,8 @@ BEGIN
         -- A payment's service and resource are its appointment's, and so is whether it
         -- paid for a visit (confirmed, with a customer): changing those moves the
         -- appointment's succeeded and refunded payments too (whose lifetime value a
-        -- payment adds to is rollup_customers.sql's). This statement has a fresh snapshot, and the UPDATE got its row locks
-        -- first: a payment written for these appointments by a transaction not committed
+        -- payment adds to is rollup_customers.sql's). This statement has a fresh
+        -- snapshot, and the UPDATE got its row locks first: a payment written for these appointments by a transaction not committed
         -- yet holds them FOR SHARE (see rollup_payments_changed), so the UPDATE waited
         -- for it and sees it here.
         IF EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
@@ -314,16 +314,14 @@ BEGIN
                    coalesce(sum(m.sign) FILTER (WHERE p.status = 'refunded'), 0) AS refunds,
                    coalesce(sum(m.sign * p.amount_cents)
                             FILTER (WHERE p.status = 'succeeded' AND m.visit), 0) AS visit_revenue_cents
-            FROM (SELECT o.id, o.service_id, o.resource_id, -1 AS sign,
-                         o.status = 'confirmed' AND o.customer_id IS NOT NULL AS visit
+            FROM (SELECT x.*   -- each moved appointment out of its old place, into its new
                   FROM old_rows o JOIN new_rows n ON n.id = o.id
-                  WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
-                        IS DISTINCT FROM
-                        (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)
-                  UNION ALL
-                  SELECT n.id, n.service_id, n.resource_id, 1,
-                         n.status = 'confirmed' AND n.customer_id IS NOT NULL
-                  FROM old_rows o JOIN new_rows n ON n.id = o.id
+                  CROSS JOIN LATERAL (VALUES
+                      (o.id, o.service_id, o.resource_id, -1,
+                       o.status = 'confirmed' AND o.customer_id IS NOT NULL),
+                      (n.id, n.service_id, n.resource_id, 1,
+                       n.status = 'confirmed' AND n.customer_id IS NOT NULL))
+                      x(id, service_id, resource_id, sign, visit)
                   WHERE (n.service_id, n.resource_id, n.status = 'confirmed' AND n.customer_id IS NOT NULL)
                         IS DISTINCT FROM
                         (o.service_id, o.resource_id, o.status = 'confirmed' AND o.customer_id IS NOT NULL)) m

@@ -1,8 +1,8 @@
 -- Keep the customer visit tables (customer_visit_days, customer_visit_summary,
 -- customer_visit_links, customer_visit_daily, customer_new_channel_daily) exact under any
 -- INSERT, UPDATE, DELETE or TRUNCATE of appointments, any change of payments (lifetime
--- value) and of customers' acquisition channel. A visit is a confirmed appointment with a customer; its day is the
--- local date of start_time in the tenant's time zone.
+-- value) and of customers' acquisition channel. A visit is a confirmed appointment with
+-- a customer; its day is the local date of start_time in the tenant's time zone.
 --
 -- Unlike counts, "first visit" and "the previous visit day" do not add up across
 -- transactions, so a customer is recounted whole, and writers of the same customer
@@ -221,17 +221,13 @@ BEGIN
     END IF;
     IF TG_OP = 'UPDATE' THEN
         SELECT array_agg(DISTINCT a.customer_id ORDER BY a.customer_id) INTO affected
-        FROM (SELECT o.appointment_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE (o.status = 'succeeded' OR n.status = 'succeeded')
-                AND (o.status, o.amount_cents, o.appointment_id)
-                    IS DISTINCT FROM (n.status, n.amount_cents, n.appointment_id)
-              UNION ALL
-              SELECT n.appointment_id FROM old_rows o JOIN new_rows n ON n.id = o.id
-              WHERE (o.status = 'succeeded' OR n.status = 'succeeded')
-                AND (o.status, o.amount_cents, o.appointment_id)
-                    IS DISTINCT FROM (n.status, n.amount_cents, n.appointment_id)) p
+        FROM old_rows o JOIN new_rows n ON n.id = o.id
+        CROSS JOIN LATERAL (VALUES (o.appointment_id), (n.appointment_id)) p(appointment_id)
         JOIN appointments a ON a.id = p.appointment_id
-        WHERE a.customer_id IS NOT NULL;
+        WHERE (o.status = 'succeeded' OR n.status = 'succeeded')
+          AND (o.status, o.amount_cents, o.appointment_id)
+              IS DISTINCT FROM (n.status, n.amount_cents, n.appointment_id)
+          AND a.customer_id IS NOT NULL;
     ELSE
         SELECT array_agg(DISTINCT a.customer_id ORDER BY a.customer_id) INTO affected
         FROM changed_rows p JOIN appointments a ON a.id = p.appointment_id
