@@ -1,0 +1,150 @@
+-- Customer figures that do not add up across changes (a customer's first visit, the
+-- day of their previous visit, their lifetime value): kept per customer, recounted
+-- whole for the customers a change touched. A visit is a confirmed appointment with a
+-- customer; its day is the local date of start_time in the tenant's time zone.
+--
+-- The fold keeps each customer's visit days and summary (customer_visit_days_folded,
+-- customer_visit_summary_folded) and the additive rollups built from their links
+-- (customer_visit_links, customer_visit_daily, customer_new_channel_daily, declared in
+-- db/rollups.py): for a touched customer it adds the links recounted now (+1) and
+-- takes away the links of the state it kept (-1), then replaces the state. A read does
+-- the same for the customers touched by changes not folded yet, without writing.
+-- SECURITY DEFINER: the DBA views read them through views (as their owner's reads).
+
+-- Customers whose figures the changes not folded yet may have moved: those of changed
+-- appointments (any status: their payments are their lifetime value), of the
+-- appointments of changed succeeded payments, and those whose channel changed.
+CREATE FUNCTION changed_customers() RETURNS bigint[]
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT coalesce(array_agg(DISTINCT c ORDER BY c), '{}')
+    FROM (SELECT customer_id FROM appointment_changes
+          UNION ALL
+          SELECT a.customer_id FROM payment_changes p JOIN appointments a ON a.id = p.appointment_id
+          WHERE p.status = 'succeeded'
+          UNION ALL
+          SELECT a.customer_id FROM payment_changes p
+          JOIN appointment_changes a ON a.id = p.appointment_id
+          WHERE p.status = 'succeeded'
+          UNION ALL
+          SELECT id FROM customer_changes) x(c)
+    WHERE c IS NOT NULL
+$$;
+
+COMMENT ON FUNCTION changed_customers() IS
+    'Customers touched by changes the fold has not moved into the rollups yet (their figures are recounted when read).';
+
+-- Visits per customer and local day, recounted from appointments (p_ids NULL: all).
+CREATE FUNCTION customer_visit_days_fresh(p_ids bigint[])
+RETURNS TABLE (customer_id bigint, day date, visits integer)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
+    FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+    WHERE p_ids IS NULL AND a.status = 'confirmed' AND a.customer_id IS NOT NULL
+    GROUP BY 1, 2
+    UNION ALL
+    SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
+    FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+    WHERE p_ids IS NOT NULL AND a.customer_id = ANY (p_ids) AND a.status = 'confirmed'
+    GROUP BY 1, 2
+$$;
+
+-- Each customer's lifetime value (all-time succeeded payments of their appointments,
+-- any status, any paid_at) and acquisition channel ('unknown' for NULL or blank).
+CREATE FUNCTION customer_values_fresh(p_ids bigint[])
+RETURNS TABLE (customer_id bigint, cents bigint, channel text)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT c.id, coalesce(v.cents, 0)::bigint, coalesce(nullif(c.acquisition_channel, ''), 'unknown')
+    FROM customers c
+    LEFT JOIN (SELECT a.customer_id, sum(p.amount_cents) AS cents
+               FROM payments p JOIN appointments a ON a.id = p.appointment_id
+               WHERE p.status = 'succeeded' AND a.customer_id IS NOT NULL
+               GROUP BY 1) v ON v.customer_id = c.id
+    WHERE p_ids IS NULL
+    UNION ALL
+    SELECT i.id, coalesce(v.cents, 0)::bigint, coalesce(nullif(c.acquisition_channel, ''), 'unknown')
+    FROM unnest(p_ids) i(id)
+    LEFT JOIN customers c ON c.id = i.id
+    LEFT JOIN LATERAL (SELECT sum(p.amount_cents) AS cents
+                       FROM appointments a JOIN payments p ON p.appointment_id = a.id
+                       WHERE a.customer_id = i.id AND p.status = 'succeeded') v ON true
+    WHERE p_ids IS NOT NULL
+$$;
+
+-- Per customer with a visit: first and last visit day, visit days, visits, lifetime
+-- value and channel, recounted (p_ids NULL: all).
+CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[])
+RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
+               visit_days integer, visits integer, lifetime_cents bigint, channel text)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT d.customer_id, min(d.day), max(d.day), count(*)::integer, sum(d.visits)::integer,
+           min(v.cents), min(v.channel)
+    FROM customer_visit_days_fresh(p_ids) d
+    JOIN customer_values_fresh(p_ids) v USING (customer_id)
+    GROUP BY 1
+$$;
+
+-- The links between each customer's consecutive visit days: from -infinity into the
+-- first, from the last to infinity; visits are those of to_day, cents the customer's
+-- lifetime value, channel their acquisition channel. p_fresh: recounted from the
+-- base tables (p_ids NULL: every customer); else as the fold last kept them.
+CREATE FUNCTION customer_links(p_ids bigint[], p_fresh boolean)
+RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, cents bigint,
+               channel text)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    WITH days AS MATERIALIZED (
+        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents AS cents, s.channel
+        FROM customer_visit_days_fresh(p_ids) d
+        JOIN customer_visit_summary_fresh(p_ids) s USING (customer_id)
+        WHERE p_fresh
+        UNION ALL
+        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel
+        FROM customer_visit_days_folded d
+        JOIN customer_visit_summary_folded s USING (customer_id)
+        WHERE NOT p_fresh AND d.customer_id = ANY (p_ids)
+    )
+    SELECT customer_id, coalesce(lag(day) OVER w, '-infinity'::date), day, visits::bigint,
+           cents, channel
+    FROM days WINDOW w AS (PARTITION BY customer_id ORDER BY day)
+    UNION ALL
+    SELECT customer_id, max(day), 'infinity'::date, 0, max(cents), NULL
+    FROM days GROUP BY customer_id
+$$;
+
+-- What the touched customers' links changed by: recounted now (+1) minus kept (-1).
+CREATE FUNCTION customer_link_changes(p_ids bigint[])
+RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, visits bigint,
+               cents bigint, channel text)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+    SELECT 1, l.* FROM customer_links(p_ids, true) l WHERE cardinality(p_ids) > 0
+    UNION ALL
+    SELECT -1, l.* FROM customer_links(p_ids, false) l WHERE cardinality(p_ids) > 0
+$$;
+
+COMMENT ON FUNCTION customer_visit_days_fresh(bigint[]) IS
+    'Visits per customer and local day recounted from appointments, for these customers (NULL: all).';
+COMMENT ON FUNCTION customer_values_fresh(bigint[]) IS
+    'Lifetime value (all-time succeeded payments) and acquisition channel of these customers (NULL: all), from the base tables.';
+COMMENT ON FUNCTION customer_visit_summary_fresh(bigint[]) IS
+    'First and last visit day, visit days, visits, lifetime value and channel of these customers with a visit (NULL: all), recounted.';
+COMMENT ON FUNCTION customer_links(bigint[], boolean) IS
+    'Links between consecutive visit days of these customers: recounted (p_fresh) or as the fold kept them.';
+COMMENT ON FUNCTION customer_link_changes(bigint[]) IS
+    'The change of these customers'' links since the fold kept them: +1 recounted, -1 kept.';
