@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .db import migrate, replica
+from .db import fold, migrate, replica
 from .extensions import db
 
 bp = Blueprint("health", __name__)
@@ -23,7 +23,7 @@ def readyz():
     current = migrate.current_revision(connection, "public")
     if current != migrate.head("public"):
         return jsonify({"status": "migrations pending", "public": current}), 503
-    body = {"status": "ready"}
+    body = {"status": "ready", "fold": _fold_backlog(connection)}
     if replica.configured():
         body["replica"] = _replica_state()
     return jsonify(body)
@@ -40,3 +40,15 @@ def _replica_state():
     if state is None:
         return {"status": "not a standby"}
     return {"status": "ok", **state}
+
+
+def _fold_backlog(connection):
+    """Changes the fold worker has not moved into the rollups yet (reports are exact
+    either way; a growing backlog means the worker is down or behind)."""
+    raw = connection.connection.driver_connection
+    changes, oldest = fold.backlog(raw)
+    age = raw.execute("SELECT extract(epoch FROM now() - %s)", (oldest,)).fetchone()[0]
+    return {
+        "changes_waiting": changes,
+        "oldest_change_age_seconds": round(float(age), 1) if age is not None else None,
+    }

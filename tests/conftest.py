@@ -122,6 +122,13 @@ class TenantHandle:
     def scalar(self, statement, params=None):
         return self.sql(statement, params)[0][0]
 
+    def fold(self):
+        """Run the fold worker once for this tenant; the number of changes it folded."""
+        from analytics_app.db import fold
+
+        with fold.connect(self.dsn) as conn:
+            return fold.fold_tenant(conn, self.schema)
+
 
 @pytest.fixture
 def make_tenant(app, database_url):

@@ -1,6 +1,7 @@
 """`flask demo`: everything a newcomer needs, on a fresh machine, in one command."""
 
 import logging
+import threading
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from sqlalchemy import func, select, text
 from werkzeug.serving import run_simple
 
 from .. import accounts, tenant_admin
-from ..db import migrate
+from ..db import fold, migrate
 from ..db.tenant_session import enter_schema
 from ..extensions import db
 from ..gating import FEATURES
@@ -143,9 +144,23 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
                flask reports preview --tenant demo --email {d["email"]} --html report.html
 
   Database     {current_app.config["DATABASE_URL"]}
+  Fold worker  running in this process (production: `flask analytics fold --watch`)
 """)
     # Nothing of the set-up may stay open while serving: an idle transaction would hold
     # locks on tenants and domains, and a pool connection, for the whole demo.
     db.session.remove()
     if not no_serve:
+        _start_fold_worker(current_app.config["DATABASE_URL"])
         run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _start_fold_worker(url):
+    """The fold worker beside the demo server, as `flask analytics fold --watch` runs it."""
+
+    def run():
+        try:
+            fold.watch(url, echo=logging.getLogger("analytics.fold").info)
+        except Exception:  # the demo goes on serving exact figures, only slower
+            logging.getLogger("analytics.fold").exception("the fold worker stopped")
+
+    threading.Thread(target=run, name="fold-worker", daemon=True).start()

@@ -97,7 +97,7 @@ CATALOGUE = [
     Entry("revenue_report", readers=True, private=True),
     Entry("customers_report", readers=True, private=True),
     Entry("team_report", readers=True, private=True),
-    Entry("heatmap_report", readers=True, private=True),
+    Entry("heatmap_report", readers=True, private=True, after=("rollup_views",)),
     Entry("seasonality_report", readers=True, private=True),
 ]
 

@@ -98,12 +98,18 @@ APPOINTMENT_COLUMNS = (
     # Lead time counts appointments created at or before their start; lead days are
     # the local date of start_time - the local date of created_at.
     ("booked_ahead", "boolean", "coalesce(a.created_at <= a.start_time, false)"),
-    ("lead_seconds", "numeric", "extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at)"),
+    (
+        "lead_seconds",
+        "numeric",
+        "extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at)",
+    ),
     (
         "lead_days",
         "integer",
-        _a("CASE WHEN a.created_at <= a.start_time"
-           " THEN START::date - (a.created_at AT TIME ZONE z.tz)::date END"),
+        _a(
+            "CASE WHEN a.created_at <= a.start_time"
+            " THEN START::date - (a.created_at AT TIME ZONE z.tz)::date END"
+        ),
     ),
 )
 
@@ -150,7 +156,10 @@ SOURCES = (
                 "FROM payment_changes p JOIN appointments a ON a.id = p.appointment_id"
                 f" {ZONE}\nWHERE {PAID}",
             ),
-            ("a.sign", f"FROM appointment_changes a JOIN payments p ON p.appointment_id = a.id {ZONE}\nWHERE {PAID}"),
+            (
+                "a.sign",
+                f"FROM appointment_changes a JOIN payments p ON p.appointment_id = a.id {ZONE}\nWHERE {PAID}",
+            ),
             (
                 "-(p.sign * a.sign)",
                 "FROM payment_changes p JOIN appointment_changes a ON a.id = p.appointment_id"
@@ -179,9 +188,17 @@ LEAD = (
 COUNT = (("appointments", "bigint", "sign"),)
 DURATION = (("duration_seconds", "numeric", "sign * seconds"),)
 MONEY = (
-    ("revenue_cents", "bigint", "CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END"),
+    (
+        "revenue_cents",
+        "bigint",
+        "CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END",
+    ),
     ("transactions", "bigint", "CASE WHEN status = 'succeeded' THEN sign ELSE 0 END"),
-    ("refunded_cents", "bigint", "CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END"),
+    (
+        "refunded_cents",
+        "bigint",
+        "CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END",
+    ),
     ("refunds", "bigint", "CASE WHEN status = 'refunded' THEN sign ELSE 0 END"),
     (
         "visit_revenue_cents",
@@ -343,15 +360,15 @@ def _source(name):
     return next(s for s in SOURCES if s.name == name)
 
 
-def _rollups_of(source):
-    return [r for r in ROLLUPS if r.source == source.name]
+def _rollups_of(source, rollups):
+    return [r for r in rollups if r.source == source.name]
 
 
 def _names(columns):
     return ", ".join(c[0] for c in columns)
 
 
-def _facts_sql():
+def _facts_sql(_rollups):
     parts = [HEADER]
     for s in SOURCES:
         changes = "\nUNION ALL\n".join(s.select(sign, fw) for sign, fw in s.changes)
@@ -378,9 +395,9 @@ def _pending(r, facts):
     return f"SELECT {cols} FROM {facts}{where}"
 
 
-def _views_sql():
+def _views_sql(rollups):
     parts = [HEADER]
-    for r in ROLLUPS:
+    for r in rollups:
         names = _names(r.keys + r.measures)
         parts.append(
             f"CREATE VIEW {r.table} AS\n"
@@ -425,9 +442,9 @@ def _upsert(r, facts):
     )
 
 
-def _add_source(source, facts_from, indent="    "):
+def _add_source(source, facts_from, all_rollups, indent="    "):
     """One statement adding a source's facts to each of its rollups (facts read once)."""
-    rollups = _rollups_of(source)
+    rollups = _rollups_of(source, all_rollups)
     lines = [f"WITH f AS MATERIALIZED (SELECT * FROM {facts_from})"]
     for r in rollups[:-1]:
         lines.append(f", {r.table} AS (\n        {_upsert(r, 'f')}\n    )")
@@ -435,11 +452,13 @@ def _add_source(source, facts_from, indent="    "):
     return indent + ("\n" + indent).join("\n".join(lines).split("\n"))
 
 
-def _fold_sql():
+def _fold_sql(rollups):
     adds = []
     for s in SOURCES:
         facts_from = (
-            "customer_link_changes(touched) l" if s.name == "customer_link" else f"{s.name}_fact_changes"
+            "customer_link_changes(touched) l"
+            if s.name == "customer_link"
+            else f"{s.name}_fact_changes"
         )
         if s.name == "customer_link":
             facts_from = (
@@ -447,7 +466,7 @@ def _fold_sql():
                 + ", ".join(f"l.{c[0]}" for c in s.columns)
                 + " FROM customer_link_changes(touched) l) x"
             )
-        adds.append(f"    -- {s.name}\n" + _add_source(s, facts_from))
+        adds.append(f"    -- {s.name}\n" + _add_source(s, facts_from, rollups))
     states = []
     for st in STATES:
         states.append(
@@ -517,9 +536,9 @@ COMMENT ON FUNCTION rollup_backlog() IS
 """
 
 
-def _recount_sql():
+def _recount_sql(rollups):
     parts = [HEADER]
-    for r in ROLLUPS:
+    for r in rollups:
         returns = ", ".join(f"{name} {typ}" for name, typ, _ in r.keys + r.measures)
         keys = ", ".join(f"({expr})::{typ}" for _, typ, expr in r.keys)
         measures = ", ".join(f"sum({expr})::{typ}" for _, typ, expr in r.measures)
@@ -567,11 +586,11 @@ def _state_difference(st, kept):
     )
 
 
-def _verify_sql():
-    diffs = [_difference(r, r.table, f"{r.table}_recount()") for r in ROLLUPS]
+def _verify_sql(rollups):
+    diffs = [_difference(r, r.table, f"{r.table}_recount()") for r in rollups]
     diffs += [_state_difference(st, st.table) for st in STATES]
     rows = []
-    for i, r in enumerate(ROLLUPS + STATES):
+    for i, r in enumerate(tuple(rollups) + STATES):
         keys = _names(r.keys) if isinstance(r, Rollup) else ", ".join(r.keys)
         rows.append(
             f"        ({i + 1}, '{r.table}', (SELECT count(*) FROM (SELECT DISTINCT {keys}"
@@ -614,24 +633,23 @@ COMMENT ON FUNCTION verify_rollups() IS
 """
 
 
-def _rebuild_sql():
-    folded = [r.folded for r in ROLLUPS] + [st.folded for st in STATES]
+def _rebuild_sql(rollups):
+    folded = [r.folded for r in rollups] + [st.folded for st in STATES]
     deletes = "\n".join(f"    DELETE FROM {t};" for t in folded + list(LOGS))
     inserts = []
     for s in SOURCES:
-        inserts.append(f"    -- {s.name}\n" + _add_source(s, f"{s.name}_facts"))
+        inserts.append(f"    -- {s.name}\n" + _add_source(s, f"{s.name}_facts", rollups))
     for st in STATES:
         inserts.append(
             f"    INSERT INTO {st.folded} ({_names(st.columns)})\n"
             f"    SELECT {_names(st.columns)} FROM {st.fresh}(NULL);"
         )
     repairs = []
-    for r in ROLLUPS:
-        keys = ", ".join(
-            f"(d.key->>'{k}')::{typ}" for k, typ, _ in r.keys
-        )
+    for r in rollups:
+        keys = ", ".join(f"(d.key->>'{k}')::{typ}" for k, typ, _ in r.keys)
         measures = ", ".join(
-            f"(d.fresh->>{i})::{typ} - (d.kept->>{i})::{typ}" for i, (_, typ, _) in enumerate(r.measures)
+            f"(d.fresh->>{i})::{typ} - (d.kept->>{i})::{typ}"
+            for i, (_, typ, _) in enumerate(r.measures)
         )
         updates = ", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m, _, _ in r.measures)
         repairs.append(
@@ -651,16 +669,18 @@ def _rebuild_sql():
         )
     return f"""{HEADER}
 -- Recompute every rollup of this schema from the base tables (after a time-zone change,
--- or when `flask db upgrade` re-applies how rollups are defined). Writers wait while it
--- runs (SHARE locks, taken before the fold's lock as a fold takes them: no deadlock);
--- readers go on reading the old figures until it commits. repair_rollups() is the
--- live alternative.
+-- or when `flask db upgrade` re-applies how rollups are defined), and empty the log.
+-- Readers go on reading the old figures until it commits. In a REPEATABLE READ
+-- transaction it recounts that snapshot and writers never wait (changes committed
+-- meanwhile stay in the log); otherwise SHARE locks hold writers back while it runs.
 CREATE FUNCTION rebuild_rollups() RETURNS void
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 BEGIN
-    LOCK TABLE appointments, payments, customers IN SHARE MODE;
+    IF current_setting('transaction_isolation') <> 'repeatable read' THEN
+        LOCK TABLE appointments, payments, customers IN SHARE MODE;
+    END IF;
     PERFORM pg_advisory_xact_lock({FOLD_LOCK});
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
 {deletes}
@@ -704,13 +724,13 @@ FILES = {
 }
 
 
-def generated():
-    """{file name: SQL text} of every file the registry generates."""
-    return {name: make() for name, make in FILES.items()}
+def generated(rollups=ROLLUPS):
+    """{file name: SQL text} of every file the registry (or these rollups) generates."""
+    return {name: make(rollups) for name, make in FILES.items()}
 
 
-def write(directory=SQL_DIR):
-    for name, text in generated().items():
+def write(directory=SQL_DIR, rollups=ROLLUPS):
+    for name, text in generated(rollups).items():
         (Path(directory) / f"{name}.sql").write_text(text)
 
 

@@ -2,16 +2,18 @@
 -- run `python -m analytics_app.db.rollups` (tests/test_rollup_registry.py checks it).
 
 -- Recompute every rollup of this schema from the base tables (after a time-zone change,
--- or when `flask db upgrade` re-applies how rollups are defined). Writers wait while it
--- runs (SHARE locks, taken before the fold's lock as a fold takes them: no deadlock);
--- readers go on reading the old figures until it commits. repair_rollups() is the
--- live alternative.
+-- or when `flask db upgrade` re-applies how rollups are defined), and empty the log.
+-- Readers go on reading the old figures until it commits. In a REPEATABLE READ
+-- transaction it recounts that snapshot and writers never wait (changes committed
+-- meanwhile stay in the log); otherwise SHARE locks hold writers back while it runs.
 CREATE FUNCTION rebuild_rollups() RETURNS void
 LANGUAGE plpgsql
 SET search_path FROM CURRENT
 AS $fn$
 BEGIN
-    LOCK TABLE appointments, payments, customers IN SHARE MODE;
+    IF current_setting('transaction_isolation') <> 'repeatable read' THEN
+        LOCK TABLE appointments, payments, customers IN SHARE MODE;
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || ':fold_rollups', 0));
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
     DELETE FROM appointment_rollup_daily_folded;

@@ -67,9 +67,17 @@ GONE = """
 """
 # The DBA views of t0011's catalogue, which read the rollup tables renamed here.
 VIEWS = (
-    "analytics_daily", "analytics_by_service", "analytics_peak_times", "revenue_daily",
-    "lead_time_daily", "revenue_by_resource_daily", "customers_daily", "customer_visits",
-    "appointments_by_source_daily", "customer_lifetime_value", "resource_utilisation_daily",
+    "analytics_daily",
+    "analytics_by_service",
+    "analytics_peak_times",
+    "revenue_daily",
+    "lead_time_daily",
+    "revenue_by_resource_daily",
+    "customers_daily",
+    "customer_visits",
+    "appointments_by_source_daily",
+    "customer_lifetime_value",
+    "resource_utilisation_daily",
     "appointments_hourly",
 )
 LOG_STORAGE = (

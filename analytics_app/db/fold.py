@@ -1,0 +1,133 @@
+"""The fold worker: moves each tenant's change log into its rollups (sql/fold_rollups.sql).
+
+Reports are exact whether or not the fold has run (they add what is not folded yet);
+folding keeps those reads short. `flask analytics fold` folds every tenant with
+changes waiting once; `--watch` keeps doing it: woken by NOTIFY analytics_changes
+(sent by the first change after a fold, and by bulk statements), and sweeping all
+tenants every `interval` seconds as a floor.
+
+A fold is one REPEATABLE READ transaction, taken under a session advisory lock per
+tenant (so two workers, or a worker and `flask analytics verify --repair`, never fold
+one tenant at once, and the fold's snapshot is taken after the lock). Killed at any
+point, it rolls back: the changes stay in the log for the next one. The worker needs
+a direct connection (not through PgBouncer's transaction pooling: it holds a session
+lock and LISTENs).
+"""
+
+import logging
+import select
+import time
+
+import psycopg
+from psycopg import errors, sql
+
+from .tenant_session import enter_schema
+
+log = logging.getLogger(__name__)
+CHANNEL = "analytics_changes"
+LOCK_KEY = "SELECT hashtextextended(%s || ':fold_rollups', 0)"
+# Tenants asked about in one statement when sweeping for changes waiting.
+SWEEP_BATCH = 500
+
+
+def connect(url):
+    return psycopg.connect(url, autocommit=True, application_name="analytics fold")
+
+
+def tenant_schemas(conn):
+    return [row[0] for row in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
+
+
+def waiting(conn, schemas):
+    """The schemas (of these) whose change log holds rows, in one round trip per batch."""
+    found = []
+    for i in range(0, len(schemas), SWEEP_BATCH):
+        batch = schemas[i : i + SWEEP_BATCH]
+        query = sql.SQL(" UNION ALL ").join(
+            sql.SQL(
+                "SELECT {name} WHERE EXISTS (SELECT FROM {a}) OR EXISTS (SELECT FROM {p})"
+                " OR EXISTS (SELECT FROM {c})"
+            ).format(
+                name=sql.Literal(schema),
+                a=sql.Identifier(schema, "appointment_changes"),
+                p=sql.Identifier(schema, "payment_changes"),
+                c=sql.Identifier(schema, "customer_changes"),
+            )
+            for schema in batch
+        )
+        found += [row[0] for row in conn.execute(query)]
+    return found
+
+
+def fold_tenant(conn, schema, attempts=3):
+    """Fold one tenant's log; the number of changes folded (None: another worker has it)."""
+    (key,) = conn.execute(LOCK_KEY, (schema,)).fetchone()
+    if not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
+        return None
+    try:
+        for attempt in range(attempts):
+            try:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    enter_schema(conn, schema)
+                    return conn.execute("SELECT fold_rollups()").fetchone()[0]
+            except errors.SerializationFailure:
+                # A TRUNCATE or rebuild committed while the snapshot was taken: again.
+                if attempt == attempts - 1:
+                    raise
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+def fold_all(conn, schemas=None, echo=None):
+    """Fold every tenant (of `schemas`) with changes waiting; {schema: folded}."""
+    done = {}
+    for schema in waiting(conn, schemas if schemas is not None else tenant_schemas(conn)):
+        started = time.monotonic()
+        done[schema] = fold_tenant(conn, schema)
+        if echo and done[schema]:
+            echo(f"{schema}: {done[schema]} changes folded in {time.monotonic() - started:.2f} s")
+    return done
+
+
+def watch(url, interval=5.0, min_gap=0.5, echo=None, stop=lambda: False):
+    """Fold as changes arrive until stop() is true: notified tenants at once (at most
+    every min_gap seconds), every tenant with changes waiting every interval seconds."""
+    with connect(url) as listener, connect(url) as conn:
+        listener.execute(sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL)))
+        swept = None
+        while not stop():
+            now = time.monotonic()
+            if swept is None or now - swept >= interval:
+                swept = now
+                fold_all(conn, echo=echo)
+            notified = _notified(listener, timeout=max(0.0, swept + interval - time.monotonic()))
+            if notified:
+                time.sleep(min_gap)  # let a burst of writers gather in one fold
+                notified |= _notified(listener, timeout=0)
+                known = set(tenant_schemas(conn))
+                fold_all(conn, sorted(notified & known), echo=echo)
+
+
+def _notified(listener, timeout):
+    """Schemas named by notifications arriving within timeout seconds."""
+    names = set()
+    pgconn = listener.pgconn
+    ready, _, _ = select.select([pgconn.socket], [], [], min(timeout, 1.0))
+    if ready:
+        for notify in listener.notifies(timeout=0, stop_after=None):
+            names.add(notify.payload)
+    return names
+
+
+def backlog(conn):
+    """(changes waiting, oldest change's time) over every tenant."""
+    total, oldest = 0, None
+    for schema in waiting(conn, tenant_schemas(conn)):
+        changes, first = conn.execute(
+            sql.SQL("SELECT * FROM {}.rollup_backlog()").format(sql.Identifier(schema))
+        ).fetchone()
+        total += changes
+        if first is not None and (oldest is None or first < oldest):
+            oldest = first
+    return total, oldest
