@@ -2,8 +2,10 @@
 
 import time
 
+from flask import current_app
+
 from analytics_app import tenant_admin
-from analytics_app.db import migrate
+from analytics_app.db import fold, migrate, rollups
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 
@@ -71,6 +73,12 @@ def _run(schema, sql, n=0):
             cur.execute(statement.replace("{n}", str(int(n))))
 
 
+# What the database keeps for the reports (vacuumed after a load) and the change log.
+KEPT = [r.folded for r in rollups.ROLLUPS] + [s.folded for s in rollups.STATES] + list(rollups.LOGS)
+# {schema: (changes folded, seconds)} of the fold right after each load.
+FOLDS = {}
+
+
 def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"):
     """Create a tenant with N appointments; return seconds spent loading the rows."""
     tenant_admin.create_tenant(schema, schema, "bench", [f"{schema}.bench"], timezone)
@@ -90,28 +98,16 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
     db.session.commit()
     # Steady state before measuring: vacuumed (visibility map for index-only scans),
     # analyzed, checkpointed, so autovacuum of the fresh rows does not compete later.
+    if triggers:  # as the worker would, right after the load
+        started = time.perf_counter()
+        with fold.connect(current_app.config["DATABASE_URL"]) as conn:
+            FOLDS[schema] = (fold.fold_tenant(conn, schema), time.perf_counter() - started)
     raw = db.session.connection().connection.driver_connection
     db.session.commit()
     raw.autocommit = True
+    tables = ["appointments", "payments", *KEPT]
     try:
-        for table in (
-            "appointments",
-            "payments",
-            "appointment_rollup_daily",
-            "appointment_rollup_day_status",
-            "payment_rollup_daily",
-            "appointment_rollup_day_resource",
-            "appointment_rollup_day_hour",
-            "appointment_rollup_day_hour_detail",
-            "customer_visit_links",
-            "customer_visit_daily",
-            "customer_visit_days",
-            "customer_visit_summary",
-            "appointment_rollup_day_source",
-            "appointment_rollup_day_status_source",
-            "customer_new_channel_daily",
-            "payment_rollup_day",
-        ):
+        for table in tables:
             raw.execute(f'VACUUM (ANALYZE) "{schema}".{table}')
         raw.execute("CHECKPOINT")
     finally:

@@ -171,10 +171,10 @@ class Storm:
                     conn.rollback()
                     self.failures.append(f"{type(err).__name__}: {err}".splitlines()[0])
 
-    def run(self, transactions, seconds=40):
+    def run(self, transactions, seconds=40, writers=WRITERS):
         threads = [
-            threading.Thread(target=self.writer, args=(transactions // WRITERS, self.rng.random()))
-            for _ in range(WRITERS)
+            threading.Thread(target=self.writer, args=(transactions // writers, self.rng.random()))
+            for _ in range(writers)
         ]
         started = time.monotonic()
         for t in threads:

@@ -2,10 +2,8 @@
 hand-computed literals, and the per-customer tables the triggers keep behind it."""
 
 import random
-import threading
 from datetime import UTC, date, datetime, timedelta
 
-import psycopg
 import pytest
 
 from tests import reference
@@ -280,11 +278,12 @@ def test_repair_and_rebuild_fix_the_customer_tables(make_tenant, runner):
     for i in range(6):
         ledger.book(NOW - timedelta(days=7 * i), customer=1 + i % 3)
     schema = ledger.tenant.schema
+    ledger.tenant.fold()
     ledger.tenant.sql(
-        "UPDATE customer_visit_days SET visits = visits + 1 WHERE customer_id = 1;"
-        " UPDATE customer_visit_summary SET first_visit_day = NULL WHERE customer_id = 2;"
-        " INSERT INTO customer_visit_links (from_day, to_day, txid, customers, visits)"
-        " VALUES ('-infinity', '2020-01-01', 1, 5, 5)"
+        "UPDATE customer_visit_days_folded SET visits = visits + 1 WHERE customer_id = 1;"
+        " UPDATE customer_visit_summary_folded SET first_visit_day = NULL WHERE customer_id = 2;"
+        " INSERT INTO customer_visit_links_folded (from_day, to_day, customers, visits)"
+        " VALUES ('-infinity', '2020-01-01', 5, 5)"
     )
     drift = runner.invoke(args=["analytics", "verify", "--tenant", schema])
     assert drift.exit_code == 1
@@ -292,7 +291,7 @@ def test_repair_and_rebuild_fix_the_customer_tables(make_tenant, runner):
     repaired = runner.invoke(args=["analytics", "verify", "--repair", "--tenant", schema])
     assert repaired.exit_code == 0, repaired.output
     assert _exact(ledger.tenant) == []
-    ledger.tenant.sql("DELETE FROM customer_visit_links")
+    ledger.tenant.sql("DELETE FROM customer_visit_links_folded")
     assert runner.invoke(args=["analytics", "rebuild", "--tenant", schema]).exit_code == 0
     assert _exact(ledger.tenant) == []
     ledger.tenant.sql("TRUNCATE appointments CASCADE")
@@ -302,10 +301,10 @@ def test_repair_and_rebuild_fix_the_customer_tables(make_tenant, runner):
     ) == [(0, 0, 0)]
 
 
-def test_two_writers_of_one_customer_take_turns(make_tenant):
-    """A second writer of the same customer waits for the first, then counts its visit
-    too (READ COMMITTED); under REPEATABLE READ it fails with a serialization error
-    instead of counting from a stale snapshot."""
+def test_two_writers_of_one_customer_never_wait_for_each_other(make_tenant):
+    """Writers only append to the change log: a second writer of the same customer goes
+    on while the first is uncommitted, under READ COMMITTED and REPEATABLE READ alike,
+    and the customer's figures count both once both commit (before and after a fold)."""
     ledger = salon(make_tenant)
     tenant = ledger.tenant
     first, second = connect(tenant), connect(tenant)
@@ -313,44 +312,26 @@ def test_two_writers_of_one_customer_take_turns(make_tenant):
         "INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time)"
         " VALUES (1, 1, 1, %s, %s)"
     )
+    visits = (
+        "SELECT first_visit_day = (%s AT TIME ZONE 'America/New_York')::date, visit_days"
+        " FROM customer_visits WHERE customer_id = 1"
+    )
+
+    def at(days):
+        return NOW - timedelta(days=days), NOW - timedelta(days=days, minutes=-30)
+
     try:
-        first.execute(insert, (NOW - timedelta(days=2), NOW - timedelta(days=2, minutes=-30)))
-        outcome = {}
-
-        def other():
-            try:
-                second.execute(
-                    insert, (NOW - timedelta(days=9), NOW - timedelta(days=9, minutes=-30))
-                )
-                second.commit()
-                outcome["ok"] = True
-            except psycopg.Error as err:
-                outcome["error"] = err
-
-        thread = threading.Thread(target=other)
-        thread.start()
-        thread.join(0.5)
-        assert thread.is_alive()  # waiting for the first writer's customer row
-        first.commit()
-        thread.join(10)
-        assert outcome == {"ok": True}
-        assert tenant.sql(
-            "SELECT first_visit_day = (%s AT TIME ZONE 'America/New_York')::date, visit_days"
-            " FROM customer_visits WHERE customer_id = 1",
-            (NOW - timedelta(days=9),),
-        ) == [(True, 2)]
-        assert _exact(tenant) == []
-
-        # REPEATABLE READ: the second writer's snapshot predates the first's commit.
-        second.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        second.execute("SELECT 1")  # the snapshot is taken here
-        first.execute(insert, (NOW - timedelta(days=30), NOW - timedelta(days=30, minutes=-30)))
-        first.commit()
-        with pytest.raises(psycopg.errors.SerializationFailure):
-            second.execute(
-                insert, (NOW - timedelta(days=40), NOW - timedelta(days=40, minutes=-30))
-            )
-        second.rollback()
+        for isolation, days in (("READ COMMITTED", 9), ("REPEATABLE READ", 30)):
+            first.execute(insert, at(days - 7))
+            second.execute(f"SET TRANSACTION ISOLATION LEVEL {isolation}")
+            second.execute(insert, at(days))
+            second.commit()  # did not wait for the first writer
+            first.commit()
+            assert tenant.sql(visits, (at(days)[0],))[0][0] is True
+            assert _exact(tenant) == []
+        assert tenant.sql(visits, (at(30)[0],)) == [(True, 4)]
+        tenant.fold()
+        assert tenant.sql(visits, (at(30)[0],)) == [(True, 4)]
         assert _exact(tenant) == []
     finally:
         first.close()

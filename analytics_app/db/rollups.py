@@ -353,6 +353,51 @@ STATES = (
 )
 
 LOGS = ("appointment_changes", "payment_changes", "customer_changes")
+
+# What each column of the generated views means (COMMENT ON COLUMN: a DBA learns the
+# figure where it lives). tests/test_dba_views.py fails on a column without one.
+COLUMN_NOTES = {
+    "sign": "+1 for a row as it is, -1 for a row as it was (a change not folded yet)",
+    "day": "local date (tenant time zone): of start_time for appointments, of paid_at for"
+    " payments, of the visit for customers",
+    "month": "first day of the local month",
+    "weekday": "local weekday of start_time, 0 = Sunday",
+    "hour": "local hour of start_time, 0-23",
+    "status": "the appointment's status (for payments: the payment's)",
+    "service_id": "the appointment's service",
+    "resource_id": "the appointment's resource",
+    "customer_id": "the customer",
+    "source": "how the appointment was booked; unknown for NULL or blank",
+    "seconds": "end_time - start_time in seconds",
+    "booked_ahead": "created at or before its start (counted in lead time)",
+    "lead_seconds": "start_time - created_at in seconds (in rollups: summed over those booked ahead)",
+    "lead_days": "local date of start_time - local date of created_at (NULL when not booked ahead)",
+    "amount_cents": "the payment's amount",
+    "visit": "the paid appointment is a visit (confirmed, with a customer)",
+    "from_day": "the customer's previous visit day (-infinity before the first)",
+    "to_day": "the customer's visit day (infinity after the last)",
+    "visits": "visits (confirmed appointments with a customer)",
+    "cents": "the customer's lifetime value: all-time succeeded payments of their appointments",
+    "channel": "acquisition channel; unknown for NULL or blank",
+    "appointments": "appointments (sum a key's rows)",
+    "duration_seconds": "their total duration in seconds",
+    "lead_appointments": "those booked at or before their start",
+    "lead_same_day": "booked ahead, lead 0 days",
+    "lead_1_to_6_days": "booked ahead, lead 1-6 days",
+    "lead_7_to_29_days": "booked ahead, lead 7-29 days",
+    "lead_30_days_or_more": "booked ahead, lead 30 days or more",
+    "revenue_cents": "succeeded payments' amounts",
+    "transactions": "succeeded payments",
+    "refunded_cents": "refunded payments' amounts",
+    "refunds": "refunded payments",
+    "visit_revenue_cents": "succeeded payments' amounts for visits",
+    "customers": "customers (sum a key's rows)",
+    "new_customers": "customers whose first visit ever is that day",
+    "lifetime_cents": "the customers' lifetime value (all-time succeeded payments)",
+    "first_visit_day": "local date of the first visit ever (future ones included)",
+    "last_visit_day": "local date of the last visit (future ones included)",
+    "visit_days": "distinct local days with a visit",
+}
 FOLD_LOCK = "hashtextextended(current_schema() || ':fold_rollups', 0)"
 
 
@@ -381,8 +426,17 @@ def _facts_sql(_rollups):
             f" ({s.comment.replace(chr(39), chr(39) * 2)}).';\n"
             f"COMMENT ON VIEW {s.name}_fact_changes IS\n"
             f"    'The same facts of the changes not folded yet: +1 for a row as it is, -1 as it was.';\n"
+            + _column_comments(f"{s.name}_facts", ["sign"] + [c[0] for c in s.columns])
+            + _column_comments(f"{s.name}_fact_changes", ["sign"] + [c[0] for c in s.columns])
         )
     return "\n".join(parts)
+
+
+def _column_comments(view, columns):
+    return "".join(
+        f"COMMENT ON COLUMN {view}.{c} IS '{COLUMN_NOTES[c].replace(chr(39), chr(39) * 2)}';\n"
+        for c in columns
+    )
 
 
 def _sentence(text):
@@ -398,17 +452,16 @@ def _pending(r, facts):
 def _views_sql(rollups):
     parts = [HEADER]
     for r in rollups:
-        names = _names(r.keys + r.measures)
         parts.append(
             f"CREATE VIEW {r.table} AS\n"
-            f"SELECT {names} FROM {r.folded}\n"
+            f"SELECT {_names(r.keys + r.measures)} FROM {r.folded}\n"
             f"UNION ALL\n{_pending(r, f'{r.source}_fact_changes')};\n"
             f"COMMENT ON VIEW {r.table} IS\n"
             f"    '{_sentence(r.comment)}: the folded rows plus the changes not folded yet"
             " (sum a key''s rows).';\n"
+            + _column_comments(r.table, [c[0] for c in r.keys + r.measures])
         )
     for st in STATES:
-        names = _names(st.columns)
         parts.append(
             f"CREATE VIEW {st.table} AS\n"
             f"SELECT {', '.join('k.' + c for c, _ in st.columns)}\n"
@@ -420,8 +473,8 @@ def _views_sql(rollups):
             f"COMMENT ON VIEW {st.table} IS\n"
             f"    '{_sentence(st.comment)}: as folded, or recounted for the customers"
             " whose changes are not folded yet.';\n"
+            + _column_comments(st.table, [c for c, _ in st.columns])
         )
-        del names
     return "\n".join(parts)
 
 

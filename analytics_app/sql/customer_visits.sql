@@ -37,7 +37,7 @@ COMMENT ON FUNCTION changed_customers() IS
     'Customers touched by changes the fold has not moved into the rollups yet (their figures are recounted when read).';
 
 -- Visits per customer and local day, recounted from appointments (p_ids NULL: all).
-CREATE FUNCTION customer_visit_days_fresh(p_ids bigint[])
+CREATE FUNCTION customer_visit_days_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, day date, visits integer)
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -56,7 +56,7 @@ $$;
 
 -- Each customer's lifetime value (all-time succeeded payments of their appointments,
 -- any status, any paid_at) and acquisition channel ('unknown' for NULL or blank).
-CREATE FUNCTION customer_values_fresh(p_ids bigint[])
+CREATE FUNCTION customer_values_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, cents bigint, channel text)
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -81,7 +81,7 @@ $$;
 
 -- Per customer with a visit: first and last visit day, visit days, visits, lifetime
 -- value and channel, recounted (p_ids NULL: all).
-CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[])
+CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
                visit_days integer, visits integer, lifetime_cents bigint, channel text)
 LANGUAGE sql STABLE
@@ -99,7 +99,7 @@ $$;
 -- first, from the last to infinity; visits are those of to_day, cents the customer's
 -- lifetime value, channel their acquisition channel. p_fresh: recounted from the
 -- base tables (p_ids NULL: every customer); else as the fold last kept them.
-CREATE FUNCTION customer_links(p_ids bigint[], p_fresh boolean)
+CREATE FUNCTION customer_links(p_ids bigint[] DEFAULT NULL, p_fresh boolean DEFAULT true)
 RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, cents bigint,
                channel text)
 LANGUAGE sql STABLE
@@ -125,17 +125,19 @@ AS $$
     FROM days GROUP BY customer_id
 $$;
 
--- What the touched customers' links changed by: recounted now (+1) minus kept (-1).
-CREATE FUNCTION customer_link_changes(p_ids bigint[])
+-- What the touched customers' links changed by: recounted now (+1) minus kept (-1)
+-- (p_ids NULL: the customers of the changes not folded yet).
+CREATE FUNCTION customer_link_changes(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, visits bigint,
                cents bigint, channel text)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-    SELECT 1, l.* FROM customer_links(p_ids, true) l WHERE cardinality(p_ids) > 0
+    WITH ids AS MATERIALIZED (SELECT coalesce(p_ids, changed_customers()) AS ids)
+    SELECT 1, l.* FROM ids, customer_links(ids.ids, true) l WHERE cardinality(ids.ids) > 0
     UNION ALL
-    SELECT -1, l.* FROM customer_links(p_ids, false) l WHERE cardinality(p_ids) > 0
+    SELECT -1, l.* FROM ids, customer_links(ids.ids, false) l WHERE cardinality(ids.ids) > 0
 $$;
 
 COMMENT ON FUNCTION customer_visit_days_fresh(bigint[]) IS
@@ -147,4 +149,4 @@ COMMENT ON FUNCTION customer_visit_summary_fresh(bigint[]) IS
 COMMENT ON FUNCTION customer_links(bigint[], boolean) IS
     'Links between consecutive visit days of these customers: recounted (p_fresh) or as the fold kept them.';
 COMMENT ON FUNCTION customer_link_changes(bigint[]) IS
-    'The change of these customers'' links since the fold kept them: +1 recounted, -1 kept.';
+    'The change of these customers'' links (NULL: those of the changes not folded yet) since the fold kept them: +1 recounted, -1 kept.';

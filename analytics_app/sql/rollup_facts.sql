@@ -36,6 +36,30 @@ COMMENT ON VIEW appointment_facts IS
     'Facts of the rollups read from appointment rows as they are now (one row per appointment (sign 1), by local start).';
 COMMENT ON VIEW appointment_fact_changes IS
     'The same facts of the changes not folded yet: +1 for a row as it is, -1 as it was.';
+COMMENT ON COLUMN appointment_facts.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN appointment_facts.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_facts.weekday IS 'local weekday of start_time, 0 = Sunday';
+COMMENT ON COLUMN appointment_facts.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_facts.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_facts.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_facts.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_facts.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_facts.seconds IS 'end_time - start_time in seconds';
+COMMENT ON COLUMN appointment_facts.booked_ahead IS 'created at or before its start (counted in lead time)';
+COMMENT ON COLUMN appointment_facts.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';
+COMMENT ON COLUMN appointment_facts.lead_days IS 'local date of start_time - local date of created_at (NULL when not booked ahead)';
+COMMENT ON COLUMN appointment_fact_changes.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN appointment_fact_changes.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_fact_changes.weekday IS 'local weekday of start_time, 0 = Sunday';
+COMMENT ON COLUMN appointment_fact_changes.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_fact_changes.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_fact_changes.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_fact_changes.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_fact_changes.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_fact_changes.seconds IS 'end_time - start_time in seconds';
+COMMENT ON COLUMN appointment_fact_changes.booked_ahead IS 'created at or before its start (counted in lead time)';
+COMMENT ON COLUMN appointment_fact_changes.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';
+COMMENT ON COLUMN appointment_fact_changes.lead_days IS 'local date of start_time - local date of created_at (NULL when not booked ahead)';
 
 -- payment: one row per succeeded or refunded payment with its appointment, by local paid day.
 CREATE VIEW payment_facts AS
@@ -84,6 +108,20 @@ COMMENT ON VIEW payment_facts IS
     'Facts of the rollups read from payment rows as they are now (one row per succeeded or refunded payment with its appointment, by local paid day).';
 COMMENT ON VIEW payment_fact_changes IS
     'The same facts of the changes not folded yet: +1 for a row as it is, -1 as it was.';
+COMMENT ON COLUMN payment_facts.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN payment_facts.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN payment_facts.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN payment_facts.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN payment_facts.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN payment_facts.amount_cents IS 'the payment''s amount';
+COMMENT ON COLUMN payment_facts.visit IS 'the paid appointment is a visit (confirmed, with a customer)';
+COMMENT ON COLUMN payment_fact_changes.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN payment_fact_changes.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN payment_fact_changes.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN payment_fact_changes.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN payment_fact_changes.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN payment_fact_changes.amount_cents IS 'the payment''s amount';
+COMMENT ON COLUMN payment_fact_changes.visit IS 'the paid appointment is a visit (confirmed, with a customer)';
 
 -- customer_link: one row per link between a customer's consecutive visit days.
 CREATE VIEW customer_link_facts AS
@@ -110,3 +148,17 @@ COMMENT ON VIEW customer_link_facts IS
     'Facts of the rollups read from customer_link rows as they are now (one row per link between a customer''s consecutive visit days).';
 COMMENT ON VIEW customer_link_fact_changes IS
     'The same facts of the changes not folded yet: +1 for a row as it is, -1 as it was.';
+COMMENT ON COLUMN customer_link_facts.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN customer_link_facts.customer_id IS 'the customer';
+COMMENT ON COLUMN customer_link_facts.from_day IS 'the customer''s previous visit day (-infinity before the first)';
+COMMENT ON COLUMN customer_link_facts.to_day IS 'the customer''s visit day (infinity after the last)';
+COMMENT ON COLUMN customer_link_facts.visits IS 'visits (confirmed appointments with a customer)';
+COMMENT ON COLUMN customer_link_facts.cents IS 'the customer''s lifetime value: all-time succeeded payments of their appointments';
+COMMENT ON COLUMN customer_link_facts.channel IS 'acquisition channel; unknown for NULL or blank';
+COMMENT ON COLUMN customer_link_fact_changes.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
+COMMENT ON COLUMN customer_link_fact_changes.customer_id IS 'the customer';
+COMMENT ON COLUMN customer_link_fact_changes.from_day IS 'the customer''s previous visit day (-infinity before the first)';
+COMMENT ON COLUMN customer_link_fact_changes.to_day IS 'the customer''s visit day (infinity after the last)';
+COMMENT ON COLUMN customer_link_fact_changes.visits IS 'visits (confirmed appointments with a customer)';
+COMMENT ON COLUMN customer_link_fact_changes.cents IS 'the customer''s lifetime value: all-time succeeded payments of their appointments';
+COMMENT ON COLUMN customer_link_fact_changes.channel IS 'acquisition channel; unknown for NULL or blank';

@@ -7,6 +7,18 @@ UNION ALL
 SELECT (day)::date, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_daily IS
     'Appointments per local day, status, service and resource, with duration and lead time: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_daily.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_daily.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_daily.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_daily.appointments IS 'appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_daily.duration_seconds IS 'their total duration in seconds';
+COMMENT ON COLUMN appointment_rollup_daily.lead_appointments IS 'those booked at or before their start';
+COMMENT ON COLUMN appointment_rollup_daily.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';
+COMMENT ON COLUMN appointment_rollup_daily.lead_same_day IS 'booked ahead, lead 0 days';
+COMMENT ON COLUMN appointment_rollup_daily.lead_1_to_6_days IS 'booked ahead, lead 1-6 days';
+COMMENT ON COLUMN appointment_rollup_daily.lead_7_to_29_days IS 'booked ahead, lead 7-29 days';
+COMMENT ON COLUMN appointment_rollup_daily.lead_30_days_or_more IS 'booked ahead, lead 30 days or more';
 
 CREATE VIEW appointment_rollup_weekday_hour AS
 SELECT weekday, hour, appointments, duration_seconds FROM appointment_rollup_weekday_hour_folded
@@ -14,6 +26,10 @@ UNION ALL
 SELECT (weekday)::smallint, (hour)::smallint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes WHERE status = 'confirmed';
 COMMENT ON VIEW appointment_rollup_weekday_hour IS
     'Confirmed appointments per local weekday (0 = Sunday) and hour: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_weekday_hour.weekday IS 'local weekday of start_time, 0 = Sunday';
+COMMENT ON COLUMN appointment_rollup_weekday_hour.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_rollup_weekday_hour.appointments IS 'appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_weekday_hour.duration_seconds IS 'their total duration in seconds';
 
 CREATE VIEW appointment_rollup_day_status AS
 SELECT day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM appointment_rollup_day_status_folded
@@ -21,6 +37,15 @@ UNION ALL
 SELECT (day)::date, (status)::text, (sign)::bigint, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_status IS
     'Appointments per local day and status, with lead time: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_status.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_status.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_status.appointments IS 'appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_appointments IS 'those booked at or before their start';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_same_day IS 'booked ahead, lead 0 days';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_1_to_6_days IS 'booked ahead, lead 1-6 days';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_7_to_29_days IS 'booked ahead, lead 7-29 days';
+COMMENT ON COLUMN appointment_rollup_day_status.lead_30_days_or_more IS 'booked ahead, lead 30 days or more';
 
 CREATE VIEW appointment_rollup_day_service AS
 SELECT day, status, service_id, appointments FROM appointment_rollup_day_service_folded
@@ -28,6 +53,10 @@ UNION ALL
 SELECT (day)::date, (status)::text, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_service IS
     'Appointments per local day, status and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_service.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_service.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_service.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_day_service.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_resource AS
 SELECT day, status, resource_id, appointments, duration_seconds FROM appointment_rollup_day_resource_folded
@@ -35,6 +64,11 @@ UNION ALL
 SELECT (day)::date, (status)::text, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_resource IS
     'Appointments and their duration per local day, status and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_resource.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_resource.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_resource.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_day_resource.appointments IS 'appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_day_resource.duration_seconds IS 'their total duration in seconds';
 
 CREATE VIEW appointment_rollup_day_hour AS
 SELECT day, hour, status, appointments FROM appointment_rollup_day_hour_folded
@@ -42,6 +76,10 @@ UNION ALL
 SELECT (day)::date, (hour)::smallint, (status)::text, (sign)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_hour IS
     'Appointments per local day, hour and status: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_hour.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_hour.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_rollup_day_hour.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_hour.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_hour_detail AS
 SELECT day, hour, status, service_id, resource_id, appointments FROM appointment_rollup_day_hour_detail_folded
@@ -49,6 +87,12 @@ UNION ALL
 SELECT (day)::date, (hour)::smallint, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_hour_detail IS
     'Appointments per local day, hour, status, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_day_hour_detail.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_source AS
 SELECT day, status, source, service_id, resource_id, appointments FROM appointment_rollup_day_source_folded
@@ -56,6 +100,12 @@ UNION ALL
 SELECT (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_source IS
     'Appointments per local day, status, source, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_source.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_source.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_source.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_rollup_day_source.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_day_source.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_day_source.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_status_source AS
 SELECT day, status, source, appointments FROM appointment_rollup_day_status_source_folded
@@ -63,6 +113,10 @@ UNION ALL
 SELECT (day)::date, (status)::text, (source)::text, (sign)::bigint FROM appointment_fact_changes;
 COMMENT ON VIEW appointment_rollup_day_status_source IS
     'Appointments per local day, status and source: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_day_status_source.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_day_status_source.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_day_status_source.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_rollup_day_status_source.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW payment_rollup_daily AS
 SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_daily_folded
@@ -70,6 +124,14 @@ UNION ALL
 SELECT (day)::date, (service_id)::bigint, (resource_id)::bigint, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes;
 COMMENT ON VIEW payment_rollup_daily IS
     'Succeeded and refunded payments per local paid day, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN payment_rollup_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN payment_rollup_daily.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN payment_rollup_daily.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN payment_rollup_daily.revenue_cents IS 'succeeded payments'' amounts';
+COMMENT ON COLUMN payment_rollup_daily.transactions IS 'succeeded payments';
+COMMENT ON COLUMN payment_rollup_daily.refunded_cents IS 'refunded payments'' amounts';
+COMMENT ON COLUMN payment_rollup_daily.refunds IS 'refunded payments';
+COMMENT ON COLUMN payment_rollup_daily.visit_revenue_cents IS 'succeeded payments'' amounts for visits';
 
 CREATE VIEW payment_rollup_day AS
 SELECT day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_day_folded
@@ -77,6 +139,12 @@ UNION ALL
 SELECT (day)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes;
 COMMENT ON VIEW payment_rollup_day IS
     'Succeeded and refunded payments per local paid day: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN payment_rollup_day.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN payment_rollup_day.revenue_cents IS 'succeeded payments'' amounts';
+COMMENT ON COLUMN payment_rollup_day.transactions IS 'succeeded payments';
+COMMENT ON COLUMN payment_rollup_day.refunded_cents IS 'refunded payments'' amounts';
+COMMENT ON COLUMN payment_rollup_day.refunds IS 'refunded payments';
+COMMENT ON COLUMN payment_rollup_day.visit_revenue_cents IS 'succeeded payments'' amounts for visits';
 
 CREATE VIEW customer_visit_links AS
 SELECT from_day, to_day, customers, visits, lifetime_cents FROM customer_visit_links_folded
@@ -84,6 +152,11 @@ UNION ALL
 SELECT (from_day)::date, (to_day)::date, (sign)::bigint, (sign * visits)::bigint, (sign * cents)::bigint FROM customer_link_fact_changes;
 COMMENT ON VIEW customer_visit_links IS
     'Customers per pair of consecutive visit days (-infinity before the first, infinity after the last), their visits on to_day and their lifetime value: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_visit_links.from_day IS 'the customer''s previous visit day (-infinity before the first)';
+COMMENT ON COLUMN customer_visit_links.to_day IS 'the customer''s visit day (infinity after the last)';
+COMMENT ON COLUMN customer_visit_links.customers IS 'customers (sum a key''s rows)';
+COMMENT ON COLUMN customer_visit_links.visits IS 'visits (confirmed appointments with a customer)';
+COMMENT ON COLUMN customer_visit_links.lifetime_cents IS 'the customers'' lifetime value (all-time succeeded payments)';
 
 CREATE VIEW customer_visit_daily AS
 SELECT day, customers, new_customers, visits FROM customer_visit_daily_folded
@@ -91,6 +164,10 @@ UNION ALL
 SELECT (to_day)::date, (sign)::bigint, (CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END)::bigint, (sign * visits)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity';
 COMMENT ON VIEW customer_visit_daily IS
     'Customers with a visit, new customers and visits per local day: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_visit_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN customer_visit_daily.customers IS 'customers (sum a key''s rows)';
+COMMENT ON COLUMN customer_visit_daily.new_customers IS 'customers whose first visit ever is that day';
+COMMENT ON COLUMN customer_visit_daily.visits IS 'visits (confirmed appointments with a customer)';
 
 CREATE VIEW customer_new_channel_daily AS
 SELECT day, channel, customers FROM customer_new_channel_daily_folded
@@ -98,6 +175,9 @@ UNION ALL
 SELECT (to_day)::date, (channel)::text, (sign)::bigint FROM customer_link_fact_changes WHERE from_day = '-infinity';
 COMMENT ON VIEW customer_new_channel_daily IS
     'New customers per first visit day and acquisition channel: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_new_channel_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN customer_new_channel_daily.channel IS 'acquisition channel; unknown for NULL or blank';
+COMMENT ON COLUMN customer_new_channel_daily.customers IS 'customers (sum a key''s rows)';
 
 CREATE VIEW customer_visit_days AS
 SELECT k.customer_id, k.day, k.visits
@@ -108,6 +188,9 @@ SELECT f.customer_id, f.day, f.visits
 FROM changed_customers() c(ids), customer_visit_days_fresh(c.ids) f;
 COMMENT ON VIEW customer_visit_days IS
     'Visits per customer and local day: as folded, or recounted for the customers whose changes are not folded yet.';
+COMMENT ON COLUMN customer_visit_days.customer_id IS 'the customer';
+COMMENT ON COLUMN customer_visit_days.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN customer_visit_days.visits IS 'visits (confirmed appointments with a customer)';
 
 CREATE VIEW customer_visit_summary AS
 SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel
@@ -118,3 +201,10 @@ SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visit
 FROM changed_customers() c(ids), customer_visit_summary_fresh(c.ids) f;
 COMMENT ON VIEW customer_visit_summary IS
     'Per customer with a visit: first and last visit day, visit days, visits, lifetime value and acquisition channel: as folded, or recounted for the customers whose changes are not folded yet.';
+COMMENT ON COLUMN customer_visit_summary.customer_id IS 'the customer';
+COMMENT ON COLUMN customer_visit_summary.first_visit_day IS 'local date of the first visit ever (future ones included)';
+COMMENT ON COLUMN customer_visit_summary.last_visit_day IS 'local date of the last visit (future ones included)';
+COMMENT ON COLUMN customer_visit_summary.visit_days IS 'distinct local days with a visit';
+COMMENT ON COLUMN customer_visit_summary.visits IS 'visits (confirmed appointments with a customer)';
+COMMENT ON COLUMN customer_visit_summary.lifetime_cents IS 'the customers'' lifetime value (all-time succeeded payments)';
+COMMENT ON COLUMN customer_visit_summary.channel IS 'acquisition channel; unknown for NULL or blank';
