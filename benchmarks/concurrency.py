@@ -69,7 +69,7 @@ def _storm_round(url, name, triggers, transactions, writers, storm_seed):
 
 ROW = (
     "INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time,"
-    " status, source) VALUES (%s, %s, %s, %s, %s + interval '45 minutes', 'confirmed', 'online')"
+    " status, source) VALUES (%s, %s, %s, %s, %s::timestamptz + interval '45 minutes', 'confirmed', 'online')"
     " RETURNING id"
 )
 PAY = (
@@ -95,9 +95,9 @@ def _row_by_row(handle, n, offset):
 BULK_STATEMENT = """
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status,
                           source)
-SELECT 1 + g % 8, 1 + g % 6, CASE WHEN g % 3 = 0 THEN NULL ELSE 1 + g % 6000 END,
+SELECT 1 + g %% 8, 1 + g %% 6, CASE WHEN g %% 3 = 0 THEN NULL ELSE 1 + g %% 6000 END,
        now() - g * interval '7 minutes', now() - g * interval '7 minutes' + interval '45 minutes',
-       (ARRAY['confirmed', 'confirmed', 'confirmed', 'cancelled', 'no_show'])[1 + g % 5], 'phone'
+       (ARRAY['confirmed', 'confirmed', 'confirmed', 'cancelled', 'no_show'])[1 + g %% 5], 'phone'
 FROM generate_series(1, %(n)s) g
 """
 BULK_PAYMENTS = """

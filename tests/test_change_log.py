@@ -122,25 +122,25 @@ def test_every_report_equals_a_recount_while_eight_sessions_write(make_tenant, w
                 kwargs={"interval": 0.2, "min_gap": 0.05, "stop": stop.is_set},
             )
         )
-    storm_thread = threading.Thread(target=storm.run, args=(WRITERS * 200,))
+    storm_thread = threading.Thread(target=storm.run, args=(WRITERS * 400,))
     threads.append(storm_thread)
     for t in threads:
         t.start()
-    checks = []
+    during = 0  # checks that began and ended while the writers were at it
     try:
-        while storm_thread.is_alive() or not checks:
-            now = datetime.now(UTC)
-            kept, recounted, differences = _reports_against_a_recount(tenant, now)
+        while storm_thread.is_alive():
+            began = storm_thread.is_alive()
+            kept, recounted, differences = _reports_against_a_recount(tenant, datetime.now(UTC))
             assert differences == 0
             assert kept == recounted
-            checks.append(now)
-            time.sleep(0.1)  # the worker folds meanwhile
+            during += began and storm_thread.is_alive()
+            time.sleep(0.05)  # the worker folds meanwhile
     finally:
         stop.set()
         for t in threads:
             t.join(timeout=60)
-    assert storm.failures == [] and storm.done == WRITERS * 200
-    assert len(checks) >= 3
+    assert storm.failures == [] and storm.done == WRITERS * 400
+    assert during >= 2
     if worker == "stopped":
         assert _backlog(tenant) > 0  # nothing folded: the reads added the whole log
     kept, recounted, differences = _reports_against_a_recount(tenant, datetime.now(UTC))

@@ -466,7 +466,7 @@ def _views_sql(rollups):
             f"CREATE VIEW {st.table} AS\n"
             f"SELECT {', '.join('k.' + c for c, _ in st.columns)}\n"
             f"FROM {st.folded} k, changed_customers() c(ids)\n"
-            f"WHERE k.customer_id <> ALL (c.ids)\n"
+            f"WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)\n"
             f"UNION ALL\n"
             f"SELECT {', '.join('f.' + c for c, _ in st.columns)}\n"
             f"FROM changed_customers() c(ids), {st.fresh}(c.ids) f;\n"
@@ -523,7 +523,7 @@ def _fold_sql(rollups):
     states = []
     for st in STATES:
         states.append(
-            f"    DELETE FROM {st.folded} WHERE customer_id = ANY (touched);\n"
+            f"    DELETE FROM {st.folded} k USING unnest(touched) i(id) WHERE k.customer_id = i.id;\n"
             f"    INSERT INTO {st.folded} ({_names(st.columns)})\n"
             f"    SELECT {_names(st.columns)} FROM {st.fresh}(touched);"
         )
@@ -556,8 +556,13 @@ BEGIN
     IF waiting = 0 THEN
         RETURN 0;
     END IF;
-    -- A bulk change must not run on a plan kept from a small one.
+    -- A bulk change must not run on a plan kept from a small one, nor on statistics
+    -- taken when the log was all but empty (measured: 178,269 changes folded in 97 s
+    -- without this ANALYZE, 4.3 s with it).
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+    IF waiting > 10000 THEN
+        ANALYZE appointment_changes, payment_changes, customer_changes;
+    END IF;
     touched := changed_customers();
 
 {chr(10).join(adds)}

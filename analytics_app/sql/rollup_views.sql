@@ -182,7 +182,7 @@ COMMENT ON COLUMN customer_new_channel_daily.customers IS 'customers (sum a key'
 CREATE VIEW customer_visit_days AS
 SELECT k.customer_id, k.day, k.visits
 FROM customer_visit_days_folded k, changed_customers() c(ids)
-WHERE k.customer_id <> ALL (c.ids)
+WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
 SELECT f.customer_id, f.day, f.visits
 FROM changed_customers() c(ids), customer_visit_days_fresh(c.ids) f;
@@ -195,7 +195,7 @@ COMMENT ON COLUMN customer_visit_days.visits IS 'visits (confirmed appointments 
 CREATE VIEW customer_visit_summary AS
 SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel
 FROM customer_visit_summary_folded k, changed_customers() c(ids)
-WHERE k.customer_id <> ALL (c.ids)
+WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
 SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel
 FROM changed_customers() c(ids), customer_visit_summary_fresh(c.ids) f;
