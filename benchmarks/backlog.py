@@ -1,0 +1,132 @@
+"""Reads while the fold worker is stopped: every report with 10,000 changes waiting in
+the log, against the same report folded (issue 25: within 1.5x), one run side by side.
+
+    .venv/bin/python -m benchmarks.backlog [--appointments N]   # writes BACKLOG.md
+
+A tenant of N appointments (benchmarks/data.py, folded and vacuumed); each report
+function's median on a warm connection, folded; then 10,000 changes written as a
+booking system makes them and left unfolded (2,000 new appointments of returning
+customers with their payments, 1,500 status changes and 1,500 moves to another service
+and hour: each update logs the row as it was and as it is); the medians again; then folded, and again.
+Starts its own embedded PostgreSQL under benchmarks/out/ (or BENCH_DATABASE_URL).
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import time
+
+import psycopg
+
+from analytics_app import create_app, tenant_admin
+from analytics_app.db import fold, migrate
+from analytics_app.db.embedded import start_embedded
+from analytics_app.extensions import db
+from benchmarks import data
+from benchmarks.run import OUT, ROOT, _machine
+
+REPORTS = [
+    ("dashboard", "SELECT dashboard_report()"),
+    ("appointments 30", "SELECT appointments_report(30)"),
+    ("appointments 365", "SELECT appointments_report(365)"),
+    ("appointments 30, service 1", "SELECT appointments_report(30, p_service_id => '{1}')"),
+    ("revenue 30", "SELECT revenue_report(30)"),
+    ("revenue 365", "SELECT revenue_report(365)"),
+    ("customers 30", "SELECT customers_report(30)"),
+    ("customers 365", "SELECT customers_report(365)"),
+    ("team 30", "SELECT team_report(30)"),
+    ("heatmap 90", "SELECT heatmap_report(90)"),
+    ("seasonality 2 years", "SELECT seasonality_report(2)"),
+]
+
+CHANGES = """
+INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status,
+                          source)
+SELECT 1 + g % 8, 1 + g % 6, 1 + (g * 37) % (SELECT max(id) FROM customers),
+       now() - (g % 60) * interval '1 day' + (g % 9) * interval '1 hour',
+       now() - (g % 60) * interval '1 day' + (g % 9) * interval '1 hour' + interval '45 minutes',
+       'confirmed', 'online'
+FROM generate_series(1, 2000) g;
+INSERT INTO payments (appointment_id, amount_cents, status, paid_at)
+SELECT id, 4500, 'succeeded', end_time FROM appointments WHERE source = 'online'
+  AND created_at = now();
+UPDATE appointments SET status = CASE status WHEN 'confirmed' THEN 'cancelled' ELSE 'confirmed' END
+WHERE id IN (SELECT id FROM appointments ORDER BY id DESC OFFSET 5000 LIMIT 1500);
+UPDATE appointments SET service_id = 1 + service_id % 8, start_time = start_time + interval '1 hour',
+       end_time = end_time + interval '1 hour'
+WHERE id IN (SELECT id FROM appointments ORDER BY id DESC OFFSET 10000 LIMIT 1500)
+"""
+
+
+def _medians(url, schema, repeat):
+    with psycopg.connect(url) as conn:
+        conn.execute("SELECT set_config('search_path', %s, false)", (f'"{schema}", public',))
+        out = {}
+        for name, query in REPORTS:
+            conn.execute(query).fetchone()  # warm
+            times = []
+            for _ in range(repeat):
+                started = time.perf_counter()
+                conn.execute(query).fetchone()
+                times.append((time.perf_counter() - started) * 1000)
+            out[name] = statistics.median(times)
+        conn.rollback()
+        return out
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--appointments", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=9)
+    opts = parser.parse_args()
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        shutil.rmtree(OUT / "pgdata-backlog", ignore_errors=True)
+        url = start_embedded(OUT / "pgdata-backlog", cleanup_mode="stop")
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
+    with app.app_context():
+        migrate.upgrade_all(db.engine, echo=lambda _l: None)
+        tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments"])
+        db.session.commit()
+        data.make_tenant("backlog", opts.appointments)
+    folded = _medians(url, "backlog", opts.repeat)
+    with psycopg.connect(url) as conn:
+        conn.execute("SET search_path TO backlog, public")
+        conn.execute(CHANGES)
+        conn.commit()
+        waiting = conn.execute("SELECT changes FROM rollup_backlog()").fetchone()[0]
+    unfolded = _medians(url, "backlog", opts.repeat)
+    with fold.connect(url) as conn:
+        started = time.perf_counter()
+        fold.fold_tenant(conn, "backlog")
+        fold_s = time.perf_counter() - started
+    again = _medians(url, "backlog", opts.repeat)
+    with psycopg.connect(url) as conn:
+        version = conn.execute("SHOW server_version").fetchone()[0]
+    machine = _machine(url)
+    lines = [
+        "# Reads with the fold worker stopped",
+        "",
+        f"Run on {time.strftime('%Y-%m-%d')} with `python -m benchmarks.backlog`;"
+        f" {machine['cores']} cores, PostgreSQL {version}; {opts.appointments:,} appointments."
+        f" Median of {opts.repeat} calls of each report function on a warm connection:"
+        f" folded, then with {waiting:,} changes waiting in the log (the worker stopped),"
+        f" then folded again ({fold_s:.2f} s to fold them). Bound: within 1.5x of folded.",
+        "",
+        "| report | folded | changes waiting | ratio | folded again |",
+        "|---|---|---|---|---|",
+    ]
+    for name, _ in REPORTS:
+        ratio = unfolded[name] / folded[name]
+        lines.append(
+            f"| {name} | {folded[name]:.1f} ms | {unfolded[name]:.1f} ms | {ratio:.2f}x"
+            f"{'' if ratio <= 1.5 else ' (over)'} | {again[name]:.1f} ms |"
+        )
+    report = "\n".join(lines) + "\n"
+    print(report)
+    (ROOT / "benchmarks" / "BACKLOG.md").write_text(report)
+
+
+if __name__ == "__main__":
+    main()
