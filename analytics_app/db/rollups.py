@@ -150,15 +150,19 @@ SOURCES = (
         "payment",
         PAYMENT_COLUMNS,
         base=f"FROM payments p JOIN appointments a ON a.id = p.appointment_id {ZONE}\nWHERE {PAID}",
+        # The log's rows look their partners up one by one through the index (a
+        # LATERAL ... OFFSET 0 keeps the planner from a hash join over every payment:
+        # 240 ms instead of 8 at a million, with 8,000 changed appointments).
         changes=(
             (
                 "p.sign",
-                "FROM payment_changes p JOIN appointments a ON a.id = p.appointment_id"
-                f" {ZONE}\nWHERE {PAID}",
+                "FROM payment_changes p CROSS JOIN LATERAL (SELECT * FROM appointments a"
+                f" WHERE a.id = p.appointment_id OFFSET 0) a {ZONE}\nWHERE {PAID}",
             ),
             (
                 "a.sign",
-                f"FROM appointment_changes a JOIN payments p ON p.appointment_id = a.id {ZONE}\nWHERE {PAID}",
+                "FROM appointment_changes a CROSS JOIN LATERAL (SELECT * FROM payments p"
+                f" WHERE p.appointment_id = a.id OFFSET 0) p {ZONE}\nWHERE {PAID}",
             ),
             (
                 "-(p.sign * a.sign)",

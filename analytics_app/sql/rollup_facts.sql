@@ -81,7 +81,7 @@ SELECT (p.sign)::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM payment_changes p JOIN appointments a ON a.id = p.appointment_id CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM payment_changes p CROSS JOIN LATERAL (SELECT * FROM appointments a WHERE a.id = p.appointment_id OFFSET 0) a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
 SELECT (a.sign)::integer AS sign,
@@ -91,7 +91,7 @@ SELECT (a.sign)::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM appointment_changes a JOIN payments p ON p.appointment_id = a.id CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM appointment_changes a CROSS JOIN LATERAL (SELECT * FROM payments p WHERE p.appointment_id = a.id OFFSET 0) p CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
 SELECT (-(p.sign * a.sign))::integer AS sign,
