@@ -296,6 +296,21 @@ ROLLUPS = (
         MONEY,
         comment="succeeded and refunded payments per local paid day",
     ),
+    # The seasonality report's unfiltered months (a month's rows, not its days').
+    Rollup(
+        "appointment_rollup_month_status",
+        "appointment",
+        (("month", "date", "date_trunc('month', day)::date"), ("status", "text", "status")),
+        COUNT,
+        comment="appointments per local month and status",
+    ),
+    Rollup(
+        "payment_rollup_month",
+        "payment",
+        (("month", "date", "date_trunc('month', day)::date"),),
+        MONEY[:2],
+        comment="succeeded payments per local month of paid_at",
+    ),
     Rollup(
         "customer_visit_links",
         "customer_link",

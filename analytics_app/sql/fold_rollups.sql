@@ -126,12 +126,21 @@ BEGIN
             ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
-    INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
+    , appointment_rollup_day_status_source AS (
+            INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
             SELECT (day)::date, (status)::text, (source)::text, sum(sign)::bigint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ON CONFLICT (day, status, source) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint
+            FROM f
+            GROUP BY 1, 2
+            HAVING sum(sign) <> 0
+            ON CONFLICT (month, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments;
     -- payment
     WITH f AS MATERIALIZED (SELECT * FROM payment_fact_changes)
@@ -148,7 +157,8 @@ BEGIN
                 refunds = r.refunds + EXCLUDED.refunds,
                 visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
         )
-    INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+    , payment_rollup_day AS (
+            INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
             SELECT (day)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint
             FROM f
             GROUP BY 1
@@ -158,7 +168,16 @@ BEGIN
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
                 refunds = r.refunds + EXCLUDED.refunds,
-                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
+        )
+    INSERT INTO payment_rollup_month_folded AS r (month, revenue_cents, transactions)
+            SELECT (date_trunc('month', day)::date)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1
+            HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (month) DO UPDATE SET
+                revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+                transactions = r.transactions + EXCLUDED.transactions;
     -- customer_link
     WITH f AS MATERIALIZED (SELECT * FROM (SELECT l.sign, l.customer_id, l.from_day, l.to_day, l.visits, l.cents, l.channel FROM customer_link_changes(touched) l) x)
     , customer_visit_links AS (

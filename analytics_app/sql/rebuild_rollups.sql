@@ -27,6 +27,8 @@ BEGIN
     DELETE FROM appointment_rollup_day_status_source_folded;
     DELETE FROM payment_rollup_daily_folded;
     DELETE FROM payment_rollup_day_folded;
+    DELETE FROM appointment_rollup_month_status_folded;
+    DELETE FROM payment_rollup_month_folded;
     DELETE FROM customer_visit_links_folded;
     DELETE FROM customer_visit_daily_folded;
     DELETE FROM customer_new_channel_daily_folded;
@@ -124,12 +126,21 @@ BEGIN
             ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
-    INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
+    , appointment_rollup_day_status_source AS (
+            INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
             SELECT (day)::date, (status)::text, (source)::text, sum(sign)::bigint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ON CONFLICT (day, status, source) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint
+            FROM f
+            GROUP BY 1, 2
+            HAVING sum(sign) <> 0
+            ON CONFLICT (month, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments;
     -- payment
     WITH f AS MATERIALIZED (SELECT * FROM payment_facts)
@@ -146,7 +157,8 @@ BEGIN
                 refunds = r.refunds + EXCLUDED.refunds,
                 visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
         )
-    INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
+    , payment_rollup_day AS (
+            INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
             SELECT (day)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint
             FROM f
             GROUP BY 1
@@ -156,7 +168,16 @@ BEGIN
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
                 refunds = r.refunds + EXCLUDED.refunds,
-                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+                visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
+        )
+    INSERT INTO payment_rollup_month_folded AS r (month, revenue_cents, transactions)
+            SELECT (date_trunc('month', day)::date)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1
+            HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (month) DO UPDATE SET
+                revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
+                transactions = r.transactions + EXCLUDED.transactions;
     -- customer_link
     WITH f AS MATERIALIZED (SELECT * FROM customer_link_facts)
     , customer_visit_links AS (
@@ -255,6 +276,14 @@ BEGIN
     SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_day'
     ON CONFLICT (day) DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
+    SELECT (d.key->>'month')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_status'
+    ON CONFLICT (month, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO payment_rollup_month_folded AS r (month, revenue_cents, transactions)
+    SELECT (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_month'
+    ON CONFLICT (month) DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions;
     INSERT INTO customer_visit_links_folded AS r (from_day, to_day, customers, visits, lifetime_cents)
     SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'customer_visit_links'

@@ -133,6 +133,30 @@ $$;
 COMMENT ON FUNCTION payment_rollup_day_recount() IS
     'payment_rollup_day recounted from the base tables (a full scan): what the rollup must equal.';
 
+CREATE FUNCTION appointment_rollup_month_status_recount()
+RETURNS TABLE (month date, status text, appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint
+    FROM appointment_facts
+    GROUP BY 1, 2
+$$;
+COMMENT ON FUNCTION appointment_rollup_month_status_recount() IS
+    'appointment_rollup_month_status recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION payment_rollup_month_recount()
+RETURNS TABLE (month date, revenue_cents bigint, transactions bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', day)::date)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint
+    FROM payment_facts
+    GROUP BY 1
+$$;
+COMMENT ON FUNCTION payment_rollup_month_recount() IS
+    'payment_rollup_month recounted from the base tables (a full scan): what the rollup must equal.';
+
 CREATE FUNCTION customer_visit_links_recount()
 RETURNS TABLE (from_day date, to_day date, customers bigint, visits bigint, lifetime_cents bigint)
 LANGUAGE sql STABLE

@@ -146,6 +146,26 @@ COMMENT ON COLUMN payment_rollup_day.refunded_cents IS 'refunded payments'' amou
 COMMENT ON COLUMN payment_rollup_day.refunds IS 'refunded payments';
 COMMENT ON COLUMN payment_rollup_day.visit_revenue_cents IS 'succeeded payments'' amounts for visits';
 
+CREATE VIEW appointment_rollup_month_status AS
+SELECT month, status, appointments FROM appointment_rollup_month_status_folded
+UNION ALL
+SELECT (date_trunc('month', day)::date)::date, (status)::text, (sign)::bigint FROM appointment_fact_changes;
+COMMENT ON VIEW appointment_rollup_month_status IS
+    'Appointments per local month and status: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_month_status.month IS 'first day of the local month';
+COMMENT ON COLUMN appointment_rollup_month_status.status IS 'the appointment''s status (for payments: the payment''s)';
+COMMENT ON COLUMN appointment_rollup_month_status.appointments IS 'appointments (sum a key''s rows)';
+
+CREATE VIEW payment_rollup_month AS
+SELECT month, revenue_cents, transactions FROM payment_rollup_month_folded
+UNION ALL
+SELECT (date_trunc('month', day)::date)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint FROM payment_fact_changes;
+COMMENT ON VIEW payment_rollup_month IS
+    'Succeeded payments per local month of paid_at: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN payment_rollup_month.month IS 'first day of the local month';
+COMMENT ON COLUMN payment_rollup_month.revenue_cents IS 'succeeded payments'' amounts';
+COMMENT ON COLUMN payment_rollup_month.transactions IS 'succeeded payments';
+
 CREATE VIEW customer_visit_links AS
 SELECT from_day, to_day, customers, visits, lifetime_cents FROM customer_visit_links_folded
 UNION ALL

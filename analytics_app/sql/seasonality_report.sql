@@ -2,8 +2,8 @@
 -- calendar month from January p_years - 1 years ago through the current month (counted in
 -- full, future bookings included), appointments by status (by start_time) and succeeded
 -- revenue (by paid_at), each beside the same month a year earlier; and the busiest month
--- of the year over the complete years listed. Read from the daily rollups, so the cost
--- follows the number of days, not of appointments.
+-- of the year over the complete years listed. Read from the month rollups (the daily ones
+-- with filters), so the cost follows the number of months or days, not of appointments.
 CREATE FUNCTION seasonality_report(
     p_years integer DEFAULT 2,
     p_service_id bigint[] DEFAULT NULL,
@@ -27,18 +27,18 @@ WITH bounds AS MATERIALIZED (
     WHERE p_years BETWEEN 1 AND 10
 ),
 appointments_by_status AS (
-    -- The coarse rollup without filters, else the detailed one; summed per day first:
-    -- turning a date into its month costs a time-zone conversion, so it is done once
-    -- per day, not once per rollup row.
+    -- Without filters the month rollup; else the detailed daily one, summed per day
+    -- first: turning a date into its month costs a time-zone conversion, so it is done
+    -- once per day, not once per rollup row.
+    SELECT r.month, r.status, sum(r.appointments) AS n
+    FROM appointment_rollup_month_status r, bounds b
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
+      AND r.month BETWEEN b.read_from AND b.this_month
+    GROUP BY 1, 2
+    UNION ALL
     SELECT date_trunc('month', d.day)::date AS month, d.status, sum(d.n) AS n
     FROM (
         SELECT r.day, r.status, sum(r.appointments) AS n
-        FROM appointment_rollup_day_status r, bounds b
-        WHERE p_service_id IS NULL AND p_resource_id IS NULL
-          AND r.day BETWEEN b.read_from AND b.last_day
-        GROUP BY r.day, r.status
-        UNION ALL
-        SELECT r.day, r.status, sum(r.appointments)
         FROM appointment_rollup_daily r, bounds b
         WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
           AND r.day BETWEEN b.read_from AND b.last_day
@@ -57,15 +57,15 @@ appointments AS (
     FROM appointments_by_status GROUP BY month
 ),
 revenue AS (  -- succeeded payments; service and resource are the appointment's
+    SELECT r.month, sum(r.revenue_cents)::bigint AS cents   -- no filter: per month
+    FROM payment_rollup_month r, bounds b
+    WHERE p_revenue AND p_service_id IS NULL AND p_resource_id IS NULL
+      AND r.month BETWEEN b.read_from AND b.this_month
+    GROUP BY 1
+    UNION ALL
     SELECT date_trunc('month', d.day)::date AS month, sum(d.cents)::bigint AS cents
     FROM (
-        SELECT r.day, sum(r.revenue_cents) AS cents   -- no filter: per day alone
-        FROM payment_rollup_day r, bounds b
-        WHERE p_revenue AND p_service_id IS NULL AND p_resource_id IS NULL
-          AND r.day BETWEEN b.read_from AND b.last_day
-        GROUP BY r.day
-        UNION ALL
-        SELECT r.day, sum(r.revenue_cents)
+        SELECT r.day, sum(r.revenue_cents) AS cents
         FROM payment_rollup_daily r, bounds b
         WHERE p_revenue AND (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
           AND r.day BETWEEN b.read_from AND b.last_day

@@ -86,6 +86,20 @@ AS $$
                GROUP BY day) f USING (day)
     WHERE coalesce(k.v, jsonb_build_array(0, 0, 0, 0, 0)) <> coalesce(f.v, jsonb_build_array(0, 0, 0, 0, 0))
     UNION ALL
+    SELECT 'appointment_rollup_month_status', jsonb_build_object('month', month, 'status', status),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT month, status, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_month_status GROUP BY month, status) k
+    FULL JOIN (SELECT month, status, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_month_status_recount()
+               GROUP BY month, status) f USING (month, status)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'payment_rollup_month', jsonb_build_object('month', month),
+           coalesce(k.v, jsonb_build_array(0, 0)), coalesce(f.v, jsonb_build_array(0, 0))
+    FROM (SELECT month, jsonb_build_array(sum(revenue_cents), sum(transactions)) AS v FROM payment_rollup_month GROUP BY month) k
+    FULL JOIN (SELECT month, jsonb_build_array(sum(revenue_cents), sum(transactions)) AS v FROM payment_rollup_month_recount()
+               GROUP BY month) f USING (month)
+    WHERE coalesce(k.v, jsonb_build_array(0, 0)) <> coalesce(f.v, jsonb_build_array(0, 0))
+    UNION ALL
     SELECT 'customer_visit_links', jsonb_build_object('from_day', from_day, 'to_day', to_day),
            coalesce(k.v, jsonb_build_array(0, 0, 0)), coalesce(f.v, jsonb_build_array(0, 0, 0))
     FROM (SELECT from_day, to_day, jsonb_build_array(sum(customers), sum(visits), sum(lifetime_cents)) AS v FROM customer_visit_links GROUP BY from_day, to_day) k
@@ -143,11 +157,13 @@ AS $$
         (9, 'appointment_rollup_day_status_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source FROM appointment_rollup_day_status_source) x)),
         (10, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id, resource_id FROM payment_rollup_daily) x)),
         (11, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day FROM payment_rollup_day) x)),
-        (12, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
-        (13, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
-        (14, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
-        (15, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
-        (16, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
+        (12, 'appointment_rollup_month_status', (SELECT count(*) FROM (SELECT DISTINCT month, status FROM appointment_rollup_month_status) x)),
+        (13, 'payment_rollup_month', (SELECT count(*) FROM (SELECT DISTINCT month FROM payment_rollup_month) x)),
+        (14, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
+        (15, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
+        (16, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
+        (17, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
+        (18, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord
