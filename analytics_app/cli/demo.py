@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import click
+import psycopg
 from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.serving import run_simple
@@ -160,10 +161,14 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
 def _start_fold_worker(url):
     """The fold worker beside the demo server, as `flask analytics fold --watch` runs it."""
 
+    log = logging.getLogger("analytics.fold")
+
     def run():
         try:
-            fold.watch(url, echo=logging.getLogger("analytics.fold").info)
+            fold.watch(url, echo=log.info)
+        except psycopg.OperationalError as err:  # the database went away (the demo stops)
+            log.warning("the fold worker stopped: %s", str(err).splitlines()[0])
         except Exception:  # the demo goes on serving exact figures, only slower
-            logging.getLogger("analytics.fold").exception("the fold worker stopped")
+            log.exception("the fold worker stopped")
 
     threading.Thread(target=run, name="fold-worker", daemon=True).start()

@@ -84,7 +84,16 @@ def fold_all(conn, schemas=None, echo=None):
     done = {}
     for schema in waiting(conn, schemas if schemas is not None else tenant_schemas(conn)):
         started = time.monotonic()
-        done[schema] = fold_tenant(conn, schema)
+        try:
+            done[schema] = fold_tenant(conn, schema)
+        except psycopg.DatabaseError as err:  # one tenant's trouble stops no other's fold
+            if conn.closed:
+                raise
+            log.warning("fold of %s failed: %s", schema, err)
+            if echo:
+                echo(f"{schema}: fold failed ({type(err).__name__}); its changes wait")
+            done[schema] = None
+            continue
         if echo and done[schema]:
             echo(f"{schema}: {done[schema]} changes folded in {time.monotonic() - started:.2f} s")
     return done
