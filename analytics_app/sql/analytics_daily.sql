@@ -1,6 +1,6 @@
--- Appointments per tenant-local day, status, service and resource (read from the
--- trigger-maintained appointment_rollup_daily, so it costs the same at any history size).
--- A key may have a row per writing transaction until compact_rollups() folds them: summed here.
+-- Appointments per tenant-local day, status, service and resource (read from the rollup
+-- appointment_rollup_daily, so it costs the same at any history size). A key has its
+-- folded row and a row per change not folded yet: summed here.
 CREATE VIEW analytics_daily AS
 SELECT r.day, r.status, r.service_id, r.resource_id, sum(r.appointments)::bigint AS appointments,
        sum(r.duration_seconds) / 60 AS duration_minutes
