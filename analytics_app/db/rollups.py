@@ -25,7 +25,7 @@ creating its `<name>_folded` table.
 """
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -75,7 +75,7 @@ class State:
     columns: tuple  # (column, type); the first is customer_id
     fresh: str  # a function of bigint[] (NULL = every customer) returning the columns
     comment: str = ""
-    keys: tuple = field(default=())
+    keys: tuple = ()
 
     @property
     def folded(self):
@@ -420,10 +420,6 @@ COLUMN_NOTES = {
 FOLD_LOCK = "hashtextextended(current_schema() || ':fold_rollups', 0)"
 
 
-def _source(name):
-    return next(s for s in SOURCES if s.name == name)
-
-
 def _rollups_of(source, rollups):
     return [r for r in rollups if r.source == source.name]
 
@@ -527,17 +523,13 @@ def _add_source(source, facts_from, all_rollups, indent="    "):
 def _fold_sql(rollups):
     adds = []
     for s in SOURCES:
+        # The fold names its customers once (touched); a view asks changed_customers().
         facts_from = (
-            "customer_link_changes(touched) l"
+            f"(SELECT l.sign, {', '.join(f'l.{c[0]}' for c in s.columns)}"
+            " FROM customer_link_changes(touched) l) x"
             if s.name == "customer_link"
             else f"{s.name}_fact_changes"
         )
-        if s.name == "customer_link":
-            facts_from = (
-                "(SELECT l.sign, "
-                + ", ".join(f"l.{c[0]}" for c in s.columns)
-                + " FROM customer_link_changes(touched) l) x"
-            )
         adds.append(f"    -- {s.name}\n" + _add_source(s, facts_from, rollups))
     states = []
     for st in STATES:
