@@ -141,9 +141,9 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     WITH days AS MATERIALIZED (
-        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents AS cents, s.channel
+        SELECT d.customer_id, d.day, d.visits, v.cents, v.channel
         FROM customer_visit_days_fresh(p_ids) d
-        JOIN customer_visit_summary_fresh(p_ids) s USING (customer_id)
+        JOIN customer_values_fresh(p_ids) v USING (customer_id)
         WHERE p_fresh
         UNION ALL
         SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel
