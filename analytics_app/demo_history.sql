@@ -11,6 +11,10 @@
 --     new customers arrive all along;
 --   lead time: same day to three months ahead.
 SELECT setseed(0.4242);
+-- The history's clock: now, unless the caller set demo_history.now in its transaction
+-- (tests record report bodies for a history written at a fixed instant).
+SELECT set_config('demo_history.now',
+                  coalesce(nullif(current_setting('demo_history.now', true), ''), now()::text), true);
 -- The tenant's zone, looked up once: current_setting('demo_history.tz') is SECURITY DEFINER (never
 -- inlined), so calling it per generated row costs a function call each time.
 SELECT set_config('demo_history.tz', tenant_timezone(), true);
@@ -44,13 +48,13 @@ JOIN (VALUES ('Chair 1', 2, time '09:00', time '18:00'), ('Chair 1', 3, '09:00',
 INSERT INTO resource_time_off (resource_id, starts_at, ends_at, reason)
 SELECT id, holiday::timestamp AT TIME ZONE current_setting('demo_history.tz'),
        (holiday + 7)::timestamp AT TIME ZONE current_setting('demo_history.tz'), 'Holiday'
-FROM resources, (SELECT date_trunc('week', current_date - 35)::date AS holiday) h
+FROM resources, (SELECT date_trunc('week', current_setting('demo_history.now')::timestamptz::date - 35)::date AS holiday) h
 WHERE name = 'Chair 3';
 
 -- How each found the salon: as owners type it (the database trims and lower-cases it,
 -- so 'Instagram ' and 'instagram' are one channel); a tenth left blank (unknown).
 INSERT INTO customers (name, email, created_at, acquisition_channel)
-SELECT 'Customer ' || i, 'customer' || i || '@example.com', now() - (random() * interval '760 days'),
+SELECT 'Customer ' || i, 'customer' || i || '@example.com', current_setting('demo_history.now')::timestamptz - (random() * interval '760 days'),
        CASE WHEN c < 0.22 THEN 'instagram' WHEN c < 0.30 THEN 'Instagram '
             WHEN c < 0.55 THEN 'google' WHEN c < 0.75 THEN 'referral'
             WHEN c < 0.85 THEN 'walked past' WHEN c < 0.90 THEN 'facebook' ELSE NULL END
@@ -60,8 +64,8 @@ CROSS JOIN LATERAL (SELECT random() + 0 * i AS c) x;
 WITH slots AS (
     SELECT d::date AS day, r.id AS resource_id, r.name AS resource_name, h AS hour,
            extract(dow FROM d)::int AS dow, extract(month FROM d)::int AS month,
-           (d::date - (current_date - 730)) / 730.0 AS age
-    FROM generate_series(current_date - 730, current_date + 21, interval '1 day') AS d
+           (d::date - (current_setting('demo_history.now')::timestamptz::date - 730)) / 730.0 AS age
+    FROM generate_series(current_setting('demo_history.now')::timestamptz::date - 730, current_setting('demo_history.now')::timestamptz::date + 21, interval '1 day') AS d
     CROSS JOIN resources r
     CROSS JOIN generate_series(9, 18) AS h
     -- only hours the resource works, and not while it is away
@@ -114,13 +118,13 @@ SELECT p.service_id, p.resource_id,
        CASE WHEN w.walk_in < 0.08 THEN NULL ELSE 421 + floor(480 * random() ^ 2)::int END,
        start_local AT TIME ZONE current_setting('demo_history.tz'),
        (start_local + make_interval(mins => s.duration_minutes)) AT TIME ZONE current_setting('demo_history.tz'),
-       CASE WHEN start_local >= now() AT TIME ZONE current_setting('demo_history.tz') THEN 'confirmed'
+       CASE WHEN start_local >= current_setting('demo_history.now')::timestamptz AT TIME ZONE current_setting('demo_history.tz') THEN 'confirmed'
             WHEN p.roll < 0.08 THEN 'cancelled'
             WHEN p.roll < 0.11 THEN 'no_show'
             ELSE 'confirmed' END,
        -- Lead time: a fifth the same day, most within the week, some a month or more ahead.
        -- (never later than now: a future appointment was booked already)
-       least(now(), (start_local AT TIME ZONE current_setting('demo_history.tz')) - CASE
+       least(current_setting('demo_history.now')::timestamptz, (start_local AT TIME ZONE current_setting('demo_history.tz')) - CASE
            WHEN p.lead_roll < 0.20 THEN random() * interval '8 hours'
            WHEN p.lead_roll < 0.65 THEN interval '1 day' + random() * interval '6 days'
            WHEN p.lead_roll < 0.90 THEN interval '7 days' + random() * interval '22 days'
@@ -141,7 +145,7 @@ CROSS JOIN LATERAL (SELECT p.day + make_interval(hours => p.hour,
 -- one of that day's booked slots (not a walk-in's), as far as the day has slots.
 WITH regulars AS (
     SELECT i AS customer_id,
-           current_date - 740 + floor(random() * 740)::int AS first_day,
+           current_setting('demo_history.now')::timestamptz::date - 740 + floor(random() * 740)::int AS first_day,
            21 + floor(random() * 36)::int AS cadence,
            CASE WHEN random() < 0.15 THEN 1 ELSE 2 + floor(random() * 40)::int END AS visits
     FROM generate_series(1, 420) AS i
@@ -178,4 +182,4 @@ JOIN services s ON s.id = a.service_id
 -- The draw names a.id: an uncorrelated LATERAL (SELECT random()) is evaluated once,
 -- which gave every payment the same status.
 CROSS JOIN LATERAL (SELECT random() + 0 * a.id AS r) x
-WHERE a.status = 'confirmed' AND a.end_time < now() - interval '10 minutes';
+WHERE a.status = 'confirmed' AND a.end_time < current_setting('demo_history.now')::timestamptz - interval '10 minutes';

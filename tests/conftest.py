@@ -133,7 +133,16 @@ class TenantHandle:
 @pytest.fixture
 def make_tenant(app, database_url):
     """make_tenant(timezone="UTC", plan="all") -> a new tenant with its own schema and host."""
+    return tenant_factory(app, database_url)
 
+
+@pytest.fixture(scope="module")
+def make_module_tenant(app, database_url):
+    """make_tenant for module-scoped fixtures (a tenant that several tests read)."""
+    return tenant_factory(app, database_url)
+
+
+def tenant_factory(app, database_url):
     def make(timezone="UTC", plan="all", prefix="t", base="test"):
         from analytics_app import tenant_admin
 

@@ -49,14 +49,19 @@ def _ensure_tenant(spec, base_domain):
     )
 
 
-def fill_history(schema_name):
+def fill_history(schema_name, now=None):
     """Give an empty tenant the demo's two-year history (in the caller's transaction).
 
     Returns the tenant's appointment count; a tenant with appointments is left as it is.
+    now: the instant the history ends at (default: the transaction's now()).
     """
     enter_schema(db.session, schema_name)
     count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
     if count == 0:
+        if now is not None:
+            db.session.execute(
+                text("SELECT set_config('demo_history.now', :now, true)"), {"now": str(now)}
+            )
         db.session.connection().connection.driver_connection.execute(HISTORY_SQL.read_text())
         count = db.session.execute(text("SELECT count(*) FROM appointments")).scalar()
     return count
