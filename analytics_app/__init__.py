@@ -84,10 +84,10 @@ def create_app(config=None):
 
     from . import (
         api,
-        api_request,
         authentication,
         cli,
         errors,
+        first_statement,
         health,
         request_hooks,
         tenancy,
@@ -95,7 +95,7 @@ def create_app(config=None):
     )
 
     request_hooks.init_app(app)
-    api_request.init_app(app)
+    first_statement.init_app(app)
     tenancy.init_app(app)
     authentication.init_app(app)
     errors.init_app(app)

@@ -1,24 +1,27 @@
 """Users and API tokens of a tenant.
 
-A key is `ta_<prefix>_<secret>`: the prefix finds the row, the secret is
-checked against a SHA-256 stored in the row, with a constant-time comparison.
+A key is `ta_<prefix>_<secret>`: the prefix finds the row, the secret's SHA-256 is
+compared with the one stored in the row by public.api_key_user(), the one key check
+(the API's first statement calls it too).
 The secret is 256 random bits, so a fast hash is enough (a slow password hash
 guards guessable secrets, which these are not). The key is shown once.
 """
 
 import functools
 import hashlib
-import hmac
 import re
 import secrets
+from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .extensions import db
 from .models import ApiToken, User
 
 KEY_PREFIX = re.compile(r"[0-9a-f]{12}")
+# The Authorization header schemes a key may come with: `Token <key>` or `Bearer <key>`.
+SCHEMES = ("token", "bearer")
 
 
 class AccountError(ValueError):
@@ -38,6 +41,25 @@ def split_key(key):
     if not KEY_PREFIX.fullmatch(prefix) or "\x00" in secret:
         return None
     return prefix, secret
+
+
+@dataclass(frozen=True)
+class Credentials:
+    given: bool  # an Authorization header of ours (Token or Bearer)
+    prefix: str | None = None  # None: malformed, so not valid
+    sha256: str | None = None
+
+
+def credentials(header):
+    """What an Authorization header says: the one parser of its schemes and keys."""
+    scheme, _, key = (header or "").strip().partition(" ")
+    if scheme.lower() not in SCHEMES:
+        return Credentials(given=False)
+    parts = split_key(key.strip())
+    if parts is None:
+        return Credentials(given=True)
+    prefix, secret = parts
+    return Credentials(True, prefix, key_hash(secret))
 
 
 def normalise_email(email):
@@ -126,34 +148,20 @@ def create_token(user, name=""):
     return token, f"ta_{prefix}_{secret}"
 
 
-def user_for_key(tenant_id, key):
-    """The active user owning this unrevoked key in this tenant, else None. One query."""
-    parts = split_key(key)
-    if parts is None:
+def user_for_credentials(tenant_id, creds):
+    """The active user owning this unrevoked key in this tenant, else None. One query:
+    public.api_key_user() (analytics_app/sql/public/api_key_user.sql) is the key check."""
+    if creds.prefix is None:
         return None
-    prefix, secret = parts
-    stale = or_(
-        ApiToken.last_used_at.is_(None),
-        ApiToken.last_used_at < func.now() - text("interval '1 minute'"),
-    )
     row = db.session.execute(
-        select(User, ApiToken.id, ApiToken.key_hash, stale.label("stale"))
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(
-            ApiToken.key_prefix == prefix,
-            ApiToken.revoked_at.is_(None),
-            User.tenant_id == tenant_id,
-            User.is_active.is_(True),
-        )
+        text("SELECT * FROM public.api_key_user(:tenant, :prefix, :sha256)"),
+        {"tenant": tenant_id, "prefix": creds.prefix, "sha256": creds.sha256},
     ).one_or_none()
-    if row is None or not hmac.compare_digest(row.key_hash, key_hash(secret)):
+    if row is None:
         return None
-    if row.stale:  # last_used_at is written at most once a minute per key
-        db.session.execute(
-            update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=func.now())
-        )
+    if row.key_touched:  # last_used_at is written at most once a minute per key
         db.session.commit()
-    return row.User
+    return db.session.get(User, row.user_id)
 
 
 def revoke_tokens(tenant, email, name=None, key_prefix=None):

@@ -8,18 +8,18 @@ tenant's host.
 
 from functools import wraps
 
-from flask import g, jsonify, redirect, request, url_for
+from flask import jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from . import accounts
 from .extensions import db, login_manager
 from .models import User
+from .request_context import request_context
 from .tenancy import current_tenant
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."
-SCHEMES = ("token", "bearer")
 
 
 @login_manager.user_loader
@@ -40,24 +40,24 @@ def load_session_user(session_id):
 
 @login_manager.request_loader
 def load_token_user(req):
-    if "api_user" in g:  # answered by the request's first statement (api_request.py)
-        if g.api_user is None and g.api_credentials_given:
-            g.auth_error = INVALID_TOKEN
-        return g.api_user
-    header = req.headers.get("Authorization", "")
-    scheme, _, key = header.strip().partition(" ")
-    if scheme.lower() not in SCHEMES:
+    context = request_context()
+    if context.key_checked:  # answered by the request's first statement
+        if context.caller is None and context.credentials_given:
+            context.auth_error = INVALID_TOKEN
+        return context.caller
+    creds = accounts.credentials(req.headers.get("Authorization"))
+    if not creds.given:
         return None  # no credentials of ours: "not provided"
-    user = accounts.user_for_key(current_tenant.id, key.strip()) if current_tenant else None
+    user = accounts.user_for_credentials(current_tenant.id, creds) if current_tenant else None
     if user is None:
-        g.auth_error = INVALID_TOKEN
+        context.auth_error = INVALID_TOKEN
     return user
 
 
 @login_manager.unauthorized_handler
 def unauthorized():
     if request.path.startswith("/api/"):
-        detail = g.get("auth_error", NO_CREDENTIALS)
+        detail = request_context().auth_error or NO_CREDENTIALS
         response = jsonify({"detail": detail})
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Token realm="api"'

@@ -9,10 +9,11 @@ the next request.
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import abort, g, jsonify, make_response
+from flask import abort, jsonify, make_response
 from sqlalchemy import text
 
 from .extensions import db
+from .request_context import request_context
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,8 @@ def missing_features(names):
     for name in names:
         if name not in FEATURES:
             raise KeyError(f"unknown feature {name!r}")
-    answered = g.get("features_answered")  # by the request's first statement, if asked
-    if answered is not None and all(name in answered for name in names):
+    answered = request_context().features  # by the request's first statement, if asked
+    if all(name in answered for name in names):
         return [name for name in names if not answered[name]]
     has = db.session.execute(
         text(

@@ -7,7 +7,9 @@ the dashboard page and a DBA calling the same function get the same numbers.
 Response schemas (documentation and checks) are in api/schemas.py.
 """
 
-from flask import current_app, g
+from dataclasses import dataclass
+
+from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
@@ -16,7 +18,8 @@ from .db.tenant_session import enter_schema
 from .extensions import db
 from .gating import tenant_has_feature
 from .integers import MAX_IDS, IdList, StrictInteger
-from .periods import PeriodArgsSchema, as_params
+from .periods import PeriodArgsSchema
+from .request_context import request_context
 from .tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
@@ -96,106 +99,86 @@ class SeasonalityArgsSchema(QueryArgsSchema):
     resource_id = _id("resource")
 
 
-def run_report(sql, params, raw=False):
-    """Run one report function read-only, under the statement timeout; return its JSON.
+@dataclass(frozen=True)
+class Call:
+    """How a report's SQL function is called: its name and the arguments it takes
+    from the request (named: p_<argument>); every caller goes through report_sql()."""
+
+    function: str
+    arguments: tuple = ()
+
+
+CALLS = {
+    "dashboard": Call("dashboard_report"),
+    "appointments": Call(
+        "appointments_report", ("days", "status", "service_id", "resource_id", "start", "end")
+    ),
+    "revenue": Call("revenue_report", ("days", "service_id", "start", "end")),
+    "customers": Call("customers_report", ("days", "start", "end", "revenue")),
+    "team": Call("team_report", ("days", "start", "end", "revenue")),
+    "heatmap": Call(
+        "heatmap_report", ("days", "status", "service_id", "resource_id", "start", "end")
+    ),
+    "seasonality": Call("seasonality_report", ("years", "service_id", "resource_id", "revenue")),
+}
+ID_LISTS = ("service_id", "resource_id")
+PAYMENTS = "can_accept_payments"
+
+
+def report_sql(report, now=False, raw=False):
+    """SELECT <report>_report(p_days => :days, ...): named arguments, :now if asked
+    (else the function's default, the transaction's now()); raw: as JSON text."""
+    call = CALLS[report]
+    named = [
+        f"p_{a} => CAST(:{a} AS bigint[])" if a in ID_LISTS else f"p_{a} => :{a}"
+        for a in call.arguments
+    ]
+    if now:
+        named.append("p_now => :now")
+    expression = f"{call.function}({', '.join(named)})"
+    return f"SELECT CAST({expression} AS text)" if raw else f"SELECT {expression}"
+
+
+def report_params(report, args, with_revenue=None, now=None):
+    """The bound values of report_sql(report): from the loaded query arguments; revenue:
+    whether the tenant has can_accept_payments (asked when None and the report needs it)."""
+    arguments = CALLS[report].arguments
+    params = {a: args.get(a) for a in arguments if a not in ("years", "revenue")}
+    if "years" in arguments:
+        params["years"] = args.get("years", 2)
+    if "revenue" in arguments:
+        params["revenue"] = tenant_has_feature(PAYMENTS) if with_revenue is None else with_revenue
+    if now is not None:
+        params["now"] = now
+    return params
+
+
+def call_report(session, report, args, with_revenue=None, now=None):
+    """One report's JSON in the session's current transaction (entered into its tenant)."""
+    sql = report_sql(report, now=now is not None)
+    return session.execute(text(sql), report_params(report, args, with_revenue, now)).scalar_one()
+
+
+def run_report(report, args, with_revenue=None, raw=False):
+    """Run one report function for the request's tenant, read-only, under the statement
+    timeout; return its JSON.
 
     raw=True: the JSON text as PostgreSQL wrote it, for the API to send as it is (no
     parse into Python objects and no serialising again). An API request's first
-    statement has applied the settings already (api_request.py). With a replica
+    statement has applied the settings already (first_statement.py). With a replica
     (DATABASE_REPLICA_URL) the report runs there, unless it is unusable (db/replica.py).
     """
-    if raw:
-        sql = f"SELECT CAST(({sql.removeprefix('SELECT ')}) AS text)"
+    sql = report_sql(report, raw=raw)
+    params = report_params(report, args, with_revenue)
     timeout_ms = current_app.config["STATEMENT_TIMEOUT_MS"]
     if replica.usable():
         try:
             return replica.run_report(current_tenant.schema_name, sql, params, timeout_ms)
         except replica.Unavailable:
             pass  # the primary answers (db/replica.py)
-    if not g.pop("report_transaction_ready", False):
-        enter_schema(
-            db.session,
-            current_tenant.schema_name,
-            read_only=True,
-            timeout_ms=timeout_ms,
-        )
+    context = request_context()
+    if context.transaction_ready:
+        context.transaction_ready = False  # for this statement only
+    else:
+        enter_schema(db.session, current_tenant.schema_name, read_only=True, timeout_ms=timeout_ms)
     return db.session.execute(text(sql), params).scalar_one()
-
-
-def dashboard(_args, raw=False):
-    return run_report("SELECT dashboard_report()", {}, raw)
-
-
-def appointments(args, raw=False):
-    return run_report(
-        "SELECT appointments_report(:days, :status, CAST(:service_id AS bigint[]),"
-        " CAST(:resource_id AS bigint[]), now(), :start, :end)",
-        {
-            **as_params(args),
-            "status": args.get("status"),
-            "service_id": args.get("service_id"),
-            "resource_id": args.get("resource_id"),
-        },
-        raw,
-    )
-
-
-def revenue(args, raw=False):
-    return run_report(
-        "SELECT revenue_report(:days, CAST(:service_id AS bigint[]), now(), :start, :end)",
-        {**as_params(args), "service_id": args.get("service_id")},
-        raw,
-    )
-
-
-def customers(args, with_revenue=None, raw=False):
-    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
-    if with_revenue is None:
-        with_revenue = tenant_has_feature("can_accept_payments")
-    return run_report(
-        "SELECT customers_report(:days, now(), :start, :end, :revenue)",
-        {**as_params(args), "revenue": with_revenue},
-        raw,
-    )
-
-
-def team(args, with_revenue=None, raw=False):
-    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
-    if with_revenue is None:
-        with_revenue = tenant_has_feature("can_accept_payments")
-    return run_report(
-        "SELECT team_report(:days, now(), :start, :end, :revenue)",
-        {**as_params(args), "revenue": with_revenue},
-        raw,
-    )
-
-
-def heatmap(args, raw=False):
-    return run_report(
-        "SELECT heatmap_report(:days, :status, CAST(:service_id AS bigint[]),"
-        " CAST(:resource_id AS bigint[]), now(), :start, :end)",
-        {
-            **as_params(args),
-            "status": args.get("status"),
-            "service_id": args.get("service_id"),
-            "resource_id": args.get("resource_id"),
-        },
-        raw,
-    )
-
-
-def seasonality(args, with_revenue=None, raw=False):
-    """with_revenue: whether the tenant has can_accept_payments (looked up when None)."""
-    if with_revenue is None:
-        with_revenue = tenant_has_feature("can_accept_payments")
-    return run_report(
-        "SELECT seasonality_report(:years, CAST(:service_id AS bigint[]),"
-        " CAST(:resource_id AS bigint[]), now(), :revenue)",
-        {
-            "years": args.get("years", 2),
-            "service_id": args.get("service_id"),
-            "resource_id": args.get("resource_id"),
-            "revenue": with_revenue,
-        },
-        raw,
-    )

@@ -14,6 +14,8 @@ import uuid
 from flask import g, request
 from flask_login import current_user
 
+from .request_context import known_context
+
 log = logging.getLogger("analytics_app.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 CSP = (
@@ -36,7 +38,8 @@ def _finish(response):
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Frame-Options"] = "DENY"
-    tenant = g.get("tenant")
+    context = known_context()
+    tenant = context.tenant if context else None
     user_id = None
     if "_login_user" in g and getattr(current_user, "is_authenticated", False):
         user_id = current_user.get_id()

@@ -6,14 +6,14 @@ transaction-locally, and is the only code that does).
 """
 
 import re
-from dataclasses import dataclass
 
-from flask import g, has_request_context, request
+from flask import request
 from werkzeug.local import LocalProxy
 
-from . import api_request
+from . import first_statement
 from .db import tenant_session
 from .extensions import db
+from .request_context import RequestContext, TenantInfo, known_context, request_context
 
 # Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
 # and schema names may hold underscores, "_" (browsers and curl accept it).
@@ -58,41 +58,25 @@ def host_of(raw_host):
     return parts[0] if parts else ""
 
 
-@dataclass(frozen=True)
-class TenantInfo:
-    """A plain snapshot of the request's tenant (never a lazy-loading ORM object)."""
-
-    id: int
-    schema_name: str
-    name: str
-    timezone: str
-    currency: str | None = None  # pages only (the API's first statement does not read them)
-    locale: str | None = None
-
-
-def tenant_for_host(raw_host, endpoint=None):
+def context_for_host(raw_host, endpoint=None):
+    """The request's context, its tenant found from the host (None: unknown host)."""
     host = host_of(raw_host)
     if not HOST_NAME.fullmatch(host):  # not a host name we could have registered
-        return None
-    if endpoint in api_request.ENDPOINTS:
+        return RequestContext(None)
+    if endpoint in first_statement.ENDPOINTS:
         # A declared API endpoint: tenant, key, gate and settings in one statement.
-        row = api_request.begin(endpoint, host)
-        return (
-            TenantInfo(row.tenant_id, row.schema_name, row.tenant_name, row.timezone)
-            if row
-            else None
-        )
+        return first_statement.begin(endpoint, host)
     # One round trip: the lookup also enters the tenant's schema for this transaction.
     row = tenant_session.find_tenant(db.session, host)
-    return TenantInfo(*row) if row else None
+    return RequestContext(TenantInfo(*row) if row else None)
 
 
 def _load_current_tenant():
-    if "tenant" not in g:
-        # The raw header: Werkzeug's request.host is "" for a name with "_", which the
-        # default domains "<schema>.<base>" may have. It is only ever a bound parameter.
-        g.tenant = tenant_for_host(request.headers.get("Host"), request.endpoint)
-    return g.tenant
+    # The raw header: Werkzeug's request.host is "" for a name with "_", which the
+    # default domains "<schema>.<base>" may have. It is only ever a bound parameter.
+    return request_context(
+        lambda: context_for_host(request.headers.get("Host"), request.endpoint)
+    ).tenant
 
 
 current_tenant = LocalProxy(_load_current_tenant)
@@ -110,8 +94,8 @@ def require_tenant():
 
 def _request_schema():
     """The schema of the request being served, once its tenant is known; else None."""
-    tenant = g.get("tenant") if has_request_context() else None
-    return tenant.schema_name if tenant is not None else None
+    context = known_context()
+    return context.tenant.schema_name if context and context.tenant else None
 
 
 def init_app(app):

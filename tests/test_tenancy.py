@@ -4,7 +4,6 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
-from analytics_app.db.tenant_session import search_path_for
 from analytics_app.extensions import db
 from analytics_app.tenancy import host_of
 
@@ -50,11 +49,21 @@ def test_host_with_port_and_capitals_finds_the_tenant(client, make_tenant, suffi
     assert response.get_json()["dashboard"].endswith("/api/analytics/analytics/dashboard/")
 
 
-def test_search_path_quotes_the_schema():
-    assert search_path_for("demo") == '"demo", public'
-    assert search_path_for(None) == "public"
-    with pytest.raises(ValueError):
-        search_path_for('x"; DROP TABLE users; --')
+def test_the_search_path_entry_quotes_the_schema(app, dsn):
+    """public.enter_tenant: '"<schema>", public', quoted as an identifier, transaction-local."""
+    with psycopg.connect(dsn) as conn:
+        cases = [("demo", False), (None, False), ('x"; DROP TABLE users; --', True)]
+        for schema, pin in cases:
+            conn.execute("SELECT public.enter_tenant(%s, %s)", (schema, pin))
+            path = conn.execute("SELECT current_setting('search_path')").fetchone()[0]
+            conn.rollback()
+            assert path == {
+                "demo": "demo, public",
+                None: "public",
+            }.get(schema, '"x""; DROP TABLE users; --", public, pg_temp')
+        assert conn.execute("SELECT current_setting('search_path')").fetchone()[0] == (
+            '"$user", public'
+        )
 
 
 def _insert_appointments(tenant, count):
@@ -107,8 +116,9 @@ def test_search_path_is_set_for_every_transaction_of_a_request(app, make_tenant)
 
 
 def test_the_tenant_is_found_by_its_schema_through_the_index(make_tenant):
-    """tenant_timezone(), tenant_currency() and public.tenant_has_feature() look the tenant
-    up by `schema_name = current_schema()::text COLLATE "default"`. Compared as a `name`
+    """tenant_timezone(), tenant_currency() and public.tenant_feature() (which
+    tenant_has_feature() calls with current_schema()::text) look the tenant up by
+    `schema_name = <schema> COLLATE "default"`. Compared as a `name`
     (or cast to text but kept in its "C" collation) the index cannot serve, and each call
     reads every tenant's row: 1.86 ms a call at 6,551 tenants
     (benchmarks/tenant_lookup.py), in every report, gate and rollup trigger. With
@@ -118,11 +128,11 @@ def test_the_tenant_is_found_by_its_schema_through_the_index(make_tenant):
         "SELECT p.proname, p.prosrc FROM pg_proc p"
         " WHERE (p.pronamespace = current_schema()::regnamespace"
         "        AND p.proname IN ('tenant_timezone', 'tenant_currency'))"
-        "    OR (p.pronamespace = 'public'::regnamespace AND p.proname = 'tenant_has_feature')"
+        "    OR (p.pronamespace = 'public'::regnamespace AND p.proname = 'tenant_feature')"
     )
     assert sorted(name for name, _ in bodies) == [
         "tenant_currency",
-        "tenant_has_feature",
+        "tenant_feature",
         "tenant_timezone",
     ]
     for name, source in bodies:

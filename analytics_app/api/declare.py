@@ -17,7 +17,7 @@ from functools import wraps
 from flask import jsonify, request
 from marshmallow import ValidationError
 
-from .. import api_request
+from .. import first_statement
 from ..authentication import api_login_required
 from ..gating import requires_feature
 
@@ -82,7 +82,7 @@ def operation(
         wrapped = requires_feature(*features)(endpoint) if features else endpoint
         wrapped = api_login_required(wrapped) if secured else wrapped
         bp.add_url_rule(rule, view.__name__, wrapped, methods=["GET"])
-        api_request.register(f"{bp.name}.{view.__name__}", (*features, *asks), report)
+        first_statement.register(f"{bp.name}.{view.__name__}", (*features, *asks), report)
         OPERATIONS.append(
             Operation(
                 path=_FLASK_PARAM.sub(r"{\1}", (bp.url_prefix or "") + rule),

@@ -10,10 +10,9 @@ import io
 
 from flask import Blueprint, Response, jsonify, request, url_for
 from marshmallow import EXCLUDE
-from sqlalchemy import text
 
 from .. import localisation, pdf_report, reports, spreadsheets
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..gating import tenant_has_feature
 from ..periods import PeriodArgsSchema
 from ..tenancy import current_tenant, split_host
@@ -30,16 +29,15 @@ MEDIA = (JSON, "text/csv", spreadsheets.MEDIA_TYPE)
 def _answer(report, args):
     """CSV or xlsx from the report's body, or its JSON text exactly as PostgreSQL built it."""
     if args.get("format") == "csv":
-        return Response(as_csv(report(args)), mimetype="text/csv")
+        return Response(as_csv(report, reports.run_report(report, args)), mimetype="text/csv")
     if args.get("format") == "xlsx":
-        fieldnames, rows = table(report(args))
-        name = report.__name__
+        fieldnames, rows = table(report, reports.run_report(report, args))
         return Response(
-            spreadsheets.report_workbook(name, fieldnames, rows),
+            spreadsheets.report_workbook(report, fieldnames, rows),
             mimetype=spreadsheets.MEDIA_TYPE,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+            headers={"Content-Disposition": f'attachment; filename="{report}.xlsx"'},
         )
-    return Response(report(args, raw=True), mimetype=JSON)
+    return Response(reports.run_report(report, args, raw=True), mimetype=JSON)
 
 
 @operation(
@@ -82,7 +80,7 @@ def index():
     forbidden=schemas.DetailSchema,
 )
 def dashboard(args):
-    return _answer(reports.dashboard, args)
+    return _answer("dashboard", args)
 
 
 @operation(
@@ -96,7 +94,7 @@ def dashboard(args):
     forbidden=schemas.DetailSchema,
 )
 def appointments(args):
-    return _answer(reports.appointments, args)
+    return _answer("appointments", args)
 
 
 @operation(
@@ -110,7 +108,7 @@ def appointments(args):
     forbidden=schemas.PaymentsDeniedSchema,
 )
 def revenue(args):
-    return _answer(reports.revenue, args)
+    return _answer("revenue", args)
 
 
 @operation(
@@ -125,7 +123,7 @@ def revenue(args):
     forbidden=schemas.DetailSchema,
 )
 def customers(args):
-    return _answer(reports.customers, args)
+    return _answer("customers", args)
 
 
 @operation(
@@ -140,7 +138,7 @@ def customers(args):
     forbidden=schemas.DetailSchema,
 )
 def team(args):
-    return _answer(reports.team, args)
+    return _answer("team", args)
 
 
 @operation(
@@ -154,7 +152,7 @@ def team(args):
     forbidden=schemas.DetailSchema,
 )
 def heatmap(args):
-    return _answer(reports.heatmap, args)
+    return _answer("heatmap", args)
 
 
 @operation(
@@ -169,7 +167,7 @@ def heatmap(args):
     forbidden=schemas.DetailSchema,
 )
 def seasonality(args):
-    return _answer(reports.seasonality, args)
+    return _answer("seasonality", args)
 
 
 class SummaryArgsSchema(PeriodArgsSchema):
@@ -194,18 +192,14 @@ def summary_pdf(args):
     paid = tenant_has_feature(PAYMENTS)
     period = {k: args.get(k) for k in ("days", "start", "end")}
     bodies = {
-        "appointments": reports.appointments(period),
-        "revenue": reports.revenue(period) if paid else None,
-        "customers": reports.customers(period, with_revenue=paid),
-        "team": reports.team(period, with_revenue=paid),
-        "dashboard": reports.dashboard({}),
+        "appointments": reports.run_report("appointments", period),
+        "revenue": reports.run_report("revenue", period) if paid else None,
+        "customers": reports.run_report("customers", period, with_revenue=paid),
+        "team": reports.run_report("team", period, with_revenue=paid),
+        "dashboard": reports.run_report("dashboard", {}),
     }
-    # The API's first statement reads no locale (api_request.py): one more look-up, here
-    # only. The currency is the reports' own.
-    locale = db.session.execute(
-        text("SELECT locale FROM public.tenants WHERE id = :id"), {"id": current_tenant.id}
-    ).scalar_one()
-    fmt = localisation.Formats(locale, bodies["appointments"]["currency"])
+    # The currency is the reports' own (each body says it).
+    fmt = localisation.Formats(current_tenant.locale, bodies["appointments"]["currency"])
     document = pdf_report.build(current_tenant, fmt, bodies)
     window = bodies["appointments"]["window"]
     name = f"{current_tenant.schema_name}-{window['start_date']}-{window['end_date']}.pdf"
@@ -216,9 +210,9 @@ def summary_pdf(args):
     )
 
 
-def as_csv(body):
+def as_csv(report, body):
     """The CSV form of a report (see table())."""
-    fieldnames, rows = table(body)
+    fieldnames, rows = table(report, body)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fieldnames, lineterminator="\n")
     writer.writeheader()
@@ -234,36 +228,52 @@ def _text_cell(value):
     return value
 
 
-def table(body):
+def _month_rows(body):
+    return body["months"]
+
+
+def _heatmap_rows(body):
+    return [
+        {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
+        for w, hours in enumerate(body["counts"])
+        for h, n in enumerate(hours)
+    ]
+
+
+def _daily_rows(body):
+    return [
+        {
+            "date": d["date"],
+            **{k: v for k, v in d.items() if k not in ("date", "status_breakdown")},
+            **d.get("status_breakdown", {}),
+        }
+        for d in body["daily_breakdown"]
+    ]
+
+
+def _dashboard_rows(body):
+    return [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
+
+
+# The rows of each report's CSV and xlsx forms.
+ROWS = {
+    "dashboard": _dashboard_rows,
+    "appointments": _daily_rows,
+    "revenue": _daily_rows,
+    "customers": _daily_rows,
+    "team": lambda body: body["resources"],
+    "heatmap": _heatmap_rows,
+    "seasonality": _month_rows,
+}
+
+
+def table(report, body):
     """(fieldnames, rows) of a report's CSV and xlsx forms: its daily breakdown, the
     team's resources, the heatmap's cells, the seasonality's months or the dashboard's
     one row; rows with amounts end with a `currency` column."""
-    if "months" in body:
-        rows = body["months"]
-    elif "counts" in body:
-        rows = [
-            {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
-            for w, hours in enumerate(body["counts"])
-            for h, n in enumerate(hours)
-        ]
-    elif "resources" in body:
-        rows = body["resources"]
-        if not rows:
-            return [*schemas.TeamMemberSchema().fields, "currency"], []
-    elif "daily_breakdown" in body:
-        rows = [
-            {"date": d["date"], **{k: v for k, v in d.items() if k != "date"}}
-            for d in body["daily_breakdown"]
-        ]
-        rows = [
-            {
-                **{k: v for k, v in r.items() if k != "status_breakdown"},
-                **r.get("status_breakdown", {}),
-            }
-            for r in rows
-        ]
-    else:
-        rows = [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
+    rows = ROWS[report](body)
+    if not rows:  # a team without resources: its columns still
+        return [*schemas.TeamMemberSchema().fields, "currency"], []
     if "currency" in body and any(k.endswith("_cents") for k in rows[0]):
         # Amounts are in the currency's minor unit: the rows say which currency.
         rows = [{**row, "currency": body["currency"]} for row in rows]

@@ -14,6 +14,12 @@ nothing else. The catalogue says, per file, what the file's objects are for:
 Object names and signatures are read from the files and from pg_proc, so they are
 written once, in the .sql file. Adding a report = one .sql file + one Entry here.
 Table changes stay in versioned Alembic revisions (migrations/tenant).
+
+The shared schema's functions (the API's first statement, the key check, the feature
+rule, the search-path entry, email scheduling, platform totals) are the same kind of
+object: PUBLIC_CATALOGUE, files in analytics_app/sql/public/, applied by
+apply_public() after the public revisions, recorded in public.analytics_public_objects.
+migrations/public keeps only tables.
 """
 
 import hashlib
@@ -24,7 +30,9 @@ from pathlib import Path
 from psycopg import sql
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
-CREATED = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|VIEW)\s+(\w+)", re.I | re.M)
+CREATED = re.compile(
+    r"^CREATE\s+(?:OR\s+REPLACE\s+)?(FUNCTION|VIEW)\s+(?:public\.)?(\w+)", re.I | re.M
+)
 # Part of every object's checksum: bumped when *how* objects are applied changes
 # (2: definer functions pinned with pg_temp last and given the schema's owner role).
 APPLY_VERSION = "2"
@@ -101,6 +109,24 @@ CATALOGUE = [
     Entry("seasonality_report", readers=True, private=True),
 ]
 
+PUBLIC_SQL_DIR = SQL_DIR / "public"
+# The shared schema's functions, in creation order; the same rules as CATALOGUE.
+PUBLIC_CATALOGUE = [
+    Entry(name, private=name == "platform_tenant_totals", directory=PUBLIC_SQL_DIR)
+    for name in (
+        "enter_tenant",
+        "tenant_feature",
+        "api_key_user",
+        "begin_api_request",
+        "report_due_period",
+        "due_report_deliveries",
+        "rebuild_rollups_on_timezone_change",
+        "platform_tenant_totals",
+    )
+]
+TENANT_STATE = "analytics_objects_state"
+PUBLIC_STATE = "public.analytics_public_objects"
+
 
 # A function's qualified signature, as regprocedure would write it but without its
 # visibility check: that looks the name up in every schema, which costs a scan of all
@@ -131,7 +157,7 @@ def _drop(raw, schema, entry):
                 raw.execute("DROP FUNCTION " + signature + " CASCADE")
 
 
-def _create(raw, schema, entries):
+def _create(raw, schema, entries, state):
     """Create the entries' objects in order: their files in one round trip, then the
     EXECUTE revokes and the checksums in one more (a new tenant creates them all)."""
     raw.execute("\n".join(entry.source for entry in entries))
@@ -142,13 +168,14 @@ def _create(raw, schema, entries):
     ]
     statements.append(
         sql.SQL(
-            "INSERT INTO analytics_objects_state (object, checksum) VALUES {} ON CONFLICT (object)"
+            "INSERT INTO {} (object, checksum) VALUES {} ON CONFLICT (object)"
             " DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()"
         ).format(
+            sql.SQL(state),
             sql.SQL(", ").join(
                 sql.SQL("({}, {})").format(sql.Literal(e.file), sql.Literal(e.checksum))
                 for e in entries
-            )
+            ),
         )
     )
     raw.execute(sql.SQL(";\n").join(statements))
@@ -178,7 +205,7 @@ def _dependents(catalogue, changed):
     return [e for e in catalogue if e.file in names]
 
 
-def apply(raw, schema, catalogue=None, new=False):
+def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
     """Re-create the entries whose file changed since the schema last saw them.
 
     raw: a psycopg connection inside the caller's transaction, already entered into
@@ -187,7 +214,7 @@ def apply(raw, schema, catalogue=None, new=False):
     created, so there is nothing to drop and no row to count again.
     """
     catalogue = catalogue or CATALOGUE
-    have = dict(raw.execute("SELECT object, checksum FROM analytics_objects_state").fetchall())
+    have = dict(raw.execute(f"SELECT object, checksum FROM {state}").fetchall())
     changed = [e for e in catalogue if have.get(e.file) != e.checksum]
     if not changed:
         return [], False
@@ -195,8 +222,18 @@ def apply(raw, schema, catalogue=None, new=False):
     if not new:
         for entry in reversed(todo):
             _drop(raw, schema, entry)
-    _create(raw, schema, todo)
+    _create(raw, schema, todo, state)
     return todo, not new and any(e.rollups for e in todo)
+
+
+def apply_public(raw):
+    """Re-create the shared schema's functions whose file changed; return those applied.
+
+    raw: a psycopg connection inside the caller's transaction (after the public revisions).
+    """
+    raw.execute("SELECT set_config('search_path', 'public, pg_temp', true)")
+    applied, _ = apply(raw, "public", PUBLIC_CATALOGUE, state=PUBLIC_STATE)
+    return applied
 
 
 def drop_all(raw, schema, catalogue=None):

@@ -67,11 +67,13 @@ def current_revision(connection, schema):
 
 
 def upgrade_public(connection):
-    """Bring the shared schema to the latest revision; return True if anything ran."""
+    """Bring the shared schema to the latest revision and its functions (catalogue.py) up
+    to date; return True if anything ran."""
     before = current_revision(connection, "public")
     if before != head("public"):
         command.upgrade(_config("public", connection), "head")
-    return before != head("public")
+    applied = catalogue.apply_public(connection.connection.driver_connection)
+    return before != head("public") or bool(applied)
 
 
 def apply_objects(connection, schema, entries=None, new=False):

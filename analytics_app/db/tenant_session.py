@@ -5,48 +5,41 @@ the CLI and the demo — enters its schema through `enter_schema()`, which sets,
 in one statement and only for the current transaction (`set_config(..., true)`):
 
 - search_path: `"<schema>", public` (and `, pg_temp` when creating objects, so that
-  functions pinning this path with `SET search_path FROM CURRENT` put pg_temp last);
+  functions pinning this path with `SET search_path FROM CURRENT` put pg_temp last),
+  written by public.enter_tenant() (analytics_app/sql/public/enter_tenant.sql), which
+  the API's first statement calls too;
 - optionally transaction_read_only, statement_timeout,
   idle_in_transaction_session_timeout, application_name and TimeZone.
 
 Transaction-local settings vanish at commit or rollback, so no pooled connection
 can carry one tenant's path into another request (django-tenants #545/#651 show
 what a session-level SET does behind a pool or PgBouncer). Nothing else in the
-application touches the search path.
+application touches the search path (the public catalogue sets `public, pg_temp` while
+it creates the shared functions).
 """
 
 import psycopg
 from sqlalchemy import event, text
 
-from .schema_names import quote_schema
-
 # Finds a request's tenant by host and, in the same statement, points the transaction
-# at its schema: one round trip. Schema names are CHECKed in public.tenants; %I quotes.
+# at its schema: one round trip.
 FIND_TENANT_SQL = text(
     "SELECT t.id, t.schema_name, t.name, t.timezone, t.currency, t.locale,"
-    " set_config('search_path', format('%I, public', t.schema_name), true)"
+    " public.enter_tenant(t.schema_name)"
     " FROM public.domains d JOIN public.tenants t ON t.id = d.tenant_id"
     " WHERE d.domain = :host"
 )
 
 
-def search_path_for(schema, pin_temp_last=False):
-    """'"demo", public' for a tenant schema ('public' for none)."""
-    path = f"{quote_schema(schema)}, public" if schema else "public"
-    return path + ", pg_temp" if pin_temp_last else path
-
-
 def settings_for(
-    schema,
     *,
-    pin_temp_last=False,
     read_only=False,
     timeout_ms=None,
     idle_ms=None,
     application_name=None,
 ):
-    """The (setting, value) pairs enter_schema() applies, in order."""
-    pairs = [("search_path", search_path_for(schema, pin_temp_last))]
+    """The (setting, value) pairs enter_schema() applies after the search path, in order."""
+    pairs = []
     if read_only:
         pairs.append(("transaction_read_only", "on"))
     if timeout_ms is not None:
@@ -58,33 +51,30 @@ def settings_for(
     return pairs
 
 
-def enter_schema(executor, schema, *, tenant_time_zone=False, **options):
+def enter_schema(executor, schema, *, tenant_time_zone=False, pin_temp_last=False, **options):
     """Point the current transaction at `schema` (see settings_for for the options).
 
-    executor: a SQLAlchemy Session or Connection, or a psycopg connection. With
-    tenant_time_zone=True the session TimeZone becomes the tenant's, so timestamps
-    are written with its offset (exports).
+    executor: a SQLAlchemy Session or Connection, or a psycopg connection. The search
+    path is public.enter_tenant()'s (analytics_app/sql/public/enter_tenant.sql; None:
+    public alone). With tenant_time_zone=True the session TimeZone becomes the
+    tenant's, so timestamps are written with its offset (exports).
     """
-    pairs = settings_for(schema, **options)
+    pairs = settings_for(**options)
     if isinstance(executor, psycopg.Connection):
-        _enter_psycopg(executor, pairs, tenant_time_zone)
+        calls = ["public.enter_tenant(%s, %s)"] + ["set_config(%s, %s, true)"] * len(pairs)
+        values = [schema, pin_temp_last, *(x for pair in pairs for x in pair)]
+        executor.execute(f"SELECT {', '.join(calls)}", values)
+        if tenant_time_zone:
+            executor.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
         return
-    calls = ", ".join(f"set_config(:k{i}, :v{i}, true)" for i in range(len(pairs)))
-    params = {
-        f"{kind}{i}": value
-        for i, pair in enumerate(pairs)
-        for kind, value in zip("kv", pair, strict=False)
-    }
-    executor.execute(text(f"SELECT {calls}"), params)
+    calls = ["public.enter_tenant(:schema, :pin)"]
+    params = {"schema": schema, "pin": pin_temp_last}
+    for i, (setting, value) in enumerate(pairs):
+        calls.append(f"set_config(:k{i}, :v{i}, true)")
+        params.update({f"k{i}": setting, f"v{i}": value})
+    executor.execute(text(f"SELECT {', '.join(calls)}"), params)
     if tenant_time_zone:
         executor.execute(text("SELECT set_config('TimeZone', tenant_timezone(), true)"))
-
-
-def _enter_psycopg(conn, pairs, tenant_time_zone):
-    calls = ", ".join("set_config(%s, %s, true)" for _ in pairs)
-    conn.execute(f"SELECT {calls}", [x for pair in pairs for x in pair])
-    if tenant_time_zone:
-        conn.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
 
 
 def find_tenant(session, host):

@@ -11,10 +11,9 @@ figures the email adds are read off those bodies:
 - top_services: the appointments report's first three `by_service` entries.
 """
 
-from sqlalchemy import text
-
 from ..db.tenant_session import enter_schema
 from ..gating import tenant_has_feature
+from ..reports import call_report
 
 TOP_SERVICES = 3
 
@@ -41,19 +40,16 @@ def period_figures(session, schema, start, end, now, timeout_ms=None):
     Runs in the session's current transaction, which it points at the tenant's schema.
     """
     enter_schema(session, schema, timeout_ms=timeout_ms)
-    params = {"start": start, "end": end, "now": now}
-
-    def call(sql):
-        return session.execute(text(sql), params).scalar_one()
-
-    appointments = call("SELECT appointments_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
-    revenue = None
+    period = {"start": start, "end": end}
     paid = tenant_has_feature("can_accept_payments")
-    if paid:
-        revenue = call("SELECT revenue_report(NULL, NULL, :now, :start, :end)")
-    params["revenue"] = paid
-    customers = call("SELECT customers_report(NULL, :now, :start, :end, :revenue)")
-    heatmap = call("SELECT heatmap_report(NULL, NULL, NULL, NULL, :now, :start, :end)")
+
+    def call(report):
+        return call_report(session, report, period, with_revenue=paid, now=now)
+
+    appointments = call("appointments")
+    revenue = call("revenue") if paid else None
+    customers = call("customers")
+    heatmap = call("heatmap")
     return {
         "window": appointments["window"],
         "appointments": appointments,

@@ -2,16 +2,16 @@
 
 
 def init_app(app):
-    from flask import g
-
     from .. import localisation
     from ..email_reports import unsubscribe
+    from ..request_context import known_context
     from . import auth, dashboard, settings
 
     @app.context_processor
     def tenant_formats():
         """`fmt`: the request's tenant's way of writing figures (localisation.py)."""
-        return {"fmt": localisation.for_tenant(g.get("tenant"))}
+        context = known_context()
+        return {"fmt": localisation.for_tenant(context.tenant if context else None)}
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)

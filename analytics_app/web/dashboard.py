@@ -97,20 +97,15 @@ def dashboard():
     context["presets"] = [
         (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
     ]
-    summary = reports.dashboard({})
-    appointments = reports.appointments(args)
-    period = {k: v for k, v in args.items() if k in ("days", "start", "end")}
-    customers = reports.customers(period, with_revenue=features["can_accept_payments"])
-    team = reports.team(period, with_revenue=features["can_accept_payments"])
-    heatmap = reports.heatmap(args)
-    seasonality = reports.seasonality(
-        {k: v for k, v in args.items() if k in ("service_id", "resource_id")},
-        with_revenue=features["can_accept_payments"],
-    )
+    paid = features["can_accept_payments"]
+    summary = reports.run_report("dashboard", {})
+    appointments = reports.run_report("appointments", args)
+    customers = reports.run_report("customers", args, with_revenue=paid)
+    team = reports.run_report("team", args, with_revenue=paid)
+    heatmap = reports.run_report("heatmap", args)
+    seasonality = reports.run_report("seasonality", args, with_revenue=paid)
     seasons = two_years(seasonality)
-    revenue = None
-    if features["can_accept_payments"]:
-        revenue = reports.revenue(args)
+    revenue = reports.run_report("revenue", args) if paid else None
     return render_template(
         "dashboard.html",
         locked=False,

@@ -7,35 +7,23 @@ every API request's gate (and in tenant_timezone(), read by every report and eve
 rollup trigger; fixed in its file). `current_schema()::text COLLATE "default"` lets the
 unique index answer (a plain ::text keeps the "C" collation and the full read).
 
+The function now lives in analytics_app/sql/public/tenant_feature.sql, a repeatable catalogue
+object (db/catalogue.py): this revision is kept, empty, so that databases that ran it
+keep a continuous history.
+
 Revision ID: p0011
 Revises: p0010
 """
-
-from alembic import op
 
 revision = "p0011"
 down_revision = "p0010"
 branch_labels = None
 depends_on = None
 
-BODY = """
-        CREATE OR REPLACE FUNCTION public.tenant_has_feature(p_feature text) RETURNS boolean
-        LANGUAGE sql STABLE
-        AS $fn$
-            SELECT coalesce(
-                       (to_jsonb(t) ->> p_feature)::boolean,
-                       (p.permissions ->> p_feature)::boolean,
-                       false)
-            FROM public.tenants t
-            LEFT JOIN public.subscription_plans p ON p.id = t.plan_id
-            WHERE t.schema_name = {schema}
-        $fn$;
-"""
-
 
 def upgrade():
-    op.execute(BODY.format(schema='current_schema()::text COLLATE "default"'))
+    pass
 
 
 def downgrade():
-    op.execute(BODY.format(schema="current_schema()"))
+    pass

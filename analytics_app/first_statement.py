@@ -1,12 +1,11 @@
 """An API request's first round trip: tenant, key, gate and settings in one statement.
 
-`public.begin_api_request()` (migration p0008) finds the tenant by host, enters its
+`public.begin_api_request()` (analytics_app/sql/public/begin_api_request.sql) finds the tenant by host, enters its
 schema for the transaction, checks the API key, answers the feature gate under the
 tenant's search path (public.tenant_has_feature, as for every other check) and
 applies the report's transaction settings (read only, statement timeout). The report
-function is the second and last statement. The answers are kept on `g` for the
-layers that used to ask the database themselves: tenancy (g.tenant), authentication
-(the key's user), gating (the granted features) and reports (settings applied).
+function is the second and last statement. The answers make the request's context
+(request_context.py), which tenancy, authentication, the gate and the report calls read.
 
 Nothing is cached across requests: a revoked key, a plan change, an override or a
 new time zone applies on the next request. Pages (sessions) keep the general path.
@@ -15,17 +14,16 @@ new time zone applies on the next request. Pages (sessions) keep the general pat
 from dataclasses import dataclass
 
 from flask import current_app, g, request
-from flask_login import UserMixin
 from sqlalchemy import text
 
 from . import accounts
 from .extensions import db
+from .request_context import ApiUser, RequestContext, TenantInfo
 
 BEGIN_SQL = text(
     "SELECT * FROM public.begin_api_request("
     ":host, :prefix, :sha256, CAST(:features AS text[]), :read_only, :timeout)"
 )
-SCHEMES = ("token", "bearer")
 
 
 @dataclass(frozen=True)
@@ -41,38 +39,10 @@ def register(endpoint, features, report):
     ENDPOINTS[endpoint] = Declared(tuple(features), report)
 
 
-class ApiUser(UserMixin):
-    """The key's user for this request: a plain object (no ORM on the hot path)."""
-
-    def __init__(self, user_id, tenant_id, session_version):
-        self.id, self.tenant_id, self.session_version = user_id, tenant_id, session_version
-
-    def get_id(self):
-        return f"{self.id}:{self.session_version}"
-
-
-@dataclass(frozen=True)
-class Credentials:
-    given: bool  # an Authorization header of ours (Token or Bearer)
-    prefix: str | None = None  # None: malformed, so not valid
-    sha256: str | None = None
-
-
-def credentials(header):
-    scheme, _, key = (header or "").strip().partition(" ")
-    if scheme.lower() not in SCHEMES:
-        return Credentials(given=False)
-    parts = accounts.split_key(key.strip())
-    if parts is None:
-        return Credentials(given=True)
-    prefix, secret = parts
-    return Credentials(True, prefix, accounts.key_hash(secret))
-
-
 def begin(endpoint, host):
-    """Run the first statement for a declared endpoint; return its row (None: no tenant)."""
+    """Run the first statement for a declared endpoint; return the request's context."""
     declared = ENDPOINTS[endpoint]
-    creds = credentials(request.headers.get("Authorization"))
+    creds = accounts.credentials(request.headers.get("Authorization"))
     row = db.session.execute(
         BEGIN_SQL,
         {
@@ -85,18 +55,26 @@ def begin(endpoint, host):
         },
     ).one_or_none()
     if row is None:
-        return None
-    g.api_credentials_given = creds.given
-    g.api_user = ApiUser(row.user_id, row.tenant_id, row.session_version) if row.user_id else None
-    g.features_answered = {name: name in row.granted for name in declared.features}
-    g.report_transaction_ready = declared.report
-    g.key_touched = row.key_touched
-    return row
+        return RequestContext(None)
+    tenant = TenantInfo(
+        row.tenant_id, row.schema_name, row.tenant_name, row.timezone, row.currency, row.locale
+    )
+    return RequestContext(
+        tenant,
+        key_checked=True,
+        caller=ApiUser(row.user_id, row.tenant_id, row.session_version) if row.user_id else None,
+        credentials_given=creds.given,
+        features={name: name in row.granted for name in declared.features},
+        transaction_ready=declared.report,
+        key_touched=row.key_touched,
+    )
 
 
 def keep_key_touch(_exc=None):
     """Commit the key's last_used_at (at most once a minute per key) at the request's end."""
-    if g.pop("key_touched", False):
+    context = g.get("request_context")
+    if context is not None and context.key_touched:
+        context.key_touched = False
         try:
             db.session.commit()
         except Exception:  # the request failed after all; the next one writes it

@@ -1,0 +1,42 @@
+-- For the platform operator: one row per tenant, read from the rollups.
+CREATE FUNCTION public.platform_tenant_totals()
+RETURNS TABLE (schema_name text, name text, plan text, timezone text,
+               appointments bigint, confirmed_appointments bigint,
+               appointments_last_30_days bigint, payments bigint,
+               revenue_cents bigint, revenue_cents_last_30_days bigint)
+LANGUAGE plpgsql STABLE
+AS $fn$
+DECLARE
+    t record;
+BEGIN
+    FOR t IN SELECT tn.schema_name, tn.name, p.name AS plan, tn.timezone
+             FROM public.tenants tn
+             LEFT JOIN public.subscription_plans p ON p.id = tn.plan_id
+             ORDER BY tn.schema_name
+    LOOP
+        CONTINUE WHEN to_regclass(
+            format('%I.appointment_rollup_day_status', t.schema_name)) IS NULL;
+        RETURN QUERY EXECUTE format($q$
+            WITH d AS (SELECT (now() AT TIME ZONE %L)::date AS today)
+            SELECT %L::text, %L::text, %L::text, %L::text,
+                (SELECT coalesce(sum(appointments), 0)::bigint
+                   FROM %I.appointment_rollup_day_status),
+                (SELECT coalesce(sum(appointments), 0)::bigint
+                   FROM %I.appointment_rollup_day_status WHERE status = 'confirmed'),
+                (SELECT coalesce(sum(appointments), 0)::bigint
+                   FROM %I.appointment_rollup_day_status, d
+                  WHERE day BETWEEN d.today - 29 AND d.today),
+                (SELECT coalesce(sum(transactions), 0)::bigint FROM %I.payment_rollup_daily),
+                (SELECT coalesce(sum(revenue_cents), 0)::bigint FROM %I.payment_rollup_daily),
+                (SELECT coalesce(sum(revenue_cents), 0)::bigint
+                   FROM %I.payment_rollup_daily, d
+                  WHERE day BETWEEN d.today - 29 AND d.today)
+            $q$, t.timezone, t.schema_name, t.name, t.plan, t.timezone,
+            t.schema_name, t.schema_name, t.schema_name, t.schema_name,
+            t.schema_name, t.schema_name);
+    END LOOP;
+END
+$fn$;
+REVOKE EXECUTE ON FUNCTION public.platform_tenant_totals() FROM PUBLIC;
+COMMENT ON FUNCTION public.platform_tenant_totals() IS
+    'Per tenant: appointments (all, confirmed, last 30 local days as the API counts them), succeeded payments and revenue (all time, last 30 local days). Read from the rollups, so it stays fast with many tenants. For the platform operator.';
