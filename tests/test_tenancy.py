@@ -137,6 +137,7 @@ def test_the_tenant_is_found_by_its_schema_through_the_index(make_tenant):
     ]
     for name, source in bodies:
         query = source.strip().rstrip(";").replace("p_feature", "'advanced_analytics'")
+        query = query.replace("p_schema", "current_schema()::text")
         with psycopg.connect(tenant.dsn) as conn:
             path = f'"{tenant.schema}", public'
             conn.execute("SELECT set_config('search_path', %s, true)", (path,))
