@@ -6,10 +6,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config as config_module
-from .db import replica
-from .db.embedded import sqlalchemy_url, start_embedded
-from .extensions import csrf, db, limiter
+from analytics_app import config as config_module
+from analytics_app.db import replica
+from analytics_app.db.embedded import sqlalchemy_url, start_embedded
+from analytics_app.extensions import csrf, db, limiter
 
 
 def _secret_key(app):
@@ -82,7 +82,7 @@ def create_app(config=None):
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import (
+    from analytics_app import (
         api,
         authentication,
         cli,

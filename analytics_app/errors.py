@@ -8,8 +8,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
-from .tenancy import UnknownTenant
+from analytics_app.extensions import db
+from analytics_app.tenancy import UnknownTenant
 
 log = logging.getLogger(__name__)
 

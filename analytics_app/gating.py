@@ -12,8 +12,8 @@ from functools import wraps
 from flask import abort, jsonify, make_response
 from sqlalchemy import text
 
-from .extensions import db
-from .request_context import request_context
+from analytics_app.extensions import db
+from analytics_app.request_context import request_context
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .db import fold, migrate, replica
-from .extensions import db
+from analytics_app.db import fold, migrate, replica
+from analytics_app.extensions import db
 
 bp = Blueprint("health", __name__)
 

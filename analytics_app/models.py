@@ -3,7 +3,7 @@
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from analytics_app.extensions import db
 
 PUBLIC = {"schema": "public"}
 

@@ -13,14 +13,14 @@ from flask import current_app
 from marshmallow import EXCLUDE, Schema, fields, validate
 from sqlalchemy import text
 
-from .db import replica
-from .db.tenant_session import enter_schema
-from .extensions import db
-from .gating import tenant_has_feature
-from .integers import MAX_IDS, IdList, StrictInteger
-from .periods import PeriodArgsSchema
-from .request_context import request_context
-from .tenancy import current_tenant
+from analytics_app.db import replica
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.extensions import db
+from analytics_app.gating import tenant_has_feature
+from analytics_app.integers import MAX_IDS, IdList, StrictInteger
+from analytics_app.periods import PeriodArgsSchema
+from analytics_app.request_context import request_context
+from analytics_app.tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")

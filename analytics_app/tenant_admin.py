@@ -6,13 +6,13 @@ Each function works in the caller's db.session transaction; the CLI commits.
 from psycopg import sql as psql
 from sqlalchemy import select, text
 
-from . import localisation
-from .db import migrate
-from .db.schema_names import validate_schema_name
-from .extensions import db
-from .gating import FEATURES
-from .models import Domain, SubscriptionPlan, Tenant
-from .tenancy import HOST_NAME
+from analytics_app import localisation
+from analytics_app.db import migrate
+from analytics_app.db.schema_names import validate_schema_name
+from analytics_app.extensions import db
+from analytics_app.gating import FEATURES
+from analytics_app.models import Domain, SubscriptionPlan, Tenant
+from analytics_app.tenancy import HOST_NAME
 
 
 def default_domain(schema_name, base_domain):
@@ -141,7 +141,7 @@ def drop_tenant(schema_name):
     """Remove a tenant for good, atomically: its schema with every row and object, its
     public rows (tenant, domains, users, keys, report deliveries: ON DELETE CASCADE) and
     its roles (the report functions' owner, the per-tenant reader role). Returns counts."""
-    from .db import definers, readers
+    from analytics_app.db import definers, readers
 
     tenant = get_tenant(schema_name)
     counts = db.session.execute(

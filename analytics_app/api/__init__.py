@@ -7,7 +7,7 @@
 
 
 def init_app(app):
-    from . import export, openapi, reports
+    from analytics_app.api import export, openapi, reports
 
     for module in (reports, export, openapi):
         app.register_blueprint(module.bp)

@@ -6,8 +6,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from . import export, reports, schemas  # noqa: F401  (importing them declares their routes)
-from .declare import OPERATIONS
+from analytics_app.api import (  # noqa: F401  (importing them declares their routes)
+    export,
+    reports,
+    schemas,
+)
+from analytics_app.api.declare import OPERATIONS
 
 bp = Blueprint("openapi", __name__)
 

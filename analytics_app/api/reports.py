@@ -11,13 +11,13 @@ import io
 from flask import Blueprint, Response, jsonify, request, url_for
 from marshmallow import EXCLUDE
 
-from .. import localisation, pdf_report, reports, spreadsheets
-from ..extensions import csrf
-from ..gating import tenant_has_feature
-from ..periods import PeriodArgsSchema
-from ..tenancy import current_tenant, split_host
-from . import schemas
-from .declare import JSON, operation
+from analytics_app import localisation, pdf_report, reports, spreadsheets
+from analytics_app.api import schemas
+from analytics_app.api.declare import JSON, operation
+from analytics_app.extensions import csrf
+from analytics_app.gating import tenant_has_feature
+from analytics_app.periods import PeriodArgsSchema
+from analytics_app.tenancy import current_tenant, split_host
 
 bp = Blueprint("api", __name__, url_prefix="/api/analytics")
 csrf.exempt(bp)  # GET only; keys or the session authenticate each request

@@ -2,7 +2,17 @@
 
 
 def init_app(app):
-    from . import analytics, db, dba, demo, plans, reports, resources, tenants, users
+    from analytics_app.cli import (
+        analytics,
+        db,
+        dba,
+        demo,
+        plans,
+        reports,
+        resources,
+        tenants,
+        users,
+    )
 
     for group in (
         db.db_cli,

@@ -7,10 +7,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from ..db import fold as folding
-from ..db import migrate
-from ..db.tenant_session import enter_schema
-from ..extensions import db
+from analytics_app.db import fold as folding
+from analytics_app.db import migrate
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.extensions import db
 
 analytics_cli = AppGroup("analytics", help="Rollups behind the reports.")
 

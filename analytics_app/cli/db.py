@@ -4,8 +4,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..db import migrate
-from ..extensions import db
+from analytics_app.db import migrate
+from analytics_app.extensions import db
 
 db_cli = AppGroup("db", help="Database migrations.")
 

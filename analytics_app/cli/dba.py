@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from ..db import migrate, readers
-from ..extensions import db
+from analytics_app.db import migrate, readers
+from analytics_app.extensions import db
 
 dba_cli = AppGroup("dba", help="Read-only roles for people querying with psql.")
 

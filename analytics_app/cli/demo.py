@@ -10,12 +10,12 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.serving import run_simple
 
-from .. import accounts, tenant_admin
-from ..db import fold, migrate
-from ..db.tenant_session import enter_schema
-from ..extensions import db
-from ..gating import FEATURES
-from ..models import ApiToken, SubscriptionPlan, Tenant
+from analytics_app import accounts, tenant_admin
+from analytics_app.db import fold, migrate
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.extensions import db
+from analytics_app.gating import FEATURES
+from analytics_app.models import ApiToken, SubscriptionPlan, Tenant
 
 DEMO = {
     "schema": "demo",

@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from .. import accounts, tenant_admin
-from ..email_reports import figures, message, schedule, transport
+from analytics_app import accounts, tenant_admin
+from analytics_app.email_reports import figures, message, schedule, transport
 
 reports_cli = AppGroup("reports", help="Weekly and monthly email reports.")
 
@@ -92,7 +92,7 @@ def preview(schema, email, frequency, now_text, html_path, eml_path):
 
     The HTML file has its chart inline, so it opens in any browser.
     """
-    from ..extensions import db
+    from analytics_app.extensions import db
 
     tenant = tenant_admin.get_tenant(schema)
     user = accounts.find_user(tenant.id, email)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from psycopg import sql
 
-from .catalogue import SIGNATURE
+from analytics_app.db.catalogue import SIGNATURE
 
 OWNER_PREFIX = "analytics_owner"
 

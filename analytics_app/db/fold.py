@@ -21,8 +21,8 @@ import time
 import psycopg
 from psycopg import errors, sql
 
-from . import rollups
-from .tenant_session import enter_schema
+from analytics_app.db import rollups
+from analytics_app.db.tenant_session import enter_schema
 
 log = logging.getLogger(__name__)
 CHANNEL = "analytics_changes"

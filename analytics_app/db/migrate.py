@@ -20,9 +20,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from . import catalogue, definers, readers
-from .schema_names import quote_schema
-from .tenant_session import enter_schema
+from analytics_app.db import catalogue, definers, readers
+from analytics_app.db.schema_names import quote_schema
+from analytics_app.db.tenant_session import enter_schema
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 # A server process that has run DDL in many schemas keeps a growing catalog cache,

@@ -11,9 +11,9 @@ caller's transaction.
 
 from psycopg import sql
 
-from . import catalogue
-from .definers import role_name
-from .schema_names import validate_schema_name
+from analytics_app.db import catalogue
+from analytics_app.db.definers import role_name
+from analytics_app.db.schema_names import validate_schema_name
 
 ALL_TENANTS = "analytics_reader"
 

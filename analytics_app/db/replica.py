@@ -26,8 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from ..extensions import db
-from .tenant_session import enter_schema
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.extensions import db
 
 log = logging.getLogger(__name__)
 

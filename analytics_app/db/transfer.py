@@ -25,9 +25,9 @@ from pathlib import Path
 from psycopg import sql
 from sqlalchemy import text
 
-from ..localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
-from . import migrate
-from .tenant_session import enter_schema
+from analytics_app.db import migrate
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
 
 FORMAT = 1
 

@@ -11,9 +11,9 @@ figures the email adds are read off those bodies:
 - top_services: the appointments report's first three `by_service` entries.
 """
 
-from ..db.tenant_session import enter_schema
-from ..gating import tenant_has_feature
-from ..reports import call_report
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.gating import tenant_has_feature
+from analytics_app.reports import call_report
 
 TOP_SERVICES = 3
 

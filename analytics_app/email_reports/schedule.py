@@ -23,9 +23,9 @@ from flask import current_app
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..extensions import db
-from . import figures as figures_module
-from . import message as message_module
+from analytics_app.email_reports import figures as figures_module
+from analytics_app.email_reports import message as message_module
+from analytics_app.extensions import db
 
 ERROR_LIMIT = 1000  # characters of an error kept on the delivery
 

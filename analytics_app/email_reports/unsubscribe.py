@@ -15,8 +15,8 @@ from flask import Blueprint, current_app, render_template
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import text
 
-from ..extensions import csrf, db
-from ..tenancy import current_tenant
+from analytics_app.extensions import csrf, db
+from analytics_app.tenancy import current_tenant
 
 SALT = "tenant-analytics.email-report.unsubscribe"
 TOKEN_MAX_AGE_DAYS = 90

@@ -2,10 +2,10 @@
 
 
 def init_app(app):
-    from .. import localisation
-    from ..email_reports import unsubscribe
-    from ..request_context import known_context
-    from . import auth, dashboard, settings
+    from analytics_app import localisation
+    from analytics_app.email_reports import unsubscribe
+    from analytics_app.request_context import known_context
+    from analytics_app.web import auth, dashboard, settings
 
     @app.context_processor
     def tenant_formats():

@@ -5,11 +5,11 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
 
-from .. import localisation, reports
-from ..extensions import db
-from ..gating import FEATURES, missing_features
-from ..tenancy import current_tenant
-from . import charts
+from analytics_app import localisation, reports
+from analytics_app.extensions import db
+from analytics_app.gating import FEATURES, missing_features
+from analytics_app.tenancy import current_tenant
+from analytics_app.web import charts
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)

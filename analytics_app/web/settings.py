@@ -5,9 +5,9 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice
 
-from ..extensions import db
-from ..gating import tenant_has_feature
-from ..tenancy import current_tenant
+from analytics_app.extensions import db
+from analytics_app.gating import tenant_has_feature
+from analytics_app.tenancy import current_tenant
 
 bp = Blueprint("settings", __name__)
 
