@@ -82,25 +82,14 @@ def create_app(config=None):
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from analytics_app import (
-        api,
-        authentication,
-        cli,
-        errors,
-        first_statement,
-        health,
-        request_hooks,
-        tenancy,
-        web,
-    )
+    from analytics_app import blueprints, cli
+    from analytics_app.request import authentication, errors, first_statement, hooks, tenancy
 
-    request_hooks.init_app(app)
+    hooks.init_app(app)
     first_statement.init_app(app)
     tenancy.init_app(app)
     authentication.init_app(app)
     errors.init_app(app)
-    app.register_blueprint(health.bp)
-    api.init_app(app)
-    web.init_app(app)
+    blueprints.init_app(app)
     cli.init_app(app)
     return app

@@ -13,7 +13,7 @@ from flask import abort, jsonify, make_response
 from sqlalchemy import text
 
 from analytics_app.extensions import db
-from analytics_app.request_context import request_context
+from analytics_app.request.context import request_context
 
 
 @dataclass(frozen=True)

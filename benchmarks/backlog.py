@@ -19,10 +19,11 @@ import time
 
 import psycopg
 
-from analytics_app import create_app, tenant_admin
+from analytics_app import create_app
 from analytics_app.db import fold, migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 from benchmarks import data
 from benchmarks.run import OUT, ROOT, _machine
 

@@ -4,10 +4,10 @@ import time
 
 from flask import current_app
 
-from analytics_app import tenant_admin
 from analytics_app.db import fold, migrate, rollups
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 
 CATALOG_SQL = """
 INSERT INTO services (name, duration_minutes, price_cents)

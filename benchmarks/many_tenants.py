@@ -29,10 +29,11 @@ import time
 import psycopg
 from sqlalchemy.engine import make_url
 
-from analytics_app import create_app, tenant_admin
+from analytics_app import create_app
 from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 from benchmarks import data, load
 from benchmarks.pgbouncer import FORMS
 from benchmarks.run import ENDPOINTS, OUT, ROOT, _free_port, _key, _serve

@@ -11,10 +11,11 @@ import time
 
 from sqlalchemy import text
 
-from analytics_app import create_app, tenant_admin
+from analytics_app import create_app
 from analytics_app.cli.demo import DEMO, prepare_demo
 from analytics_app.db import migrate
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 
 
 def main():

@@ -24,10 +24,11 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from analytics_app import accounts, create_app, tenant_admin
+from analytics_app import create_app
 from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
+from analytics_app.tenants import accounts, tenant_admin
 from benchmarks import baselines, data, export_memory, load, report, web_layer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -72,7 +72,7 @@ def app(database_url, tmp_path_factory):
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     with app.app_context():
         migrate.upgrade_all(db.engine, echo=lambda _line: None)
-        from analytics_app import tenant_admin
+        from analytics_app.tenants import tenant_admin
 
         tenant_admin.create_plan("all", ["advanced_analytics", "can_accept_payments"])
         tenant_admin.create_plan("analytics only", ["advanced_analytics"])
@@ -144,7 +144,7 @@ def make_module_tenant(app, database_url):
 
 def tenant_factory(app, database_url):
     def make(timezone="UTC", plan="all", prefix="t", base="test"):
-        from analytics_app import tenant_admin
+        from analytics_app.tenants import tenant_admin
 
         schema = f"{prefix}{os.getpid()}_{next(_names)}"
         with app.app_context():
@@ -161,7 +161,7 @@ def make_key(app):
     """make_key(tenant, email=...) -> a fresh API key for a (new) user of that tenant."""
 
     def make(tenant, email="owner@example.com"):
-        from analytics_app import accounts, tenant_admin
+        from analytics_app.tenants import accounts, tenant_admin
 
         with app.app_context():
             user, _ = accounts.create_user(

@@ -4,8 +4,8 @@ listed without stopping the others, a rerun creating only what is missing."""
 import os
 from datetime import UTC, datetime, timedelta
 
-from analytics_app import tenant_admin
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 from tests.conftest import TenantHandle
 from tests.reference import Ledger
 

@@ -8,11 +8,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from analytics_app import create_app, tenant_admin
+from analytics_app import create_app
 from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 from tests.browser import LiveServer
 
 
@@ -39,7 +40,7 @@ def own_server(tmp_path_factory):
         }
     )
     app.instance_path = str(tmp_path_factory.mktemp("faults-instance"))
-    from analytics_app import accounts
+    from analytics_app.tenants import accounts
 
     with app.app_context():
         migrate.upgrade_all(db.engine, echo=lambda _l: None)

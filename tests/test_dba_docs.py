@@ -20,9 +20,9 @@ def test_the_doc_has_examples():
 @pytest.fixture(scope="module")
 def demo_like(app):
     """A tenant with the demo's two-year history (the demo's own data generator)."""
-    from analytics_app import tenant_admin
     from analytics_app.cli.demo import fill_history
     from analytics_app.extensions import db
+    from analytics_app.tenants import tenant_admin
 
     schema = f"dbadoc{os.getpid()}"
     with app.app_context():

@@ -20,9 +20,9 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
-from analytics_app import accounts, tenant_admin
 from analytics_app.email_reports import schedule, transport
 from analytics_app.extensions import db
+from analytics_app.tenants import accounts, tenant_admin
 from tests.local import free_port
 from tests.reference import WEEKDAYS, Ledger
 
@@ -439,7 +439,7 @@ def test_an_unsubscribed_user_gets_nothing_and_a_tampered_link_changes_nothing(
     # An expired link (older than 90 days) is refused too.
     from itsdangerous import TimestampSigner
 
-    from analytics_app.email_reports.unsubscribe import make_token
+    from analytics_app.blueprints.pages.unsubscribe import make_token
 
     with app.app_context():
         real = TimestampSigner.get_timestamp

@@ -23,7 +23,7 @@ CUSTOMERS = 60_000  # about 2.5 MB of CSV: far more than the socket buffers hold
 @pytest.fixture(scope="module")
 def big(app, database_url):
     """A tenant with the export feature and many customers, and a neighbour with a report."""
-    from analytics_app import accounts, tenant_admin
+    from analytics_app.tenants import accounts, tenant_admin
 
     schema = "exportbig"
     with app.app_context():

@@ -204,7 +204,7 @@ def test_reports_run_read_only(app, make_tenant):
         " RETURNS json LANGUAGE plpgsql AS $$ BEGIN"
         " INSERT INTO services (name) VALUES ('written'); RETURN '{}'::json; END $$"
     )
-    from analytics_app import accounts, tenant_admin
+    from analytics_app.tenants import accounts, tenant_admin
 
     with app.app_context():
         user, _ = accounts.create_user(tenant_admin.get_tenant(tenant.schema), "ro@example.com")

@@ -24,8 +24,8 @@ REQUESTS = int(os.environ.get("ISOLATION_REQUESTS", "2000"))
 @pytest.fixture(scope="module")
 def fleet(app, database_url):
     """20 tenants, tenant i with i+1 appointments and (i+1)*100 cents of revenue."""
-    from analytics_app import accounts, tenant_admin
     from analytics_app.extensions import db
+    from analytics_app.tenants import accounts, tenant_admin
 
     tenants = []
     with app.app_context():

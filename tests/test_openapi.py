@@ -5,7 +5,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from analytics_app.api import openapi
+from analytics_app.blueprints.api import openapi
 from tests.browser import LiveServer
 from tests.reference import Ledger
 

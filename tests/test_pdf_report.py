@@ -18,7 +18,7 @@ PATH = "/api/analytics/reports/summary.pdf"
 def pdf_tools():
     """pdftotext reads the PDFs back, and the report is set in DejaVu Sans (its fallback,
     Helvetica, writes no €): skipped locally without them, failed in CI (REQUIRE_PDF=1)."""
-    from analytics_app import pdf_report
+    from analytics_app.formats import pdf_report
 
     require_program("pdftotext", "pdftotext", "poppler-utils", "REQUIRE_PDF")
     if pdf_report._font_files() is None:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from analytics_app.extensions import db
-from analytics_app.tenancy import host_of
+from analytics_app.request.tenancy import host_of
 
 
 @pytest.mark.parametrize(
@@ -105,7 +105,7 @@ def test_pooled_connection_carries_no_tenant_path_after_a_request(app, api, make
 def test_search_path_is_set_for_every_transaction_of_a_request(app, make_tenant):
     tenant = make_tenant()
     with app.test_request_context("/", base_url=f"http://{tenant.host}"):
-        from analytics_app.tenancy import current_tenant
+        from analytics_app.request.tenancy import current_tenant
 
         assert current_tenant.schema_name == tenant.schema
         first = db.session.execute(text("SELECT current_schema()")).scalar()

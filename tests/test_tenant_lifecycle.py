@@ -70,9 +70,10 @@ def test_export_then_import_into_another_database_moves_the_tenant_whole(
     kept by the database, and its objects owned and granted as this database's."""
     from sqlalchemy.engine import make_url
 
-    from analytics_app import create_app, tenant_admin
+    from analytics_app import create_app
     from analytics_app.db import migrate
     from analytics_app.extensions import db
+    from analytics_app.tenants import tenant_admin
     from tests.reference import Ledger
 
     ledger = Ledger(make_tenant(timezone="Asia/Kolkata"), currency="INR")

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import openpyxl
 import pytest
 
-from analytics_app.spreadsheets import MEDIA_TYPE
+from analytics_app.formats.spreadsheets import MEDIA_TYPE
 from tests.reference import Ledger
 
 REPORTS = {
@@ -215,7 +215,7 @@ def test_a_cut_export_leaves_no_temporary_sheet_behind():
     import os
     import tempfile
 
-    from analytics_app import spreadsheets
+    from analytics_app.formats import spreadsheets
 
     def sheets():
         return set(glob.glob(os.path.join(tempfile.gettempdir(), "openpyxl.*")))

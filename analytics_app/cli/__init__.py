@@ -7,8 +7,8 @@ def init_app(app):
         db,
         dba,
         demo,
+        email_reports,
         plans,
-        reports,
         resources,
         tenants,
         users,
@@ -23,7 +23,7 @@ def init_app(app):
         analytics.analytics_cli,
         dba.dba_cli,
         resources.resources_cli,
-        reports.reports_cli,
+        email_reports.reports_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)

@@ -4,9 +4,9 @@ from contextlib import contextmanager
 
 import click
 
-from analytics_app.accounts import AccountError
 from analytics_app.extensions import db
-from analytics_app.tenant_admin import AdminError
+from analytics_app.tenants.accounts import AccountError
+from analytics_app.tenants.tenant_admin import AdminError
 
 
 @contextmanager

@@ -10,12 +10,12 @@ from flask import current_app
 from sqlalchemy import func, select, text
 from werkzeug.serving import run_simple
 
-from analytics_app import accounts, tenant_admin
 from analytics_app.db import fold, migrate
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from analytics_app.gating import FEATURES
-from analytics_app.models import ApiToken, SubscriptionPlan, Tenant
+from analytics_app.tenants import accounts, tenant_admin
+from analytics_app.tenants.models import ApiToken, SubscriptionPlan, Tenant
 
 DEMO = {
     "schema": "demo",
@@ -31,7 +31,7 @@ BASIC = {
     "plan": "Basic (no analytics)",
     "email": "owner@studio.example",
 }
-HISTORY_SQL = Path(__file__).resolve().parent.parent / "demo_history.sql"
+HISTORY_SQL = Path(__file__).resolve().parent / "demo_history.sql"
 
 
 def _ensure_plan(name, features):

@@ -3,10 +3,10 @@
 import click
 from flask.cli import AppGroup
 
-from analytics_app import tenant_admin
 from analytics_app.cli.common import committed
 from analytics_app.extensions import db
 from analytics_app.gating import FEATURES
+from analytics_app.tenants import tenant_admin
 
 plans_cli = AppGroup("plans", help="Subscription plans and their features.")
 FEATURE = click.Choice(list(FEATURES))
@@ -35,7 +35,7 @@ def set_feature(name, feature, state):
 def list_plans():
     from sqlalchemy import select
 
-    from analytics_app.models import SubscriptionPlan
+    from analytics_app.tenants.models import SubscriptionPlan
 
     for plan in db.session.execute(
         select(SubscriptionPlan).order_by(SubscriptionPlan.id)

@@ -3,8 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from analytics_app import working_hours
 from analytics_app.cli.common import committed
+from analytics_app.tenants import working_hours
 
 resources_cli = AppGroup("resources", help="Resources' working hours and time off.")
 

@@ -6,13 +6,13 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from analytics_app import bulk_tenants, tenant_admin
 from analytics_app.cli.common import committed
 from analytics_app.db import transfer
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from analytics_app.gating import FEATURES, missing_features
-from analytics_app.models import Tenant
+from analytics_app.tenants import bulk_tenants, tenant_admin
+from analytics_app.tenants.models import Tenant
 
 tenants_cli = AppGroup("tenants", help="Tenants: one schema each.")
 STATES = {"on": True, "off": False, "plan": None}

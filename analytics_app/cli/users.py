@@ -4,10 +4,10 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from analytics_app import accounts, tenant_admin
 from analytics_app.cli.common import committed
 from analytics_app.extensions import db
-from analytics_app.models import ApiToken
+from analytics_app.tenants import accounts, tenant_admin
+from analytics_app.tenants.models import ApiToken
 
 users_cli = AppGroup("users", help="People who log in to a tenant's dashboard.")
 tokens_cli = AppGroup("tokens", help="API keys (shown once, stored as a hash).")

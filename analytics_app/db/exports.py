@@ -21,10 +21,10 @@ from psycopg import sql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from analytics_app import spreadsheets
 from analytics_app.db import replica
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
+from analytics_app.formats import spreadsheets
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from sqlalchemy import text
 
 from analytics_app.db import migrate
 from analytics_app.db.tenant_session import enter_schema
-from analytics_app.localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
+from analytics_app.formats.localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
 
 FORMAT = 1
 

@@ -13,7 +13,7 @@ figures the email adds are read off those bodies:
 
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.gating import tenant_has_feature
-from analytics_app.reports import call_report
+from analytics_app.reports.calls import call_report
 
 TOP_SERVICES = 3
 

@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from babel import dates as babel_dates
 from flask import current_app, render_template
 
-from analytics_app import localisation
+from analytics_app.blueprints.pages.unsubscribe import make_token
 from analytics_app.email_reports import chart
-from analytics_app.email_reports.unsubscribe import make_token
+from analytics_app.formats import localisation
 
 CHART_CID = "appointments-chart"
 

@@ -3,12 +3,12 @@
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from analytics_app import spreadsheets
-from analytics_app.api import schemas
-from analytics_app.api.declare import operation
+from analytics_app.blueprints.api import schemas
+from analytics_app.blueprints.api.declare import operation
 from analytics_app.db import exports
 from analytics_app.extensions import csrf
-from analytics_app.tenancy import current_tenant
+from analytics_app.formats import spreadsheets
+from analytics_app.request.tenancy import current_tenant
 
 bp = Blueprint("export", __name__, url_prefix="/api/export")
 csrf.exempt(bp)

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from sqlalchemy import text
 
-from analytics_app import accounts
 from analytics_app.extensions import db
-from analytics_app.request_context import ApiUser, RequestContext, TenantInfo
+from analytics_app.request.context import ApiUser, RequestContext, TenantInfo
+from analytics_app.tenants import accounts
 
 BEGIN_SQL = text(
     "SELECT * FROM public.begin_api_request("

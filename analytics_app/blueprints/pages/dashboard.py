@@ -5,11 +5,12 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
 
-from analytics_app import localisation, reports
+from analytics_app.blueprints.pages import charts
 from analytics_app.extensions import db
+from analytics_app.formats import localisation
 from analytics_app.gating import FEATURES, missing_features
-from analytics_app.tenancy import current_tenant
-from analytics_app.web import charts
+from analytics_app.reports import calls
+from analytics_app.request.tenancy import current_tenant
 
 bp = Blueprint("pages", __name__)
 PRESET_DAYS = (7, 30, 90, 365)
@@ -39,7 +40,7 @@ def _filters():
     if "start" in given or "end" in given:
         given.pop("days", None)  # the form sends both boxes; an explicit range wins
     try:
-        return reports.AppointmentsArgsSchema().load(given), {}
+        return calls.AppointmentsArgsSchema().load(given), {}
     except ValidationError as err:
         kept = {k: v for k, v in err.valid_data.items() if k not in ("days", "start", "end")}
         return {**kept, "days": 30}, err.messages
@@ -98,14 +99,14 @@ def dashboard():
         (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
     ]
     paid = features["can_accept_payments"]
-    summary = reports.run_report("dashboard", {})
-    appointments = reports.run_report("appointments", args)
-    customers = reports.run_report("customers", args, with_revenue=paid)
-    team = reports.run_report("team", args, with_revenue=paid)
-    heatmap = reports.run_report("heatmap", args)
-    seasonality = reports.run_report("seasonality", args, with_revenue=paid)
+    summary = calls.run_report("dashboard", {})
+    appointments = calls.run_report("appointments", args)
+    customers = calls.run_report("customers", args, with_revenue=paid)
+    team = calls.run_report("team", args, with_revenue=paid)
+    heatmap = calls.run_report("heatmap", args)
+    seasonality = calls.run_report("seasonality", args, with_revenue=paid)
     seasons = two_years(seasonality)
-    revenue = reports.run_report("revenue", args) if paid else None
+    revenue = calls.run_report("revenue", args) if paid else None
     return render_template(
         "dashboard.html",
         locked=False,

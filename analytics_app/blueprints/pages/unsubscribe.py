@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import text
 
 from analytics_app.extensions import csrf, db
-from analytics_app.tenancy import current_tenant
+from analytics_app.request.tenancy import current_tenant
 
 SALT = "tenant-analytics.email-report.unsubscribe"
 TOKEN_MAX_AGE_DAYS = 90

@@ -11,7 +11,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from analytics_app.integers import StrictInteger
+from analytics_app.reports.query_fields import StrictInteger
 
 MAX_DAYS = 3650
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

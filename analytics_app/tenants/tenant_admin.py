@@ -6,13 +6,13 @@ Each function works in the caller's db.session transaction; the CLI commits.
 from psycopg import sql as psql
 from sqlalchemy import select, text
 
-from analytics_app import localisation
 from analytics_app.db import migrate
 from analytics_app.db.schema_names import validate_schema_name
 from analytics_app.extensions import db
+from analytics_app.formats import localisation
 from analytics_app.gating import FEATURES
-from analytics_app.models import Domain, SubscriptionPlan, Tenant
-from analytics_app.tenancy import HOST_NAME
+from analytics_app.request.tenancy import HOST_NAME
+from analytics_app.tenants.models import Domain, SubscriptionPlan, Tenant
 
 
 def default_domain(schema_name, base_domain):

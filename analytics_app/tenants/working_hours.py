@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
-from analytics_app.tenant_admin import AdminError, get_tenant
+from analytics_app.tenants.tenant_admin import AdminError, get_tenant
 
 DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 INTERVAL = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")

@@ -10,10 +10,10 @@ import re
 from flask import request
 from werkzeug.local import LocalProxy
 
-from analytics_app import first_statement
 from analytics_app.db import tenant_session
 from analytics_app.extensions import db
-from analytics_app.request_context import RequestContext, TenantInfo, known_context, request_context
+from analytics_app.request import first_statement
+from analytics_app.request.context import RequestContext, TenantInfo, known_context, request_context
 
 # Host names: letters, digits, "-" and, since the default domain is "<schema>.<base>"
 # and schema names may hold underscores, "_" (browsers and curl accept it).

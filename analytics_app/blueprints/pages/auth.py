@@ -17,9 +17,9 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
-from analytics_app import accounts
 from analytics_app.extensions import db, limiter
-from analytics_app.tenancy import current_tenant
+from analytics_app.request.tenancy import current_tenant
+from analytics_app.tenants import accounts
 
 bp = Blueprint("auth", __name__)
 BAD_LOGIN = "Wrong email or password."

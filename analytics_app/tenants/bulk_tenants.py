@@ -15,9 +15,9 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from analytics_app import tenant_admin
 from analytics_app.db import migrate
 from analytics_app.extensions import db
+from analytics_app.tenants import tenant_admin
 
 COLUMNS = ("schema", "name", "plan", "timezone", "domains", "currency", "locale")
 REQUIRED = ("schema", "name", "plan")

@@ -12,11 +12,11 @@ from flask import jsonify, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from analytics_app import accounts
 from analytics_app.extensions import db, login_manager
-from analytics_app.models import User
-from analytics_app.request_context import request_context
-from analytics_app.tenancy import current_tenant
+from analytics_app.request.context import request_context
+from analytics_app.request.tenancy import current_tenant
+from analytics_app.tenants import accounts
+from analytics_app.tenants.models import User
 
 NO_CREDENTIALS = "Authentication credentials were not provided."
 INVALID_TOKEN = "Invalid token."

@@ -17,9 +17,9 @@ from functools import wraps
 from flask import jsonify, request
 from marshmallow import ValidationError
 
-from analytics_app import first_statement
-from analytics_app.authentication import api_login_required
 from analytics_app.gating import requires_feature
+from analytics_app.request import first_statement
+from analytics_app.request.authentication import api_login_required
 
 JSON = "application/json"
 

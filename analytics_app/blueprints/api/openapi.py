@@ -6,12 +6,12 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Blueprint, jsonify
 
-from analytics_app.api import (  # noqa: F401  (importing them declares their routes)
+from analytics_app.blueprints.api import (  # noqa: F401  (importing them declares their routes)
     export,
-    reports,
+    report_endpoints,
     schemas,
 )
-from analytics_app.api.declare import OPERATIONS
+from analytics_app.blueprints.api.declare import OPERATIONS
 
 bp = Blueprint("openapi", __name__)
 

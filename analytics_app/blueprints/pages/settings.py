@@ -7,7 +7,7 @@ from wtforms import RadioField, SelectChoice
 
 from analytics_app.extensions import db
 from analytics_app.gating import tenant_has_feature
-from analytics_app.tenancy import current_tenant
+from analytics_app.request.tenancy import current_tenant
 
 bp = Blueprint("settings", __name__)
 

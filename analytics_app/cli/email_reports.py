@@ -7,8 +7,8 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
-from analytics_app import accounts, tenant_admin
 from analytics_app.email_reports import figures, message, schedule, transport
+from analytics_app.tenants import accounts, tenant_admin
 
 reports_cli = AppGroup("reports", help="Weekly and monthly email reports.")
 

@@ -14,7 +14,7 @@ import uuid
 from flask import g, request
 from flask_login import current_user
 
-from analytics_app.request_context import known_context
+from analytics_app.request.context import known_context
 
 log = logging.getLogger("analytics_app.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")

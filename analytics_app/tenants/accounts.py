@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from analytics_app.extensions import db
-from analytics_app.models import ApiToken, User
+from analytics_app.tenants.models import ApiToken, User
 
 KEY_PREFIX = re.compile(r"[0-9a-f]{12}")
 # The Authorization header schemes a key may come with: `Token <key>` or `Bearer <key>`.

@@ -9,7 +9,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 from analytics_app.extensions import db
-from analytics_app.tenancy import UnknownTenant
+from analytics_app.request.tenancy import UnknownTenant
 
 log = logging.getLogger(__name__)
 

@@ -17,10 +17,10 @@ from analytics_app.db import replica
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from analytics_app.gating import tenant_has_feature
-from analytics_app.integers import MAX_IDS, IdList, StrictInteger
-from analytics_app.periods import PeriodArgsSchema
-from analytics_app.request_context import request_context
-from analytics_app.tenancy import current_tenant
+from analytics_app.reports.periods import PeriodArgsSchema
+from analytics_app.reports.query_fields import MAX_IDS, IdList, StrictInteger
+from analytics_app.request.context import request_context
+from analytics_app.request.tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")

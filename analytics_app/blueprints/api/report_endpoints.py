@@ -1,7 +1,7 @@
-"""GET /api/analytics/ and /api/analytics/analytics/<report>/: the JSON reports.
+"""GET /api/analytics/ and /api/analytics/analytics/<report>/: the JSON calls.
 
 Each route is one declaration (api/declare.py): authenticate, gate, validate,
-one SQL call (reports.py), serialise. `?format=csv` gives the daily breakdown, and
+one SQL call (calls.py), serialise. `?format=csv` gives the daily breakdown, and
 `?format=xlsx` the same rows as a worksheet (spreadsheets.py).
 """
 
@@ -11,13 +11,14 @@ import io
 from flask import Blueprint, Response, jsonify, request, url_for
 from marshmallow import EXCLUDE
 
-from analytics_app import localisation, pdf_report, reports, spreadsheets
-from analytics_app.api import schemas
-from analytics_app.api.declare import JSON, operation
+from analytics_app.blueprints.api import schemas
+from analytics_app.blueprints.api.declare import JSON, operation
 from analytics_app.extensions import csrf
+from analytics_app.formats import localisation, pdf_report, spreadsheets
 from analytics_app.gating import tenant_has_feature
-from analytics_app.periods import PeriodArgsSchema
-from analytics_app.tenancy import current_tenant, split_host
+from analytics_app.reports import calls
+from analytics_app.reports.periods import PeriodArgsSchema
+from analytics_app.request.tenancy import current_tenant, split_host
 
 bp = Blueprint("api", __name__, url_prefix="/api/analytics")
 csrf.exempt(bp)  # GET only; keys or the session authenticate each request
@@ -29,15 +30,15 @@ MEDIA = (JSON, "text/csv", spreadsheets.MEDIA_TYPE)
 def _answer(report, args):
     """CSV or xlsx from the report's body, or its JSON text exactly as PostgreSQL built it."""
     if args.get("format") == "csv":
-        return Response(as_csv(report, reports.run_report(report, args)), mimetype="text/csv")
+        return Response(as_csv(report, calls.run_report(report, args)), mimetype="text/csv")
     if args.get("format") == "xlsx":
-        fieldnames, rows = table(report, reports.run_report(report, args))
+        fieldnames, rows = table(report, calls.run_report(report, args))
         return Response(
             spreadsheets.report_workbook(report, fieldnames, rows),
             mimetype=spreadsheets.MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="{report}.xlsx"'},
         )
-    return Response(reports.run_report(report, args, raw=True), mimetype=JSON)
+    return Response(calls.run_report(report, args, raw=True), mimetype=JSON)
 
 
 @operation(
@@ -73,7 +74,7 @@ def index():
     bp,
     "/analytics/dashboard/",
     summary="This month, all time, upcoming, peaks.",
-    args=reports.DashboardArgsSchema,
+    args=calls.DashboardArgsSchema,
     body=schemas.DashboardSchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -87,7 +88,7 @@ def dashboard(args):
     bp,
     "/analytics/appointments/",
     summary="Appointments over a period, with filters; by status, service, resource, source.",
-    args=reports.AppointmentsArgsSchema,
+    args=calls.AppointmentsArgsSchema,
     body=schemas.AppointmentsSchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -101,7 +102,7 @@ def appointments(args):
     bp,
     "/analytics/revenue/",
     summary="Succeeded payments over a period.",
-    args=reports.RevenueArgsSchema,
+    args=calls.RevenueArgsSchema,
     body=schemas.RevenueSchema,
     media=MEDIA,
     features=(ANALYTICS, PAYMENTS),
@@ -115,7 +116,7 @@ def revenue(args):
     bp,
     "/analytics/customers/",
     summary="Customers over a period: new, returning, rebooking, visits, channels, value.",
-    args=reports.CustomersArgsSchema,
+    args=calls.CustomersArgsSchema,
     body=schemas.CustomersSchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -130,7 +131,7 @@ def customers(args):
     bp,
     "/analytics/team/",
     summary="Per resource: appointments, no-shows, booked and available minutes, utilisation.",
-    args=reports.TeamArgsSchema,
+    args=calls.TeamArgsSchema,
     body=schemas.TeamSchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -145,7 +146,7 @@ def team(args):
     bp,
     "/analytics/heatmap/",
     summary="Appointments per local weekday and hour, with filters.",
-    args=reports.HeatmapArgsSchema,
+    args=calls.HeatmapArgsSchema,
     body=schemas.HeatmapSchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -159,7 +160,7 @@ def heatmap(args):
     bp,
     "/analytics/seasonality/",
     summary="Per calendar month, year over year; the busiest month of the year.",
-    args=reports.SeasonalityArgsSchema,
+    args=calls.SeasonalityArgsSchema,
     body=schemas.SeasonalitySchema,
     media=MEDIA,
     features=(ANALYTICS,),
@@ -192,11 +193,11 @@ def summary_pdf(args):
     paid = tenant_has_feature(PAYMENTS)
     period = {k: args.get(k) for k in ("days", "start", "end")}
     bodies = {
-        "appointments": reports.run_report("appointments", period),
-        "revenue": reports.run_report("revenue", period) if paid else None,
-        "customers": reports.run_report("customers", period, with_revenue=paid),
-        "team": reports.run_report("team", period, with_revenue=paid),
-        "dashboard": reports.run_report("dashboard", {}),
+        "appointments": calls.run_report("appointments", period),
+        "revenue": calls.run_report("revenue", period) if paid else None,
+        "customers": calls.run_report("customers", period, with_revenue=paid),
+        "team": calls.run_report("team", period, with_revenue=paid),
+        "dashboard": calls.run_report("dashboard", {}),
     }
     # The currency is the reports' own (each body says it).
     fmt = localisation.Formats(current_tenant.locale, bodies["appointments"]["currency"])
@@ -234,7 +235,7 @@ def _month_rows(body):
 
 def _heatmap_rows(body):
     return [
-        {"weekday": w, "weekday_name": reports.WEEKDAYS[w], "hour": h, "appointments": n}
+        {"weekday": w, "weekday_name": calls.WEEKDAYS[w], "hour": h, "appointments": n}
         for w, hours in enumerate(body["counts"])
         for h, n in enumerate(hours)
     ]

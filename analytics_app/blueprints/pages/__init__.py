@@ -1,11 +1,11 @@
-"""Pages for people (HTML): sign-in (auth.py) and the dashboard (dashboard.py, charts.py)."""
+"""Pages for people (HTML): sign-in (auth.py), the dashboard (dashboard.py, charts.py),
+settings (settings.py) and the email reports' unsubscribe link (unsubscribe.py)."""
 
 
 def init_app(app):
-    from analytics_app import localisation
-    from analytics_app.email_reports import unsubscribe
-    from analytics_app.request_context import known_context
-    from analytics_app.web import auth, dashboard, settings
+    from analytics_app.blueprints.pages import auth, dashboard, settings, unsubscribe
+    from analytics_app.formats import localisation
+    from analytics_app.request.context import known_context
 
     @app.context_processor
     def tenant_formats():
