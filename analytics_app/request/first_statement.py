@@ -5,7 +5,7 @@ schema for the transaction, checks the API key, answers the feature gate under t
 tenant's search path (public.tenant_has_feature, as for every other check) and
 applies the report's transaction settings (read only, statement timeout). The report
 function is the second and last statement. The answers make the request's context
-(request_context.py), which tenancy, authentication, the gate and the report calls read.
+(request/context.py), which tenancy, authentication, the gate and the report calls read.
 
 Nothing is cached across requests: a revoked key, a plan change, an override or a
 new time zone applies on the next request. Pages (sessions) keep the general path.
@@ -29,14 +29,14 @@ BEGIN_SQL = text(
 @dataclass(frozen=True)
 class Declared:
     features: tuple
-    report: bool  # the view runs one report function: read only, under the timeout
+    read_only_report: bool  # the view runs report functions: read only, under the timeout
 
 
 ENDPOINTS: dict[str, Declared] = {}
 
 
-def register(endpoint, features, report):
-    ENDPOINTS[endpoint] = Declared(tuple(features), report)
+def register(endpoint, features, read_only_report):
+    ENDPOINTS[endpoint] = Declared(tuple(features), read_only_report)
 
 
 def begin(endpoint, host):
@@ -50,8 +50,10 @@ def begin(endpoint, host):
             "prefix": creds.prefix,
             "sha256": creds.sha256,
             "features": list(declared.features),
-            "read_only": declared.report,
-            "timeout": current_app.config["STATEMENT_TIMEOUT_MS"] if declared.report else None,
+            "read_only": declared.read_only_report,
+            "timeout": current_app.config["STATEMENT_TIMEOUT_MS"]
+            if declared.read_only_report
+            else None,
         },
     ).one_or_none()
     if row is None:
@@ -65,7 +67,7 @@ def begin(endpoint, host):
         caller=ApiUser(row.user_id, row.tenant_id, row.session_version) if row.user_id else None,
         credentials_given=creds.given,
         features={name: name in row.granted for name in declared.features},
-        transaction_ready=declared.report,
+        transaction_ready=declared.read_only_report,
         key_touched=row.key_touched,
     )
 

@@ -55,34 +55,23 @@ def operation(
     secured=True,
     path_params=(),
     description="",
-    report=True,
+    read_only_report=True,
     asks=(),
 ):
     """Declare a GET endpoint of `bp` (see the module docstring).
 
-    report: the view runs one report function on the request's session, so the first
-    statement makes the transaction read only under the statement timeout.
+    read_only_report: the view runs report functions on the request's session, so the
+    first statement makes the transaction read only under the statement timeout.
     asks: features the view looks at without requiring them (answered by the same
     first statement).
     """
 
     def decorator(view):
-        schema = args() if args is not None else None  # stateless: one per endpoint
-
-        @wraps(view)
-        def endpoint(**kwargs):
-            if schema is None:
-                return view(**kwargs)
-            try:
-                parsed = schema.load(request.args)
-            except ValidationError as err:
-                return jsonify({"errors": err.messages}), 400
-            return view(parsed, **kwargs)
-
-        wrapped = requires_feature(*features)(endpoint) if features else endpoint
+        wrapped = _with_query_args(view, args)
+        wrapped = requires_feature(*features)(wrapped) if features else wrapped
         wrapped = api_login_required(wrapped) if secured else wrapped
         bp.add_url_rule(rule, view.__name__, wrapped, methods=["GET"])
-        first_statement.register(f"{bp.name}.{view.__name__}", (*features, *asks), report)
+        first_statement.register(f"{bp.name}.{view.__name__}", (*features, *asks), read_only_report)
         OPERATIONS.append(
             Operation(
                 path=_FLASK_PARAM.sub(r"{\1}", (bp.url_prefix or "") + rule),
@@ -100,3 +89,20 @@ def operation(
         return view
 
     return decorator
+
+
+def _with_query_args(view, args):
+    """The view, given its query string loaded by `args` (a 400 naming each bad field)."""
+    if args is None:
+        return view
+    schema = args()  # stateless: one per endpoint
+
+    @wraps(view)
+    def endpoint(**kwargs):
+        try:
+            parsed = schema.load(request.args)
+        except ValidationError as err:
+            return jsonify({"errors": err.messages}), 400
+        return view(parsed, **kwargs)
+
+    return endpoint

@@ -45,7 +45,7 @@ class ExportArgsSchema(Schema):
     features=("can_export_data",),
     forbidden=schemas.DetailSchema,
     path_params=({"name": "kind", "enum": KINDS},),
-    report=False,  # streams from its own pool (db/exports.py)
+    read_only_report=False,  # streams from its own pool (db/exports.py)
     description="The rows, oldest id first. A cut export (past EXPORT_DEADLINE_S, or "
     "stopped by the database) ends without its closing chunk; JSON lines end with an "
     '{"error": "export incomplete", ...} line.',

@@ -47,7 +47,7 @@ def _answer(report, args):
     summary="The report endpoints' URLs.",
     body=schemas.IndexSchema,
     secured=False,
-    report=False,
+    read_only_report=False,
 )
 def index():
     # Built from the validated host (it matched a tenant's domain) and a digits-only

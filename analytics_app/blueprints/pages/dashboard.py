@@ -93,43 +93,50 @@ def dashboard():
     if not features["advanced_analytics"]:
         return render_template("dashboard.html", locked=True, **context)
 
-    fmt = localisation.for_tenant(current_tenant)
     args, errors = _filters()
     context["presets"] = [
         (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
     ]
-    paid = features["can_accept_payments"]
-    summary = calls.run_report("dashboard", {})
-    appointments = calls.run_report("appointments", args)
-    customers = calls.run_report("customers", args, with_revenue=paid)
-    team = calls.run_report("team", args, with_revenue=paid)
-    heatmap = calls.run_report("heatmap", args)
-    seasonality = calls.run_report("seasonality", args, with_revenue=paid)
-    seasons = two_years(seasonality)
-    revenue = calls.run_report("revenue", args) if paid else None
+    figures = _figures(args, paid=features["can_accept_payments"])
     return render_template(
         "dashboard.html",
         locked=False,
         args=args,
         errors=errors,
-        summary=summary,
-        appointments=appointments,
-        revenue=revenue,
-        customers=customers,
-        team=team,
-        heatmap=heatmap,
-        heat_levels=heat_levels(heatmap),
-        seasonality=seasonality,
-        seasons=seasons,
-        seasons_chart=charts.two_years(seasons, fmt),
+        **figures,
+        **_charts(figures, localisation.for_tenant(current_tenant)),
         pdf_url=url_for(
             "api.summary_pdf", **{k: args[k] for k in ("days", "start", "end") if args.get(k)}
         ),
         services=_choices("services"),
         resources=_choices("resources"),
-        appointments_chart=charts.appointments_per_day(appointments, fmt),
-        customers_chart=charts.customers_per_day(customers, fmt),
-        lead_time_chart=charts.lead_time_histogram(appointments),
-        revenue_chart=charts.revenue_per_day(revenue, fmt) if revenue else None,
         **context,
     ), (400 if errors else 200)
+
+
+def _figures(args, paid):
+    """Every report the page shows, from the same calls as the API's."""
+    heatmap = calls.run_report("heatmap", args)
+    seasonality = calls.run_report("seasonality", args, with_revenue=paid)
+    return {
+        "summary": calls.run_report("dashboard", {}),
+        "appointments": calls.run_report("appointments", args),
+        "revenue": calls.run_report("revenue", args) if paid else None,
+        "customers": calls.run_report("customers", args, with_revenue=paid),
+        "team": calls.run_report("team", args, with_revenue=paid),
+        "heatmap": heatmap,
+        "heat_levels": heat_levels(heatmap),
+        "seasonality": seasonality,
+        "seasons": two_years(seasonality),
+    }
+
+
+def _charts(figures, fmt):
+    revenue = figures["revenue"]
+    return {
+        "seasons_chart": charts.two_years(figures["seasons"], fmt),
+        "appointments_chart": charts.appointments_per_day(figures["appointments"], fmt),
+        "customers_chart": charts.customers_per_day(figures["customers"], fmt),
+        "lead_time_chart": charts.lead_time_histogram(figures["appointments"]),
+        "revenue_chart": charts.revenue_per_day(revenue, fmt) if revenue else None,
+    }
