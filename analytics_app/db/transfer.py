@@ -194,10 +194,7 @@ def _insert_public(session, data, plan_id):
     tid = _insert(session, "tenants", data["tenant"], plan_id=plan_id)
     for domain in data["domains"]:
         _insert(session, "domains", domain, tenant_id=tid)
-    users = {
-        user["id"]: _insert(session, "users", user, tenant_id=tid)
-        for user in data["users"]
-    }
+    users = {user["id"]: _insert(session, "users", user, tenant_id=tid) for user in data["users"]}
     for table in ("api_tokens", "report_deliveries"):
         for row in data[table]:
             _insert(session, table, row, user_id=users[row["user_id"]])

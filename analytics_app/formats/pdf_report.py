@@ -220,16 +220,32 @@ def _api_lines(name, body):
 def build(tenant, fmt, bodies):
     """The PDF's bytes. bodies: the report bodies of one period, by name (dashboard,
     appointments, customers, team; revenue None without can_accept_payments)."""
-    appointments, revenue = bodies["appointments"], bodies["revenue"]
-    customers, team, dashboard = bodies["customers"], bodies["team"], bodies["dashboard"]
-    window = appointments["window"]
+    window = bodies["appointments"]["window"]
     period = _period_title(window, fmt)
-    made = datetime.now(UTC)
     pdf = _Document(
         f"{tenant.name} — {period}",
         f"{tenant.name} · {period} · {window['time_zone']}",
     )
     pdf.add_page()
+    _title(pdf, tenant, fmt, bodies["appointments"], period)
+    _at_a_glance(pdf, fmt, bodies)
+    _appointments(pdf, fmt, bodies["appointments"])
+    if bodies["revenue"] is not None:
+        _revenue(pdf, fmt, bodies["revenue"])
+    _customers(pdf, fmt, bodies["customers"])
+    _team(pdf, fmt, bodies["team"], with_revenue=bodies["revenue"] is not None)
+    _month_and_all_time(pdf, fmt, bodies["dashboard"])
+    _as_the_api_gives_them(pdf, bodies)
+    return bytes(pdf.output())
+
+
+def _title(pdf, tenant, fmt, appointments, period):
+    window = appointments["window"]
+    previous = {
+        "start_date": window["previous_start_date"],
+        "end_date": window["previous_end_date"],
+    }
+    made = datetime.now(UTC)
     pdf.use_font(18, bold=True)
     pdf.set_text_color(*INK)
     pdf.cell(0, 10, pdf.text_of(tenant.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -238,12 +254,16 @@ def build(tenant, fmt, bodies):
         size=11,
     )
     pdf.line_of_text(
-        f"Compared with {_period_title({'start_date': window['previous_start_date'], 'end_date': window['previous_end_date']}, fmt)}."
+        f"Compared with {_period_title(previous, fmt)}."
         f" Made {made:%Y-%m-%d %H:%M} UTC. Amounts in {fmt.currency}.",
         size=8,
         colour=MUTED,
     )
 
+
+def _at_a_glance(pdf, fmt, bodies):
+    appointments, revenue = bodies["appointments"], bodies["revenue"]
+    customers, team = bodies["customers"], bodies["team"]
     pdf.heading("At a glance")
     glance = [
         ("Appointments", fmt.number(appointments["total"])),
@@ -252,28 +272,26 @@ def build(tenant, fmt, bodies):
         ("No-show rate", fmt.percent(appointments["no_show_rate_percent"])),
         ("Lost to cancellations", fmt.money(appointments["cancelled_value_cents"])),
         ("Lost to no-shows", fmt.money(appointments["no_show_value_cents"])),
+    ]
+    if revenue is not None:
+        glance += [
+            ("Revenue", fmt.money(revenue["total_revenue_cents"])),
+            ("Revenue trend", fmt.trend(revenue["revenue_trend_percent"])),
+            ("Average payment", fmt.money(revenue["average_transaction_value_cents"])),
+        ]
+    glance += [
         ("Customers", fmt.number(customers["customers"])),
         ("New customers", fmt.number(customers["new_customers"])),
         ("Rebooking rate", fmt.percent(customers["rebooking_rate_percent"])),
         ("Utilisation", fmt.percent(team["utilisation_percent"])),
     ]
-    if revenue is not None:
-        glance[6:6] = [
-            ("Revenue", fmt.money(revenue["total_revenue_cents"])),
-            ("Revenue trend", fmt.trend(revenue["revenue_trend_percent"])),
-            ("Average payment", fmt.money(revenue["average_transaction_value_cents"])),
-        ]
     pdf.figures(glance)
-    days = [d["date"] for d in appointments["daily_breakdown"]]
+    daily = appointments["daily_breakdown"]
     pdf.bar_chart(
         "Appointments per day",
-        days,
+        [d["date"] for d in daily],
         [
-            (
-                status.replace("_", "-"),
-                [d["status_breakdown"][status] for d in appointments["daily_breakdown"]],
-                colour,
-            )
+            (status.replace("_", "-"), [d["status_breakdown"][status] for d in daily], colour)
             for status, colour in STATUS_COLOURS.items()
         ],
         fmt,
@@ -288,16 +306,18 @@ def build(tenant, fmt, bodies):
             fmt.money,
         )
 
+
+def _appointments(pdf, fmt, appointments):
     pdf.heading("Appointments")
-    status = appointments["by_status"]
+    status, lead_time = appointments["by_status"], appointments["lead_time"]
     pdf.figures(
         [
             ("Confirmed", fmt.number(status["confirmed"])),
             ("Cancelled", fmt.number(status["cancelled"])),
             ("No-shows", fmt.number(status["no_show"])),
-            ("Average lead time (hours)", fmt.decimal(appointments["lead_time"]["average_hours"])),
-            ("Booked the same day", fmt.number(appointments["lead_time"]["same_day"])),
-            ("30 days or more ahead", fmt.number(appointments["lead_time"]["30_days_or_more"])),
+            ("Average lead time (hours)", fmt.decimal(lead_time["average_hours"])),
+            ("Booked the same day", fmt.number(lead_time["same_day"])),
+            ("30 days or more ahead", fmt.number(lead_time["30_days_or_more"])),
         ]
     )
     pdf.simple_table(
@@ -312,24 +332,27 @@ def build(tenant, fmt, bodies):
         [pdf.epw * 0.7, pdf.epw * 0.3],
     )
 
-    if revenue is not None:
-        pdf.heading("Revenue")
-        pdf.figures(
-            [
-                ("Revenue", fmt.money(revenue["total_revenue_cents"])),
-                ("Payments", fmt.number(revenue["transaction_count"])),
-                ("Refunded", fmt.money(revenue["refunded_cents"])),
-            ]
-        )
-        pdf.simple_table(
-            ["Service", "Revenue", "Payments"],
-            [
-                (s["service_name"], fmt.money(s["revenue_cents"]), fmt.number(s["count"]))
-                for s in revenue["by_service"]
-            ],
-            [pdf.epw * 0.5, pdf.epw * 0.3, pdf.epw * 0.2],
-        )
 
+def _revenue(pdf, fmt, revenue):
+    pdf.heading("Revenue")
+    pdf.figures(
+        [
+            ("Revenue", fmt.money(revenue["total_revenue_cents"])),
+            ("Payments", fmt.number(revenue["transaction_count"])),
+            ("Refunded", fmt.money(revenue["refunded_cents"])),
+        ]
+    )
+    pdf.simple_table(
+        ["Service", "Revenue", "Payments"],
+        [
+            (s["service_name"], fmt.money(s["revenue_cents"]), fmt.number(s["count"]))
+            for s in revenue["by_service"]
+        ],
+        [pdf.epw * 0.5, pdf.epw * 0.3, pdf.epw * 0.2],
+    )
+
+
+def _customers(pdf, fmt, customers):
     pdf.heading("Customers")
     people = [
         ("Customers", fmt.number(customers["customers"])),
@@ -351,6 +374,8 @@ def build(tenant, fmt, bodies):
         [pdf.epw * 0.7, pdf.epw * 0.3],
     )
 
+
+def _team(pdf, fmt, team, with_revenue):
     pdf.heading("Team")
     header = ["Resource", "Appointments", "No-shows", "Booked min", "Available min", "Utilisation"]
     widths = [0.26, 0.14, 0.12, 0.15, 0.17, 0.16]
@@ -365,30 +390,30 @@ def build(tenant, fmt, bodies):
         ]
         for r in team["resources"]
     ]
-    if revenue is not None:
+    if with_revenue:
         header.append("Revenue")
         widths = [0.22, 0.12, 0.1, 0.12, 0.14, 0.13, 0.17]
         for row, r in zip(rows, team["resources"], strict=True):
             row.append(fmt.money(r["revenue_cents"]))
     pdf.simple_table(header, rows, [pdf.epw * w for w in widths])
 
+
+def _month_and_all_time(pdf, fmt, dashboard):
     pdf.heading("This month and all time")
+    hour = dashboard["peak_booking_hour"]
     pdf.figures(
         [
             ("Appointments this month", fmt.number(dashboard["total_appointments_this_month"])),
             ("All time", fmt.number(dashboard["total_appointments_all_time"])),
             ("Upcoming", fmt.number(dashboard["upcoming_appointments_count"])),
             ("Busiest weekday", fmt.weekday_named(dashboard["peak_booking_day"])),
-            (
-                "Busiest hour",
-                "–"
-                if dashboard["peak_booking_hour"] is None
-                else fmt.hour(dashboard["peak_booking_hour"]),
-            ),
+            ("Busiest hour", "–" if hour is None else fmt.hour(hour)),
             ("Active resources", fmt.number(dashboard["active_resources_count"])),
         ]
     )
 
+
+def _as_the_api_gives_them(pdf, bodies):
     pdf.heading("Figures as the API gives them", size=11)
     pdf.line_of_text(
         "Field names and values of the JSON reports for this period (amounts in minor units).",
@@ -402,4 +427,3 @@ def build(tenant, fmt, bodies):
             continue
         for line in _api_lines(name, bodies[name]):
             pdf.cell(0, 3.6, pdf.text_of(line), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    return bytes(pdf.output())
