@@ -520,26 +520,7 @@ def _add_source(source, facts_from, all_rollups, indent="    "):
     return indent + ("\n" + indent).join("\n".join(lines).split("\n"))
 
 
-def _fold_sql(rollups):
-    adds = []
-    for s in SOURCES:
-        # The fold names its customers once (touched); a view asks changed_customers().
-        facts_from = (
-            f"(SELECT l.sign, {', '.join(f'l.{c[0]}' for c in s.columns)}"
-            " FROM customer_link_changes(touched) l) x"
-            if s.name == "customer_link"
-            else f"{s.name}_fact_changes"
-        )
-        adds.append(f"    -- {s.name}\n" + _add_source(s, facts_from, rollups))
-    states = []
-    for st in STATES:
-        states.append(
-            f"    DELETE FROM {st.folded} k USING unnest(touched) i(id) WHERE k.customer_id = i.id;\n"
-            f"    INSERT INTO {st.folded} ({_names(st.columns)})\n"
-            f"    SELECT {_names(st.columns)} FROM {st.fresh}(touched);"
-        )
-    deletes = "\n".join(f"    DELETE FROM {log};" for log in LOGS)
-    return f"""{HEADER}
+FOLD_TEMPLATE = """{header}
 -- Move the committed changes of the log into the folded tables, in one transaction:
 -- what it deletes from the log is exactly what it added (one REPEATABLE READ snapshot
 -- for every statement), so a fold killed at any point leaves nothing half done, and a
@@ -558,7 +539,7 @@ BEGIN
         RAISE EXCEPTION 'fold_rollups() needs one snapshot for all its statements'
             USING HINT = 'BEGIN ISOLATION LEVEL REPEATABLE READ; SELECT fold_rollups(); COMMIT;';
     END IF;
-    IF NOT pg_try_advisory_xact_lock({FOLD_LOCK}) THEN
+    IF NOT pg_try_advisory_xact_lock({lock}) THEN
         RETURN NULL;
     END IF;
     SELECT (SELECT count(*) FROM appointment_changes) + (SELECT count(*) FROM payment_changes)
@@ -576,10 +557,10 @@ BEGIN
     END IF;
     touched := changed_customers();
 
-{chr(10).join(adds)}
+{adds}
 
     -- Per-customer state, after the links (which took its old value as their -1 side).
-{chr(10).join(states)}
+{states}
 
 {deletes}
     RETURN waiting;
@@ -603,6 +584,34 @@ $$;
 COMMENT ON FUNCTION rollup_backlog() IS
     'Changes written by the booking system that the fold has not moved into the rollups yet, and when the oldest was written.';
 """
+
+
+def _fold_sql(rollups):
+    adds = []
+    for s in SOURCES:
+        # The fold names its customers once (touched); a view asks changed_customers().
+        facts_from = (
+            f"(SELECT l.sign, {', '.join(f'l.{c[0]}' for c in s.columns)}"
+            " FROM customer_link_changes(touched) l) x"
+            if s.name == "customer_link"
+            else f"{s.name}_fact_changes"
+        )
+        adds.append(f"    -- {s.name}\n" + _add_source(s, facts_from, rollups))
+    states = []
+    for st in STATES:
+        states.append(
+            f"    DELETE FROM {st.folded} k USING unnest(touched) i(id) WHERE k.customer_id = i.id;\n"
+            f"    INSERT INTO {st.folded} ({_names(st.columns)})\n"
+            f"    SELECT {_names(st.columns)} FROM {st.fresh}(touched);"
+        )
+    deletes = "\n".join(f"    DELETE FROM {log};" for log in LOGS)
+    return FOLD_TEMPLATE.format(
+        header=HEADER,
+        lock=FOLD_LOCK,
+        adds="\n".join(adds),
+        states="\n".join(states),
+        deletes=deletes,
+    )
 
 
 def _recount_sql(rollups):
@@ -702,6 +711,53 @@ COMMENT ON FUNCTION verify_rollups() IS
 """
 
 
+REBUILD_TEMPLATE = """{header}
+-- Recompute every rollup of this schema from the base tables (after a time-zone change,
+-- or when `flask db upgrade` re-applies how rollups are defined), and empty the log.
+-- Readers go on reading the old figures until it commits. In a REPEATABLE READ
+-- transaction it recounts that snapshot and writers never wait (changes committed
+-- meanwhile stay in the log); otherwise SHARE locks hold writers back while it runs.
+CREATE FUNCTION rebuild_rollups() RETURNS void
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+BEGIN
+    IF current_setting('transaction_isolation') <> 'repeatable read' THEN
+        LOCK TABLE appointments, payments, customers IN SHARE MODE;
+    END IF;
+    PERFORM pg_advisory_xact_lock({lock});
+    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
+{deletes}
+{inserts}
+END
+$fn$;
+
+COMMENT ON FUNCTION rebuild_rollups() IS
+    'Empties the change log and recomputes every rollup from the base tables (writers wait until it commits).';
+
+-- Fix only what differs from a recount, on a live tenant (writers never wait): first
+-- fold, then, in the same snapshot, add recount - kept to each differing key and
+-- recount the differing customers' state. Changes committed meanwhile stay in the log.
+CREATE FUNCTION repair_rollups() RETURNS TABLE (rollup text, repaired_rows bigint)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT
+AS $fn$
+BEGIN
+    IF fold_rollups() IS NULL THEN  -- which also checks the isolation level
+        RAISE EXCEPTION 'a fold was at work: run repair_rollups() again'
+            USING ERRCODE = 'serialization_failure';
+    END IF;
+    CREATE TEMP TABLE rollup_fixes ON COMMIT DROP AS SELECT * FROM rollup_differences();
+{repairs}
+    RETURN QUERY SELECT d.rollup, count(*) FROM rollup_fixes d GROUP BY 1 ORDER BY 1;
+END
+$fn$;
+
+COMMENT ON FUNCTION repair_rollups() IS
+    'Folds, then corrects the rollup keys that differ from a recount (in a REPEATABLE READ transaction; writers never wait); one row per rollup repaired.';
+"""
+
+
 def _rebuild_sql(rollups):
     folded = [r.folded for r in rollups] + [st.folded for st in STATES]
     deletes = "\n".join(f"    DELETE FROM {t};" for t in folded + list(LOGS))
@@ -713,6 +769,17 @@ def _rebuild_sql(rollups):
             f"    INSERT INTO {st.folded} ({_names(st.columns)})\n"
             f"    SELECT {_names(st.columns)} FROM {st.fresh}(NULL);"
         )
+    return REBUILD_TEMPLATE.format(
+        header=HEADER,
+        lock=FOLD_LOCK,
+        deletes=deletes,
+        inserts="\n".join(inserts),
+        repairs="\n".join(_repairs(rollups)),
+    )
+
+
+def _repairs(rollups):
+    """repair_rollups(): add recount - kept to each differing key; recount differing states."""
     repairs = []
     for r in rollups:
         keys = ", ".join(f"(d.key->>'{k}')::{typ}" for k, typ, _ in r.keys)
@@ -736,51 +803,7 @@ def _rebuild_sql(rollups):
             f"        SELECT DISTINCT (d.key->>'customer_id')::bigint FROM rollup_fixes d\n"
             f"        WHERE d.rollup = '{st.table}'));"
         )
-    return f"""{HEADER}
--- Recompute every rollup of this schema from the base tables (after a time-zone change,
--- or when `flask db upgrade` re-applies how rollups are defined), and empty the log.
--- Readers go on reading the old figures until it commits. In a REPEATABLE READ
--- transaction it recounts that snapshot and writers never wait (changes committed
--- meanwhile stay in the log); otherwise SHARE locks hold writers back while it runs.
-CREATE FUNCTION rebuild_rollups() RETURNS void
-LANGUAGE plpgsql
-SET search_path FROM CURRENT
-AS $fn$
-BEGIN
-    IF current_setting('transaction_isolation') <> 'repeatable read' THEN
-        LOCK TABLE appointments, payments, customers IN SHARE MODE;
-    END IF;
-    PERFORM pg_advisory_xact_lock({FOLD_LOCK});
-    PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
-{deletes}
-{chr(10).join(inserts)}
-END
-$fn$;
-
-COMMENT ON FUNCTION rebuild_rollups() IS
-    'Empties the change log and recomputes every rollup from the base tables (writers wait until it commits).';
-
--- Fix only what differs from a recount, on a live tenant (writers never wait): first
--- fold, then, in the same snapshot, add recount - kept to each differing key and
--- recount the differing customers' state. Changes committed meanwhile stay in the log.
-CREATE FUNCTION repair_rollups() RETURNS TABLE (rollup text, repaired_rows bigint)
-LANGUAGE plpgsql
-SET search_path FROM CURRENT
-AS $fn$
-BEGIN
-    IF fold_rollups() IS NULL THEN  -- which also checks the isolation level
-        RAISE EXCEPTION 'a fold was at work: run repair_rollups() again'
-            USING ERRCODE = 'serialization_failure';
-    END IF;
-    CREATE TEMP TABLE rollup_fixes ON COMMIT DROP AS SELECT * FROM rollup_differences();
-{chr(10).join(repairs)}
-    RETURN QUERY SELECT d.rollup, count(*) FROM rollup_fixes d GROUP BY 1 ORDER BY 1;
-END
-$fn$;
-
-COMMENT ON FUNCTION repair_rollups() IS
-    'Folds, then corrects the rollup keys that differ from a recount (in a REPEATABLE READ transaction; writers never wait); one row per rollup repaired.';
-"""
+    return repairs
 
 
 FILES = {
