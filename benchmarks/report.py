@@ -296,7 +296,7 @@ def web_layer_targets(r):
             all(lat[big][k]["p50"] <= 1.5 * lat[small][k]["p50"] for k in WEB_TARGETS),
         ),
         (
-            "at most two statements per report request (tests/test_request_path.py fails on a third)",
+            "at most two statements per report request (tests/request/test_request_path.py fails on a third)",
             ", ".join(f"{k}: {v}" for k, v in r["statements"].items()),
             all(v <= 2 for v in r["statements"].values()),
         ),

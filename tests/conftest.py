@@ -298,7 +298,8 @@ def no_server_errors(request):
 
 @pytest.fixture
 def sql_copy(tmp_path, monkeypatch):
-    """A copy of analytics_app/sql/ that the catalogue reads instead; .edit() changes a file.
+    """A copy of analytics_app/sql/ that the catalogue reads instead; .edit() changes a file
+    (a shared function's: .edit("public/tenant_feature", ...)).
 
     .add(Entry) appends an entry whose file lives in the copy (a throwaway report).
     """
@@ -311,6 +312,10 @@ def sql_copy(tmp_path, monkeypatch):
     shutil.copytree(catalogue.SQL_DIR, folder)
     entries = [dataclasses.replace(e, directory=folder) for e in catalogue.CATALOGUE]
     monkeypatch.setattr(catalogue, "CATALOGUE", entries)
+    shared = [
+        dataclasses.replace(e, directory=folder / "public") for e in catalogue.PUBLIC_CATALOGUE
+    ]
+    monkeypatch.setattr(catalogue, "PUBLIC_CATALOGUE", shared)
 
     class Copy:
         path = folder

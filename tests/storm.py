@@ -1,5 +1,5 @@
 """A booking system's writes, as a storm: short transactions on a hot set of appointments
-from several sessions at once (tests/test_concurrency.py, benchmarks/concurrency.py).
+from several sessions at once (tests/db/test_concurrency.py, benchmarks/concurrency.py).
 
 Seeded, bounded in count and time. Each operation is one transaction that holds its
 locks a few milliseconds, as an application's would.

@@ -97,7 +97,7 @@ def head_script():
     Written by Alembic's offline mode from the revisions themselves (there is no second,
     hand-kept baseline to drift from them), once per process; a new schema runs it in
     one round trip instead of Alembic's ten revisions one statement at a time.
-    tests/test_migrations.py checks that both ways give the same schema.
+    tests/db/test_migrations.py checks that both ways give the same schema.
     """
     buffer = io.StringIO()
     cfg = Config(output_buffer=buffer)

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "dba.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "dba.md"
 BLOCKS = re.findall(r"```sql\n(.*?)```", DOC.read_text(), re.S)
 
 

@@ -14,7 +14,7 @@ import pytest
 from psycopg import sql
 
 from analytics_app.db.definers import unsafe_definer_functions
-from tests.test_dba import _salon
+from tests.db.test_dba import _salon
 
 SPY = """
 CREATE FUNCTION pg_temp.spy() RETURNS boolean LANGUAGE plpgsql AS $$

@@ -14,7 +14,7 @@ from analytics_app import create_app
 from analytics_app.extensions import db
 from tests.browser import LiveServer
 from tests.reference import Ledger
-from tests.test_auth import _user
+from tests.request.test_auth import _user
 
 
 def _request(port, host, path, method="GET", headers=None, body=None):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tests.local import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _postmaster_pid(data_dir):

@@ -11,7 +11,7 @@ from psycopg import sql
 from analytics_app.db import catalogue, migrate
 from analytics_app.db.definers import owner_role, unsafe_definer_functions
 from analytics_app.extensions import db
-from tests.test_dba import _salon
+from tests.db.test_dba import _salon
 
 
 def _oids(tenant):
@@ -160,7 +160,7 @@ def _imports(path, package):
     return module, found
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_no_import_cycles():
@@ -191,3 +191,49 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def _public_functions(dsn):
+    with psycopg.connect(dsn) as conn:
+        return dict(
+            conn.execute(
+                "SELECT p.proname, p.oid::int FROM pg_proc p"
+                " WHERE p.pronamespace = 'public'::regnamespace AND p.proname = ANY (%s)",
+                ([n for e in catalogue.PUBLIC_CATALOGUE for _, n in e.objects],),
+            ).fetchall()
+        )
+
+
+def test_a_public_function_edit_is_one_file_and_db_upgrade(
+    app, runner, make_tenant, api, dsn, sql_copy, monkeypatch
+):
+    """The feature rule and the API's first statement are files like the report objects:
+    an edit re-creates that file's functions and nothing else, with no migration."""
+    tenant = make_tenant(plan="none")
+    assert api(tenant, "dashboard").status_code == 403
+    before = _public_functions(dsn)
+    assert set(before) == {n for e in catalogue.PUBLIC_CATALOGUE for _, n in e.objects}
+
+    try:
+        # The rule changed in its one file: every tenant has advanced_analytics.
+        sql_copy.edit(
+            "public/tenant_feature",
+            "(p.permissions ->> p_feature)::boolean,\n               false)",
+            "(p.permissions ->> p_feature)::boolean,\n               p_feature = 'advanced_analytics')",
+        )
+        sql_copy.edit(
+            "public/begin_api_request", "-- The gate, answered", "-- Edited. The gate, answered"
+        )
+        result = runner.invoke(args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[0] == "public: migrated"
+        after = _public_functions(dsn)
+        changed = {name for name in before if after[name] != before[name]}
+        assert changed == {"tenant_feature", "tenant_has_feature", "begin_api_request"}
+        assert api(tenant, "dashboard").status_code == 200  # the gate reads the new rule
+        assert runner.invoke(args=["db", "upgrade"]).output.splitlines()[0] == "public: up to date"
+
+    finally:
+        monkeypatch.undo()  # the files as they are in the repository, applied again
+        assert runner.invoke(args=["db", "upgrade"]).output.splitlines()[0] == "public: migrated"
+    assert api(tenant, "dashboard").status_code == 403

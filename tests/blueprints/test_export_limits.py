@@ -212,7 +212,7 @@ def test_under_gunicorn_a_stalled_export_holds_up_nothing(big, database_url, dsn
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

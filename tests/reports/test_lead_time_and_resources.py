@@ -4,7 +4,7 @@ hand-placed edges with literal answers, and the rollups kept exact under moves."
 from datetime import UTC, date, datetime, timedelta
 
 from tests import reference
-from tests.test_periods import shop
+from tests.reports.test_periods import shop
 
 
 def test_lead_days_are_local_dates_and_late_bookings_are_left_out(api, make_tenant):

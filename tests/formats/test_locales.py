@@ -194,7 +194,7 @@ def test_a_french_tenants_email_report_is_written_the_french_way(make_tenant, ru
     from email import policy
     from email.parser import BytesParser
 
-    from tests.test_email_reports import html_figures
+    from tests.email_reports.test_email_reports import html_figures
 
     message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
     assert message["Subject"] == f"Tenant {tenant.schema}: your weekly report, 2–8 mars 2026"

@@ -14,7 +14,7 @@ import psutil
 
 from tests.local import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_shipped_configuration_serves_reports_and_logs_json(

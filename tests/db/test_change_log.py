@@ -11,8 +11,8 @@ import psycopg
 import pytest
 
 from analytics_app.db import fold
+from tests.db.test_concurrency import REPORTS_AS_OF
 from tests.storm import WRITERS, Storm, connect, seed
-from tests.test_concurrency import REPORTS_AS_OF
 
 FOLDED = (
     "appointment_rollup_daily_folded",

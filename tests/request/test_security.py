@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from tests.test_auth import _user
+from tests.request.test_auth import _user
 
 
 def test_sign_in_is_limited_per_account_the_same_for_unknown_emails(runner, browser, make_tenant):
