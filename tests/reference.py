@@ -705,3 +705,161 @@ def seasonality(ledger, now, years=2, service_id=None, resource_id=None, with_re
         },
         "currency": ledger.currency,
     }
+
+
+def instant(naive, zone):
+    """A local wall time (naive datetime) as PostgreSQL's `timestamp AT TIME ZONE` reads it
+    (as wall_clock: a skipped time with the offset before the change, a repeated one as
+    its later instant)."""
+    early = naive.replace(tzinfo=zone)
+    late = naive.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early.astimezone(UTC)
+    repeated = early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+    return (late if repeated else early).astimezone(UTC)
+
+
+def period_first_day(day, kind):
+    """First local date of the week (Monday), month or quarter holding `day`."""
+    if kind == "week":
+        return day - timedelta(days=day.weekday())
+    if kind == "month":
+        return day.replace(day=1)
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
+
+
+def shift_periods(first, kind, k):
+    """The first day of the period k periods after the one starting on `first`."""
+    if kind == "week":
+        return first + timedelta(weeks=k)
+    months = first.month - 1 + (1 if kind == "month" else 3) * k
+    return date(first.year + months // 12, months % 12 + 1, 1)
+
+
+def year_before(day):
+    """The same local date a year earlier; 29 February -> 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:
+        return day.replace(year=day.year - 1, day=28)
+
+
+def outlook(ledger, now, period="month", service_id=None, resource_id=None, with_revenue=True):
+    """SPEC Part 5, GET /api/analytics/analytics/outlook/, read word by word."""
+    zone = ledger.zone
+    wall_now = now.astimezone(zone).replace(tzinfo=None)
+    today = wall_now.date()
+    first = period_first_day(today, period)
+    elapsed_wall = wall_now - datetime.combine(first, time(0))
+
+    def bounds(first_day):  # (start, point, end) instants of the period starting then
+        start_wall = datetime.combine(first_day, time(0))
+        end_wall = datetime.combine(shift_periods(first_day, period, 1), time(0))
+        point_wall = min(start_wall + elapsed_wall, end_wall)
+        return instant(start_wall, zone), instant(point_wall, zone), instant(end_wall, zone)
+
+    def kept(a):
+        return chosen(a.service_id, service_id) and chosen(a.resource_id, resource_id)
+
+    rows = [a for a in ledger.appointments if kept(a)]
+    confirmed = [a for a in rows if a.status == "confirmed"]
+
+    def value(items):
+        return sum(ledger.prices[a.service_id] or 0 for a in items)
+
+    def revenue(since, until):
+        return sum(
+            p.amount_cents
+            for p in ledger.payments
+            if p.status == "succeeded"
+            and kept(p.appointment)
+            and p.paid_at is not None
+            and since <= p.paid_at < until
+        )
+
+    start, _, end = bounds(first)
+    so_far = [a for a in confirmed if start <= a.start < now]
+    books = [a for a in confirmed if now <= a.start < end]
+    late_counts, late_values = [], []
+    for k in range(1, 9):
+        _, point, p_end = bounds(shift_periods(first, period, -k))
+        late = [a for a in confirmed if point <= a.start < p_end and a.created > point]
+        late_counts.append(len(late))
+        late_values.append(value(late))
+
+    def median(values):
+        ordered = sorted(values)
+        return half_up(ordered[3] + ordered[4], 2)
+
+    pickup = (median(late_counts), median(late_values))
+    since = instant(datetime.combine(today - timedelta(days=90), time(0)), zone)
+    until = instant(datetime.combine(today, time(0)), zone)
+    recent = [a for a in rows if since <= a.start < until]
+    lost = sum(1 for a in recent if a.status in ("cancelled", "no_show"))
+
+    def kept_share(n):  # round_half_up(n x (1 - loss))
+        return half_up(n * (len(recent) - lost), len(recent)) if recent else n
+
+    forecast_n = len(so_far) + kept_share(len(books)) + pickup[0]
+    forecast_v = revenue(start, now) + kept_share(value(books)) + pickup[1]
+    ly_first = period_first_day(year_before(today), period)
+    ly_start, ly_point, ly_end = bounds(ly_first)
+    ly = [a for a in confirmed if ly_start <= a.start < ly_end]
+    ly_books = [a for a in ly if a.start >= ly_point and a.created <= ly_point]
+    ly_revenue = revenue(ly_start, ly_end)
+
+    def money(x):
+        return x if with_revenue else None
+
+    next_days = []
+    for i in range(14):
+        day = today + timedelta(days=i)
+        lo = instant(datetime.combine(day, time(0)), zone)
+        hi = instant(datetime.combine(day + timedelta(days=1), time(0)), zone)
+        that_day = [a for a in rows if lo <= a.start < hi]
+        booked = sum(
+            (elapsed(a.start, a.end) for a in that_day if a.status in ("confirmed", "no_show")),
+            Decimal(0),
+        )
+        available = sum(
+            (available_seconds(ledger, r, day) for r in ledger.resources if chosen(r, resource_id)),
+            Decimal(0),
+        )
+        next_days.append(
+            {
+                "date": day.isoformat(),
+                "appointments": sum(1 for a in that_day if a.status == "confirmed"),
+                "booked_minutes": round2(booked / 60),
+                "available_minutes": round2(available / 60),
+                "occupancy_percent": percent(booked, available) if available else None,
+            }
+        )
+    return {
+        "so_far": {"appointments": len(so_far), "revenue_cents": money(revenue(start, now))},
+        "on_the_books": {"appointments": len(books), "value_cents": money(value(books))},
+        "pickup": {"appointments": pickup[0], "value_cents": money(pickup[1])},
+        "loss_rate_percent": percent(lost, len(recent)) if recent else 0.0,
+        "forecast": {"appointments": forecast_n, "revenue_cents": money(forecast_v)},
+        "last_year": {
+            "appointments": len(ly),
+            "revenue_cents": money(ly_revenue),
+            "start_date": ly_first.isoformat(),
+            "end_date": (shift_periods(ly_first, period, 1) - timedelta(days=1)).isoformat(),
+        },
+        "forecast_vs_last_year_percent": trend(forecast_n, len(ly)),
+        "revenue_forecast_vs_last_year_percent": (
+            trend(forecast_v, ly_revenue) if with_revenue else None
+        ),
+        "pace": {
+            "last_year_on_the_books": len(ly_books),
+            "pace_percent": trend(len(books), len(ly_books)),
+        },
+        "next_days": next_days,
+        "window": {
+            "start_date": first.isoformat(),
+            "end_date": (shift_periods(first, period, 1) - timedelta(days=1)).isoformat(),
+            "time_zone": zone.key,
+            "as_of": rfc3339(now.astimezone(UTC)),
+        },
+        "currency": ledger.currency,
+    }

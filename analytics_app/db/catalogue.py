@@ -107,6 +107,7 @@ CATALOGUE = [
     Entry("team_report", readers=True, private=True),
     Entry("heatmap_report", readers=True, private=True, after=("rollup_views",)),
     Entry("seasonality_report", readers=True, private=True),
+    Entry("outlook_report", readers=True, private=True),
 ]
 
 PUBLIC_SQL_DIR = SQL_DIR / "public"

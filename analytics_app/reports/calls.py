@@ -23,6 +23,7 @@ from analytics_app.request.context import request_context
 from analytics_app.request.tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
+PERIODS = ("week", "month", "quarter")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
@@ -99,6 +100,23 @@ class SeasonalityArgsSchema(QueryArgsSchema):
     resource_id = _id("resource")
 
 
+class OutlookArgsSchema(QueryArgsSchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": "csv or xlsx: one row per day of next_days."},
+    )
+    period = fields.String(
+        load_default="month",
+        validate=validate.OneOf(PERIODS, error="Must be one of: week, month, quarter."),
+        metadata={
+            "description": "The current local calendar period: week (Monday-Sunday), month"
+            " (default) or quarter."
+        },
+    )
+    service_id = _id("service")
+    resource_id = _id("resource")
+
+
 @dataclass(frozen=True)
 class Call:
     """How a report's SQL function is called: its name and the arguments it takes
@@ -120,7 +138,10 @@ CALLS = {
         "heatmap_report", ("days", "status", "service_id", "resource_id", "start", "end")
     ),
     "seasonality": Call("seasonality_report", ("years", "service_id", "resource_id", "revenue")),
+    "outlook": Call("outlook_report", ("period", "service_id", "resource_id", "revenue")),
 }
+# What an argument is when the caller leaves it out (the query-string schemas' defaults).
+DEFAULTS = {"years": 2, "period": "month"}
 ID_LISTS = ("service_id", "resource_id")
 PAYMENTS = "can_accept_payments"
 
@@ -143,9 +164,7 @@ def report_params(report, args, with_revenue=None, now=None):
     """The bound values of report_sql(report): from the loaded query arguments; revenue:
     whether the tenant has can_accept_payments (asked when None and the report needs it)."""
     arguments = CALLS[report].arguments
-    params = {a: args.get(a) for a in arguments if a not in ("years", "revenue")}
-    if "years" in arguments:
-        params["years"] = args.get("years", 2)
+    params = {a: args.get(a, DEFAULTS.get(a)) for a in arguments if a != "revenue"}
     if "revenue" in arguments:
         params["revenue"] = tenant_has_feature(PAYMENTS) if with_revenue is None else with_revenue
     if now is not None:

@@ -10,7 +10,16 @@ PAYMENTS_403 = {
     "error": "Payment analytics not available",
     "detail": "Your plan does not include payment processing.",
 }
-ENDPOINTS = ["dashboard", "appointments", "revenue", "customers", "team", "heatmap", "seasonality"]
+ENDPOINTS = [
+    "dashboard",
+    "appointments",
+    "revenue",
+    "customers",
+    "team",
+    "heatmap",
+    "seasonality",
+    "outlook",
+]
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
@@ -213,4 +222,5 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "team": f"{base}/team/",
         "heatmap": f"{base}/heatmap/",
         "seasonality": f"{base}/seasonality/",
+        "outlook": f"{base}/outlook/",
     }

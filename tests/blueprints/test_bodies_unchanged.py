@@ -51,6 +51,10 @@ FUNCTIONS = {
     "seasonality_3_service": (
         f"seasonality_report(p_years => 3, p_service_id => '{{2}}', p_now => {NOW_SQL})"
     ),
+    "outlook_month": f"outlook_report(p_now => {NOW_SQL})",
+    "outlook_week_filtered": (
+        f"outlook_report(p_period => 'week', p_resource_id => '{{1,2}}', p_now => {NOW_SQL})"
+    ),
 }
 WINDOW = {"start": "2025-12-01", "end": "2026-02-28"}
 HTTP = {

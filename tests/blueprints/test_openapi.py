@@ -17,6 +17,7 @@ REPORTS = [
     "/api/analytics/analytics/team/",
     "/api/analytics/analytics/heatmap/",
     "/api/analytics/analytics/seasonality/",
+    "/api/analytics/analytics/outlook/",
     "/api/analytics/reports/summary.pdf",
 ]
 

@@ -21,6 +21,7 @@ REPORTS = {
     "team": {"start": "2026-03-01", "end": "2026-03-14"},
     "heatmap": {"start": "2026-03-01", "end": "2026-03-14", "status": "confirmed"},
     "seasonality": {"years": 2},
+    "outlook": {"period": "week"},
 }
 
 

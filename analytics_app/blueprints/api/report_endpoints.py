@@ -65,6 +65,7 @@ def index():
                 "team",
                 "heatmap",
                 "seasonality",
+                "outlook",
             )
         }
     )
@@ -171,6 +172,21 @@ def seasonality(args):
     return _answer("seasonality", args)
 
 
+@operation(
+    bp,
+    "/analytics/outlook/",
+    summary="How the current week, month or quarter will end: forecast, pace, next 14 days.",
+    args=calls.OutlookArgsSchema,
+    body=schemas.OutlookSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # money figures, or null without it
+    forbidden=schemas.DetailSchema,
+)
+def outlook(args):
+    return _answer("outlook", args)
+
+
 class SummaryArgsSchema(PeriodArgsSchema):
     class Meta:
         unknown = EXCLUDE
@@ -265,6 +281,7 @@ ROWS = {
     "team": lambda body: body["resources"],
     "heatmap": _heatmap_rows,
     "seasonality": _month_rows,
+    "outlook": lambda body: body["next_days"],
 }
 
 

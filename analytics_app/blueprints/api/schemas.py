@@ -44,6 +44,7 @@ class IndexSchema(Schema):
     team = fields.String()
     heatmap = fields.String()
     seasonality = fields.String()
+    outlook = fields.String()
 
 
 @every_field_required
@@ -351,4 +352,113 @@ class SeasonalitySchema(Schema):
     window = fields.Nested(WindowSchema)
     currency = fields.String(
         metadata={"description": "ISO 4217 code; revenue fields are in its minor unit."}
+    )
+
+
+def _money(description):
+    return fields.Integer(
+        allow_none=True, metadata={"description": f"{description}; null without payments."}
+    )
+
+
+@every_field_required
+class OutlookSoFarSchema(Schema):
+    appointments = fields.Integer(
+        metadata={"description": "Confirmed appointments starting in [start, now)."}
+    )
+    revenue_cents = _money("Succeeded payments with paid_at in [start, now)")
+
+
+@every_field_required
+class OutlookBooksSchema(Schema):
+    appointments = fields.Integer()
+    value_cents = _money("Their services' current prices (no price: 0)")
+
+
+@every_field_required
+class OutlookForecastSchema(Schema):
+    appointments = fields.Integer(
+        metadata={
+            "description": "so_far + on_the_books x (1 - loss rate), rounded half up, + pickup."
+        }
+    )
+    revenue_cents = _money("The same with revenue and values")
+
+
+@every_field_required
+class OutlookLastYearSchema(Schema):
+    appointments = fields.Integer(metadata={"description": "Confirmed, the whole period."})
+    revenue_cents = _money("Succeeded payments by paid_at, the whole period")
+    start_date = fields.String(metadata={"description": "YYYY-MM-DD."})
+    end_date = fields.String(metadata={"description": "YYYY-MM-DD, inclusive."})
+
+
+@every_field_required
+class OutlookPaceSchema(Schema):
+    last_year_on_the_books = fields.Integer(
+        metadata={
+            "description": "Last year's period: confirmed appointments from its point to its"
+            " end, made at or before its point."
+        }
+    )
+    pace_percent = fields.Float(
+        allow_none=True,
+        metadata={"description": "on_the_books against it (trend rule); null when it is 0."},
+    )
+
+
+@every_field_required
+class OutlookDaySchema(Schema):
+    date = fields.String(metadata={"description": "A local date, today and the 13 after it."})
+    appointments = fields.Integer(metadata={"description": "Confirmed, starting that day."})
+    booked_minutes = fields.Float(
+        metadata={
+            "description": "Confirmed and no-show appointments' minutes (as the team report)."
+        }
+    )
+    available_minutes = fields.Float(
+        metadata={"description": "Working hours minus time off, every resource (or resource_id)."}
+    )
+    occupancy_percent = fields.Float(
+        allow_none=True, metadata={"description": "booked / available; null when available is 0."}
+    )
+
+
+@every_field_required
+class OutlookWindowSchema(Schema):
+    start_date = fields.String(metadata={"description": "First local day of the period."})
+    end_date = fields.String(metadata={"description": "Last local day of the period."})
+    time_zone = fields.String()
+    as_of = fields.String(metadata={"description": "The request's instant, RFC 3339 UTC."})
+
+
+@every_field_required
+class OutlookSchema(Schema):
+    so_far = fields.Nested(OutlookSoFarSchema)
+    on_the_books = fields.Nested(
+        OutlookBooksSchema,
+        metadata={"description": "Confirmed appointments starting in [now, end)."},
+    )
+    pickup = fields.Nested(
+        OutlookBooksSchema,
+        metadata={
+            "description": "Median over the 8 earlier periods of the confirmed appointments"
+            " starting from their point to their end and made after it."
+        },
+    )
+    loss_rate_percent = fields.Float(
+        metadata={
+            "description": "(cancelled + no_show) / all appointments of the 90 local days"
+            " before today; 0.0 when none."
+        }
+    )
+    forecast = fields.Nested(OutlookForecastSchema)
+    last_year = fields.Nested(OutlookLastYearSchema)
+    forecast_vs_last_year_percent = fields.Float(allow_none=True)
+    revenue_forecast_vs_last_year_percent = fields.Float(allow_none=True)
+    pace = fields.Nested(OutlookPaceSchema)
+    next_days = fields.List(fields.Nested(OutlookDaySchema))
+    window = fields.Nested(OutlookWindowSchema)
+    currency = fields.String(
+        metadata={"description": "ISO 4217 code; money fields are in its minor unit."}
     )

@@ -1,0 +1,203 @@
+-- The body of GET /api/analytics/analytics/outlook/ (SPEC Part 5), as JSON: how the
+-- current week, month or quarter will end. p_period: 'week' (Monday-Sunday), 'month' or
+-- 'quarter'; p_service_id / p_resource_id: only these (NULL: all); p_revenue false: every
+-- money figure null (tenants without payments). NULL when p_period is not one of them.
+--
+-- The current period runs from local midnight of its first day (start) to local midnight
+-- after its last (end); elapsed = now - start as local wall times (days and time of day).
+-- An earlier period's point is its local start + elapsed, in the tenant's zone, at most
+-- its end. Value = the service's current price (NULL counting 0).
+CREATE FUNCTION outlook_report(
+    p_period text DEFAULT 'month',
+    p_service_id bigint[] DEFAULT NULL,
+    p_resource_id bigint[] DEFAULT NULL,
+    p_now timestamptz DEFAULT now(),
+    p_revenue boolean DEFAULT true
+) RETURNS json
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path FROM CURRENT
+AS $$
+WITH current_period AS MATERIALIZED (
+    SELECT z.tz, z.local_now, z.local_now::date AS today, u.length,
+           date_trunc(u.field, z.local_now) AS start_local,
+           date_trunc(u.field, z.local_now) + u.length AS end_local,
+           z.local_now - date_trunc(u.field, z.local_now) AS elapsed
+    FROM (SELECT tenant_timezone() AS tz) t
+    CROSS JOIN LATERAL (SELECT t.tz, p_now AT TIME ZONE t.tz AS local_now) z
+    CROSS JOIN LATERAL (
+        SELECT p_period AS field,
+               CASE p_period WHEN 'week' THEN interval '7 days'
+                             WHEN 'month' THEN interval '1 month'
+                             ELSE interval '3 months' END AS length
+        WHERE p_period IN ('week', 'month', 'quarter')
+    ) u
+),
+-- Each period as instants: the current one (k = 0), the 8 before it (k = 1..8) and the
+-- one holding the local date a year before today (k = -1; 29 February -> 28 February).
+periods AS MATERIALIZED (
+    SELECT k, s.start_local,
+           s.start_local AT TIME ZONE c.tz AS starts,
+           (s.start_local + c.length) AT TIME ZONE c.tz AS ends,
+           least(s.start_local + c.elapsed, s.start_local + c.length) AT TIME ZONE c.tz AS point
+    FROM current_period c
+    CROSS JOIN LATERAL (
+        SELECT k, c.start_local - k * c.length AS start_local FROM generate_series(0, 8) AS k
+        UNION ALL
+        SELECT -1, date_trunc(p_period, ((c.today - interval '1 year')::date)::timestamp)
+    ) s
+),
+kept AS NOT MATERIALIZED (  -- the filters, written once; each use reads its own range
+    SELECT a.id, a.start_time, a.end_time, a.status, a.created_at,
+           coalesce(s.price_cents, 0) AS value
+    FROM appointments a JOIN services s ON s.id = a.service_id
+    WHERE (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
+      AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
+),
+paid AS NOT MATERIALIZED (  -- a payment by its appointment's service and resource
+    SELECT p.amount_cents, p.paid_at
+    FROM payments p JOIN appointments a ON a.id = p.appointment_id
+    WHERE p_revenue AND p.status = 'succeeded'
+      AND (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
+      AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
+),
+now_period AS (SELECT * FROM periods WHERE k = 0),
+last_year AS (SELECT * FROM periods WHERE k = -1),
+so_far AS (
+    SELECT (SELECT count(*) FROM kept a
+            WHERE a.status = 'confirmed' AND a.start_time >= n.starts AND a.start_time < p_now)
+               AS appointments,
+           (SELECT coalesce(sum(amount_cents), 0) FROM paid
+            WHERE paid_at >= n.starts AND paid_at < p_now)::bigint AS revenue
+    FROM now_period n
+),
+on_the_books AS (
+    SELECT count(*) AS appointments, coalesce(sum(a.value), 0)::bigint AS value
+    FROM now_period n JOIN kept a
+      ON a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < n.ends
+),
+-- Booked late: confirmed appointments of an earlier period starting from its point on,
+-- made after the point (bookings of that kind are still to come now).
+late AS (
+    SELECT e.k, count(a.id) AS appointments, coalesce(sum(a.value), 0) AS value
+    FROM periods e
+    LEFT JOIN kept a ON a.status = 'confirmed' AND a.start_time >= e.point
+                    AND a.start_time < e.ends AND a.created_at > e.point
+    WHERE e.k BETWEEN 1 AND 8
+    GROUP BY e.k
+),
+pickup AS (  -- medians of 8: the mean of the middle two, rounded half up
+    SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY appointments)::numeric)::bigint
+               AS appointments,
+           round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric)::bigint AS value
+    FROM late
+),
+losses AS (  -- the 90 local days before today
+    SELECT count(*) FILTER (WHERE a.status IN ('cancelled', 'no_show')) AS lost,
+           count(*) AS appointments
+    FROM current_period c JOIN kept a
+      ON a.start_time >= (c.today - 90)::timestamp AT TIME ZONE c.tz
+     AND a.start_time < c.today::timestamp AT TIME ZONE c.tz
+),
+year_before AS (
+    SELECT (SELECT count(*) FROM kept a
+            WHERE a.status = 'confirmed' AND a.start_time >= y.starts AND a.start_time < y.ends)
+               AS appointments,
+           (SELECT coalesce(sum(amount_cents), 0) FROM paid
+            WHERE paid_at >= y.starts AND paid_at < y.ends)::bigint AS revenue,
+           (SELECT count(*) FROM kept a
+            WHERE a.status = 'confirmed' AND a.start_time >= y.point AND a.start_time < y.ends
+              AND a.created_at <= y.point) AS on_the_books,
+           y.start_local::date AS start_date,
+           (y.start_local + c.length)::date - 1 AS end_date
+    FROM last_year y, current_period c
+),
+-- on the books x (1 - loss rate), rounded half up: (all - lost) / all exactly, in numeric.
+forecast AS (
+    SELECT s.appointments + pk.appointments
+               + round(o.appointments * CASE WHEN l.appointments = 0 THEN 1
+                       ELSE (l.appointments - l.lost)::numeric / l.appointments END)::bigint
+               AS appointments,
+           s.revenue + pk.value
+               + round(o.value * CASE WHEN l.appointments = 0 THEN 1
+                       ELSE (l.appointments - l.lost)::numeric / l.appointments END)::bigint
+               AS revenue
+    FROM so_far s, on_the_books o, pickup pk, losses l
+),
+days AS (
+    SELECT c.today + i AS day,
+           (c.today + i)::timestamp AT TIME ZONE c.tz AS starts,
+           (c.today + i + 1)::timestamp AT TIME ZONE c.tz AS ends
+    FROM current_period c, generate_series(0, 13) AS i
+),
+booked AS (
+    SELECT d.day,
+           count(a.id) FILTER (WHERE a.status = 'confirmed') AS appointments,
+           coalesce(sum(extract(epoch FROM a.end_time - a.start_time))
+                    FILTER (WHERE a.status IN ('confirmed', 'no_show')), 0) AS seconds
+    FROM days d
+    LEFT JOIN kept a ON a.start_time >= d.starts AND a.start_time < d.ends
+    GROUP BY d.day
+),
+available AS (
+    SELECT r.day, sum(r.available_seconds) AS seconds
+    FROM current_period c, resource_available_seconds(c.today, c.today + 13) r
+    WHERE p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id)
+    GROUP BY r.day
+),
+next_days AS (
+    SELECT json_agg(json_build_object(
+               'date', d.day,
+               'appointments', b.appointments,
+               'booked_minutes', round(b.seconds / 60, 2),
+               'available_minutes', round(coalesce(v.seconds, 0) / 60, 2),
+               'occupancy_percent',
+                   CASE WHEN coalesce(v.seconds, 0) = 0 THEN NULL
+                        ELSE round(b.seconds * 100 / v.seconds, 2) END)
+           ORDER BY d.day) AS entries
+    FROM days d JOIN booked b USING (day) LEFT JOIN available v USING (day)
+)
+SELECT json_build_object(
+    'so_far', json_build_object(
+        'appointments', s.appointments,
+        'revenue_cents', CASE WHEN p_revenue THEN s.revenue END),
+    'on_the_books', json_build_object(
+        'appointments', o.appointments,
+        'value_cents', CASE WHEN p_revenue THEN o.value END),
+    'pickup', json_build_object(
+        'appointments', pk.appointments,
+        'value_cents', CASE WHEN p_revenue THEN pk.value END),
+    'loss_rate_percent',
+        CASE WHEN l.appointments = 0 THEN 0.0 ELSE round(l.lost * 100.0 / l.appointments, 2) END,
+    'forecast', json_build_object(
+        'appointments', f.appointments,
+        'revenue_cents', CASE WHEN p_revenue THEN f.revenue END),
+    'last_year', json_build_object(
+        'appointments', y.appointments,
+        'revenue_cents', CASE WHEN p_revenue THEN y.revenue END,
+        'start_date', y.start_date,
+        'end_date', y.end_date),
+    'forecast_vs_last_year_percent',
+        CASE WHEN y.appointments = 0 THEN NULL
+             ELSE round((f.appointments - y.appointments) * 100.0 / y.appointments, 2) END,
+    'revenue_forecast_vs_last_year_percent',
+        CASE WHEN NOT p_revenue OR y.revenue = 0 THEN NULL
+             ELSE round((f.revenue - y.revenue) * 100.0 / y.revenue, 2) END,
+    'pace', json_build_object(
+        'last_year_on_the_books', y.on_the_books,
+        'pace_percent',
+            CASE WHEN y.on_the_books = 0 THEN NULL
+                 ELSE round((o.appointments - y.on_the_books) * 100.0 / y.on_the_books, 2) END),
+    'next_days', nd.entries,
+    'window', json_build_object(
+        'start_date', c.start_local::date,
+        'end_date', c.end_local::date - 1,
+        'time_zone', c.tz,
+        'as_of', rfc3339(p_now, 'UTC')),
+    'currency', tenant_currency())
+FROM current_period c, so_far s, on_the_books o, pickup pk, losses l, forecast f,
+     year_before y, next_days nd
+$$;
+
+COMMENT ON FUNCTION outlook_report(text, bigint[], bigint[], timestamptz, boolean) IS
+    'JSON body of GET /api/analytics/analytics/outlook/: for the current local week, month or quarter (p_period), appointments and revenue so far, confirmed bookings still on the books, the pickup (median late bookings of the 8 earlier periods after the same point), the 90-day loss rate, the forecast, last year''s same period and pace, and the next 14 local days'' occupancy; p_service_id / p_resource_id filter; money null when p_revenue is false. NULL when p_period is not week, month or quarter.';
