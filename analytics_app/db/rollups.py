@@ -97,6 +97,7 @@ APPOINTMENT_COLUMNS = (
     ("service_id", "bigint", "a.service_id"),
     ("resource_id", "bigint", "a.resource_id"),
     ("source", "text", "coalesce(nullif(a.source, ''), 'unknown')"),
+    ("created_day", "date", "(a.created_at AT TIME ZONE z.tz)::date"),
     ("seconds", "numeric", "extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time)"),
     # Lead time counts appointments created at or before their start; lead days are
     # the local date of start_time - the local date of created_at.
@@ -285,6 +286,15 @@ ROLLUPS = (
         COUNT,
         comment="appointments per local day, status and source",
     ),
+    # The outlook's late bookings and pace: how many were made on which local day.
+    Rollup(
+        "appointment_rollup_booked_day",
+        "appointment",
+        _keys("day", "created_day", "service_id"),
+        COUNT,
+        where="status = 'confirmed'",
+        comment="confirmed appointments per local start day, local day they were made and service",
+    ),
     Rollup(
         "payment_rollup_daily",
         "payment",
@@ -383,6 +393,7 @@ COLUMN_NOTES = {
     "day": "local date (tenant time zone): of start_time for appointments, of paid_at for"
     " payments, of the visit for customers",
     "month": "first day of the local month",
+    "created_day": "local date (tenant time zone) of the appointment's created_at",
     "weekday": "local weekday of start_time, 0 = Sunday",
     "hour": "local hour of start_time, 0-23",
     "status": "the appointment's status (for payments: the payment's)",

@@ -34,8 +34,11 @@ def _busiest_hour(heatmap):
     return {"hour": per_hour.index(top), "count": top}
 
 
-def period_figures(session, schema, start, end, now, timeout_ms=None):
+def period_figures(session, schema, start, end, now, timeout_ms=None, week_ahead=False):
     """The report's figures for local dates start..end of the tenant `schema`.
+
+    week_ahead: also the outlook of the week holding `now` (a weekly report's "the week
+    ahead": what is on the books for the rest of it, and the next 7 days' occupancy).
 
     Runs in the session's current transaction, which it points at the tenant's schema.
     """
@@ -50,6 +53,14 @@ def period_figures(session, schema, start, end, now, timeout_ms=None):
     revenue = call("revenue") if paid else None
     customers = call("customers")
     heatmap = call("heatmap")
+    ahead = None
+    if week_ahead:
+        outlook = call_report(session, "outlook", {"period": "week"}, with_revenue=paid, now=now)
+        ahead = {
+            "on_the_books": outlook["on_the_books"],
+            "until": outlook["window"]["end_date"],
+            "days": outlook["next_days"][:7],
+        }
     return {
         "window": appointments["window"],
         "appointments": appointments,
@@ -58,4 +69,5 @@ def period_figures(session, schema, start, end, now, timeout_ms=None):
         "busiest_day": _busiest_day(appointments),
         "busiest_hour": _busiest_hour(heatmap),
         "top_services": appointments["by_service"][:TOP_SERVICES],
+        "week_ahead": ahead,
     }

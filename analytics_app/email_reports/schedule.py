@@ -135,6 +135,7 @@ def send_one(row, now, transport):
         row.period_end,
         now,
         timeout_ms=current_app.config["STATEMENT_TIMEOUT_MS"],
+        week_ahead=row.frequency == "weekly",
     )
     recipient = message_module.Recipient(
         row.user_id,

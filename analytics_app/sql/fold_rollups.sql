@@ -135,6 +135,15 @@ BEGIN
             ON CONFLICT (day, status, source) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
+    , appointment_rollup_booked_day AS (
+            INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
+            SELECT (day)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3
+            HAVING sum(sign) <> 0
+            ON CONFLICT (day, created_day, service_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
     INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
             SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint
             FROM f

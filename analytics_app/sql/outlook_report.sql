@@ -20,6 +20,8 @@ SET search_path FROM CURRENT
 AS $$
 WITH current_period AS MATERIALIZED (
     SELECT z.tz, z.local_now, z.local_now::date AS today, u.length,
+           (z.local_now::date)::timestamp AT TIME ZONE z.tz AS today_starts,
+           (z.local_now::date + 1)::timestamp AT TIME ZONE z.tz AS tomorrow_starts,
            date_trunc(u.field, z.local_now) AS start_local,
            date_trunc(u.field, z.local_now) + u.length AS end_local,
            z.local_now - date_trunc(u.field, z.local_now) AS elapsed
@@ -33,26 +35,42 @@ WITH current_period AS MATERIALIZED (
         WHERE p_period IN ('week', 'month', 'quarter')
     ) u
 ),
--- Each period as instants: the current one (k = 0), the 8 before it (k = 1..8) and the
--- one holding the local date a year before today (k = -1; 29 February -> 28 February).
+-- Each period: the current one (k = 0), the 8 before it (k = 1..8) and the one holding
+-- the local date a year before today (k = -1; 29 February -> 28 February); its start,
+-- point and end as instants and local days, and the instant its point's day ends.
 periods AS MATERIALIZED (
-    SELECT k, s.start_local,
+    SELECT s.k, s.start_local,
+           s.start_local::date AS start_day,
            s.start_local AT TIME ZONE c.tz AS starts,
+           (s.start_local + c.length)::date AS end_day,
            (s.start_local + c.length) AT TIME ZONE c.tz AS ends,
-           least(s.start_local + c.elapsed, s.start_local + c.length) AT TIME ZONE c.tz AS point
+           p.local::date AS point_day,
+           p.local AT TIME ZONE c.tz AS point,
+           (p.local::date + 1)::timestamp AT TIME ZONE c.tz AS point_day_ends
     FROM current_period c
     CROSS JOIN LATERAL (
         SELECT k, c.start_local - k * c.length AS start_local FROM generate_series(0, 8) AS k
         UNION ALL
         SELECT -1, date_trunc(p_period, ((c.today - interval '1 year')::date)::timestamp)
     ) s
+    CROSS JOIN LATERAL (
+        SELECT least(s.start_local + c.elapsed, s.start_local + c.length) AS local
+    ) p
 ),
-kept AS NOT MATERIALIZED (  -- the filters, written once; each use reads its own range
-    SELECT a.id, a.start_time, a.end_time, a.status, a.created_at,
-           coalesce(s.price_cents, 0) AS value
+-- The filters, written once. Raw rows for the parts of days (each use reads its own range
+-- through an index); whole days from the rollups (their views add what is not folded yet).
+kept AS NOT MATERIALIZED (
+    SELECT a.start_time, a.status, a.created_at, coalesce(s.price_cents, 0) AS value
     FROM appointments a JOIN services s ON s.id = a.service_id
     WHERE (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
+),
+kept_days AS NOT MATERIALIZED (
+    SELECT r.day, r.status, r.appointments, r.duration_seconds,
+           r.appointments * coalesce(s.price_cents, 0) AS value
+    FROM appointment_rollup_daily r JOIN services s ON s.id = r.service_id
+    WHERE (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
+      AND (p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id))
 ),
 paid AS NOT MATERIALIZED (  -- a payment by its appointment's service and resource
     SELECT p.amount_cents, p.paid_at
@@ -61,56 +79,105 @@ paid AS NOT MATERIALIZED (  -- a payment by its appointment's service and resour
       AND (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
 ),
-now_period AS (SELECT * FROM periods WHERE k = 0),
-last_year AS (SELECT * FROM periods WHERE k = -1),
-so_far AS (
-    SELECT (SELECT count(*) FROM kept a
-            WHERE a.status = 'confirmed' AND a.start_time >= n.starts AND a.start_time < p_now)
-               AS appointments,
-           (SELECT coalesce(sum(amount_cents), 0) FROM paid
-            WHERE paid_at >= n.starts AND paid_at < p_now)::bigint AS revenue
-    FROM now_period n
+paid_days AS NOT MATERIALIZED (
+    SELECT r.day, r.revenue_cents FROM payment_rollup_daily r
+    WHERE p_revenue
+      AND (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
+      AND (p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id))
 ),
-on_the_books AS (
-    SELECT count(*) AS appointments, coalesce(sum(a.value), 0)::bigint AS value
-    FROM now_period n JOIN kept a
-      ON a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < n.ends
+-- Confirmed appointments starting from each period's point to its end, and those of them
+-- made after the point (late): the point's own day from the rows; the days after it
+-- from the rollups, with the appointments made on the point's day after it from the rows.
+from_point AS (
+    SELECT e.k,
+           (SELECT count(*) FROM kept a
+            WHERE a.status = 'confirmed' AND a.start_time >= e.point
+              AND a.start_time < least(e.point_day_ends, e.ends))
+           + (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
+              WHERE d.status = 'confirmed' AND d.day > e.point_day AND d.day < e.end_day)
+               AS appointments
+    FROM periods e WHERE e.k = -1
 ),
--- Booked late: confirmed appointments of an earlier period starting from its point on,
--- made after the point (bookings of that kind are still to come now).
-late AS (
-    SELECT e.k, count(a.id) AS appointments, coalesce(sum(a.value), 0) AS value
+late_rows AS (
+    SELECT e.k, 1 AS n, a.value  -- starting on the point's day after it, made after it
+    FROM periods e JOIN kept a
+      ON a.status = 'confirmed' AND a.start_time >= e.point
+     AND a.start_time < least(e.point_day_ends, e.ends) AND a.created_at > e.point
+    WHERE e.k <> 0
+    UNION ALL  -- starting on a later day, made on the point's day after it
+    SELECT e.k, 1, a.value
+    FROM periods e JOIN kept a
+      ON a.status = 'confirmed' AND a.created_at > e.point AND a.created_at < e.point_day_ends
+     AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
+    WHERE e.k <> 0
+    UNION ALL  -- starting on a later day, made on a later day: by service
+    SELECT e.k, b.appointments, b.appointments * coalesce(s.price_cents, 0)
     FROM periods e
-    LEFT JOIN kept a ON a.status = 'confirmed' AND a.start_time >= e.point
-                    AND a.start_time < e.ends AND a.created_at > e.point
-    WHERE e.k BETWEEN 1 AND 8
+    JOIN appointment_rollup_booked_day b
+      ON b.day > e.point_day AND b.day < e.end_day AND b.created_day > e.point_day
+    JOIN services s ON s.id = b.service_id
+    WHERE e.k <> 0 AND p_resource_id IS NULL
+      AND (p_service_id IS NULL OR b.service_id = ANY (p_service_id))
+    UNION ALL  -- the same from the rows when a resource is asked (the rollup has none)
+    SELECT e.k, 1, a.value
+    FROM periods e JOIN kept a
+      ON a.status = 'confirmed' AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
+     AND a.created_at >= e.point_day_ends
+    WHERE e.k <> 0 AND p_resource_id IS NOT NULL
+),
+late AS (
+    SELECT e.k, coalesce(sum(r.n), 0) AS appointments, coalesce(sum(r.value), 0) AS value
+    FROM periods e LEFT JOIN late_rows r USING (k)
+    WHERE e.k <> 0
     GROUP BY e.k
 ),
 pickup AS (  -- medians of 8: the mean of the middle two, rounded half up
     SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY appointments)::numeric)::bigint
                AS appointments,
            round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric)::bigint AS value
-    FROM late
+    FROM late WHERE k BETWEEN 1 AND 8
+),
+so_far AS (  -- [start, now): the days before today, then today's rows
+    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
+            WHERE d.status = 'confirmed' AND d.day >= n.start_day AND d.day < c.today)
+           + (SELECT count(*) FROM kept a WHERE a.status = 'confirmed'
+              AND a.start_time >= c.today_starts AND a.start_time < p_now) AS appointments,
+           (SELECT coalesce(sum(d.revenue_cents), 0) FROM paid_days d
+            WHERE d.day >= n.start_day AND d.day < c.today)
+           + (SELECT coalesce(sum(amount_cents), 0) FROM paid
+              WHERE paid_at >= c.today_starts AND paid_at < p_now) AS revenue
+    FROM periods n, current_period c WHERE n.k = 0
+),
+on_the_books AS (  -- [now, end): the rest of today's rows, then the days after it
+    SELECT r.appointments + d.appointments AS appointments, r.value + d.value AS value
+    FROM periods n, current_period c
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS appointments, coalesce(sum(a.value), 0) AS value FROM kept a
+        WHERE a.status = 'confirmed' AND a.start_time >= p_now
+          AND a.start_time < c.tomorrow_starts) r
+    CROSS JOIN LATERAL (
+        SELECT coalesce(sum(k.appointments), 0) AS appointments,
+               coalesce(sum(k.value), 0) AS value
+        FROM kept_days k
+        WHERE k.status = 'confirmed' AND k.day > c.today AND k.day < n.end_day) d
+    WHERE n.k = 0
 ),
 losses AS (  -- the 90 local days before today
-    SELECT count(*) FILTER (WHERE a.status IN ('cancelled', 'no_show')) AS lost,
-           count(*) AS appointments
-    FROM current_period c JOIN kept a
-      ON a.start_time >= (c.today - 90)::timestamp AT TIME ZONE c.tz
-     AND a.start_time < c.today::timestamp AT TIME ZONE c.tz
+    SELECT coalesce(sum(d.appointments) FILTER (WHERE d.status IN ('cancelled', 'no_show')), 0)
+               AS lost,
+           coalesce(sum(d.appointments), 0) AS appointments
+    FROM current_period c JOIN kept_days d ON d.day >= c.today - 90 AND d.day < c.today
 ),
 year_before AS (
-    SELECT (SELECT count(*) FROM kept a
-            WHERE a.status = 'confirmed' AND a.start_time >= y.starts AND a.start_time < y.ends)
+    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
+            WHERE d.status = 'confirmed' AND d.day >= y.start_day AND d.day < y.end_day)
                AS appointments,
-           (SELECT coalesce(sum(amount_cents), 0) FROM paid
-            WHERE paid_at >= y.starts AND paid_at < y.ends)::bigint AS revenue,
-           (SELECT count(*) FROM kept a
-            WHERE a.status = 'confirmed' AND a.start_time >= y.point AND a.start_time < y.ends
-              AND a.created_at <= y.point) AS on_the_books,
-           y.start_local::date AS start_date,
-           (y.start_local + c.length)::date - 1 AS end_date
-    FROM last_year y, current_period c
+           (SELECT coalesce(sum(d.revenue_cents), 0) FROM paid_days d
+            WHERE d.day >= y.start_day AND d.day < y.end_day) AS revenue,
+           f.appointments - l.appointments AS on_the_books,
+           y.start_day AS start_date, y.end_day - 1 AS end_date
+    FROM periods y JOIN from_point f USING (k) JOIN late l USING (k)
+    WHERE y.k = -1
 ),
 -- on the books x (1 - loss rate), rounded half up: (all - lost) / all exactly, in numeric.
 forecast AS (
@@ -125,18 +192,14 @@ forecast AS (
     FROM so_far s, on_the_books o, pickup pk, losses l
 ),
 days AS (
-    SELECT c.today + i AS day,
-           (c.today + i)::timestamp AT TIME ZONE c.tz AS starts,
-           (c.today + i + 1)::timestamp AT TIME ZONE c.tz AS ends
-    FROM current_period c, generate_series(0, 13) AS i
+    SELECT c.today + i AS day FROM current_period c, generate_series(0, 13) AS i
 ),
 booked AS (
     SELECT d.day,
-           count(a.id) FILTER (WHERE a.status = 'confirmed') AS appointments,
-           coalesce(sum(extract(epoch FROM a.end_time - a.start_time))
-                    FILTER (WHERE a.status IN ('confirmed', 'no_show')), 0) AS seconds
-    FROM days d
-    LEFT JOIN kept a ON a.start_time >= d.starts AND a.start_time < d.ends
+           coalesce(sum(k.appointments) FILTER (WHERE k.status = 'confirmed'), 0) AS appointments,
+           coalesce(sum(k.duration_seconds) FILTER (WHERE k.status IN ('confirmed', 'no_show')), 0)
+               AS seconds
+    FROM days d LEFT JOIN kept_days k ON k.day = d.day
     GROUP BY d.day
 ),
 available AS (
@@ -147,15 +210,15 @@ available AS (
 ),
 next_days AS (
     SELECT json_agg(json_build_object(
-               'date', d.day,
+               'date', b.day,
                'appointments', b.appointments,
                'booked_minutes', round(b.seconds / 60, 2),
                'available_minutes', round(coalesce(v.seconds, 0) / 60, 2),
                'occupancy_percent',
                    CASE WHEN coalesce(v.seconds, 0) = 0 THEN NULL
                         ELSE round(b.seconds * 100 / v.seconds, 2) END)
-           ORDER BY d.day) AS entries
-    FROM days d JOIN booked b USING (day) LEFT JOIN available v USING (day)
+           ORDER BY b.day) AS entries
+    FROM booked b LEFT JOIN available v USING (day)
 )
 SELECT json_build_object(
     'so_far', json_build_object(

@@ -25,6 +25,7 @@ BEGIN
     DELETE FROM appointment_rollup_day_hour_detail_folded;
     DELETE FROM appointment_rollup_day_source_folded;
     DELETE FROM appointment_rollup_day_status_source_folded;
+    DELETE FROM appointment_rollup_booked_day_folded;
     DELETE FROM payment_rollup_daily_folded;
     DELETE FROM payment_rollup_day_folded;
     DELETE FROM appointment_rollup_month_status_folded;
@@ -133,6 +134,15 @@ BEGIN
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ON CONFLICT (day, status, source) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_day AS (
+            INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
+            SELECT (day)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3
+            HAVING sum(sign) <> 0
+            ON CONFLICT (day, created_day, service_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
@@ -268,6 +278,10 @@ BEGIN
     SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status_source'
     ON CONFLICT (day, status, source) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
+    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_day'
+    ON CONFLICT (day, created_day, service_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
     INSERT INTO payment_rollup_daily_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
     SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_daily'

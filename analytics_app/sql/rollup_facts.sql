@@ -11,6 +11,7 @@ SELECT (1)::integer AS sign,
        (a.service_id)::bigint AS service_id,
        (a.resource_id)::bigint AS resource_id,
        (coalesce(nullif(a.source, ''), 'unknown'))::text AS source,
+       ((a.created_at AT TIME ZONE z.tz)::date)::date AS created_day,
        (extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time))::numeric AS seconds,
        (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
@@ -26,6 +27,7 @@ SELECT (a.sign)::integer AS sign,
        (a.service_id)::bigint AS service_id,
        (a.resource_id)::bigint AS resource_id,
        (coalesce(nullif(a.source, ''), 'unknown'))::text AS source,
+       ((a.created_at AT TIME ZONE z.tz)::date)::date AS created_day,
        (extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time))::numeric AS seconds,
        (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
@@ -44,6 +46,7 @@ COMMENT ON COLUMN appointment_facts.status IS 'the appointment''s status (for pa
 COMMENT ON COLUMN appointment_facts.service_id IS 'the appointment''s service';
 COMMENT ON COLUMN appointment_facts.resource_id IS 'the appointment''s resource';
 COMMENT ON COLUMN appointment_facts.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_facts.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
 COMMENT ON COLUMN appointment_facts.seconds IS 'end_time - start_time in seconds';
 COMMENT ON COLUMN appointment_facts.booked_ahead IS 'created at or before its start (counted in lead time)';
 COMMENT ON COLUMN appointment_facts.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';
@@ -56,6 +59,7 @@ COMMENT ON COLUMN appointment_fact_changes.status IS 'the appointment''s status 
 COMMENT ON COLUMN appointment_fact_changes.service_id IS 'the appointment''s service';
 COMMENT ON COLUMN appointment_fact_changes.resource_id IS 'the appointment''s resource';
 COMMENT ON COLUMN appointment_fact_changes.source IS 'how the appointment was booked; unknown for NULL or blank';
+COMMENT ON COLUMN appointment_fact_changes.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
 COMMENT ON COLUMN appointment_fact_changes.seconds IS 'end_time - start_time in seconds';
 COMMENT ON COLUMN appointment_fact_changes.booked_ahead IS 'created at or before its start (counted in lead time)';
 COMMENT ON COLUMN appointment_fact_changes.lead_seconds IS 'start_time - created_at in seconds (in rollups: summed over those booked ahead)';

@@ -118,6 +118,17 @@ COMMENT ON COLUMN appointment_rollup_day_status_source.status IS 'the appointmen
 COMMENT ON COLUMN appointment_rollup_day_status_source.source IS 'how the appointment was booked; unknown for NULL or blank';
 COMMENT ON COLUMN appointment_rollup_day_status_source.appointments IS 'appointments (sum a key''s rows)';
 
+CREATE VIEW appointment_rollup_booked_day AS
+SELECT day, created_day, service_id, appointments FROM appointment_rollup_booked_day_folded
+UNION ALL
+SELECT (day)::date, (created_day)::date, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+COMMENT ON VIEW appointment_rollup_booked_day IS
+    'Confirmed appointments per local start day, local day they were made and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_booked_day.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_booked_day.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
+COMMENT ON COLUMN appointment_rollup_booked_day.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_booked_day.appointments IS 'appointments (sum a key''s rows)';
+
 CREATE VIEW payment_rollup_daily AS
 SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_daily_folded
 UNION ALL

@@ -90,6 +90,24 @@ def assert_page_matches_api(
         "peak_booking_hour",
     ):
         assert figure(page, metric) == dash[metric], metric
+    outlook = api_json(page, live, tenant, "outlook")  # the section shows the default
+    for metric, value in (
+        ("outlook_so_far", outlook["so_far"]["appointments"]),
+        ("outlook_on_the_books", outlook["on_the_books"]["appointments"]),
+        ("outlook_pickup", outlook["pickup"]["appointments"]),
+        ("outlook_forecast", outlook["forecast"]["appointments"]),
+        ("outlook_last_year", outlook["last_year"]["appointments"]),
+        ("outlook_forecast_vs_last_year", outlook["forecast_vs_last_year_percent"]),
+        ("outlook_pace", outlook["pace"]["pace_percent"]),
+    ):
+        assert figure(page, metric) == value, metric
+    for d in outlook["next_days"]:
+        row = page.locator(f'table.next-days tr[data-date="{d["date"]}"]')
+        shown = row.locator('[data-field="appointments"]').inner_text().replace(",", "")
+        assert int(shown) == d["appointments"], d["date"]
+        occupancy = row.locator('[data-field="occupancy_percent"]').inner_text().strip()
+        expected = d["occupancy_percent"]
+        assert occupancy == ("no hours set" if expected is None else f"{expected:.2f}%")
     appts = api_json(
         page, live, tenant, "appointments", **period, service_id=service_id, status=status
     )

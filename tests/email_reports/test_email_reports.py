@@ -297,7 +297,16 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
         ("Color", 3),
         ("Nails", 2),
     ]
+    # The week ahead: the outlook of the week holding the send instant, as the API has it.
+    ahead = tenant.scalar(
+        "SELECT outlook_report(p_period => 'week', p_now => %s)", (DST_WEEK_DUE,)
+    )
+    assert count(shown["week_ahead_on_the_books"]) == ahead["on_the_books"]["appointments"]
+    assert shown["week_ahead_days"].count("Mar") == 7  # the next 7 local days
+    first = ahead["next_days"][0]
     text = weekly.get_body(("plain",)).get_content()
+    assert "The week ahead" in text
+    assert f": {first['appointments']} booked, " in text
     assert "Appointments      8 (+300.00%)" in text
     assert "Revenue           $115.00 (+228.57%)" in text
     assert f"http://{tenant.host}:5000/?start=2026-03-02&end=2026-03-08" in text

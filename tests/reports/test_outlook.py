@@ -292,11 +292,15 @@ def test_random_histories_match_the_reference(make_tenant, zone):
             )
     neighbour = salon(make_tenant, zone)  # rows next door count nowhere
     neighbour.book(base)
-    for shift in (0, 3, 17, 45):
-        now = base + timedelta(days=shift, hours=shift)
-        for period in ("week", "month", "quarter"):
-            same(ledger, now, period)
-        same(ledger, now, "month", service_id=[1, 3], resource_id=[2])
+    for folded in (False, True):  # the rollups' log waiting, then folded
+        if folded:
+            assert ledger.tenant.fold() > 0
+        for shift in (0, 3, 17, 45):
+            now = base + timedelta(days=shift, hours=shift)
+            for period in ("week", "month", "quarter"):
+                same(ledger, now, period)
+            same(ledger, now, "month", service_id=[1, 3], resource_id=[2])
+            same(ledger, now, "quarter", service_id=[2])
 
 
 def test_the_api_answers_with_its_rules(api, make_tenant):

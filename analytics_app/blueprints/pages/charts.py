@@ -89,6 +89,16 @@ def customers_per_day(report, fmt):
     return _data_uri(chart)
 
 
+def next_days(outlook, fmt):
+    """Bars: booked and available hours for each of the next 14 local days."""
+    days = outlook["next_days"]
+    chart = pygal.Bar(**{**_options(len(days)), "height": 260})
+    chart.x_labels = [fmt.short_date(d["date"]) for d in days]
+    chart.add("Booked hours", [round(float(d["booked_minutes"]) / 60, 1) for d in days])
+    chart.add("Available hours", [round(float(d["available_minutes"]) / 60, 1) for d in days])
+    return _data_uri(chart)
+
+
 LEAD_BUCKETS = (
     ("same_day", "Same day"),
     ("1_to_6_days", "1-6 days"),

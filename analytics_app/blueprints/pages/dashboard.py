@@ -120,6 +120,7 @@ def _figures(args, paid):
     seasonality = calls.run_report("seasonality", args, with_revenue=paid)
     return {
         "summary": calls.run_report("dashboard", {}),
+        "outlook": calls.run_report("outlook", {}, with_revenue=paid),
         "appointments": calls.run_report("appointments", args),
         "revenue": calls.run_report("revenue", args) if paid else None,
         "customers": calls.run_report("customers", args, with_revenue=paid),
@@ -135,6 +136,7 @@ def _charts(figures, fmt):
     revenue = figures["revenue"]
     return {
         "seasons_chart": charts.two_years(figures["seasons"], fmt),
+        "next_days_chart": charts.next_days(figures["outlook"], fmt),
         "appointments_chart": charts.appointments_per_day(figures["appointments"], fmt),
         "customers_chart": charts.customers_per_day(figures["customers"], fmt),
         "lead_time_chart": charts.lead_time_histogram(figures["appointments"]),
