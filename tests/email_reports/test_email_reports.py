@@ -298,9 +298,7 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
         ("Nails", 2),
     ]
     # The week ahead: the outlook of the week holding the send instant, as the API has it.
-    ahead = tenant.scalar(
-        "SELECT outlook_report(p_period => 'week', p_now => %s)", (DST_WEEK_DUE,)
-    )
+    ahead = tenant.scalar("SELECT outlook_report(p_period => 'week', p_now => %s)", (DST_WEEK_DUE,))
     assert count(shown["week_ahead_on_the_books"]) == ahead["on_the_books"]["appointments"]
     assert shown["week_ahead_days"].count("Mar") == 7  # the next 7 local days
     first = ahead["next_days"][0]
