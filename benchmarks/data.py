@@ -33,12 +33,13 @@ INSERT INTO customers (name, acquisition_channel)
 SELECT 'Customer ' || i, (ARRAY['instagram', 'google', 'referral', 'facebook', NULL])[1 + i % 5]
 FROM generate_series(1, greatest(1, {n} / 5)) i;
 INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status,
-                          source)
+                          source, created_at)
 SELECT 1 + floor(random() * 8)::int, 1 + floor(random() * 6)::int, customer_id, t,
        t + (15 * (1 + floor(random() * 6)::int)) * interval '1 minute',
        CASE WHEN r < 0.08 AND t < now() THEN 'cancelled'
             WHEN r < 0.11 AND t < now() THEN 'no_show' ELSE 'confirmed' END,
-       (ARRAY['online', 'phone', 'walk_in', 'instagram', NULL])[1 + floor(random() * 5)::int]
+       (ARRAY['online', 'phone', 'walk_in', 'instagram', NULL])[1 + floor(random() * 5)::int],
+       {created_at}
 FROM (SELECT customer_id, t, r FROM (
           SELECT c.customer_id,
                  date_trunc('minute', c.first + k * c.cadence
@@ -65,12 +66,20 @@ FROM appointments a WHERE a.status = 'confirmed' AND a.end_time < now() AND a.id
 """
 
 
-def _run(schema, sql, n=0):
+# When the appointments were made: at the load (the default), or booked ahead as people
+# book (same day to two months before, most within days; never after the load).
+CREATED_AT = {
+    "load": "now()",
+    "ahead": "least(now(), t - random() ^ 3 * interval '60 days')",
+}
+
+
+def _run(schema, sql, n=0, created_at=CREATED_AT["load"]):
     enter_schema(db.session, schema)
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cur:
         for statement in filter(str.strip, sql.split(";")):
-            cur.execute(statement.replace("{n}", str(int(n))))
+            cur.execute(statement.replace("{n}", str(int(n))).replace("{created_at}", created_at))
 
 
 # What the database keeps for the reports (vacuumed after a load) and the change log.
@@ -79,7 +88,7 @@ KEPT = [r.folded for r in rollups.ROLLUPS] + [s.folded for s in rollups.STATES] 
 FOLDS = {}
 
 
-def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"):
+def make_tenant(schema, appointments, triggers=True, timezone="America/New_York", created="load"):
     """Create a tenant with N appointments; return seconds spent loading the rows."""
     tenant_admin.create_tenant(schema, schema, "bench", [f"{schema}.bench"], timezone)
     _run(schema, CATALOG_SQL)
@@ -92,7 +101,7 @@ def make_tenant(schema, appointments, triggers=True, timezone="America/New_York"
         )
         db.session.commit()
     started = time.perf_counter()
-    _run(schema, APPOINTMENTS_SQL, n=appointments)
+    _run(schema, APPOINTMENTS_SQL, n=appointments, created_at=CREATED_AT[created])
     db.session.commit()
     elapsed = time.perf_counter() - started
     db.session.commit()

@@ -863,3 +863,121 @@ def outlook(ledger, now, period="month", service_id=None, resource_id=None, with
         },
         "currency": ledger.currency,
     }
+
+
+def _add_months(first, n):
+    months = first.month - 1 + n
+    return date(first.year + months // 12, months % 12 + 1, 1)
+
+
+def _visit_dates(ledger):
+    """{customer id: [local dates of their visits]} (confirmed appointments with a customer)."""
+    dates = {}
+    for a in ledger.appointments:
+        if a.status == "confirmed" and a.customer_id is not None:
+            dates.setdefault(a.customer_id, []).append(a.start.astimezone(ledger.zone).date())
+    return dates
+
+
+def retention(ledger, now, months=12):
+    """SPEC Part 5, GET /api/analytics/analytics/retention/."""
+    zone = ledger.zone
+    today = now.astimezone(zone).date()
+    current = today.replace(day=1)
+    first_month = _add_months(current, -(months - 1))
+    visits = _visit_dates(ledger)
+    visited = {c: {d.replace(day=1) for d in days} for c, days in visits.items()}
+    cohorts = []
+    for i in range(months):
+        month = _add_months(first_month, i)
+        members = [c for c, days in visits.items() if min(days).replace(day=1) == month]
+        retained = [
+            sum(1 for c in members if _add_months(month, k) in visited[c])
+            for k in range(months - i)
+        ]
+        cohorts.append(
+            {
+                "month": f"{month:%Y-%m}",
+                "new_customers": len(members),
+                "retained": retained,
+                "retained_percent": [
+                    percent(r, len(members)) if members else 0.0 for r in retained
+                ],
+            }
+        )
+    average = []
+    for k in range(months):
+        having = [c for c in cohorts if len(c["retained"]) > k]
+        new = sum(c["new_customers"] for c in having)
+        kept = sum(c["retained"][k] for c in having)
+        average.append(percent(kept, new) if new else None)
+    return {
+        "cohorts": cohorts,
+        "average_retained_percent": average,
+        "window": {
+            "start_date": first_month.isoformat(),
+            "end_date": (_add_months(current, 1) - timedelta(days=1)).isoformat(),
+            "time_zone": zone.key,
+        },
+    }
+
+
+def _median(values):
+    ordered = sorted(Decimal(v) for v in values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def at_risk(ledger, now, state="at_risk", limit=100, offset=0, with_revenue=True):
+    """SPEC Part 5, GET /api/analytics/analytics/at-risk/ (limit None: every entry)."""
+    zone = ledger.zone
+    today = now.astimezone(zone).date()
+    ahead = {
+        a.customer_id
+        for a in ledger.appointments
+        if a.status == "confirmed" and a.customer_id is not None and a.start >= now
+    }
+    entries = []
+    for cid, days in _visit_dates(ledger).items():
+        past = [d for d in days if d < today]
+        dates = sorted(set(past))
+        if cid in ahead or len(dates) < 2:
+            continue
+        gap = _median((b - a).days for a, b in zip(dates, dates[1:], strict=False))
+        since = (today - dates[-1]).days
+        kind = "lapsed" if since > 3 * gap else "at_risk" if since > Decimal("1.5") * gap else None
+        if kind is None:
+            continue
+        lifetime = sum(
+            p.amount_cents
+            for p in ledger.payments
+            if p.status == "succeeded" and p.appointment.customer_id == cid
+        )
+        entries.append(
+            {
+                "customer_id": cid,
+                "name": ledger.customers[cid] or f"Customer {cid}",
+                "email": None,
+                "state": kind,
+                "visits": len(past),
+                "first_visit_date": dates[0].isoformat(),
+                "last_visit_date": dates[-1].isoformat(),
+                "usual_gap_days": round2(gap),
+                "days_since_last_visit": since,
+                "lifetime_value_cents": lifetime if with_revenue else None,
+                "acquisition_channel": channel(ledger.channels[cid]),
+            }
+        )
+    entries.sort(key=lambda e: (-(e["lifetime_value_cents"] or 0), e["customer_id"]))
+    chosen_ = [e for e in entries if state == "all" or e["state"] == state]
+    page = chosen_[offset:] if limit is None else chosen_[offset : offset + limit]
+    return {
+        "customers": page,
+        "total": len(chosen_),
+        "at_risk_count": sum(1 for e in entries if e["state"] == "at_risk"),
+        "lapsed_count": sum(1 for e in entries if e["state"] == "lapsed"),
+        "limit": limit,
+        "offset": offset,
+    }

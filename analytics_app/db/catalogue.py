@@ -108,6 +108,8 @@ CATALOGUE = [
     Entry("heatmap_report", readers=True, private=True, after=("rollup_views",)),
     Entry("seasonality_report", readers=True, private=True),
     Entry("outlook_report", readers=True, private=True),
+    Entry("retention_report", readers=True, private=True),
+    Entry("at_risk_report", readers=True, private=True),
 ]
 
 PUBLIC_SQL_DIR = SQL_DIR / "public"

@@ -24,6 +24,7 @@ from analytics_app.request.tenancy import current_tenant
 
 STATUSES = ("confirmed", "cancelled", "no_show")
 PERIODS = ("week", "month", "quarter")
+RISK_STATES = ("at_risk", "lapsed", "all")
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
@@ -117,6 +118,40 @@ class OutlookArgsSchema(QueryArgsSchema):
     resource_id = _id("resource")
 
 
+class RetentionArgsSchema(QueryArgsSchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": "csv or xlsx: one row per cohort and month after it (k)."},
+    )
+    months = StrictInteger(
+        load_default=12,
+        validate=validate.Range(min=1, max=24, error="Must be between 1 and 24."),
+        metadata={"description": "Cohorts: the local calendar months ending with this one."},
+    )
+
+
+class AtRiskArgsSchema(QueryArgsSchema):
+    format = fields.String(
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": "csv or xlsx: every entry of the state, unpaged."},
+    )
+    state = fields.String(
+        load_default="at_risk",
+        validate=validate.OneOf(RISK_STATES, error="Must be one of: at_risk, lapsed, all."),
+        metadata={"description": "at_risk (default), lapsed or all (both)."},
+    )
+    limit = StrictInteger(
+        load_default=100,
+        validate=validate.Range(min=1, max=500, error="Must be between 1 and 500."),
+        metadata={"description": "Entries on the page (default 100)."},
+    )
+    offset = StrictInteger(
+        load_default=0,
+        validate=validate.Range(min=0, max=100_000, error="Must be between 0 and 100000."),
+        metadata={"description": "Entries skipped before the page (default 0)."},
+    )
+
+
 @dataclass(frozen=True)
 class Call:
     """How a report's SQL function is called: its name and the arguments it takes
@@ -139,9 +174,18 @@ CALLS = {
     ),
     "seasonality": Call("seasonality_report", ("years", "service_id", "resource_id", "revenue")),
     "outlook": Call("outlook_report", ("period", "service_id", "resource_id", "revenue")),
+    "retention": Call("retention_report", ("months",)),
+    "at_risk": Call("at_risk_report", ("state", "limit", "offset", "revenue")),
 }
 # What an argument is when the caller leaves it out (the query-string schemas' defaults).
-DEFAULTS = {"years": 2, "period": "month"}
+DEFAULTS = {
+    "years": 2,
+    "period": "month",
+    "months": 12,
+    "state": "at_risk",
+    "limit": 100,
+    "offset": 0,
+}
 ID_LISTS = ("service_id", "resource_id")
 PAYMENTS = "can_accept_payments"
 

@@ -19,6 +19,8 @@ ENDPOINTS = [
     "heatmap",
     "seasonality",
     "outlook",
+    "retention",
+    "at-risk",
 ]
 
 
@@ -223,4 +225,6 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "heatmap": f"{base}/heatmap/",
         "seasonality": f"{base}/seasonality/",
         "outlook": f"{base}/outlook/",
+        "retention": f"{base}/retention/",
+        "at_risk": f"{base}/at-risk/",
     }

@@ -52,6 +52,8 @@ FUNCTIONS = {
         f"seasonality_report(p_years => 3, p_service_id => '{{2}}', p_now => {NOW_SQL})"
     ),
     "outlook_month": f"outlook_report(p_now => {NOW_SQL})",
+    "retention_12": f"retention_report(p_now => {NOW_SQL})",
+    "at_risk_all": f"at_risk_report(p_state => 'all', p_limit => 500, p_now => {NOW_SQL})",
     "outlook_week_filtered": (
         f"outlook_report(p_period => 'week', p_resource_id => '{{1,2}}', p_now => {NOW_SQL})"
     ),

@@ -18,6 +18,8 @@ REPORTS = [
     "/api/analytics/analytics/heatmap/",
     "/api/analytics/analytics/seasonality/",
     "/api/analytics/analytics/outlook/",
+    "/api/analytics/analytics/retention/",
+    "/api/analytics/analytics/at-risk/",
     "/api/analytics/reports/summary.pdf",
 ]
 

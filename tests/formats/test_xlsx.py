@@ -22,6 +22,7 @@ REPORTS = {
     "heatmap": {"start": "2026-03-01", "end": "2026-03-14", "status": "confirmed"},
     "seasonality": {"years": 2},
     "outlook": {"period": "week"},
+    "retention": {"months": 3},
 }
 
 

@@ -66,6 +66,8 @@ def index():
                 "heatmap",
                 "seasonality",
                 "outlook",
+                "retention",
+                "at_risk",
             )
         }
     )
@@ -187,6 +189,39 @@ def outlook(args):
     return _answer("outlook", args)
 
 
+@operation(
+    bp,
+    "/analytics/retention/",
+    summary="Monthly cohorts of new customers and how many come back each month after.",
+    args=calls.RetentionArgsSchema,
+    body=schemas.RetentionSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def retention(args):
+    return _answer("retention", args)
+
+
+@operation(
+    bp,
+    "/analytics/at-risk/",
+    summary="Customers past 1.5x (at risk) or 3x (lapsed) their usual gap between visits.",
+    args=calls.AtRiskArgsSchema,
+    body=schemas.AtRiskSchema,
+    media=MEDIA,
+    features=(ANALYTICS,),
+    asks=(PAYMENTS,),  # lifetime value, or null without it
+    forbidden=schemas.DetailSchema,
+    description="Holds customers' names and emails. CSV and xlsx list every entry of the"
+    " state, unpaged.",
+)
+def at_risk(args):
+    if args.get("format") in ("csv", "xlsx"):
+        args = {**args, "limit": None, "offset": 0}
+    return _answer("at_risk", args)
+
+
 class SummaryArgsSchema(PeriodArgsSchema):
     class Meta:
         unknown = EXCLUDE
@@ -268,6 +303,20 @@ def _daily_rows(body):
     ]
 
 
+def _cohort_rows(body):
+    return [
+        {
+            "month": c["month"],
+            "k": k,
+            "new_customers": c["new_customers"],
+            "retained": retained,
+            "retained_percent": c["retained_percent"][k],
+        }
+        for c in body["cohorts"]
+        for k, retained in enumerate(c["retained"])
+    ]
+
+
 def _dashboard_rows(body):
     return [{**{k: v for k, v in body.items() if k != "period"}, **body["period"]}]
 
@@ -282,6 +331,14 @@ ROWS = {
     "heatmap": _heatmap_rows,
     "seasonality": _month_rows,
     "outlook": lambda body: body["next_days"],
+    "retention": _cohort_rows,
+    "at_risk": lambda body: body["customers"],
+}
+
+
+EMPTY_COLUMNS = {
+    "team": lambda: [*schemas.TeamMemberSchema().fields, "currency"],
+    "at_risk": lambda: list(schemas.AtRiskCustomerSchema().fields),
 }
 
 
@@ -290,8 +347,8 @@ def table(report, body):
     team's resources, the heatmap's cells, the seasonality's months or the dashboard's
     one row; rows with amounts end with a `currency` column."""
     rows = ROWS[report](body)
-    if not rows:  # a team without resources: its columns still
-        return [*schemas.TeamMemberSchema().fields, "currency"], []
+    if not rows:  # a team without resources, nobody at risk: the columns still
+        return EMPTY_COLUMNS[report](), []
     if "currency" in body and any(k.endswith("_cents") for k in rows[0]):
         # Amounts are in the currency's minor unit: the rows say which currency.
         rows = [{**row, "currency": body["currency"]} for row in rows]

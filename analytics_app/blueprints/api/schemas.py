@@ -45,6 +45,8 @@ class IndexSchema(Schema):
     heatmap = fields.String()
     seasonality = fields.String()
     outlook = fields.String()
+    retention = fields.String()
+    at_risk = fields.String()
 
 
 @every_field_required
@@ -462,3 +464,70 @@ class OutlookSchema(Schema):
     currency = fields.String(
         metadata={"description": "ISO 4217 code; money fields are in its minor unit."}
     )
+
+
+@every_field_required
+class CohortSchema(Schema):
+    month = fields.String(metadata={"description": "YYYY-MM: the local month of the first visits."})
+    new_customers = fields.Integer(
+        metadata={"description": "Customers whose first visit ever is in that month."}
+    )
+    retained = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "k = 0 .. up to the current month: how many of them have a visit"
+            " in the k-th month after it (retained[0] = new_customers)."
+        },
+    )
+    retained_percent = fields.List(
+        fields.Float(), metadata={"description": "retained[k] / new_customers; 0.0 when none."}
+    )
+
+
+@every_field_required
+class RetentionWindowSchema(Schema):
+    start_date = fields.String(metadata={"description": "First day of the oldest month."})
+    end_date = fields.String(metadata={"description": "Last day of the current month."})
+    time_zone = fields.String()
+
+
+@every_field_required
+class RetentionSchema(Schema):
+    cohorts = fields.List(fields.Nested(CohortSchema))
+    average_retained_percent = fields.List(
+        fields.Float(allow_none=True),
+        metadata={
+            "description": "k = 0 .. months - 1: sum of retained[k] / sum of new_customers over"
+            " the cohorts with an element k; null when that sum is 0."
+        },
+    )
+    window = fields.Nested(RetentionWindowSchema)
+
+
+@every_field_required
+class AtRiskCustomerSchema(Schema):
+    customer_id = fields.Integer()
+    name = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    state = fields.String(metadata={"description": "at_risk or lapsed."})
+    visits = fields.Integer(metadata={"description": "Visits on dates before today."})
+    first_visit_date = fields.String()
+    last_visit_date = fields.String()
+    usual_gap_days = fields.Float(
+        metadata={"description": "Median of the days between consecutive past visit dates."}
+    )
+    days_since_last_visit = fields.Integer()
+    lifetime_value_cents = fields.Integer(
+        allow_none=True, metadata={"description": "As Part 4; null without payments."}
+    )
+    acquisition_channel = fields.String()
+
+
+@every_field_required
+class AtRiskSchema(Schema):
+    customers = fields.List(fields.Nested(AtRiskCustomerSchema))
+    total = fields.Integer(metadata={"description": "Entries of the state asked."})
+    at_risk_count = fields.Integer()
+    lapsed_count = fields.Integer()
+    limit = fields.Integer(allow_none=True)
+    offset = fields.Integer()

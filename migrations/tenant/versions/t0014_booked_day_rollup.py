@@ -1,8 +1,7 @@
 """Confirmed appointments per local start day, local day they were made and service: the
-outlook's
-late bookings and pace (how many of a period's appointments were made after a point),
-declared in analytics_app/db/rollups.py; filled when the rollup SQL is applied, and kept
-by the fold like every rollup.
+outlook's late bookings and pace (how many of a period's appointments were made after a
+point), declared in analytics_app/db/rollups.py; filled when the rollup SQL is applied,
+and kept by the fold like every rollup.
 
 Revision ID: t0014
 Revises: t0013
