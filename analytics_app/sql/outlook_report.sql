@@ -65,12 +65,27 @@ kept AS NOT MATERIALIZED (
     WHERE (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
 ),
-kept_days AS NOT MATERIALIZED (
-    SELECT r.day, r.status, r.appointments, r.duration_seconds,
-           r.appointments * coalesce(s.price_cents, 0) AS value
+kept_days AS NOT MATERIALIZED (  -- per day and status (unfiltered: the coarser rollup)
+    SELECT r.day, r.status, r.appointments, r.appointments * coalesce(s.price_cents, 0) AS value
     FROM appointment_rollup_daily r JOIN services s ON s.id = r.service_id
-    WHERE (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
+    WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+      AND (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id))
+    UNION ALL
+    SELECT r.day, r.status, r.appointments, r.appointments * coalesce(s.price_cents, 0)
+    FROM appointment_rollup_day_service r JOIN services s ON s.id = r.service_id
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
+),
+kept_durations AS NOT MATERIALIZED (  -- booked seconds per day and status
+    SELECT r.day, r.status, r.appointments, r.duration_seconds
+    FROM appointment_rollup_daily r
+    WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+      AND (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
+      AND (p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id))
+    UNION ALL
+    SELECT r.day, r.status, r.appointments, r.duration_seconds
+    FROM appointment_rollup_day_resource r
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
 ),
 paid AS NOT MATERIALIZED (  -- a payment by its appointment's service and resource
     SELECT p.amount_cents, p.paid_at
@@ -104,20 +119,22 @@ late_rows AS (
       ON a.status = 'confirmed' AND a.start_time >= e.point
      AND a.start_time < least(e.point_day_ends, e.ends) AND a.created_at > e.point
     WHERE e.k <> 0
-    UNION ALL  -- starting on a later day, made on the point's day after it
-    SELECT e.k, 1, a.value
-    FROM periods e JOIN kept a
-      ON a.status = 'confirmed' AND a.created_at > e.point AND a.created_at < e.point_day_ends
-     AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
-    WHERE e.k <> 0
-    UNION ALL  -- starting on a later day, made on a later day: by service
-    SELECT e.k, b.appointments, b.appointments * coalesce(s.price_cents, 0)
-    FROM periods e
-    JOIN appointment_rollup_booked_day b
-      ON b.day > e.point_day AND b.day < e.end_day AND b.created_day > e.point_day
-    JOIN services s ON s.id = b.service_id
-    WHERE e.k <> 0 AND p_resource_id IS NULL
-      AND (p_service_id IS NULL OR b.service_id = ANY (p_service_id))
+    UNION ALL  -- starting on a later day, made on the point's day after it (found by
+    SELECT e.k, 1, a.value  -- when they were made: OFFSET 0 keeps the start range out)
+    FROM periods e CROSS JOIN LATERAL (
+        SELECT a.start_time, a.value FROM kept a
+        WHERE a.status = 'confirmed' AND a.created_at > e.point
+          AND a.created_at < e.point_day_ends OFFSET 0) a
+    WHERE e.k <> 0 AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
+    UNION ALL  -- starting on a later day, made on a later day: by service, summed per period
+    SELECT e.k, b.appointments, b.value
+    FROM periods e CROSS JOIN LATERAL (
+        SELECT sum(b.appointments) AS appointments,
+               sum(b.appointments * coalesce(s.price_cents, 0)) AS value
+        FROM appointment_rollup_booked_day b JOIN services s ON s.id = b.service_id
+        WHERE b.day > e.point_day AND b.day < e.end_day AND b.created_day > e.point_day
+          AND (p_service_id IS NULL OR b.service_id = ANY (p_service_id))) b
+    WHERE e.k <> 0 AND p_resource_id IS NULL AND b.appointments IS NOT NULL
     UNION ALL  -- the same from the rows when a resource is asked (the rollup has none)
     SELECT e.k, 1, a.value
     FROM periods e JOIN kept a
@@ -195,12 +212,17 @@ days AS (
     SELECT c.today + i AS day FROM current_period c, generate_series(0, 13) AS i
 ),
 booked AS (
-    SELECT d.day,
-           coalesce(sum(k.appointments) FILTER (WHERE k.status = 'confirmed'), 0) AS appointments,
-           coalesce(sum(k.duration_seconds) FILTER (WHERE k.status IN ('confirmed', 'no_show')), 0)
-               AS seconds
-    FROM days d LEFT JOIN kept_days k ON k.day = d.day
-    GROUP BY d.day
+    SELECT d.day, coalesce(b.appointments, 0) AS appointments, coalesce(b.seconds, 0) AS seconds
+    FROM days d
+    LEFT JOIN (
+        SELECT k.day,
+               sum(k.appointments) FILTER (WHERE k.status = 'confirmed') AS appointments,
+               sum(k.duration_seconds) FILTER (WHERE k.status IN ('confirmed', 'no_show'))
+                   AS seconds
+        FROM current_period c
+        JOIN kept_durations k ON k.day >= c.today AND k.day <= c.today + 13
+        GROUP BY k.day
+    ) b USING (day)
 ),
 available AS (
     SELECT r.day, sum(r.available_seconds) AS seconds
