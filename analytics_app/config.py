@@ -62,4 +62,7 @@ def from_environment():
         "MAIL_TIMEOUT_S": _int("MAIL_TIMEOUT_S", 30),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Tenant Analytics <reports@localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://{host}:5000"),
+        # Webhooks (SPEC Part 6): plain http:// and private, loopback or link-local
+        # addresses only for tests and the demo.
+        "WEBHOOKS_ALLOW_PRIVATE": os.environ.get("WEBHOOKS_ALLOW_PRIVATE") == "1",
     }

@@ -1,8 +1,10 @@
-"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, dba, resources, reports, demo."""
+"""The operator's Flask CLI: db, plans, tenants, users, tokens, analytics, dba, resources,
+reports, alerts, webhooks, demo."""
 
 
 def init_app(app):
     from analytics_app.cli import (
+        alerts,
         analytics,
         db,
         dba,
@@ -24,6 +26,8 @@ def init_app(app):
         dba.dba_cli,
         resources.resources_cli,
         email_reports.reports_cli,
+        alerts.alerts_cli,
+        alerts.webhooks_cli,
     ):
         app.cli.add_command(group)
     app.cli.add_command(demo.demo_command)

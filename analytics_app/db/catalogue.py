@@ -110,6 +110,7 @@ CATALOGUE = [
     Entry("outlook_report", readers=True, private=True),
     Entry("retention_report", readers=True, private=True),
     Entry("at_risk_report", readers=True, private=True),
+    Entry("alerts", readers=True, private=True),
 ]
 
 PUBLIC_SQL_DIR = SQL_DIR / "public"

@@ -152,6 +152,17 @@ class AtRiskArgsSchema(QueryArgsSchema):
     )
 
 
+class AlertsArgsSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+    days = StrictInteger(
+        load_default=30,
+        validate=validate.Range(min=1, max=3650, error="Must be between 1 and 3650."),
+        metadata={"description": "Alerts recorded in the last N days (default 30)."},
+    )
+
+
 @dataclass(frozen=True)
 class Call:
     """How a report's SQL function is called: its name and the arguments it takes
@@ -176,6 +187,7 @@ CALLS = {
     "outlook": Call("outlook_report", ("period", "service_id", "resource_id", "revenue")),
     "retention": Call("retention_report", ("months",)),
     "at_risk": Call("at_risk_report", ("state", "limit", "offset", "revenue")),
+    "alerts": Call("alerts_report", ("days",)),
 }
 # What an argument is when the caller leaves it out (the query-string schemas' defaults).
 DEFAULTS = {

@@ -227,4 +227,5 @@ def test_api_index_lists_the_endpoints(client, make_tenant):
         "outlook": f"{base}/outlook/",
         "retention": f"{base}/retention/",
         "at_risk": f"{base}/at-risk/",
+        "alerts": f"http://{tenant.host}/api/analytics/alerts/",
     }

@@ -20,6 +20,7 @@ REPORTS = [
     "/api/analytics/analytics/outlook/",
     "/api/analytics/analytics/retention/",
     "/api/analytics/analytics/at-risk/",
+    "/api/analytics/alerts/",
     "/api/analytics/reports/summary.pdf",
 ]
 

@@ -68,6 +68,7 @@ def index():
                 "outlook",
                 "retention",
                 "at_risk",
+                "alerts",
             )
         }
     )
@@ -220,6 +221,19 @@ def at_risk(args):
     if args.get("format") in ("csv", "xlsx"):
         args = {**args, "limit": None, "offset": 0}
     return _answer("at_risk", args)
+
+
+@operation(
+    bp,
+    "/alerts/",
+    summary="Alerts of the last days (no-show spikes, quiet days ahead, revenue drops).",
+    args=calls.AlertsArgsSchema,
+    body=schemas.AlertsSchema,
+    features=(ANALYTICS,),
+    forbidden=schemas.DetailSchema,
+)
+def alerts(args):
+    return Response(calls.run_report("alerts", args, raw=True), mimetype=JSON)
 
 
 class SummaryArgsSchema(PeriodArgsSchema):

@@ -47,6 +47,7 @@ class IndexSchema(Schema):
     outlook = fields.String()
     retention = fields.String()
     at_risk = fields.String()
+    alerts = fields.String()
 
 
 @every_field_required
@@ -531,3 +532,25 @@ class AtRiskSchema(Schema):
     lapsed_count = fields.Integer()
     limit = fields.Integer(allow_none=True)
     offset = fields.Integer()
+
+
+@every_field_required
+class AlertSchema(Schema):
+    id = fields.Integer()
+    rule = fields.String(
+        metadata={"description": "no_show_spike, quiet_days_ahead or revenue_drop."}
+    )
+    subject = fields.String(
+        metadata={"description": "YYYY-MM-DD: the day (or the week's Monday) it is about."}
+    )
+    value = fields.Float(metadata={"description": "The figure that crossed the threshold."})
+    baseline = fields.Float(allow_none=True)
+    threshold = fields.Float()
+    created_at = fields.String(metadata={"description": "RFC 3339, the tenant's offset."})
+    message = fields.String()
+
+
+@every_field_required
+class AlertsSchema(Schema):
+    alerts = fields.List(fields.Nested(AlertSchema), metadata={"description": "Newest first."})
+    days = fields.Integer()

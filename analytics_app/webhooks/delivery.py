@@ -1,0 +1,218 @@
+"""Sending the outbox: `flask webhooks deliver [--watch]`.
+
+Each due delivery is claimed with FOR UPDATE SKIP LOCKED and marked in the same
+transaction after the POST, so a sender killed midway leaves it pending and the next
+run sends it again (at least once; the receiver deduplicates by `webhook-id`, the same
+on every retry). A 2xx within 10 s is delivered; anything else is retried after 1 min,
+5 min, 30 min, 2 h, 8 h and 24 h, then failed. An endpoint whose deliveries have all
+failed for 3 days is disabled.
+"""
+
+import base64
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import json
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy import text
+
+from analytics_app.db.tenant_session import enter_schema
+from analytics_app.webhooks import secrets
+
+RETRY_AFTER = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=8),
+    timedelta(hours=24),
+)
+TIMEOUT_S = 10
+MAX_RESPONSE = 64 * 1024
+DISABLE_AFTER = timedelta(days=3)
+
+
+class Refused(ValueError):
+    """A URL the sender will not call."""
+
+
+@dataclass(frozen=True)
+class Target:
+    scheme: str
+    host: str
+    port: int
+    path: str
+    address: str  # the checked IP the connection goes to
+
+
+def allow_private():
+    return bool(current_app.config.get("WEBHOOKS_ALLOW_PRIVATE"))
+
+
+def check_url(url, resolve=True):
+    """The URL's target, or Refused: https only (http too with WEBHOOKS_ALLOW_PRIVATE), and
+    a host whose every address is public (resolved now, so a DNS change is caught)."""
+    parts = urlsplit(url)
+    allowed = ("https", "http") if allow_private() else ("https",)
+    if parts.scheme not in allowed or not parts.hostname:
+        raise Refused("Only https:// URLs with a host name are allowed.")
+    if parts.username or parts.password:
+        raise Refused("A webhook URL may not carry credentials.")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    if not resolve:
+        return Target(parts.scheme, parts.hostname, port, path, "")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except OSError as err:
+        raise Refused(f"The host does not resolve: {err}.") from None
+    addresses = sorted({info[4][0] for info in infos})
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not allow_private() and not ip.is_global:
+            raise Refused(f"The host resolves to a non-public address ({address}).")
+    return Target(parts.scheme, parts.hostname, port, path, addresses[0])
+
+
+def sign(secret, message_id, timestamp, body):
+    """Standard Webhooks: `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(secrets.signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+class _Connection(http.client.HTTPConnection):
+    """Connects to the address checked, not to whatever the name resolves to later."""
+
+    def __init__(self, target):
+        super().__init__(target.host, target.port, timeout=TIMEOUT_S)
+        self._address = target.address
+
+    def connect(self):
+        self.sock = socket.create_connection((self._address, self.port), TIMEOUT_S)
+
+
+class _TlsConnection(_Connection):
+    def connect(self):
+        super().connect()
+        context = ssl.create_default_context()
+        self.sock = context.wrap_socket(self.sock, server_hostname=self.host)
+
+
+def post(url, secret, message_id, payload):
+    """POST one event; (HTTP status, None) or (None, error text). Never follows redirects."""
+    try:
+        target = check_url(url)
+    except Refused as err:
+        return None, str(err)
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": message_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": sign(secret, message_id, timestamp, body),
+        "user-agent": "tenant-analytics-webhooks",
+    }
+    conn = (_TlsConnection if target.scheme == "https" else _Connection)(target)
+    try:
+        conn.request("POST", target.path, body, headers)
+        response = conn.getresponse()
+        response.read(MAX_RESPONSE)
+        return response.status, None
+    except (OSError, http.client.HTTPException) as err:
+        return None, f"{type(err).__name__}: {err}"[:300]
+    finally:
+        conn.close()
+
+
+CLAIM_SQL = text(
+    "SELECT d.id, d.event_id, d.payload, d.attempts, e.url, e.secret_sealed"
+    " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+    " WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.disabled_at IS NULL"
+    " AND d.id <> ALL (CAST(:tried AS bigint[]))"
+    " ORDER BY d.next_attempt_at, d.id LIMIT 1"
+    " FOR UPDATE OF d SKIP LOCKED"
+)
+DONE_SQL = text(
+    "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = :status,"
+    " last_error = :error, status = :state, delivered_at = CASE WHEN :state = 'delivered'"
+    " THEN now() END, next_attempt_at = now() + CAST(:retry AS interval) WHERE id = :id"
+)
+# Disabled: an endpoint with a delivery attempted and not delivered for 3 days, and none
+# delivered in those 3 days.
+DISABLE_SQL = text(
+    "UPDATE webhook_endpoints e SET disabled_at = now() WHERE e.disabled_at IS NULL"
+    " AND EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
+    "             AND d.attempts > 0 AND d.status <> 'delivered'"
+    "             AND d.created_at <= now() - CAST(:days AS interval))"
+    " AND NOT EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
+    "                 AND d.status = 'delivered'"
+    "                 AND d.delivered_at > now() - CAST(:days AS interval))"
+    " RETURNING e.id, e.url"
+)
+
+
+def deliver_one(session, schema, tried):
+    """Send the next due delivery of one tenant: (its id, delivered?), or None when none is due."""
+    enter_schema(session, schema)
+    row = session.execute(CLAIM_SQL, {"tried": tried}).one_or_none()
+    if row is None:
+        session.commit()
+        return None
+    status, error = post(row.url, secrets.unseal(row.secret_sealed), row.event_id, row.payload)
+    ok = status is not None and 200 <= status < 300
+    retries_left = row.attempts < len(RETRY_AFTER)
+    session.execute(
+        DONE_SQL,
+        {
+            "id": row.id,
+            "status": status,
+            "error": None if ok else (error or f"HTTP {status}"),
+            "state": "delivered" if ok else ("pending" if retries_left else "failed"),
+            "retry": f"{RETRY_AFTER[min(row.attempts, len(RETRY_AFTER) - 1)].total_seconds()} s",
+        },
+    )
+    session.commit()
+    return row.id, ok
+
+
+def deliver_tenant(session, schema):
+    """Every due delivery of one tenant, each once in this run; (sent, failed) counts."""
+    tried, sent, failed = [], 0, 0
+    while (done := deliver_one(session, schema, tried)) is not None:
+        tried.append(done[0])
+        sent += done[1]
+        failed += not done[1]
+    enter_schema(session, schema)
+    disabled = session.execute(DISABLE_SQL, {"days": f"{DISABLE_AFTER.days} days"}).all()
+    session.commit()
+    return sent, failed, disabled
+
+
+def deliver_all(session, schemas=None, echo=print):
+    tenants = (
+        schemas
+        or session.execute(text("SELECT schema_name FROM public.tenants ORDER BY schema_name"))
+        .scalars()
+        .all()
+    )
+    session.commit()
+    totals = [0, 0]
+    for schema in tenants:
+        sent, failed, disabled = deliver_tenant(session, schema)
+        totals[0] += sent
+        totals[1] += failed
+        for endpoint_id, url in disabled:
+            echo(
+                f"{schema}: endpoint {endpoint_id} ({url}) disabled: every delivery failed for 3 days"
+            )
+    return tuple(totals)

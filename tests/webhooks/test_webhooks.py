@@ -1,0 +1,266 @@
+"""Webhooks (SPEC Part 6) against a real HTTP receiver (a thread on a free port): Standard
+Webhooks signatures verified with the `standardwebhooks` library, retries with the same
+id, a sender that dies mid-delivery, refused URLs, the secret sealed in the database."""
+
+import http.server
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from tests.local import free_port
+from tests.reference import Ledger
+
+
+class Receiver:
+    """Records every request; answers the next status of `statuses` (then 200)."""
+
+    def __init__(self, statuses=(), delay=0.0, redirect=None):
+        self.requests, self.statuses, self.delay, self.redirect = (
+            [],
+            list(statuses),
+            delay,
+            redirect,
+        )
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (the standard library's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append((dict(self.headers), body))
+                time.sleep(receiver.delay)
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(302 if receiver.redirect else status)
+                if receiver.redirect:
+                    self.send_header("Location", receiver.redirect)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.port = free_port()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self):
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    made = []
+
+    def make(**kw):
+        made.append(Receiver(**kw))
+        return made[-1]
+
+    yield make
+    for r in made:
+        r.stop()
+
+
+@pytest.fixture
+def private(app, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", True)
+
+
+def add(runner, tenant, url, *events):
+    args = ["webhooks", "add", "--tenant", tenant.schema, "--url", url]
+    for event in events or ("alert.triggered", "ping"):
+        args += ["--event", event]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    endpoint_id = int(result.output.split()[1].rstrip(":"))
+    return endpoint_id, result.output.strip().splitlines()[-1]
+
+
+def deliver(runner, tenant):
+    result = runner.invoke(args=["webhooks", "deliver", "--tenant", tenant.schema])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def verified(secret, request):
+    headers, body = request
+    lower = {k.lower(): v for k, v in headers.items()}
+    return Webhook(secret).verify(body, lower)  # raises on a bad signature or timestamp
+
+
+def test_ping_and_an_alert_signed_and_verified_by_standardwebhooks(
+    runner, make_tenant, receiver, private
+):
+    tenant = make_tenant()
+    hook = receiver()
+    endpoint_id, secret = add(runner, tenant, hook.url)
+    assert secret.startswith("whsec_")
+    sealed = tenant.scalar("SELECT secret_sealed FROM webhook_endpoints")
+    assert secret not in sealed and secret.removeprefix("whsec_") not in sealed
+
+    result = runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    assert result.exit_code == 0, result.output
+    assert verified(secret, hook.requests[0]) == {
+        "type": "ping",
+        "timestamp": verified(secret, hook.requests[0])["timestamp"],
+        "data": {"endpoint_id": endpoint_id},
+    }
+
+    # An alert: recorded and queued in one transaction, sent by the deliverer.
+    ledger = Ledger(tenant)
+    ledger.service(1, "Cut")
+    ledger.resource(1, "Chair")
+    now = datetime(2026, 6, 10, 12, tzinfo=UTC)
+    for i in range(10):
+        ledger.book(
+            ledger.local(date(2026, 6, 9), 9) + timedelta(minutes=10 * i),
+            status="no_show" if i < 4 else "confirmed",
+        )
+    check = runner.invoke(
+        args=["alerts", "check", "--now", now.isoformat(), "--tenant", tenant.schema]
+    )
+    assert check.exit_code == 0, check.output
+    assert tenant.scalar("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'") == 1
+    assert "Delivered 1" in deliver(runner, tenant)
+    event = verified(secret, hook.requests[1])
+    assert event["type"] == "alert.triggered"
+    assert (event["data"]["rule"], event["data"]["subject"], event["data"]["value"]) == (
+        "no_show_spike",
+        "2026-06-09",
+        40.0,
+    )
+    assert hook.requests[1][0]["webhook-id"] == tenant.scalar(
+        "SELECT event_id FROM webhook_deliveries WHERE event_type = 'alert.triggered'"
+    )
+    assert "Delivered 0" in deliver(runner, tenant)  # nothing twice
+    assert len(hook.requests) == 2
+    with pytest.raises(WebhookVerificationError):  # another secret does not verify
+        verified("whsec_" + "A" * 32, hook.requests[1])
+
+
+def test_retries_on_500_and_a_timeout_keep_the_same_id_then_deliver(
+    runner, make_tenant, receiver, private, monkeypatch
+):
+    from analytics_app.webhooks import delivery
+
+    monkeypatch.setattr(delivery, "TIMEOUT_S", 1)
+    tenant = make_tenant()
+    hook = receiver(statuses=[500])
+    endpoint_id, secret = add(runner, tenant, hook.url)
+    runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    row = tenant.sql(
+        "SELECT status, attempts, last_status, next_attempt_at - now() FROM webhook_deliveries"
+    )[0]
+    assert row[:3] == ("pending", 1, 500)
+    assert timedelta(seconds=50) < row[3] <= timedelta(minutes=1)  # the first retry: 1 min
+    assert "Delivered 0" in deliver(runner, tenant)  # not due yet
+    tenant.sql("UPDATE webhook_deliveries SET next_attempt_at = now()")
+    hook.delay = 2.5  # longer than the timeout
+    deliver(runner, tenant)
+    row = tenant.sql(
+        "SELECT status, attempts, last_error, next_attempt_at - now() FROM webhook_deliveries"
+    )[0]
+    assert row[0] == "pending" and row[1] == 2 and "timed out" in row[2]
+    assert timedelta(minutes=4) < row[3] <= timedelta(minutes=5)  # the second: 5 min
+    hook.delay = 0
+    tenant.sql("UPDATE webhook_deliveries SET next_attempt_at = now()")
+    assert "Delivered 1" in deliver(runner, tenant)
+    ids = {r[0]["webhook-id"] for r in hook.requests}
+    assert len(hook.requests) == 3 and len(ids) == 1  # one event, one id, three attempts
+    verified(secret, hook.requests[-1])
+
+
+def test_after_the_last_retry_a_delivery_fails_and_a_dead_endpoint_is_disabled(
+    runner, make_tenant, receiver, private
+):
+    tenant = make_tenant()
+    hook = receiver(statuses=[503] * 10)
+    endpoint_id, _ = add(runner, tenant, hook.url)
+    runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    for _ in range(6):  # 1 min, 5 min, 30 min, 2 h, 8 h, 24 h later
+        tenant.sql("UPDATE webhook_deliveries SET next_attempt_at = now()")
+        deliver(runner, tenant)
+    assert tenant.sql("SELECT status, attempts FROM webhook_deliveries")[0] == ("failed", 7)
+    assert len(hook.requests) == 7
+    tenant.sql("UPDATE webhook_deliveries SET created_at = now() - interval '3 days 1 minute'")
+    assert "disabled" in deliver(runner, tenant)
+    assert tenant.scalar("SELECT disabled_at IS NOT NULL FROM webhook_endpoints")
+
+
+def test_a_sender_that_dies_mid_delivery_loses_nothing(runner, make_tenant, receiver, private):
+    tenant = make_tenant()
+    hook = receiver()
+    endpoint_id, secret = add(runner, tenant, hook.url, "ping")
+    tenant.sql(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)"
+        " VALUES (%s, 'msg_dies', 'ping', '{\"type\": \"ping\", \"data\": {}}')",
+        (endpoint_id,),
+    )
+    # A sender claims it (the row is locked) and dies before it records anything.
+    with psycopg.connect(tenant.dsn) as dead:
+        dead.execute("SELECT set_config('search_path', %s, true)", (f'"{tenant.schema}", public',))
+        dead.execute("SELECT id FROM webhook_deliveries FOR UPDATE")
+        assert "Delivered 0" in deliver(runner, tenant)  # another sender skips the locked row
+    # The connection closed without a commit: the row is pending again, and goes out once.
+    assert "Delivered 1" in deliver(runner, tenant)
+    assert [r[0]["webhook-id"] for r in hook.requests] == ["msg_dies"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/hook",  # not https
+        "https://127.0.0.1/hook",
+        "https://10.1.2.3/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://localhost/hook",  # a name resolving to 127.0.0.1
+        "https://user:pw@example.com/hook",
+    ],
+)
+def test_refused_urls(runner, make_tenant, url):
+    tenant = make_tenant()
+    result = runner.invoke(
+        args=["webhooks", "add", "--tenant", tenant.schema, "--url", url, "--event", "ping"]
+    )
+    assert result.exit_code == 1, result.output
+    assert tenant.scalar("SELECT count(*) FROM webhook_endpoints") == 0
+
+
+def test_no_redirect_is_followed_and_the_address_is_checked_again_at_delivery(
+    app, runner, make_tenant, receiver, private, monkeypatch
+):
+    tenant = make_tenant()
+    inside = receiver()
+    bouncer = receiver(redirect=inside.url)
+    endpoint_id, _ = add(runner, tenant, bouncer.url, "ping")
+    result = runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    assert result.exit_code == 1 and "HTTP 302" in result.output
+    assert len(bouncer.requests) == 1 and inside.requests == []
+    # Added while private addresses were allowed; refused when sending without it.
+    monkeypatch.setitem(app.config, "WEBHOOKS_ALLOW_PRIVATE", False)
+    tenant.sql("UPDATE webhook_deliveries SET next_attempt_at = now()")
+    deliver(runner, tenant)
+    error = tenant.scalar("SELECT last_error FROM webhook_deliveries")
+    assert "Only https://" in error
+    assert len(bouncer.requests) == 1
+
+
+def test_list_and_remove(runner, make_tenant, receiver, private):
+    tenant = make_tenant()
+    hook = receiver()
+    endpoint_id, _ = add(runner, tenant, hook.url)
+    runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    listing = runner.invoke(args=["webhooks", "list", "--tenant", tenant.schema]).output
+    assert f"{endpoint_id}\t{hook.url}\talert.triggered,ping\tenabled" in listing
+    assert "\tping\tdelivered\t1\tHTTP 200" in listing
+    gone = runner.invoke(args=["webhooks", "remove", "--tenant", tenant.schema, str(endpoint_id)])
+    assert gone.exit_code == 0
+    assert tenant.scalar("SELECT count(*) FROM webhook_deliveries") == 0
