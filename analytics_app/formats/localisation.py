@@ -166,7 +166,9 @@ class Formats:
         return babel_dates.format_skeleton("Md", value, locale=self.locale)
 
     def month(self, value):
-        """'novembre 2026', 'November 2026'."""
+        """'novembre 2026', 'November 2026' (a date, or YYYY-MM-DD text)."""
+        if isinstance(value, str):
+            value = date.fromisoformat(value[:10])
         return babel_dates.format_skeleton("yMMMM", value, locale=self.locale)
 
     def day_and_date(self, value):

@@ -108,6 +108,18 @@ def assert_page_matches_api(
         occupancy = row.locator('[data-field="occupancy_percent"]').inner_text().strip()
         expected = d["occupancy_percent"]
         assert occupancy == ("no hours set" if expected is None else f"{expected:.2f}%")
+    retention = api_json(page, live, tenant, "retention", months=12)
+    for cohort in retention["cohorts"]:
+        row = page.locator(f'table.cohorts tr[data-month="{cohort["month"]}"]')
+        new = row.locator('[data-field="new_customers"]').inner_text().replace(",", "")
+        assert int(new) == cohort["new_customers"], cohort["month"]
+        shown = row.locator("td[data-k]").all_inner_texts()
+        assert shown == [f"{p:,.2f}%" for p in cohort["retained_percent"][1:]], cohort["month"]
+    risky = api_json(page, live, tenant, "at-risk", limit=20)
+    listed = page.locator("table.at-risk tr[data-customer]").evaluate_all(
+        "rows => rows.map(r => Number(r.dataset.customer))"
+    )
+    assert listed == [c["customer_id"] for c in risky["customers"]]
     appts = api_json(
         page, live, tenant, "appointments", **period, service_id=service_id, status=status
     )

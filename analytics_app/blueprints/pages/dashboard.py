@@ -70,6 +70,11 @@ def two_years(seasonality):
     return rows
 
 
+def cohort_level(percent):
+    """A shade for a retention cell: 0 for none, else 1-4 by quarter of 100 %."""
+    return 0 if not percent else 1 + min(3, int(percent // 25))
+
+
 def _without_period(args):
     return {k: v for k, v in args.items() if k not in ("days", "start", "end")}
 
@@ -101,6 +106,7 @@ def dashboard():
     return render_template(
         "dashboard.html",
         locked=False,
+        cohort_level=cohort_level,
         args=args,
         errors=errors,
         **figures,
@@ -121,6 +127,9 @@ def _figures(args, paid):
     return {
         "summary": calls.run_report("dashboard", {}),
         "outlook": calls.run_report("outlook", {}, with_revenue=paid),
+        "alerts": calls.run_report("alerts", {"days": 30}),
+        "retention": calls.run_report("retention", {"months": 12}),
+        "at_risk": calls.run_report("at_risk", {"limit": 20}, with_revenue=paid),
         "appointments": calls.run_report("appointments", args),
         "revenue": calls.run_report("revenue", args) if paid else None,
         "customers": calls.run_report("customers", args, with_revenue=paid),
