@@ -168,7 +168,12 @@ def deliver_one(session, schema, tried):
     if row is None:
         session.commit()
         return None
-    status, error = post(row.url, secrets.unseal(row.secret_sealed), row.event_id, row.payload)
+    try:
+        secret = secrets.unseal(row.secret_sealed)
+    except ValueError as err:  # SECRET_KEY changed: the endpoint must be added again
+        status, error = None, str(err)
+    else:
+        status, error = post(row.url, secret, row.event_id, row.payload)
     ok = status is not None and 200 <= status < 300
     retries_left = row.attempts < len(RETRY_AFTER)
     session.execute(

@@ -264,3 +264,33 @@ def test_list_and_remove(runner, make_tenant, receiver, private):
     gone = runner.invoke(args=["webhooks", "remove", "--tenant", tenant.schema, str(endpoint_id)])
     assert gone.exit_code == 0
     assert tenant.scalar("SELECT count(*) FROM webhook_deliveries") == 0
+
+
+def test_a_secret_sealed_with_another_key_is_an_error_not_a_crash(
+    app, runner, make_tenant, receiver, private, monkeypatch
+):
+    tenant, other = make_tenant(), make_tenant()
+    hook = receiver()
+    add(runner, tenant, hook.url, "ping")
+    other_id, _ = add(runner, other, hook.url, "ping")
+    monkeypatch.setitem(app.config, "SECRET_KEY", "another-key")
+    second_id, _ = add(runner, other, hook.url, "ping")  # sealed with the new key
+    for t in (tenant, other):
+        t.sql(
+            "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload)"
+            " SELECT id, 'msg_' || id, 'ping', '{\"type\": \"ping\", \"data\": {}}'"
+            " FROM webhook_endpoints"
+        )
+    result = runner.invoke(
+        args=["webhooks", "deliver", "--tenant", tenant.schema, "--tenant", other.schema]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Delivered 1, failed attempts 2" in result.output
+    assert tenant.scalar("SELECT last_error FROM webhook_deliveries").startswith(
+        "The webhook secret was sealed with another SECRET_KEY"
+    )
+    assert [r[0]["webhook-id"] for r in hook.requests] == [f"msg_{second_id}"]
+    assert (
+        other.scalar("SELECT status FROM webhook_deliveries WHERE endpoint_id = %s", (other_id,))
+        == "pending"
+    )
