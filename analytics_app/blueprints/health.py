@@ -7,6 +7,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from analytics_app.db import fold, migrate, replica
 from analytics_app.extensions import db
+from analytics_app.webhooks import delivery
 
 bp = Blueprint("health", __name__)
 
@@ -23,7 +24,11 @@ def readyz():
     current = migrate.current_revision(connection, "public")
     if current != migrate.head("public"):
         return jsonify({"status": "migrations pending", "public": current}), 503
-    body = {"status": "ready", "fold": _fold_backlog(connection)}
+    body = {
+        "status": "ready",
+        "fold": _fold_backlog(connection),
+        "webhooks": _webhook_backlog(connection),
+    }
     if replica.configured():
         body["replica"] = _replica_state()
     return jsonify(body)
@@ -40,6 +45,25 @@ def _replica_state():
     if state is None:
         return {"status": "not a standby"}
     return {"status": "ok", **state}
+
+
+def _webhook_backlog(connection):
+    """Webhook deliveries due and not sent (a growing number: the sender is down)."""
+    raw = connection.connection.driver_connection
+    schemas = [  # tenants at a revision with the outbox (all, once migrated)
+        row[0]
+        for row in raw.execute(
+            "SELECT schema_name FROM public.tenants"
+            " WHERE to_regclass(format('%I.webhook_deliveries', schema_name)) IS NOT NULL"
+            " ORDER BY id"
+        )
+    ]
+    due, oldest = delivery.backlog(raw, schemas)
+    age = raw.execute("SELECT extract(epoch FROM now() - %s)", (oldest,)).fetchone()[0]
+    return {
+        "deliveries_due": due,
+        "oldest_due_age_seconds": round(float(age), 1) if age is not None else None,
+    }
 
 
 def _fold_backlog(connection):

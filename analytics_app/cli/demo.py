@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 import click
@@ -16,6 +17,7 @@ from analytics_app.extensions import db
 from analytics_app.gating import FEATURES
 from analytics_app.tenants import accounts, tenant_admin
 from analytics_app.tenants.models import ApiToken, SubscriptionPlan, Tenant
+from analytics_app.webhooks import delivery
 
 DEMO = {
     "schema": "demo",
@@ -128,6 +130,7 @@ def demo_command(host, port, no_serve):
     """Migrate, create a demo salon with two years of bookings, print logins, serve."""
     # The console shows the demo, not a line per Alembic revision and tenant.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    current_app.config["WEBHOOKS_ALLOW_PRIVATE"] = True  # a local receiver, for the demo
     d = prepare_demo(port)
     mail = (
         "sent through MAIL_URL"
@@ -154,13 +157,36 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
 
   Database     {current_app.config["DATABASE_URL"]}
   Fold worker  running in this process (production: `flask analytics fold --watch`)
+  Webhooks     sender running in this process (production: `flask webhooks deliver --watch`);
+               http:// and local receivers allowed for the demo (WEBHOOKS_ALLOW_PRIVATE)
+               flask alerts check      (then: flask webhooks add --tenant demo --url ... --event ping)
 """)
     # Nothing of the set-up may stay open while serving: an idle transaction would hold
     # locks on tenants and domains, and a pool connection, for the whole demo.
     db.session.remove()
     if not no_serve:
         _start_fold_worker(current_app.config["DATABASE_URL"])
+        _start_webhook_sender(current_app._get_current_object())
         run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _start_webhook_sender(app, interval=5.0):
+    """The webhook sender beside the demo server, as `flask webhooks deliver --watch` runs."""
+    log = logging.getLogger("analytics.webhooks")
+
+    def run():
+        with app.app_context():
+            while True:
+                try:
+                    delivery.deliver_all(db.session, echo=log.info)
+                except psycopg.OperationalError:  # the database went away (the demo stops)
+                    return
+                except Exception:  # reported; the next round tries again
+                    log.exception("webhook delivery round failed")
+                    db.session.rollback()
+                time.sleep(interval)
+
+    threading.Thread(target=run, name="webhook-sender", daemon=True).start()
 
 
 def _start_fold_worker(url):

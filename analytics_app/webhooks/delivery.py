@@ -221,3 +221,24 @@ def deliver_all(session, schemas=None, echo=print):
                 f"{schema}: endpoint {endpoint_id} ({url}) disabled: every delivery failed for 3 days"
             )
     return tuple(totals)
+
+
+def backlog(raw, schemas, batch=500):
+    """(deliveries due and not sent, the oldest one's due time) over these tenants, one
+    round trip per batch of schemas (psycopg connection, for /readyz)."""
+    from psycopg import sql
+
+    total, oldest = 0, None
+    for i in range(0, len(schemas), batch):
+        query = sql.SQL(" UNION ALL ").join(
+            sql.SQL(
+                "SELECT count(*), min(next_attempt_at) FROM {} WHERE status = 'pending'"
+                " AND next_attempt_at <= now()"
+            ).format(sql.Identifier(schema, "webhook_deliveries"))
+            for schema in schemas[i : i + batch]
+        )
+        for count, first in raw.execute(query):
+            total += count
+            if first is not None and (oldest is None or first < oldest):
+                oldest = first
+    return total, oldest

@@ -294,3 +294,23 @@ def test_a_secret_sealed_with_another_key_is_an_error_not_a_crash(
         other.scalar("SELECT status FROM webhook_deliveries WHERE endpoint_id = %s", (other_id,))
         == "pending"
     )
+
+
+def test_readyz_shows_the_deliveries_waiting(client, runner, make_tenant, receiver, private):
+    def due():
+        return client.get("/readyz").get_json()["webhooks"]
+
+    tenant = make_tenant()
+    hook = receiver()
+    endpoint_id, _ = add(runner, tenant, hook.url, "ping")
+    before = due()["deliveries_due"]
+    tenant.sql(
+        "INSERT INTO webhook_deliveries (endpoint_id, event_id, event_type, payload,"
+        " next_attempt_at) VALUES (%s, 'msg_waiting', 'ping', '{}', now() - interval '90 seconds')",
+        (endpoint_id,),
+    )
+    waiting = due()
+    assert waiting["deliveries_due"] == before + 1
+    assert waiting["oldest_due_age_seconds"] >= 90
+    deliver(runner, tenant)
+    assert due()["deliveries_due"] == before
