@@ -39,6 +39,14 @@ def _id(what):
     )
 
 
+def _format(rows):
+    """`format`: json (default), or the report's rows as csv or xlsx."""
+    return fields.String(
+        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
+        metadata={"description": f"csv or xlsx: {rows}"},
+    )
+
+
 class QueryArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # the SPEC: unknown parameters are ignored
@@ -74,10 +82,7 @@ class TeamArgsSchema(QueryArgsSchema, PeriodArgsSchema):
 
 
 class HeatmapArgsSchema(AppointmentsArgsSchema):
-    format = fields.String(
-        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
-        metadata={"description": "csv or xlsx: one row per weekday and hour."},
-    )
+    format = _format("one row per weekday and hour.")
 
 
 class DashboardArgsSchema(QueryArgsSchema):
@@ -85,10 +90,7 @@ class DashboardArgsSchema(QueryArgsSchema):
 
 
 class SeasonalityArgsSchema(QueryArgsSchema):
-    format = fields.String(
-        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
-        metadata={"description": "csv or xlsx: one row per month."},
-    )
+    format = _format("one row per month.")
     years = StrictInteger(
         load_default=2,
         validate=validate.Range(min=1, max=10, error="Must be between 1 and 10."),
@@ -102,10 +104,7 @@ class SeasonalityArgsSchema(QueryArgsSchema):
 
 
 class OutlookArgsSchema(QueryArgsSchema):
-    format = fields.String(
-        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
-        metadata={"description": "csv or xlsx: one row per day of next_days."},
-    )
+    format = _format("one row per day of next_days.")
     period = fields.String(
         load_default="month",
         validate=validate.OneOf(PERIODS, error="Must be one of: week, month, quarter."),
@@ -119,10 +118,7 @@ class OutlookArgsSchema(QueryArgsSchema):
 
 
 class RetentionArgsSchema(QueryArgsSchema):
-    format = fields.String(
-        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
-        metadata={"description": "csv or xlsx: one row per cohort and month after it (k)."},
-    )
+    format = _format("one row per cohort and month after it (k).")
     months = StrictInteger(
         load_default=12,
         validate=validate.Range(min=1, max=24, error="Must be between 1 and 24."),
@@ -131,10 +127,7 @@ class RetentionArgsSchema(QueryArgsSchema):
 
 
 class AtRiskArgsSchema(QueryArgsSchema):
-    format = fields.String(
-        validate=validate.OneOf(["json", "csv", "xlsx"], error="Must be json, csv or xlsx."),
-        metadata={"description": "csv or xlsx: every entry of the state, unpaged."},
-    )
+    format = _format("every entry of the state, unpaged.")
     state = fields.String(
         load_default="at_risk",
         validate=validate.OneOf(RISK_STATES, error="Must be one of: at_risk, lapsed, all."),
