@@ -149,8 +149,9 @@ def create_token(user, name=""):
 
 
 def user_for_credentials(tenant_id, creds):
-    """The active user owning this unrevoked key in this tenant, else None. One query:
-    public.api_key_user() (analytics_app/sql/public/api_key_user.sql) is the key check."""
+    """The active user owning this unrevoked key in this tenant, else None: the key check
+    (public.api_key_user, analytics_app/sql/public/api_key_user.sql), then the user's row.
+    Declared API endpoints never come here (their first statement checks the key)."""
     if creds.prefix is None:
         return None
     row = db.session.execute(
