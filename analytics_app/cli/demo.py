@@ -2,16 +2,19 @@
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 import click
 import psycopg
 from flask import current_app
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import run_simple
 
 from analytics_app.db import fold, migrate
+from analytics_app.db.embedded import sqlalchemy_url
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from analytics_app.gating import FEATURES
@@ -130,7 +133,6 @@ def demo_command(host, port, no_serve):
     """Migrate, create a demo salon with two years of bookings, print logins, serve."""
     # The console shows the demo, not a line per Alembic revision and tenant.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    current_app.config["WEBHOOKS_ALLOW_PRIVATE"] = True  # a local receiver, for the demo
     d = prepare_demo(port)
     mail = (
         "sent through MAIL_URL"
@@ -157,34 +159,39 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
 
   Database     {current_app.config["DATABASE_URL"]}
   Fold worker  running in this process (production: `flask analytics fold --watch`)
-  Webhooks     sender running in this process (production: `flask webhooks deliver --watch`);
-               http:// and local receivers allowed for the demo (WEBHOOKS_ALLOW_PRIVATE)
-               flask alerts check      (then: flask webhooks add --tenant demo --url ... --event ping)
+  Webhooks     sender running in this process (production: `flask webhooks deliver --watch`),
+               local receivers allowed; add one with
+               WEBHOOKS_ALLOW_PRIVATE=1 flask webhooks add --tenant demo --url URL --event ping
 """)
     # Nothing of the set-up may stay open while serving: an idle transaction would hold
     # locks on tenants and domains, and a pool connection, for the whole demo.
     db.session.remove()
     if not no_serve:
         _start_fold_worker(current_app.config["DATABASE_URL"])
-        _start_webhook_sender(current_app._get_current_object())
-        run_simple(host, port, current_app._get_current_object(), threaded=True)
+        stop = threading.Event()
+        _start_webhook_sender(current_app._get_current_object(), stop)
+        try:
+            run_simple(host, port, current_app._get_current_object(), threaded=True)
+        finally:
+            stop.set()
 
 
-def _start_webhook_sender(app, interval=5.0):
-    """The webhook sender beside the demo server, as `flask webhooks deliver --watch` runs."""
+def _start_webhook_sender(app, stop, interval=5.0):
+    """The webhook sender beside the demo server, as `flask webhooks deliver --watch` runs,
+    on connections of its own (not the app's pool), local receivers allowed; it stops with
+    the server."""
     log = logging.getLogger("analytics.webhooks")
 
     def run():
-        with app.app_context():
-            while True:
+        engine = create_engine(sqlalchemy_url(app.config["DATABASE_URL"]), poolclass=NullPool)
+        with app.app_context(), Session(engine) as session:
+            while not stop.wait(interval):
                 try:
-                    delivery.deliver_all(db.session, echo=log.info)
-                except psycopg.OperationalError:  # the database went away (the demo stops)
-                    return
-                except Exception:  # reported; the next round tries again
-                    log.exception("webhook delivery round failed")
-                    db.session.rollback()
-                time.sleep(interval)
+                    delivery.deliver_all(session, echo=log.info, private=True)
+                except SQLAlchemyError as err:  # reported; the next round tries again
+                    log.warning("webhook delivery round failed: %s", str(err).splitlines()[0])
+                    session.rollback()
+        engine.dispose()
 
     threading.Thread(target=run, name="webhook-sender", daemon=True).start()
 
