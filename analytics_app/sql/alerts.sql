@@ -1,9 +1,9 @@
 -- An alert as the API and the webhooks write it.
-CREATE FUNCTION alert_json(p_alert alerts) RETURNS jsonb
+CREATE FUNCTION alert_json(p_alert alerts) RETURNS json
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
-AS $$
-    SELECT jsonb_build_object(
+AS $$  -- json, not jsonb: the fields in the SPEC's order
+    SELECT json_build_object(
         'id', p_alert.id, 'rule', p_alert.rule, 'subject', p_alert.subject,
         'value', p_alert.value, 'baseline', p_alert.baseline, 'threshold', p_alert.threshold,
         'created_at', rfc3339(p_alert.created_at, tenant_timezone()),
@@ -133,7 +133,7 @@ queued AS (
     SELECT e.id, format('msg_%s_alert_%s', current_schema(), r.id), 'alert.triggered',
            jsonb_build_object('type', 'alert.triggered',
                               'timestamp', rfc3339(r.created_at, 'UTC'),
-                              'data', alert_json(r))
+                              'data', alert_json(r)::jsonb)
     FROM recorded r
     JOIN webhook_endpoints e ON e.disabled_at IS NULL AND 'alert.triggered' = ANY (e.events)
 )

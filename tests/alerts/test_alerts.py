@@ -158,6 +158,16 @@ def test_each_alert_once_across_repeated_and_concurrent_checks(
         ("no_show_spike", "2026-06-09", 50.0, 0.0)
     ]
     assert body["alerts"][0]["message"].startswith("50.00% of yesterday's appointments")
+    assert list(body["alerts"][0]) == [  # the SPEC's order
+        "id",
+        "rule",
+        "subject",
+        "value",
+        "baseline",
+        "threshold",
+        "created_at",
+        "message",
+    ]
     assert body["days"] == 30
     assert listed(client, key, ledger.tenant, days=0).get_json() == {
         "errors": {"days": ["Must be between 1 and 3650."]}
