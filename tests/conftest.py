@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
@@ -18,6 +19,7 @@ from analytics_app import create_app
 from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
+from tests.local import Inbox, free_port
 
 _names = itertools.count(1)
 
@@ -333,3 +335,16 @@ def sql_copy(tmp_path, monkeypatch):
             entries.append(dataclasses.replace(entry, directory=folder))
 
     return Copy
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A plain SMTP server on 127.0.0.1; MAIL_URL points at it for the test."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{port}")
+    inbox.port = port
+    yield inbox
+    controller.stop()

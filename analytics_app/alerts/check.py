@@ -1,7 +1,9 @@
-"""Evaluate the alert rules for every tenant with advanced_analytics, one transaction each."""
+"""Evaluate the alert rules for every tenant with advanced_analytics, one transaction each,
+then send the alert emails those transactions owe (alerts.emails)."""
 
 from sqlalchemy import text
 
+from analytics_app.alerts import emails
 from analytics_app.db.tenant_session import enter_schema
 
 TENANTS_SQL = text(
@@ -24,14 +26,19 @@ def check_tenant(session, schema, now, paid):
     return rows
 
 
-def check_all(session, now, schemas=None, echo=print):
-    """Every tenant with advanced_analytics (or these); return {schema: alerts recorded}."""
+def check_all(session, now, schemas=None, echo=print, transport=None):
+    """Every tenant with advanced_analytics (or these); return ({schema: alerts recorded},
+    emails.Sent). With a transport, each tenant's pending emails are sent after its check."""
     tenants = session.execute(TENANTS_SQL, {"schemas": schemas}).all()
     session.commit()
-    recorded = {}
+    recorded, mailed = {}, emails.Sent()
     for schema, paid in tenants:
         rows = check_tenant(session, schema, now, paid)
         recorded[schema] = rows
         for row in rows:
             echo(f"{schema}: {row.rule} {row.subject}: {row.message}")
-    return recorded
+        if transport is not None:
+            sent = emails.send_pending(session, schema, transport)
+            for field in ("sent", "failed", "skipped"):
+                getattr(mailed, field).extend(getattr(sent, field))
+    return recorded, mailed

@@ -3,12 +3,14 @@
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import text
 
 from analytics_app.alerts import check
 from analytics_app.cli.email_reports import NOW_OPTION, TENANT_OPTION, _parse_now
 from analytics_app.db.tenant_session import enter_schema
+from analytics_app.email_reports import transport
 from analytics_app.extensions import db
 from analytics_app.tenants import tenant_admin
 from analytics_app.webhooks import delivery, endpoints
@@ -21,13 +23,26 @@ webhooks_cli = AppGroup("webhooks", help="Webhook endpoints of a tenant, and sen
 @NOW_OPTION
 @TENANT_OPTION
 def check_command(now_text, schemas):
-    """Record the alerts that hold now, each once per rule and subject; queue their webhooks.
+    """Record the alerts that hold now, each once per rule and subject; queue their webhooks
+    and send their emails (to MAIL_URL; printed when it is unset).
 
-    Meant for cron every 15 minutes; safe to run at any time and concurrently.
+    Meant for cron every 15 minutes; safe to run at any time and concurrently. Exits 1
+    when an email could not be sent (it stays pending for the next run).
     """
     now = _parse_now(now_text) or db.session.execute(text("SELECT now()")).scalar_one()
-    recorded = check.check_all(db.session, now, list(schemas) or None, echo=click.echo)
+    try:
+        mail = transport.from_url(current_app.config["MAIL_URL"])
+    except transport.MailConfigError as err:
+        raise click.ClickException(str(err)) from None
+    recorded, mailed = check.check_all(
+        db.session, now, list(schemas) or None, echo=click.echo, transport=mail
+    )
     click.echo(f"Alerts recorded: {sum(len(r) for r in recorded.values())}")
+    for _, address, error in mailed.failed:
+        click.echo(f"Alert email to {address} failed (retried by the next run): {error}", err=True)
+    click.echo(f"Alert emails sent: {len(mailed.sent)}, failed: {len(mailed.failed)}")
+    if mailed.failed:
+        raise SystemExit(1)
 
 
 def _schema(tenant):

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from werkzeug.serving import run_simple
 
+from analytics_app.alerts import check
+from analytics_app.cli import demo_receiver
 from analytics_app.db import fold, migrate
 from analytics_app.db.embedded import sqlalchemy_url
 from analytics_app.db.tenant_session import enter_schema
@@ -20,7 +22,7 @@ from analytics_app.extensions import db
 from analytics_app.gating import FEATURES
 from analytics_app.tenants import accounts, tenant_admin
 from analytics_app.tenants.models import ApiToken, SubscriptionPlan, Tenant
-from analytics_app.webhooks import delivery
+from analytics_app.webhooks import delivery, endpoints
 
 DEMO = {
     "schema": "demo",
@@ -97,8 +99,38 @@ def _owners_since_the_history(*tenants):
     )
 
 
-def prepare_demo(port, echo=click.echo):
-    """Migrate and make sure the demo tenants exist; return their fresh credentials."""
+def _demo_endpoint(schema, receiver_url):
+    """The demo receiver as the demo tenant's endpoint (the last run's one replaced):
+    (id, secret)."""
+    enter_schema(db.session, schema)
+    db.session.execute(
+        text("DELETE FROM webhook_endpoints WHERE url LIKE :pattern"),
+        {"pattern": f"%{demo_receiver.PATH}"},
+    )
+    return endpoints.add(
+        db.session, schema, receiver_url, ["alert.triggered", "ping"], private=True
+    )
+
+
+def _recent_alerts(schema):
+    enter_schema(db.session, schema)
+    rows = (
+        db.session.execute(
+            text(
+                "SELECT message FROM alerts WHERE created_at > now() - interval '30 days'"
+                " ORDER BY created_at DESC, id"
+            )
+        )
+        .scalars()
+        .all()
+    )
+    db.session.commit()
+    return rows
+
+
+def prepare_demo(port, echo=click.echo, receiver_url=None):
+    """Migrate and make sure the demo tenants exist; return their fresh credentials.
+    receiver_url: the demo receiver, added as an endpoint before the alerts are checked."""
     base = current_app.config["TENANT_BASE_DOMAIN"]
     migrate.upgrade_all(db.engine, echo=echo)
     _ensure_plan(DEMO["plan"], list(FEATURES))
@@ -113,7 +145,19 @@ def prepare_demo(port, echo=click.echo):
     # Fold the history's change log now, as the worker would, so the first page is fast.
     with fold.connect(current_app.config["DATABASE_URL"]) as conn:
         fold.fold_all(conn, [demo.schema_name, basic.schema_name])
+    endpoint = _demo_endpoint(demo.schema_name, receiver_url) if receiver_url else (None, None)
+    # As cron's `flask alerts check` would: yesterday's no-show spike is recorded (once),
+    # its webhook queued for the receiver and its email owed to the owner.
+    check.check_all(
+        db.session,
+        db.session.execute(text("SELECT now()")).scalar_one(),
+        [demo.schema_name],
+        echo=lambda _line: None,
+    )
     return {
+        "endpoint_id": endpoint[0],
+        "webhook_secret": endpoint[1],
+        "alerts": _recent_alerts(demo.schema_name),
         "url": f"http://{demo.domains[0].domain}:{port}",
         "basic_url": f"http://{basic.domains[0].domain}:{port}",
         "email": DEMO["email"],
@@ -133,7 +177,10 @@ def demo_command(host, port, no_serve):
     """Migrate, create a demo salon with two years of bookings, print logins, serve."""
     # The console shows the demo, not a line per Alembic revision and tenant.
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    d = prepare_demo(port)
+    receiver = None if no_serve else demo_receiver.DemoReceiver()
+    d = prepare_demo(port, receiver_url=receiver.url if receiver else None)
+    if receiver:
+        receiver.secret = d["webhook_secret"]
     mail = (
         "sent through MAIL_URL"
         if current_app.config["MAIL_URL"]
@@ -157,11 +204,12 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
                flask reports send      (last week's report, once; run it again: nothing)
                flask reports preview --tenant demo --email {d["email"]} --html report.html
 
+  Alerts       {_alerts_line(d["alerts"])}
+               flask alerts check      (cron every 15 min; sends the alert email owed to {d["email"]})
+
   Database     {current_app.config["DATABASE_URL"]}
   Fold worker  running in this process (production: `flask analytics fold --watch`)
-  Webhooks     sender running in this process (production: `flask webhooks deliver --watch`),
-               local receivers allowed; add one with
-               WEBHOOKS_ALLOW_PRIVATE=1 flask webhooks add --tenant demo --url URL --event ping
+  Webhooks     {_webhooks_lines(d, receiver)}
 """)
     # Nothing of the set-up may stay open while serving: an idle transaction would hold
     # locks on tenants and domains, and a pool connection, for the whole demo.
@@ -174,6 +222,31 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
             run_simple(host, port, current_app._get_current_object(), threaded=True)
         finally:
             stop.set()
+            receiver.stop()
+
+
+def _alerts_line(alerts):
+    if not alerts:
+        return "none in the last 30 days"
+    return "\n".join(
+        [f"{len(alerts)} in the last 30 days (dashboard and /api/analytics/alerts/):"]
+        + [f"               - {message}" for message in alerts[:5]]
+    )
+
+
+def _webhooks_lines(d, receiver):
+    if receiver is None:
+        return (
+            "local receivers allowed in the demo; add one with\n"
+            "               WEBHOOKS_ALLOW_PRIVATE=1 flask webhooks add --tenant demo --url URL"
+            " --event ping"
+        )
+    return (
+        "sender running in this process (production: `flask webhooks deliver --watch`)\n"
+        f"               demo receiver {receiver.url} is endpoint {d['endpoint_id']}; it verifies"
+        " each delivery and prints it here:\n"
+        f"               WEBHOOKS_ALLOW_PRIVATE=1 flask webhooks test --tenant demo {d['endpoint_id']}"
+    )
 
 
 def _start_webhook_sender(app, stop, interval=5.0):

@@ -120,6 +120,7 @@ PUBLIC_CATALOGUE = [
     for name in (
         "enter_tenant",
         "tenant_feature",
+        "tenant_owner",
         "api_key_user",
         "begin_api_request",
         "report_due_period",

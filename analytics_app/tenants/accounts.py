@@ -81,8 +81,8 @@ REPORT_FREQUENCIES = ("off", "weekly", "monthly")
 def create_user(tenant, email, password=None):
     """Create (or reset the password of) a user; return (user, password).
 
-    The tenant's first user is its owner and starts with weekly email reports; later
-    users start with none (SPEC Part 3).
+    The tenant's first user is its owner and starts with weekly email reports and alert
+    emails; later users start with neither (SPEC Parts 3 and 6).
     """
     password = password or secrets.token_urlsafe(12)
     user = find_user(tenant.id, email)
@@ -94,6 +94,7 @@ def create_user(tenant, email, password=None):
             tenant_id=tenant.id,
             email=normalise_email(email),
             report_frequency="weekly" if first == 0 else "off",
+            alert_emails=first == 0,
         )
         db.session.add(user)
     user.set_password(password)
@@ -185,3 +186,16 @@ def revoke_tokens(tenant, email, name=None, key_prefix=None):
 @functools.cache
 def _dummy_hash():
     return generate_password_hash(secrets.token_hex(16))
+
+
+def is_owner(user):
+    """Whether the user is their tenant's owner (public.tenant_owner, the one rule)."""
+    return bool(
+        db.session.execute(
+            text(
+                "SELECT public.tenant_owner(t.schema_name) = :user"
+                " FROM public.tenants t WHERE t.id = :tenant"
+            ),
+            {"user": user.id, "tenant": user.tenant_id},
+        ).scalar()
+    )

@@ -57,6 +57,8 @@ class User(UserMixin, db.Model):
     session_version = db.Column(db.Integer, nullable=False, default=1)
     # Email reports: off, weekly or monthly (docs/email-reports.md).
     report_frequency = db.Column(db.Text, nullable=False, default="off")
+    # An email for each alert recorded in the tenant (SPEC Part 6; the owner by default).
+    alert_emails = db.Column(db.Boolean, nullable=False, default=False)
 
     def get_id(self):
         return f"{self.id}:{self.session_version or 1}"

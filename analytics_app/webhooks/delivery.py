@@ -5,7 +5,8 @@ transaction after the POST, so a sender killed midway leaves it pending and the 
 run sends it again (at least once; the receiver deduplicates by `webhook-id`, the same
 on every retry). A 2xx within 10 s is delivered; anything else is retried after 1 min,
 5 min, 30 min, 2 h, 8 h and 24 h, then failed. An endpoint whose deliveries have all
-failed for 3 days is disabled.
+failed for 3 days is disabled, and its owner is owed an email saying so (sent by
+alerts.emails, from the same outbox as the alert emails).
 """
 
 import base64
@@ -24,7 +25,9 @@ from urllib.parse import urlsplit
 from flask import current_app
 from sqlalchemy import text
 
+from analytics_app.alerts import emails
 from analytics_app.db.tenant_session import enter_schema
+from analytics_app.email_reports import transport
 from analytics_app.webhooks import secrets
 
 RETRY_AFTER = (
@@ -151,15 +154,21 @@ DONE_SQL = text(
 )
 # Disabled: an endpoint with a delivery attempted and not delivered for 3 days, and none
 # delivered in those 3 days.
+# In the same statement, the owner is owed an email saying so (the notification outbox).
 DISABLE_SQL = text(
-    "UPDATE webhook_endpoints e SET disabled_at = now() WHERE e.disabled_at IS NULL"
+    "WITH disabled AS ("
+    " UPDATE webhook_endpoints e SET disabled_at = now() WHERE e.disabled_at IS NULL"
     " AND EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
     "             AND d.attempts > 0 AND d.status <> 'delivered'"
     "             AND d.created_at <= now() - CAST(:days AS interval))"
     " AND NOT EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
     "                 AND d.status = 'delivered'"
     "                 AND d.delivered_at > now() - CAST(:days AS interval))"
-    " RETURNING e.id, e.url"
+    " RETURNING e.id, e.url),"
+    " told AS (INSERT INTO notification_emails (kind, endpoint_id, user_id)"
+    "  SELECT 'endpoint_disabled', d.id, o.id FROM disabled d"
+    "  JOIN (SELECT public.tenant_owner(current_schema()::text) AS id) o ON o.id IS NOT NULL)"
+    " SELECT id, url FROM disabled"
 )
 
 
@@ -202,6 +211,8 @@ def deliver_tenant(session, schema, private=None):
     enter_schema(session, schema)
     disabled = session.execute(DISABLE_SQL, {"days": f"{DISABLE_AFTER.days} days"}).all()
     session.commit()
+    if disabled:  # tell the owner now (what fails to go is sent by `flask alerts check`)
+        emails.send_pending(session, schema, transport.from_url(current_app.config["MAIL_URL"]))
     return sent, failed, disabled
 
 

@@ -72,6 +72,31 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
             names = {row[name] for row in body[field]}
             assert expected <= names and "Instagram " not in names, (field, names)
         conn.close()
+        # Yesterday's no-show spike is an alert, delivered signed to the demo's receiver
+        # (verified there with standardwebhooks); `flask webhooks test` reaches it too.
+        assert "of yesterday's appointments" in output.split("Alerts", 1)[1]
+        endpoint = re.search(r"flask webhooks test --tenant demo (\d+)", output).group(1)
+        tested = subprocess.run(
+            [sys.executable, "-m", "flask", "webhooks", "test", "--tenant", "demo", endpoint],
+            cwd=ROOT,
+            env={**env, "WEBHOOKS_ALLOW_PRIVATE": "1"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert tested.returncode == 0 and ": delivered (HTTP 204)" in tested.stdout, tested
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not all(
+            f"Demo receiver: {kind} " in log.read_text() for kind in ("alert.triggered", "ping")
+        ):
+            time.sleep(0.5)
+        output = log.read_text()
+        assert re.search(
+            r"Demo receiver: alert\.triggered msg_demo_alert_\d+ \(signature verified\): "
+            r"\d+\.\d\d% of yesterday's appointments",
+            output,
+        ), output
+        assert re.search(r"Demo receiver: ping msg_\w+ \(signature verified\)", output), output
         # The console shows the demo, not Alembic's progress.
         assert "alembic." not in output and "Running upgrade" not in output
         server_pid = _postmaster_pid(data_dir)
@@ -105,6 +130,23 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
         assert "Sent 1, failed 0, skipped 0, expired 0." in runs[0].stderr
         assert "MAIL_URL is not set: messages are printed here, not sent" in runs[0].stderr
         assert runs[1].stdout == "" and "Sent 0," in runs[1].stderr
+        # The alert email owed to the owner, printed by the command the demo names, once.
+        checks = [
+            subprocess.run(
+                [sys.executable, "-m", "flask", "alerts", "check"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
+        assert [c.returncode for c in checks] == [0, 0], checks[0].stderr
+        printed = checks[0].stdout.replace("\n ", " ")  # headers unfolded
+        assert "Subject: Demo Salon: More cancellations and no-shows than usual on" in printed
+        assert "To: owner@demo.example" in checks[0].stdout
+        assert "Alert emails sent: 0," in checks[1].stdout
     finally:
         if demo.poll() is None:
             demo.kill()

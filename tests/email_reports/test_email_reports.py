@@ -2,9 +2,7 @@
 server (aiosmtpd) in-process: due times in each tenant's zone, once per user across
 reruns, concurrent senders and failures, figures equal to the API's, unsubscribe links."""
 
-import asyncio
 import base64
-import email
 import json
 import re
 import subprocess
@@ -12,7 +10,6 @@ import threading
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from email import policy
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -23,48 +20,10 @@ from aiosmtpd.smtp import AuthResult
 from analytics_app.email_reports import schedule, transport
 from analytics_app.extensions import db
 from analytics_app.tenants import accounts, tenant_admin
-from tests.local import free_port
+from tests.local import Inbox, free_port
 from tests.reference import WEEKDAYS, Ledger
 
 LONG_AGO = "2026-01-01T00:00:00Z"
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message; it can refuse or be slow on purpose."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = 0  # answer this many DATA commands with a temporary failure
-        self.delay = 0.0
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        with self.lock:
-            if self.refuse:
-                self.refuse -= 1
-                return "451 4.3.0 Mailbox temporarily unavailable"
-            self.messages.append(
-                email.message_from_bytes(envelope.original_content, policy=policy.default)
-            )
-        return "250 2.0.0 OK"
-
-    def to(self, address):
-        return [m for m in self.messages if m["To"] == address]
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A plain SMTP server on 127.0.0.1; MAIL_URL points at it for the test."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_URL", f"smtp://127.0.0.1:{port}")
-    inbox.port = port
-    yield inbox
-    controller.stop()
 
 
 def send(runner, now, *schemas, dry_run=False):

@@ -3,6 +3,7 @@ Webhooks signatures verified with the `standardwebhooks` library, retries with t
 id, a sender that dies mid-delivery, refused URLs, the secret sealed in the database."""
 
 import http.server
+import re
 import threading
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -10,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import psycopg
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+from werkzeug.security import generate_password_hash
 
 from tests.local import free_port
 from tests.reference import Ledger
@@ -179,9 +181,11 @@ def test_retries_on_500_and_a_timeout_keep_the_same_id_then_deliver(
 
 
 def test_after_the_last_retry_a_delivery_fails_and_a_dead_endpoint_is_disabled(
-    runner, make_tenant, receiver, private
+    runner, make_tenant, make_key, receiver, private, smtp
 ):
     tenant = make_tenant()
+    make_key(tenant, "owner@example.com")  # the first user: the owner
+    make_key(tenant, "desk@example.com")
     hook = receiver(statuses=[503] * 10)
     endpoint_id, _ = add(runner, tenant, hook.url)
     runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
@@ -190,9 +194,19 @@ def test_after_the_last_retry_a_delivery_fails_and_a_dead_endpoint_is_disabled(
         deliver(runner, tenant)
     assert tenant.sql("SELECT status, attempts FROM webhook_deliveries")[0] == ("failed", 7)
     assert len(hook.requests) == 7
+    assert smtp.messages == []
     tenant.sql("UPDATE webhook_deliveries SET created_at = now() - interval '3 days 1 minute'")
     assert "disabled" in deliver(runner, tenant)
     assert tenant.scalar("SELECT disabled_at IS NOT NULL FROM webhook_endpoints")
+    # Its owner is told, once, by email (the desk is not).
+    deliver(runner, tenant)
+    assert [m["To"] for m in smtp.messages] == ["owner@example.com"]
+    notice = smtp.messages[0]
+    assert notice["Subject"] == f"Tenant {tenant.schema}: webhook endpoint disabled"
+    body = notice.get_content()
+    assert f"Every delivery to {hook.url} failed for 3 days" in body
+    assert "Its last answer: HTTP 503." in body
+    assert f"http://{tenant.host}:5000/settings" in body
 
 
 def test_a_sender_that_dies_mid_delivery_loses_nothing(runner, make_tenant, receiver, private):
@@ -314,3 +328,125 @@ def test_readyz_shows_the_deliveries_waiting(client, runner, make_tenant, receiv
     assert waiting["oldest_due_age_seconds"] >= 90
     deliver(runner, tenant)
     assert due()["deliveries_due"] == before
+
+
+def csrf_of(page):
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+
+
+def test_the_owner_adds_lists_and_removes_endpoints_on_the_settings_page(
+    app, runner, browser, make_tenant, make_key, receiver, private
+):
+    tenant = make_tenant()
+    make_key(tenant, "owner@example.com")
+    make_key(tenant, "desk@example.com")
+    for user in ("owner@example.com", "desk@example.com"):
+        tenant.sql(
+            "UPDATE public.users SET password_hash = %s WHERE email = %s AND tenant_id = %s",
+            (generate_password_hash("pw-123456"), user, tenant.id),
+        )
+    hook = receiver()
+    owner = browser(tenant)
+    owner.login("owner@example.com", "pw-123456")
+    page = owner.get("/settings").get_data(as_text=True)
+    assert 'data-endpoints="none"' in page and "Add an endpoint" in page
+    token = csrf_of(page)
+
+    def post(path, **data):
+        return owner.client.post(path, base_url=owner.base_url, data={"csrf_token": token, **data})
+
+    # Refused: a scheme other than https (http too here, WEBHOOKS_ALLOW_PRIVATE), no event.
+    refused = post("/settings/webhooks", url="ftp://example.com/hook", events="ping")
+    assert refused.status_code == 400 and b"Only https:// URLs" in refused.data
+    refused = post("/settings/webhooks", url=hook.url)
+    assert refused.status_code == 400 and b"Choose at least one event." in refused.data
+    assert tenant.scalar("SELECT count(*) FROM webhook_endpoints") == 0
+
+    added = owner.client.post(
+        "/settings/webhooks",
+        base_url=owner.base_url,
+        data={"csrf_token": token, "url": hook.url, "events": ["alert.triggered", "ping"]},
+    )
+    assert added.status_code == 200
+    html = added.get_data(as_text=True)
+    secret = re.search(r"<code data-secret>(whsec_[^<]+)</code>", html).group(1)
+    endpoint_id = tenant.scalar("SELECT id FROM webhook_endpoints")
+    assert tenant.scalar("SELECT events FROM webhook_endpoints") == ["alert.triggered", "ping"]
+    assert secret not in tenant.scalar("SELECT secret_sealed FROM webhook_endpoints")
+    # Shown once: the next page has the endpoint, never its secret.
+    again = owner.get("/settings").get_data(as_text=True)
+    assert f'data-endpoint="{endpoint_id}"' in again and secret not in again
+    assert "No deliveries yet." in again
+
+    # A ping, signed with the secret the page showed; the page lists the delivery.
+    result = runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    assert result.exit_code == 0, result.output
+    assert verified(secret, hook.requests[0])["type"] == "ping"
+    listed = owner.get("/settings").get_data(as_text=True)
+    event_id = hook.requests[0][0]["webhook-id"]
+    row = re.search(rf'<tr data-delivery="{event_id}">(.*?)</tr>', listed, re.S).group(1)
+    assert 'data-status="delivered"' in row and "HTTP 200" in row and "<td>ping</td>" in row
+
+    # Another user of the tenant sees no endpoints and may not change them.
+    desk = browser(tenant)
+    desk.login("desk@example.com", "pw-123456")
+    desk_page = desk.get("/settings").get_data(as_text=True)
+    assert "Webhooks" not in desk_page and hook.url not in desk_page
+    desk_token = csrf_of(desk_page)
+    for path in ("/settings/webhooks", f"/settings/webhooks/{endpoint_id}/remove"):
+        response = desk.client.post(
+            path, base_url=desk.base_url, data={"csrf_token": desk_token, "url": hook.url}
+        )
+        assert response.status_code == 403, path
+    assert tenant.scalar("SELECT count(*) FROM webhook_endpoints") == 1
+
+    # The owner removes it (and its deliveries); a second remove is a 404.
+    assert post(f"/settings/webhooks/{endpoint_id}/remove").status_code == 302
+    assert tenant.scalar("SELECT count(*) FROM webhook_endpoints") == 0
+    assert tenant.scalar("SELECT count(*) FROM webhook_deliveries") == 0
+    assert post(f"/settings/webhooks/{endpoint_id}/remove").status_code == 404
+    without_csrf = owner.client.post(
+        "/settings/webhooks", base_url=owner.base_url, data={"url": hook.url}
+    )
+    assert without_csrf.status_code == 400
+
+
+def test_alert_emails_are_a_setting_beside_the_reports(app, browser, make_tenant, make_key):
+    tenant = make_tenant()
+    make_key(tenant, "owner@example.com")
+    make_key(tenant, "desk@example.com")
+    tenant.sql(
+        "UPDATE public.users SET password_hash = %s WHERE tenant_id = %s",
+        (generate_password_hash("pw-123456"), tenant.id),
+    )
+    desk = browser(tenant)
+    desk.login("desk@example.com", "pw-123456")
+    page = desk.get("/settings").get_data(as_text=True)
+    assert re.search(
+        r'<input id="alert_emails" name="alert_emails" type="checkbox" value="y">', page
+    )
+    saved = desk.client.post(
+        "/settings",
+        base_url=desk.base_url,
+        data={"csrf_token": csrf_of(page), "report_frequency": "off", "alert_emails": "y"},
+    )
+    assert saved.status_code == 302
+    assert tenant.sql(
+        "SELECT email, alert_emails, report_frequency FROM public.users WHERE tenant_id = %s"
+        " ORDER BY email",
+        (tenant.id,),
+    ) == [("desk@example.com", True, "off"), ("owner@example.com", True, "weekly")]
+    page = desk.get("/settings").get_data(as_text=True)
+    assert re.search(r'<input checked id="alert_emails"', page)
+    desk.client.post(
+        "/settings",
+        base_url=desk.base_url,
+        data={"csrf_token": csrf_of(page), "report_frequency": "off"},
+    )
+    assert (
+        tenant.scalar(
+            "SELECT alert_emails FROM public.users WHERE email = 'desk@example.com' AND tenant_id = %s",
+            (tenant.id,),
+        )
+        is False
+    )

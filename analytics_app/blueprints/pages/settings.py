@@ -1,13 +1,20 @@
-"""GET/POST /settings: a user's own email reports (off, weekly, monthly)."""
+"""GET/POST /settings: a user's own emails (reports: off, weekly, monthly; alert emails
+on or off) and, for the tenant's owner, its webhook endpoints (add, remove, the last 20
+deliveries of each)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice
+from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from analytics_app.extensions import db
 from analytics_app.gating import tenant_has_feature
 from analytics_app.request.tenancy import current_tenant
+from analytics_app.tenants import accounts
+from analytics_app.webhooks import endpoints
+from analytics_app.webhooks.delivery import Refused
 
 bp = Blueprint("settings", __name__)
 
@@ -17,26 +24,100 @@ CHOICES = [
     SelectChoice("monthly", "Monthly: last calendar month, on the 1st at 08:00"),
 ]
 SAVED = {"off": "no email reports", "weekly": "weekly reports", "monthly": "monthly reports"}
+EVENT_CHOICES = [
+    SelectChoice("alert.triggered", "alert.triggered: each alert, as it is recorded"),
+    SelectChoice("ping", "ping: test deliveries"),
+]
 
 
 class ReportsForm(FlaskForm):
     report_frequency = RadioField("Email reports", choices=CHOICES)
+    alert_emails = BooleanField("Email me each alert as it is recorded")
+
+
+class EndpointForm(FlaskForm):
+    url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
+    events = SelectMultipleField(
+        "Events",
+        choices=EVENT_CHOICES,
+        default=["alert.triggered"],
+        validators=[DataRequired(message="Choose at least one event.")],
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+
+def _page(form, endpoint_form=None, secret=None, status=200):
+    owner = accounts.is_owner(current_user)
+    return render_template(
+        "settings.html",
+        form=form,
+        endpoint_form=endpoint_form or EndpointForm(formdata=None),
+        endpoints=endpoints.listed(db.session, current_tenant.schema_name) if owner else None,
+        secret=secret,
+        tenant=current_tenant,
+        user=current_user,
+        analytics=tenant_has_feature("advanced_analytics"),
+    ), status
+
+
+def _reports_form():
+    return ReportsForm(
+        data={
+            "report_frequency": current_user.report_frequency,
+            "alert_emails": current_user.alert_emails,
+        }
+    )
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
-    form = ReportsForm(data={"report_frequency": current_user.report_frequency})
+    form = _reports_form()
     if form.validate_on_submit():
         current_user.report_frequency = form.report_frequency.data
+        current_user.alert_emails = form.alert_emails.data
         db.session.commit()
-        flash(f"Saved: {SAVED[form.report_frequency.data]}.", "info")
+        alerts = "alert emails on" if form.alert_emails.data else "alert emails off"
+        flash(f"Saved: {SAVED[form.report_frequency.data]}, {alerts}.", "info")
         return redirect(url_for("settings.settings"))
-    status = 400 if form.errors else 200
-    return render_template(
-        "settings.html",
-        form=form,
-        tenant=current_tenant,
-        user=current_user,
-        analytics=tenant_has_feature("advanced_analytics"),
-    ), status
+    return _page(form, status=400 if form.errors else 200)
+
+
+def _owner_only():
+    if not accounts.is_owner(current_user):
+        abort(403, description="Only the tenant's owner manages its webhook endpoints.")
+
+
+@bp.post("/settings/webhooks")
+@login_required
+def add_endpoint():
+    """Add an endpoint; the page that answers shows its signing secret, once (never in a
+    redirect's flash: that would put it in the session cookie)."""
+    _owner_only()
+    form = EndpointForm()
+    if form.validate_on_submit():
+        try:
+            endpoint_id, secret = endpoints.add(
+                db.session, current_tenant.schema_name, form.url.data.strip(), form.events.data
+            )
+        except (Refused, ValueError) as err:
+            db.session.rollback()
+            form.url.errors.append(str(err))
+        else:
+            flash(f"Endpoint {endpoint_id} added. Copy its signing secret now.", "info")
+            return _page(_reports_form(), secret={"id": endpoint_id, "value": secret})
+    return _page(_reports_form(), endpoint_form=form, status=400)
+
+
+@bp.post("/settings/webhooks/<int:endpoint_id>/remove")
+@login_required
+def remove_endpoint(endpoint_id):
+    _owner_only()
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400, description="The form has expired; reload the page and try again.")
+    if not endpoints.remove(db.session, current_tenant.schema_name, endpoint_id):
+        abort(404, description=f"No endpoint {endpoint_id}.")
+    flash(f"Endpoint {endpoint_id} removed.", "info")
+    return redirect(url_for("settings.settings"))

@@ -1,14 +1,15 @@
-"""One-click unsubscribe from email reports, without logging in.
+"""One-click unsubscribe from email reports or alert emails, without logging in.
 
 The link carries a token signed with SECRET_KEY (itsdangerous), for one purpose (its
-salt: it is no session, key or password reset) and one user, tenant and frequency:
+salt: it is no session, key or password reset) and one user, tenant and subject (a
+report frequency, or "alerts" for the alert emails of SPEC Part 6):
 `GET /reports/unsubscribe/<token>` shows a page with a confirm button (link scanners
 that follow every URL in a message change nothing), `POST` to the same URL
 unsubscribes, and so does the RFC 8058 one-click POST a mail client sends from the
 `List-Unsubscribe` header. A token that was tampered with, is older than
 TOKEN_MAX_AGE_DAYS or names a user of another tenant is a 400 that changes nothing.
 The POST needs no CSRF token: the signed token is the proof, and all it can do is
-turn one user's reports off.
+turn one user's reports (or alert emails) off.
 """
 
 from flask import Blueprint, current_app, render_template
@@ -20,6 +21,12 @@ from analytics_app.request.tenancy import current_tenant
 
 SALT = "tenant-analytics.email-report.unsubscribe"
 TOKEN_MAX_AGE_DAYS = 90
+ALERTS = "alerts"  # the subject of an alert email's token (any other: a report frequency)
+ALERTS_OFF = text("UPDATE public.users SET alert_emails = false WHERE id = :user")
+REPORTS_OFF = text(
+    "UPDATE public.users SET report_frequency = 'off'"
+    " WHERE id = :user AND report_frequency = :frequency"
+)
 
 bp = Blueprint("unsubscribe", __name__)
 
@@ -56,7 +63,7 @@ def _user_of(token):
         raise BadToken("This unsubscribe link is not valid.")
     row = db.session.execute(
         text(
-            "SELECT id, email, report_frequency FROM public.users"
+            "SELECT id, email, report_frequency, alert_emails FROM public.users"
             " WHERE id = :user AND tenant_id = :tenant"
         ),
         {"user": user_id, "tenant": tenant_id},
@@ -70,6 +77,15 @@ def _refused(err):
     return render_template("unsubscribe.html", tenant=current_tenant, error=str(err)), 400
 
 
+def _what(frequency):
+    """The emails a token is about, in the page's words."""
+    return "alert emails" if frequency == ALERTS else f"{frequency} reports"
+
+
+def _subscribed(user, frequency):
+    return user.alert_emails if frequency == ALERTS else user.report_frequency == frequency
+
+
 @bp.get("/reports/unsubscribe/<token>")
 def confirm(token):
     try:
@@ -80,8 +96,8 @@ def confirm(token):
         "unsubscribe.html",
         tenant=current_tenant,
         email=user.email,
-        frequency=frequency,
-        subscribed=user.report_frequency == frequency,
+        what=_what(frequency),
+        subscribed=_subscribed(user, frequency),
     )
 
 
@@ -92,14 +108,15 @@ def unsubscribe(token):
         user, frequency = _user_of(token)
     except BadToken as err:
         return _refused(err)
-    db.session.execute(
-        text(
-            "UPDATE public.users SET report_frequency = 'off'"
-            " WHERE id = :user AND report_frequency = :frequency"
-        ),
-        {"user": user.id, "frequency": frequency},
-    )
+    if frequency == ALERTS:
+        db.session.execute(ALERTS_OFF, {"user": user.id})
+    else:
+        db.session.execute(REPORTS_OFF, {"user": user.id, "frequency": frequency})
     db.session.commit()
     return render_template(
-        "unsubscribe.html", tenant=current_tenant, email=user.email, frequency=frequency, done=True
+        "unsubscribe.html",
+        tenant=current_tenant,
+        email=user.email,
+        what=_what(frequency),
+        done=True,
     )
