@@ -170,6 +170,35 @@ UPDATE appointments a SET customer_id = w.customer_id
 FROM ranked_slots s JOIN ranked_wishes w USING (day, n)
 WHERE a.id = s.id;
 
+-- Yesterday went badly (a storm): every third of its appointments still confirmed was
+-- cancelled or missed, about 40 % lost against the usual 11 %, so the demo has a
+-- no_show_spike alert to show (`flask demo` runs `flask alerts check` once at start).
+-- A quiet day (a Sunday) also had a party booked, cancelled that morning, so that
+-- yesterday has the 10 appointments the rule needs.
+WITH yesterday AS (
+    SELECT id, row_number() OVER (ORDER BY start_time, id) AS n
+    FROM appointments
+    WHERE status = 'confirmed'
+      AND (start_time AT TIME ZONE current_setting('demo_history.tz'))::date
+          = (current_setting('demo_history.now')::timestamptz
+             AT TIME ZONE current_setting('demo_history.tz'))::date - 1
+)
+UPDATE appointments a SET status = CASE WHEN y.n % 6 = 0 THEN 'cancelled' ELSE 'no_show' END
+FROM yesterday y WHERE a.id = y.id AND y.n % 3 = 0;
+INSERT INTO appointments (service_id, resource_id, customer_id, start_time, end_time, status,
+                          created_at, source)
+SELECT (SELECT min(id) FROM services WHERE name = 'Blowout'),
+       (SELECT min(id) FROM resources WHERE name = 'Nail Station'), NULL, t.start_at,
+       t.start_at + interval '45 minutes', 'cancelled', t.start_at - interval '5 days', 'phone'
+FROM (SELECT ((current_setting('demo_history.now')::timestamptz
+               AT TIME ZONE current_setting('demo_history.tz'))::date - 1 + time '13:00')
+             AT TIME ZONE current_setting('demo_history.tz') AS start_at) t
+CROSS JOIN generate_series(1, 12 - (
+    SELECT count(*) FROM appointments
+    WHERE (start_time AT TIME ZONE current_setting('demo_history.tz'))::date
+          = (current_setting('demo_history.now')::timestamptz
+             AT TIME ZONE current_setting('demo_history.tz'))::date - 1));
+
 -- Payments for what has happened: most succeed; a few pend, fail or are refunded.
 INSERT INTO payments (appointment_id, amount_cents, status, paid_at)
 SELECT a.id,
