@@ -450,3 +450,42 @@ def test_alert_emails_are_a_setting_beside_the_reports(app, browser, make_tenant
         )
         is False
     )
+
+
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_settings_page_with_endpoints_in_chromium(
+    app, runner, make_tenant, receiver, private, live, chromium, width
+):
+    from analytics_app.extensions import db
+    from analytics_app.tenants import accounts, tenant_admin
+    from tests.browser import PASSWORD, axe_violations, log_in
+
+    tenant = make_tenant(base="localhost")  # *.localhost is 127.0.0.1 to Chromium
+    with app.app_context():
+        accounts.create_user(
+            tenant_admin.get_tenant(tenant.schema), "owner@salon.example", PASSWORD
+        )
+        db.session.commit()
+    hook, dead = receiver(), receiver(statuses=[500])
+    ok_id, _ = add(runner, tenant, hook.url)
+    dead_id, _ = add(runner, tenant, dead.url + "/a-long-path/that/wraps?on=a&narrow=screen")
+    for endpoint_id in (ok_id, dead_id):
+        runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+    context = chromium.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    try:
+        log_in(page, live, tenant)
+        page.goto(live.url(tenant.host, "/settings"))
+        rows = page.locator("tr[data-delivery]")
+        assert rows.count() == 2
+        assert page.locator(f'[data-endpoint="{ok_id}"] td[data-status]').inner_text() == (
+            "delivered"
+        )
+        assert page.locator(f'[data-endpoint="{dead_id}"] td[data-status]').inner_text() == (
+            "pending"
+        )
+        assert page.locator(f'[data-endpoint="{dead_id}"] tbody td').last.inner_text() == "HTTP 500"
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert axe_violations(page) == []
+    finally:
+        context.close()
