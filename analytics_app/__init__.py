@@ -9,7 +9,7 @@ from flask import Flask
 from analytics_app import config as config_module
 from analytics_app.db import replica
 from analytics_app.db.embedded import sqlalchemy_url, start_embedded
-from analytics_app.extensions import csrf, db, limiter
+from analytics_app.extensions import babel, csrf, db, limiter
 
 
 def _secret_key(app):
@@ -34,6 +34,9 @@ def create_app(config=None):
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from analytics_app.formats import languages
+
+    babel.init_app(app, locale_selector=languages.request_language)
 
     from analytics_app import blueprints, cli
     from analytics_app.request import authentication, errors, first_statement, hooks, tenancy

@@ -81,7 +81,8 @@ def log_in(page, live, tenant, email="owner@salon.example", password=PASSWORD):
     """Sign in through the real form, starting from the dashboard's redirect."""
     page.goto(live.url(tenant.host, "/"))
     assert page.url.startswith(live.url(tenant.host, "/login"))
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # By id, not by label: the form is in the tenant's language.
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("form button[type=submit]").click()
     page.wait_for_url(live.url(tenant.host, "/"))

@@ -14,24 +14,22 @@ still pending after a day is expired (an alert about yesterday is no news a day 
 import smtplib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from analytics_app.alerts import wording
+from analytics_app.alerts.wording import money
 from analytics_app.blueprints.pages.unsubscribe import ALERTS, make_token
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.email_reports.message import Recipient, base_url
 
 EXPIRE_AFTER = timedelta(days=1)
-TITLES = {
-    "no_show_spike": "more cancellations and no-shows than usual on {date}",
-    "quiet_days_ahead": "{date} is quiet so far",
-    "revenue_drop": "revenue dropped in the week from {date}",
-}
 
 TENANT_SQL = text(
     "SELECT t.id, t.name, t.timezone, t.currency, t.locale,"
@@ -44,7 +42,7 @@ EXPIRE_SQL = text(
     " WHERE status = 'pending' AND created_at <= now() - CAST(:after AS interval)"
 )
 CLAIM_SQL = text(
-    "SELECT n.id, n.kind, u.id AS user_id, u.email, u.is_active, u.alert_emails,"
+    "SELECT n.id, n.kind, u.id AS user_id, u.email, u.is_active, u.alert_emails, u.language,"
     " a.rule, a.subject, a.value, a.baseline, a.threshold, a.message,"
     " e.url, e.disabled_at,"
     " (SELECT d.last_error FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
@@ -83,28 +81,23 @@ def _skip_reason(row):
     return None
 
 
-def money(fmt, minor_units):
-    """Minor units that may carry a fraction (a mean of weeks) in the tenant's currency."""
-    return fmt.money_amount(Decimal(str(minor_units)).scaleb(-fmt.digits))
-
-
 def figure_rows(alert, fmt):
     """(label, data-figure name, value) of an alert's figures, for both parts."""
     if alert.rule == "no_show_spike":
         return [
-            ("Cancelled or missed yesterday", "value", fmt.percent(alert.value)),
-            ("Usual on that weekday", "baseline", fmt.percent(alert.baseline)),
-            ("Alert above", "threshold", fmt.percent(alert.threshold)),
+            (_("Cancelled or missed that day"), "value", fmt.percent(alert.value)),
+            (_("Usual on that weekday"), "baseline", fmt.percent(alert.baseline)),
+            (_("Alert above"), "threshold", fmt.percent(alert.threshold)),
         ]
     if alert.rule == "quiet_days_ahead":
         return [
-            ("Booked, of the working hours", "value", fmt.percent(alert.value)),
-            ("Alert under", "threshold", fmt.percent(alert.threshold)),
+            (_("Booked, of the working hours"), "value", fmt.percent(alert.value)),
+            (_("Alert under"), "threshold", fmt.percent(alert.threshold)),
         ]
     return [
-        ("Revenue that week", "value", money(fmt, alert.value)),
-        ("Mean of the 4 weeks before", "baseline", money(fmt, alert.baseline)),
-        ("Alert under", "threshold", money(fmt, alert.threshold)),
+        (_("Revenue that week"), "value", money(fmt, alert.value)),
+        (_("Mean of the 4 weeks before"), "baseline", money(fmt, alert.baseline)),
+        (_("Alert under"), "threshold", money(fmt, alert.threshold)),
     ]
 
 
@@ -123,12 +116,12 @@ def build_alert(recipient, alert, message_id):
     """The alert email: text and HTML parts, unsubscribed from in one click (RFC 8058)."""
     fmt = recipient.formats
     site = base_url(recipient.host)
-    title = TITLES[alert.rule].format(date=fmt.day_and_date(alert.subject))
-    title = title[0].upper() + title[1:]
+    title = wording.title(alert, fmt)
     ctx = {
         "recipient": recipient,
         "alert": alert,
         "title": title,
+        "sentence": wording.sentence(alert, fmt),
         "rows": figure_rows(alert, fmt),
         "fmt": fmt,
         "dashboard_url": f"{site}/#alerts",
@@ -171,6 +164,7 @@ def _recipient(tenant, row):
         tenant.timezone,
         tenant.currency,
         tenant.locale,
+        row.language,
     )
 
 
@@ -178,7 +172,9 @@ def send_one(tenant, row, transport):
     recipient = _recipient(tenant, row)
     message_id = f"<{row.kind}-{tenant.id}-{row.id}@{tenant.host}>"
     build = build_alert if row.kind == "alert" else build_endpoint_disabled
-    transport.send(build(recipient, row, message_id))
+    with force_locale(recipient.words):
+        message = build(recipient, row, message_id)
+    transport.send(message)
     return message_id
 
 

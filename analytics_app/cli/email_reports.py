@@ -5,6 +5,7 @@ from datetime import datetime
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import text
 
 from analytics_app.email_reports import figures, message, schedule, transport
@@ -117,15 +118,18 @@ def preview(schema, email, frequency, now_text, html_path, eml_path):
         tenant.timezone,
         tenant.currency,
         tenant.locale,
+        user.language,
     )
     numbers = figures.period_figures(
         db.session, schema, period.period_start, period.period_end, now
     )
-    mail = message.build(recipient, frequency, numbers, schedule.message_id("preview", host))
+    with force_locale(recipient.words):
+        mail = message.build(recipient, frequency, numbers, schedule.message_id("preview", host))
+        html = message.render_html(recipient, frequency, numbers, inline_chart=True)
     db.session.rollback()
     if html_path:
         with open(html_path, "w", encoding="utf-8") as out:
-            out.write(message.render_html(recipient, frequency, numbers, inline_chart=True))
+            out.write(html)
         click.echo(f"Wrote {html_path}")
     if eml_path:
         with open(eml_path, "wb") as out:

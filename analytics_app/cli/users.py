@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from analytics_app.cli.common import committed
 from analytics_app.extensions import db
+from analytics_app.formats.languages import LANGUAGES
 from analytics_app.tenants import accounts, tenant_admin
 from analytics_app.tenants.models import ApiToken
 
@@ -38,6 +39,18 @@ def set_reports(schema, email, frequency):
         user = accounts.set_report_frequency(tenant_admin.get_tenant(schema), email, frequency)
         email = user.email
     click.echo(f"Email reports for {email} of {schema!r}: {frequency}.")
+
+
+@users_cli.command("set-language")
+@click.option("--tenant", "schema", required=True)
+@click.option("--email", required=True)
+@click.argument("language", type=click.Choice([*LANGUAGES, "default"]))
+def set_language(schema, email, language):
+    """The language of a user's pages and emails; default: the tenant locale's."""
+    with committed():
+        user = accounts.set_language(tenant_admin.get_tenant(schema), email, language)
+        email = user.email
+    click.echo(f"Language for {email} of {schema!r}: {language}.")
 
 
 @users_cli.command("deactivate")

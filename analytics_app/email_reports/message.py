@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from babel import dates as babel_dates
 from flask import current_app, render_template
+from flask_babel import gettext as _
 
 from analytics_app.blueprints.pages.unsubscribe import make_token
 from analytics_app.email_reports import chart
-from analytics_app.formats import localisation
+from analytics_app.formats import languages, localisation
 
 CHART_CID = "appointments-chart"
 
@@ -28,10 +29,16 @@ class Recipient:
     timezone: str
     currency: str = localisation.DEFAULT_CURRENCY
     locale: str = localisation.DEFAULT_LOCALE
+    language: str | None = None  # the user's choice; None: the locale's
+
+    @property
+    def words(self):
+        """The language the message is written in (formats/languages.py)."""
+        return languages.language_for(self.locale, self.language)
 
     @property
     def formats(self):
-        return localisation.Formats(self.locale, self.currency)
+        return localisation.Formats(self.locale, self.currency, self.words)
 
 
 def base_url(host):
@@ -51,6 +58,31 @@ def hour_span(fmt, hour):
     return f"{fmt.hour(hour)} – {fmt.hour((hour + 1) % 24)}"
 
 
+def phrases(frequency, recipient, title):
+    """The report's sentences that name its period, whole, for each frequency (so that
+    each language words "week" and "month" its own way)."""
+    names = {"business": recipient.tenant_name, "title": title, "email": recipient.email}
+    if frequency == "monthly":
+        return {
+            "subject": _("%(business)s: your monthly report, %(title)s", **names),
+            "heading": _("Your monthly report: %(title)s", **names),
+            "compare": _("Percentages after a figure compare it with the month before."),
+            "compare_text": _("Percentages in brackets compare with the month before."),
+            "none": _("No appointments this month."),
+            "open": _("Open the dashboard for this month"),
+            "why": _("Sent to %(email)s because monthly reports are on.", **names),
+        }
+    return {
+        "subject": _("%(business)s: your weekly report, %(title)s", **names),
+        "heading": _("Your weekly report: %(title)s", **names),
+        "compare": _("Percentages after a figure compare it with the week before."),
+        "compare_text": _("Percentages in brackets compare with the week before."),
+        "none": _("No appointments this week."),
+        "open": _("Open the dashboard for this week"),
+        "why": _("Sent to %(email)s because weekly reports are on.", **names),
+    }
+
+
 def context(recipient, frequency, figures):
     fmt = recipient.formats
     window = figures["window"]
@@ -58,11 +90,14 @@ def context(recipient, frequency, figures):
     site = base_url(recipient.host)
     token = make_token(recipient.tenant_id, recipient.user_id, frequency)
     appointments = figures["appointments"]
+    title = period_title(fmt, frequency, start, end)
+    words = phrases(frequency, recipient, title)
     return {
         "recipient": recipient,
         "frequency": frequency,
-        "noun": "week" if frequency == "weekly" else "month",
-        "title": period_title(fmt, frequency, start, end),
+        "phrases": words,
+        "subject": words["subject"],
+        "title": title,
         "window": window,
         "figures": figures,
         "appointments": appointments,
@@ -71,7 +106,8 @@ def context(recipient, frequency, figures):
         "dashboard_url": f"{site}/?{urlencode({'start': start, 'end': end})}",
         "settings_url": f"{site}/settings",
         "unsubscribe_url": f"{site}/reports/unsubscribe/{token}",
-        "chart_alt": "Appointments per day, "
+        "chart_alt": _("Appointments per day:")
+        + " "
         + ", ".join(
             f"{fmt.short_date(d['date'])}: {fmt.number(d['count'])}"
             for d in appointments["daily_breakdown"]
@@ -108,7 +144,7 @@ def render_html(recipient, frequency, figures, inline_chart=False):
 def build(recipient, frequency, figures, message_id):
     ctx = context(recipient, frequency, figures)
     message = EmailMessage()
-    message["Subject"] = f"{recipient.tenant_name}: your {frequency} report, {ctx['title']}"
+    message["Subject"] = ctx["subject"]
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = recipient.email
     message["Date"] = formatdate(localtime=False)

@@ -20,6 +20,7 @@ import smtplib
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,7 +51,7 @@ EXPIRE_SQL = text(
 # The next pending delivery nobody else holds, with what sending it needs.
 CLAIM_SQL = text(
     "SELECT d.id, d.frequency, d.period_start, d.period_end, d.attempts,"
-    " u.id AS user_id, u.email, u.is_active, u.report_frequency,"
+    " u.id AS user_id, u.email, u.is_active, u.report_frequency, u.language,"
     " t.id AS tenant_id, t.schema_name, t.name AS tenant_name, t.timezone,"
     " t.currency, t.locale,"
     " public.tenant_feature(t.schema_name, 'advanced_analytics') AS analytics,"
@@ -146,9 +147,12 @@ def send_one(row, now, transport):
         row.timezone,
         row.currency,
         row.locale,
+        row.language,
     )
     mid = message_id(row.id, row.host)
-    transport.send(message_module.build(recipient, row.frequency, figures, mid))
+    with force_locale(recipient.words):
+        message = message_module.build(recipient, row.frequency, figures, mid)
+    transport.send(message)
     return mid
 
 

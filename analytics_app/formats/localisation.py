@@ -18,6 +18,8 @@ from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 
+from analytics_app.formats import languages
+
 DEFAULT_CURRENCY = "USD"
 DEFAULT_LOCALE = "en_US"
 # ISO 4217 codes that name no money: "no currency" and the testing code.
@@ -65,6 +67,8 @@ class Formats:
 
     locale_name: str = DEFAULT_LOCALE
     currency: str = DEFAULT_CURRENCY
+    # The words' language (formats/languages.py); None: the locale's, else English.
+    language: str | None = None
 
     @cached_property
     def locale(self):
@@ -76,16 +80,24 @@ class Formats:
         return self.locale_name.replace("_", "-")
 
     @property
+    def words(self):
+        """The language of the words: the one given, else the locale's (languages.py)."""
+        return self.language or languages.language_for(self.locale_name)
+
+    @property
     def page_lang(self):
-        """The pages' language: their words are English, in the locale's English where it
-        has one (en-IN, en-GB); `<html lang>` says so (docs/decisions.md "Locales")."""
-        return self.html_lang if self.locale.language == "en" else "en"
+        """`<html lang>`: the words' language; English in the locale's English where it
+        has one (en-IN, en-GB). docs/decisions.md "Languages"."""
+        if self.words == "en":
+            return self.html_lang if self.locale.language == "en" else "en"
+        return languages.lang_tag(self.words)
 
     @property
     def parts_lang(self):
         """The lang of the parts written in the locale's words (weekday and month names),
-        when that is not the page's language; None when it is."""
-        return None if self.locale.language == "en" else self.html_lang
+        when that is not the words' language (a German reader in a French salon); None
+        when it is."""
+        return None if self.locale.language == self.words[:2] else self.html_lang
 
     @property
     def digits(self):
@@ -206,9 +218,11 @@ CODE_AGAINST_DIGIT = re.compile(r"(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
 WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 
 
-def for_tenant(tenant):
-    """The Formats of a tenant (anything with .locale and .currency)."""
+def for_tenant(tenant, language=None):
+    """The Formats of a tenant (anything with .locale and .currency); language: the
+    words' (default: the locale's, languages.language_for)."""
     return Formats(
         getattr(tenant, "locale", None) or DEFAULT_LOCALE,
         getattr(tenant, "currency", None) or DEFAULT_CURRENCY,
+        language,
     )

@@ -18,8 +18,12 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
+from flask_babel import gettext
+from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+
+from analytics_app.formats.languages import N_, ngettext_as
 
 FONT_DIRS = (
     "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
@@ -35,6 +39,17 @@ STATUS_COLOURS = {
     "cancelled": (198, 40, 40),
     "no_show": (239, 108, 0),
 }
+STATUS_NAMES = {
+    "confirmed": N_("confirmed"),
+    "cancelled": N_("cancelled"),
+    "no_show": N_("no-show"),
+}
+# Japanese words: a font with its glyphs (Debian's fonts-ipafont-gothic), used where
+# DejaVu Sans has none.
+CJK_FONTS = (
+    "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf",
+    "/usr/share/fonts/truetype/fonts-japanese-gothic.ttf",
+)
 REVENUE_COLOUR = (21, 101, 192)
 CHART_HEIGHT = 48
 
@@ -57,6 +72,10 @@ class _Document(FPDF):
             self.add_font("Body", "", str(fonts[0]))
             self.add_font("Body", "B", str(fonts[1]))
             self.body_family, self.has_unicode_font = "Body", True
+            cjk = next((path for path in CJK_FONTS if Path(path).is_file()), None)
+            if cjk:
+                self.add_font("CJK", "", cjk)
+                self.set_fallback_fonts(["CJK"], exact_match=False)
         else:
             self.body_family, self.has_unicode_font = "Helvetica", False
         self.set_title(title)
@@ -117,7 +136,7 @@ class _Document(FPDF):
 
     def simple_table(self, header, rows, widths=None, align_right_from=1):
         if not rows:
-            self.line_of_text("None in this period.", colour=MUTED)
+            self.line_of_text(_("None in this period."), colour=MUTED)
             return
         widths = widths or [self.epw / len(header)] * len(header)
         if self.get_y() > self.page_break_trigger - 16:  # not a header alone at a page's foot
@@ -226,6 +245,7 @@ def build(tenant, fmt, bodies):
         f"{tenant.name} — {period}",
         f"{tenant.name} · {period} · {window['time_zone']}",
     )
+    pdf.set_lang(fmt.page_lang)
     pdf.add_page()
     _title(pdf, tenant, fmt, bodies["appointments"], period)
     _at_a_glance(pdf, fmt, bodies)
@@ -249,13 +269,25 @@ def _title(pdf, tenant, fmt, appointments, period):
     pdf.use_font(18, bold=True)
     pdf.set_text_color(*INK)
     pdf.cell(0, 10, pdf.text_of(tenant.name), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    days = appointments["period_days"]
     pdf.line_of_text(
-        f"Report for {period} ({appointments['period_days']} days, {window['time_zone']})",
+        ngettext_as(
+            "Report for %(period)s (%(num)s day, %(zone)s)",
+            "Report for %(period)s (%(num)s days, %(zone)s)",
+            days,
+            period=period,
+            num=fmt.number(days),
+            zone=window["time_zone"],
+        ),
         size=11,
     )
     pdf.line_of_text(
-        f"Compared with {_period_title(previous, fmt)}."
-        f" Made {made:%Y-%m-%d %H:%M} UTC. Amounts in {fmt.currency}.",
+        _(
+            "Compared with %(period)s. Made %(made)s UTC. Amounts in %(currency)s.",
+            period=_period_title(previous, fmt),
+            made=f"{made:%Y-%m-%d %H:%M}",
+            currency=fmt.currency,
+        ),
         size=8,
         colour=MUTED,
     )
@@ -264,34 +296,34 @@ def _title(pdf, tenant, fmt, appointments, period):
 def _at_a_glance(pdf, fmt, bodies):
     appointments, revenue = bodies["appointments"], bodies["revenue"]
     customers, team = bodies["customers"], bodies["team"]
-    pdf.heading("At a glance")
+    pdf.heading(_("At a glance"))
     glance = [
-        ("Appointments", fmt.number(appointments["total"])),
-        ("Booking trend", fmt.trend(appointments["booking_trend_percent"])),
-        ("Cancellation rate", fmt.percent(appointments["cancellation_rate_percent"])),
-        ("No-show rate", fmt.percent(appointments["no_show_rate_percent"])),
-        ("Lost to cancellations", fmt.money(appointments["cancelled_value_cents"])),
-        ("Lost to no-shows", fmt.money(appointments["no_show_value_cents"])),
+        (_("Appointments"), fmt.number(appointments["total"])),
+        (_("Booking trend"), fmt.trend(appointments["booking_trend_percent"])),
+        (_("Cancellation rate"), fmt.percent(appointments["cancellation_rate_percent"])),
+        (_("No-show rate"), fmt.percent(appointments["no_show_rate_percent"])),
+        (_("Lost to cancellations"), fmt.money(appointments["cancelled_value_cents"])),
+        (_("Lost to no-shows"), fmt.money(appointments["no_show_value_cents"])),
     ]
     if revenue is not None:
         glance += [
-            ("Revenue", fmt.money(revenue["total_revenue_cents"])),
-            ("Revenue trend", fmt.trend(revenue["revenue_trend_percent"])),
-            ("Average payment", fmt.money(revenue["average_transaction_value_cents"])),
+            (_("Revenue"), fmt.money(revenue["total_revenue_cents"])),
+            (_("Revenue trend"), fmt.trend(revenue["revenue_trend_percent"])),
+            (_("Average payment"), fmt.money(revenue["average_transaction_value_cents"])),
         ]
     glance += [
-        ("Customers", fmt.number(customers["customers"])),
-        ("New customers", fmt.number(customers["new_customers"])),
-        ("Rebooking rate", fmt.percent(customers["rebooking_rate_percent"])),
-        ("Utilisation", fmt.percent(team["utilisation_percent"])),
+        (_("Customers"), fmt.number(customers["customers"])),
+        (_("New customers"), fmt.number(customers["new_customers"])),
+        (_("Rebooking rate"), fmt.percent(customers["rebooking_rate_percent"])),
+        (_("Utilisation"), fmt.percent(team["utilisation_percent"])),
     ]
     pdf.figures(glance)
     daily = appointments["daily_breakdown"]
     pdf.bar_chart(
-        "Appointments per day",
+        _("Appointments per day"),
         [d["date"] for d in daily],
         [
-            (status.replace("_", "-"), [d["status_breakdown"][status] for d in daily], colour)
+            (gettext(STATUS_NAMES[status]), [d["status_breakdown"][status] for d in daily], colour)
             for status, colour in STATUS_COLOURS.items()
         ],
         fmt,
@@ -299,51 +331,57 @@ def _at_a_glance(pdf, fmt, bodies):
     )
     if revenue is not None:
         pdf.bar_chart(
-            "Revenue per day",
+            _("Revenue per day"),
             [d["date"] for d in revenue["daily_breakdown"]],
-            [("revenue", [d["revenue_cents"] for d in revenue["daily_breakdown"]], REVENUE_COLOUR)],
+            [
+                (
+                    _("revenue"),
+                    [d["revenue_cents"] for d in revenue["daily_breakdown"]],
+                    REVENUE_COLOUR,
+                )
+            ],
             fmt,
             fmt.money,
         )
 
 
 def _appointments(pdf, fmt, appointments):
-    pdf.heading("Appointments")
+    pdf.heading(_("Appointments"))
     status, lead_time = appointments["by_status"], appointments["lead_time"]
     pdf.figures(
         [
-            ("Confirmed", fmt.number(status["confirmed"])),
-            ("Cancelled", fmt.number(status["cancelled"])),
-            ("No-shows", fmt.number(status["no_show"])),
-            ("Average lead time (hours)", fmt.decimal(lead_time["average_hours"])),
-            ("Booked the same day", fmt.number(lead_time["same_day"])),
-            ("30 days or more ahead", fmt.number(lead_time["30_days_or_more"])),
+            (_("Confirmed"), fmt.number(status["confirmed"])),
+            (_("Cancelled"), fmt.number(status["cancelled"])),
+            (_("No-shows"), fmt.number(status["no_show"])),
+            (_("Average lead time (hours)"), fmt.decimal(lead_time["average_hours"])),
+            (_("Booked the same day"), fmt.number(lead_time["same_day"])),
+            (_("30 days or more ahead"), fmt.number(lead_time["30_days_or_more"])),
         ]
     )
     pdf.simple_table(
-        ["Service", "Appointments"],
+        [_("Service"), _("Appointments")],
         [(s["service_name"], fmt.number(s["count"])) for s in appointments["by_service"]],
         [pdf.epw * 0.7, pdf.epw * 0.3],
     )
     pdf.ln(2)
     pdf.simple_table(
-        ["Booked through", "Appointments"],
+        [_("Booked through"), _("Appointments")],
         [(s["source"], fmt.number(s["count"])) for s in appointments["by_source"]],
         [pdf.epw * 0.7, pdf.epw * 0.3],
     )
 
 
 def _revenue(pdf, fmt, revenue):
-    pdf.heading("Revenue")
+    pdf.heading(_("Revenue"))
     pdf.figures(
         [
-            ("Revenue", fmt.money(revenue["total_revenue_cents"])),
-            ("Payments", fmt.number(revenue["transaction_count"])),
-            ("Refunded", fmt.money(revenue["refunded_cents"])),
+            (_("Revenue"), fmt.money(revenue["total_revenue_cents"])),
+            (_("Payments"), fmt.number(revenue["transaction_count"])),
+            (_("Refunded"), fmt.money(revenue["refunded_cents"])),
         ]
     )
     pdf.simple_table(
-        ["Service", "Revenue", "Payments"],
+        [_("Service"), _("Revenue"), _("Payments")],
         [
             (s["service_name"], fmt.money(s["revenue_cents"]), fmt.number(s["count"]))
             for s in revenue["by_service"]
@@ -353,31 +391,38 @@ def _revenue(pdf, fmt, revenue):
 
 
 def _customers(pdf, fmt, customers):
-    pdf.heading("Customers")
+    pdf.heading(_("Customers"))
     people = [
-        ("Customers", fmt.number(customers["customers"])),
-        ("New", fmt.number(customers["new_customers"])),
-        ("Returning", fmt.number(customers["returning_customers"])),
-        ("Visits", fmt.number(customers["visits"])),
-        ("Walk-in visits", fmt.number(customers["walk_in_visits"])),
-        ("Rebooked", fmt.number(customers["rebooked_customers"])),
+        (_("Customers"), fmt.number(customers["customers"])),
+        (_("New"), fmt.number(customers["new_customers"])),
+        (_("Returning"), fmt.number(customers["returning_customers"])),
+        (_("Visits"), fmt.number(customers["visits"])),
+        (_("Walk-in visits"), fmt.number(customers["walk_in_visits"])),
+        (_("Rebooked"), fmt.number(customers["rebooked_customers"])),
     ]
     if customers["average_lifetime_value_cents"] is not None:
         people += [
-            ("Average lifetime value", fmt.money(customers["average_lifetime_value_cents"])),
-            ("Revenue per visit", fmt.money(customers["revenue_per_visit_cents"])),
+            (_("Average lifetime value"), fmt.money(customers["average_lifetime_value_cents"])),
+            (_("Revenue per visit"), fmt.money(customers["revenue_per_visit_cents"])),
         ]
     pdf.figures(people)
     pdf.simple_table(
-        ["How new customers found you", "Customers"],
+        [_("How new customers found you"), _("Customers")],
         [(c["channel"], fmt.number(c["count"])) for c in customers["new_customers_by_channel"]],
         [pdf.epw * 0.7, pdf.epw * 0.3],
     )
 
 
 def _team(pdf, fmt, team, with_revenue):
-    pdf.heading("Team")
-    header = ["Resource", "Appointments", "No-shows", "Booked min", "Available min", "Utilisation"]
+    pdf.heading(_("Team"))
+    header = [
+        _("Resource"),
+        _("Appointments"),
+        _("No-shows"),
+        _("Booked min"),
+        _("Available min"),
+        _("Utilisation"),
+    ]
     widths = [0.26, 0.14, 0.12, 0.15, 0.17, 0.16]
     rows = [
         [
@@ -391,7 +436,7 @@ def _team(pdf, fmt, team, with_revenue):
         for r in team["resources"]
     ]
     if with_revenue:
-        header.append("Revenue")
+        header.append(_("Revenue"))
         widths = [0.22, 0.12, 0.1, 0.12, 0.14, 0.13, 0.17]
         for row, r in zip(rows, team["resources"], strict=True):
             row.append(fmt.money(r["revenue_cents"]))
@@ -399,24 +444,24 @@ def _team(pdf, fmt, team, with_revenue):
 
 
 def _month_and_all_time(pdf, fmt, dashboard):
-    pdf.heading("This month and all time")
+    pdf.heading(_("This month and all time"))
     hour = dashboard["peak_booking_hour"]
     pdf.figures(
         [
-            ("Appointments this month", fmt.number(dashboard["total_appointments_this_month"])),
-            ("All time", fmt.number(dashboard["total_appointments_all_time"])),
-            ("Upcoming", fmt.number(dashboard["upcoming_appointments_count"])),
-            ("Busiest weekday", fmt.weekday_named(dashboard["peak_booking_day"])),
-            ("Busiest hour", "–" if hour is None else fmt.hour(hour)),
-            ("Active resources", fmt.number(dashboard["active_resources_count"])),
+            (_("Appointments this month"), fmt.number(dashboard["total_appointments_this_month"])),
+            (_("All time"), fmt.number(dashboard["total_appointments_all_time"])),
+            (_("Upcoming"), fmt.number(dashboard["upcoming_appointments_count"])),
+            (_("Busiest weekday"), fmt.weekday_named(dashboard["peak_booking_day"])),
+            (_("Busiest hour"), "–" if hour is None else fmt.hour(hour)),
+            (_("Active resources"), fmt.number(dashboard["active_resources_count"])),
         ]
     )
 
 
 def _as_the_api_gives_them(pdf, bodies):
-    pdf.heading("Figures as the API gives them", size=11)
+    pdf.heading(_("Figures as the API gives them"), size=11)
     pdf.line_of_text(
-        "Field names and values of the JSON reports for this period (amounts in minor units).",
+        _("Field names and values of the JSON reports for this period (amounts in minor units)."),
         size=8,
         colour=MUTED,
     )

@@ -115,8 +115,9 @@ COMMENT ON FUNCTION alert_candidates(timestamptz, boolean) IS
 
 -- Record the alerts that hold now (once per rule and subject: ON CONFLICT), and, in the
 -- same transaction, one webhook delivery per new alert and endpoint that wants
--- alert.triggered and one email per new alert and user with alert emails on (the
--- outboxes). Returns the alerts recorded by this call.
+-- alert.triggered (the outbox; the caller adds the emails owed in that transaction,
+-- from public.users, which the schema's own code does not read). Returns the alerts
+-- recorded by this call.
 CREATE FUNCTION check_alerts(p_now timestamptz DEFAULT now(), p_revenue boolean DEFAULT true)
 RETURNS SETOF alerts
 LANGUAGE sql VOLATILE  -- as the caller (the app): the owner role only reads
@@ -137,20 +138,12 @@ queued AS (
                               'data', alert_json(r)::jsonb)
     FROM recorded r
     JOIN webhook_endpoints e ON e.disabled_at IS NULL AND 'alert.triggered' = ANY (e.events)
-),
-emailed AS (  -- and one email per new alert and user who keeps alert emails on
-    INSERT INTO notification_emails (kind, alert_id, user_id)
-    SELECT 'alert', r.id, u.id
-    FROM recorded r
-    CROSS JOIN public.tenants t
-    JOIN public.users u ON u.tenant_id = t.id AND u.alert_emails AND u.is_active
-    WHERE t.schema_name = current_schema()::text COLLATE "default"
 )
 SELECT * FROM recorded
 $$;
 
 COMMENT ON FUNCTION check_alerts(timestamptz, boolean) IS
-    'Records the alerts that hold at p_now, once per rule and subject, with one webhook delivery per endpoint that wants alert.triggered and one email per user with alert emails on (same transaction); returns the ones this call recorded.';
+    'Records the alerts that hold at p_now, once per rule and subject, with one webhook delivery per endpoint that wants alert.triggered (same transaction); returns the ones this call recorded.';
 
 -- GET /api/analytics/alerts/: the alerts of the last p_days days, newest first.
 CREATE FUNCTION alerts_report(p_days integer DEFAULT 30, p_now timestamptz DEFAULT now())

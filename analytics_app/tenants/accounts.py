@@ -17,6 +17,7 @@ from sqlalchemy import func, select, text
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from analytics_app.extensions import db
+from analytics_app.formats.languages import LANGUAGES
 from analytics_app.tenants.models import ApiToken, User
 
 KEY_PREFIX = re.compile(r"[0-9a-f]{12}")
@@ -111,6 +112,19 @@ def set_report_frequency(tenant, email, frequency):
     if user is None:
         raise AccountError(f"No user {email!r} in {tenant.schema_name!r}.")
     user.report_frequency = frequency
+    db.session.flush()
+    return user
+
+
+def set_language(tenant, email, language):
+    """A user's language for pages and emails; None (or "default"): the tenant's."""
+    language = None if language in (None, "default") else language
+    if language is not None and language not in LANGUAGES:
+        raise AccountError(f"Language must be one of {', '.join(LANGUAGES)} or default.")
+    user = find_user(tenant.id, email)
+    if user is None:
+        raise AccountError(f"No user {email!r} in {tenant.schema_name!r}.")
+    user.language = language
     db.session.flush()
     return user
 

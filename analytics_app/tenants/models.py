@@ -59,6 +59,8 @@ class User(UserMixin, db.Model):
     report_frequency = db.Column(db.Text, nullable=False, default="off")
     # An email for each alert recorded in the tenant (SPEC Part 6; the owner by default).
     alert_emails = db.Column(db.Boolean, nullable=False, default=False)
+    # The language chosen for pages and emails (formats/languages.py); None: the tenant's.
+    language = db.Column(db.Text)
 
     def get_id(self):
         return f"{self.id}:{self.session_version or 1}"

@@ -23,11 +23,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import text
 
 from analytics_app.alerts import emails
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.email_reports import transport
+from analytics_app.formats.languages import N_
 from analytics_app.webhooks import secrets
 
 RETRY_AFTER = (
@@ -44,7 +46,15 @@ DISABLE_AFTER = timedelta(days=3)
 
 
 class Refused(ValueError):
-    """A URL the sender will not call."""
+    """A URL the sender will not call: English in logs and the CLI (str), the reader's
+    language on the settings page (translated())."""
+
+    def __init__(self, message, **params):
+        super().__init__(message % params if params else message)
+        self.message, self.params = message, params
+
+    def translated(self):
+        return gettext(self.message, **self.params)
 
 
 @dataclass(frozen=True)
@@ -68,9 +78,9 @@ def check_url(url, resolve=True, private=None):
     private = allow_private(private)
     allowed = ("https", "http") if private else ("https",)
     if parts.scheme not in allowed or not parts.hostname:
-        raise Refused("Only https:// URLs with a host name are allowed.")
+        raise Refused(N_("Only https:// URLs with a host name are allowed."))
     if parts.username or parts.password:
-        raise Refused("A webhook URL may not carry credentials.")
+        raise Refused(N_("A webhook URL may not carry credentials."))
     port = parts.port or (443 if parts.scheme == "https" else 80)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     if not resolve:
@@ -78,12 +88,14 @@ def check_url(url, resolve=True, private=None):
     try:
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except OSError as err:
-        raise Refused(f"The host does not resolve: {err}.") from None
+        raise Refused(N_("The host does not resolve: %(error)s."), error=str(err)) from None
     addresses = sorted({info[4][0] for info in infos})
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         if not private and not ip.is_global:
-            raise Refused(f"The host resolves to a non-public address ({address}).")
+            raise Refused(
+                N_("The host resolves to a non-public address (%(address)s)."), address=address
+            )
     return Target(parts.scheme, parts.hostname, port, path, addresses[0])
 
 

@@ -264,8 +264,8 @@ def test_the_dst_week_report_goes_out_once_with_the_apis_figures(
     text = weekly.get_body(("plain",)).get_content()
     assert "The week ahead" in text
     assert f": {first['appointments']} booked, " in text
-    assert "Appointments      8 (+300.00%)" in text
-    assert "Revenue           $115.00 (+228.57%)" in text
+    assert "Appointments: 8 (+300.00%)" in text
+    assert "Revenue: $115.00 (+228.57%)" in text
     assert f"http://{tenant.host}:5000/?start=2026-03-02&end=2026-03-08" in text
     chart = [p for p in weekly.walk() if p.get_content_type() == "image/png"]
     assert len(chart) == 1 and chart[0]["Content-ID"] == "<appointments-chart>"
@@ -691,7 +691,7 @@ def test_the_html_report_in_chromium_shows_the_apis_figures(
             assert shown == expected
             chart = page.locator('img[data-figure="chart"]')
             assert chart.evaluate("img => img.complete && img.naturalWidth") == 1120
-            assert chart.get_attribute("alt").startswith("Appointments per day, 3/2: 1, 3/3: 0")
+            assert chart.get_attribute("alt").startswith("Appointments per day: 3/2: 1, 3/3: 0")
             assert page.get_by_role("link", name="Open the dashboard for this week").get_attribute(
                 "href"
             ) == (f"http://{tenant.host}:5000/?start=2026-03-02&end=2026-03-08")

@@ -69,8 +69,9 @@ def test_a_french_euro_tenant_reads_its_figures_the_french_way(
     assert shown("average_transaction_value_cents") == "9\u202f561,25\xa0€"
     assert shown("refunded_cents") == "0,00\xa0€"
     assert shown("transaction_count") == "2"
-    busiest = page.locator('[data-metric="peak_booking_day"] span')
-    assert busiest.text_content() == "mercredi" and busiest.get_attribute("lang") == "fr-FR"
+    # The weekday's name is in the page's language: no lang of its own.
+    busiest = page.locator('[data-metric="peak_booking_day"]')
+    assert busiest.text_content() == "mercredi" and busiest.locator("span").count() == 0
     # The week starts on Monday, as in France; full names for assistive technology.
     rows = page.locator("table.heatmap tbody th abbr")
     assert rows.all_text_contents() == ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
@@ -78,9 +79,9 @@ def test_a_french_euro_tenant_reads_its_figures_the_french_way(
     assert page.locator("table.heatmap tbody th").first.get_attribute("data-weekday") == "1"
     wednesday_row = page.locator('table.heatmap tbody th[data-weekday="3"]').locator("xpath=..")
     assert wednesday_row.locator('td[data-cell="3-10"]').text_content() == "1"
-    # The words are English; the parts in French say so (docs/decisions.md "Currency and
-    # locale per tenant").
-    assert page.locator("html").get_attribute("lang") == "en"
+    # The words are French (docs/decisions.md "Languages").
+    assert page.locator("html").get_attribute("lang") == "fr"
+    assert page.locator("#summary-title").text_content() == "Ce mois-ci en un coup d’œil"
 
     # The API: the same body as before, plus the currency; amounts in cents.
     now = datetime.now(UTC)
@@ -197,7 +198,9 @@ def test_a_french_tenants_email_report_is_written_the_french_way(make_tenant, ru
     from tests.email_reports.test_email_reports import html_figures
 
     message = BytesParser(policy=policy.default).parsebytes(eml.read_bytes())
-    assert message["Subject"] == f"Tenant {tenant.schema}: your weekly report, 2–8 mars 2026"
+    assert message["Subject"] == (
+        f"Tenant {tenant.schema}\xa0: votre rapport hebdomadaire, 2–8 mars 2026"
+    )
     shown = html_figures(message)
     assert shown["revenue"] == "19 122,50 €"  # spaces folded by html_figures
     assert shown["no_show_value"] == "45,00 €"
@@ -205,4 +208,4 @@ def test_a_french_tenants_email_report_is_written_the_french_way(make_tenant, ru
     assert shown["busiest_day"] == "mer. 4 mars (1)"
     assert shown["busiest_hour"] == "09:00 – 10:00 (1)"  # a tie of 1 and 1: the earlier hour
     text = message.get_body(("plain",)).get_content()
-    assert "Revenue           19\u202f122,50\xa0€ (–)" in text
+    assert "Chiffre d’affaires\xa0: 19\u202f122,50\xa0€ (–)" in text

@@ -14,7 +14,7 @@ from marshmallow import EXCLUDE
 from analytics_app.blueprints.api import schemas
 from analytics_app.blueprints.api.declare import JSON, operation
 from analytics_app.extensions import csrf
-from analytics_app.formats import localisation, pdf_report, spreadsheets
+from analytics_app.formats import languages, localisation, pdf_report, spreadsheets
 from analytics_app.gating import tenant_has_feature
 from analytics_app.reports import calls
 from analytics_app.reports.periods import PeriodArgsSchema
@@ -265,7 +265,9 @@ def summary_pdf(args):
         "dashboard": calls.run_report("dashboard", {}),
     }
     # The currency is the reports' own (each body says it).
-    fmt = localisation.Formats(current_tenant.locale, bodies["appointments"]["currency"])
+    fmt = localisation.Formats(
+        current_tenant.locale, bodies["appointments"]["currency"], languages.current_language()
+    )
     document = pdf_report.build(current_tenant, fmt, bodies)
     window = bodies["appointments"]["window"]
     name = f"{current_tenant.schema_name}-{window['start_date']}-{window['end_date']}.pdf"

@@ -4,14 +4,15 @@ settings (settings.py) and the email reports' unsubscribe link (unsubscribe.py).
 
 def init_app(app):
     from analytics_app.blueprints.pages import auth, dashboard, settings, unsubscribe
-    from analytics_app.formats import localisation
+    from analytics_app.formats import languages, localisation
     from analytics_app.request.context import known_context
 
     @app.context_processor
     def tenant_formats():
         """`fmt`: the request's tenant's way of writing figures (localisation.py)."""
         context = known_context()
-        return {"fmt": localisation.for_tenant(context.tenant if context else None)}
+        tenant = context.tenant if context else None
+        return {"fmt": localisation.for_tenant(tenant, languages.current_language())}
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(dashboard.bp)

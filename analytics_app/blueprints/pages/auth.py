@@ -12,22 +12,25 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired, Length
 
 from analytics_app.extensions import db, limiter
+from analytics_app.formats.languages import N_
 from analytics_app.request.tenancy import current_tenant
 from analytics_app.tenants import accounts
 
 bp = Blueprint("auth", __name__)
-BAD_LOGIN = "Wrong email or password."
+BAD_LOGIN = N_("Wrong email or password.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
 
 
 def safe_next(target):
@@ -61,7 +64,7 @@ def login():
             login_user(user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for("pages.dashboard"))
-        flash(BAD_LOGIN, "error")
+        flash(gettext(BAD_LOGIN), "error")
         return render_template("login.html", form=form, tenant=current_tenant), 401
     return render_template("login.html", form=form, tenant=current_tenant)
 

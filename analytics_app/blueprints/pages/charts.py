@@ -8,7 +8,11 @@ offline. The numbers come from the report JSON; nothing here reads rows.
 import base64
 
 import pygal
+from flask_babel import gettext
+from flask_babel import gettext as _
 from pygal.style import Style
+
+from analytics_app.formats.languages import N_
 
 STATUS_COLOURS = ("#2f6fdf", "#e0a100", "#c2410c")  # confirmed, cancelled, no-show
 CUSTOMER_COLOURS = ("#0f766e", "#7c3aed")  # returning, new
@@ -62,9 +66,9 @@ def appointments_per_day(report, fmt):
     chart = pygal.StackedBar(**_options(len(days)))
     chart.x_labels = [fmt.short_date(d["date"]) for d in days]
     for key, label in (
-        ("confirmed", "Confirmed"),
-        ("cancelled", "Cancelled"),
-        ("no_show", "No-show"),
+        ("confirmed", _("Confirmed")),
+        ("cancelled", _("Cancelled")),
+        ("no_show", _("No-show")),
     ):
         chart.add(label, [d["status_breakdown"][key] for d in days])
     return _data_uri(chart)
@@ -75,7 +79,7 @@ def revenue_per_day(report, fmt):
     days = report["daily_breakdown"]
     chart = pygal.Bar(**_options(len(days)), show_legend=False, value_formatter=fmt.money_amount)
     chart.x_labels = [fmt.short_date(d["date"]) for d in days]
-    chart.add("Revenue", [float(fmt.amount(d["revenue_cents"])) for d in days])
+    chart.add(_("Revenue"), [float(fmt.amount(d["revenue_cents"])) for d in days])
     return _data_uri(chart)
 
 
@@ -84,8 +88,8 @@ def customers_per_day(report, fmt):
     days = report["daily_breakdown"]
     chart = pygal.StackedBar(**{**_options(len(days)), "style": CUSTOMER_STYLE})
     chart.x_labels = [fmt.short_date(d["date"]) for d in days]
-    chart.add("Returning", [d["customers"] - d["new_customers"] for d in days])
-    chart.add("New", [d["new_customers"] for d in days])
+    chart.add(_("Returning"), [d["customers"] - d["new_customers"] for d in days])
+    chart.add(_("New"), [d["new_customers"] for d in days])
     return _data_uri(chart)
 
 
@@ -94,16 +98,16 @@ def next_days(outlook, fmt):
     days = outlook["next_days"]
     chart = pygal.Bar(**{**_options(len(days)), "height": 260})
     chart.x_labels = [fmt.short_date(d["date"]) for d in days]
-    chart.add("Booked hours", [round(float(d["booked_minutes"]) / 60, 1) for d in days])
-    chart.add("Available hours", [round(float(d["available_minutes"]) / 60, 1) for d in days])
+    chart.add(_("Booked hours"), [round(float(d["booked_minutes"]) / 60, 1) for d in days])
+    chart.add(_("Available hours"), [round(float(d["available_minutes"]) / 60, 1) for d in days])
     return _data_uri(chart)
 
 
 LEAD_BUCKETS = (
-    ("same_day", "Same day"),
-    ("1_to_6_days", "1-6 days"),
-    ("7_to_29_days", "7-29 days"),
-    ("30_days_or_more", "30+ days"),
+    ("same_day", N_("Same day")),
+    ("1_to_6_days", N_("1-6 days")),
+    ("7_to_29_days", N_("7-29 days")),
+    ("30_days_or_more", N_("30+ days")),
 )
 
 
@@ -114,8 +118,8 @@ def lead_time_histogram(report):
         **{**_options(len(LEAD_BUCKETS)), "width": 480, "height": 240, "x_labels_major_every": 1},
         show_legend=False,
     )
-    chart.x_labels = [label for _, label in LEAD_BUCKETS]
-    chart.add("Appointments", [lead[key] for key, _ in LEAD_BUCKETS])
+    chart.x_labels = [gettext(label) for _key, label in LEAD_BUCKETS]
+    chart.add(gettext("Appointments"), [lead[key] for key, _label in LEAD_BUCKETS])
     return _data_uri(chart)
 
 

@@ -1,13 +1,15 @@
 """GET /: the dashboard page, rendered from the same SQL functions as the API."""
 
 from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import text
 
+from analytics_app.alerts import wording
 from analytics_app.blueprints.pages import charts
 from analytics_app.extensions import db
-from analytics_app.formats import localisation
+from analytics_app.formats import languages, localisation
 from analytics_app.gating import FEATURES, missing_features
 from analytics_app.reports import calls
 from analytics_app.request.tenancy import current_tenant
@@ -75,6 +77,31 @@ def cohort_level(percent):
     return 0 if not percent else 1 + min(3, int(percent // 25))
 
 
+def source_name(value):
+    """A booking source or channel: the words the service itself writes are translated;
+    the channels owners type ("walked past") are theirs and stay as typed."""
+    known = {
+        "online": _("online"),
+        "phone": _("phone"),
+        "walk_in": _("walk-in"),
+        "instagram": "Instagram",
+        "unknown": _("unknown"),
+    }
+    return known.get(value, value)
+
+
+def filter_labels():
+    """The filters' labels, also naming a refused filter in the page's message."""
+    return {
+        "days": _("Period (days)"),
+        "start": _("From (date)"),
+        "end": _("To (date)"),
+        "status": _("Status"),
+        "service_id": _("Services"),
+        "resource_id": _("Resources"),
+    }
+
+
 def _without_period(args):
     return {k: v for k, v in args.items() if k not in ("days", "start", "end")}
 
@@ -103,14 +130,18 @@ def dashboard():
         (d, url_for("pages.dashboard", **{**_without_period(args), "days": d})) for d in PRESET_DAYS
     ]
     figures = _figures(args, paid=features["can_accept_payments"])
+    fmt = localisation.for_tenant(current_tenant, languages.current_language())
     return render_template(
         "dashboard.html",
         locked=False,
         cohort_level=cohort_level,
+        alert_text=lambda alert: wording.sentence(alert, fmt),
+        source_name=source_name,
+        filter_labels=filter_labels(),
         args=args,
         errors=errors,
         **figures,
-        **_charts(figures, localisation.for_tenant(current_tenant)),
+        **_charts(figures, fmt),
         pdf_url=url_for(
             "api.summary_pdf", **{k: args[k] for k in ("days", "start", "end") if args.get(k)}
         ),

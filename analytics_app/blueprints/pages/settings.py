@@ -3,13 +3,24 @@ on or off) and, for the tenant's owner, its webhook endpoints (add, remove, the 
 deliveries of each)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import refresh
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from analytics_app.extensions import db
+from analytics_app.formats import languages
 from analytics_app.gating import tenant_has_feature
 from analytics_app.request.tenancy import current_tenant
 from analytics_app.tenants import accounts
@@ -19,29 +30,39 @@ from analytics_app.webhooks.delivery import Refused
 bp = Blueprint("settings", __name__)
 
 CHOICES = [
-    SelectChoice("off", "No email reports"),
-    SelectChoice("weekly", "Weekly: last Monday to Sunday, on Monday at 08:00"),
-    SelectChoice("monthly", "Monthly: last calendar month, on the 1st at 08:00"),
+    SelectChoice("off", _l("No email reports")),
+    SelectChoice("weekly", _l("Weekly: last Monday to Sunday, on Monday at 08:00")),
+    SelectChoice("monthly", _l("Monthly: last calendar month, on the 1st at 08:00")),
 ]
-SAVED = {"off": "no email reports", "weekly": "weekly reports", "monthly": "monthly reports"}
 EVENT_CHOICES = [
-    SelectChoice("alert.triggered", "alert.triggered: each alert, as it is recorded"),
-    SelectChoice("ping", "ping: test deliveries"),
+    SelectChoice("alert.triggered", _l("alert.triggered: each alert, as it is recorded")),
+    SelectChoice("ping", _l("ping: test deliveries")),
 ]
+
+
+def _language_choices():
+    """The business's language first (no choice), then each catalogue in its own name."""
+    default = languages.language_for(current_tenant.locale)
+    own = _("The business's language (%(language)s)", language=languages.LANGUAGES[default])
+    return [SelectChoice("", own)] + [
+        SelectChoice(code, name, render_kw={"lang": languages.lang_tag(code)})
+        for code, name in languages.LANGUAGES.items()
+    ]
 
 
 class ReportsForm(FlaskForm):
-    report_frequency = RadioField("Email reports", choices=CHOICES)
-    alert_emails = BooleanField("Email me each alert as it is recorded")
+    report_frequency = RadioField(_l("Email reports"), choices=CHOICES)
+    alert_emails = BooleanField(_l("Email me each alert as it is recorded"))
+    language = SelectField(_l("Language of the pages and emails"), validate_choice=True)
 
 
 class EndpointForm(FlaskForm):
-    url = StringField("URL", validators=[DataRequired(), Length(max=2000)])
+    url = StringField(_l("URL"), validators=[DataRequired(), Length(max=2000)])
     events = SelectMultipleField(
-        "Events",
+        _l("Events"),
         choices=EVENT_CHOICES,
         default=["alert.triggered"],
-        validators=[DataRequired(message="Choose at least one event.")],
+        validators=[DataRequired(message=_l("Choose at least one event."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
     )
@@ -55,6 +76,11 @@ def _page(form, endpoint_form=None, secret=None, status=200):
         endpoint_form=endpoint_form or EndpointForm(formdata=None),
         endpoints=endpoints.listed(db.session, current_tenant.schema_name) if owner else None,
         secret=secret,
+        delivery_states={
+            "pending": _("pending"),
+            "delivered": _("delivered"),
+            "failed": _("failed"),
+        },
         tenant=current_tenant,
         user=current_user,
         analytics=tenant_has_feature("advanced_analytics"),
@@ -62,12 +88,15 @@ def _page(form, endpoint_form=None, secret=None, status=200):
 
 
 def _reports_form():
-    return ReportsForm(
+    form = ReportsForm(
         data={
             "report_frequency": current_user.report_frequency,
             "alert_emails": current_user.alert_emails,
+            "language": current_user.language or "",
         }
     )
+    form.language.choices = _language_choices()
+    return form
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -77,16 +106,17 @@ def settings():
     if form.validate_on_submit():
         current_user.report_frequency = form.report_frequency.data
         current_user.alert_emails = form.alert_emails.data
+        current_user.language = form.language.data or None
         db.session.commit()
-        alerts = "alert emails on" if form.alert_emails.data else "alert emails off"
-        flash(f"Saved: {SAVED[form.report_frequency.data]}, {alerts}.", "info")
+        refresh()  # the message below in the language just chosen
+        flash(_("Your settings are saved."), "info")
         return redirect(url_for("settings.settings"))
     return _page(form, status=400 if form.errors else 200)
 
 
 def _owner_only():
     if not accounts.is_owner(current_user):
-        abort(403, description="Only the tenant's owner manages its webhook endpoints.")
+        abort(403, description=_("Only the business's owner manages its webhook endpoints."))
 
 
 @bp.post("/settings/webhooks")
@@ -101,11 +131,11 @@ def add_endpoint():
             endpoint_id, secret = endpoints.add(
                 db.session, current_tenant.schema_name, form.url.data.strip(), form.events.data
             )
-        except (Refused, ValueError) as err:
+        except Refused as err:
             db.session.rollback()
-            form.url.errors.append(str(err))
+            form.url.errors.append(err.translated())
         else:
-            flash(f"Endpoint {endpoint_id} added. Copy its signing secret now.", "info")
+            flash(_("Endpoint %(id)s added. Copy its signing secret now.", id=endpoint_id), "info")
             return _page(_reports_form(), secret={"id": endpoint_id, "value": secret})
     return _page(_reports_form(), endpoint_form=form, status=400)
 
@@ -116,8 +146,8 @@ def remove_endpoint(endpoint_id):
     _owner_only()
     form = FlaskForm()
     if not form.validate_on_submit():
-        abort(400, description="The form has expired; reload the page and try again.")
+        abort(400, description=_("The form has expired; reload the page and try again."))
     if not endpoints.remove(db.session, current_tenant.schema_name, endpoint_id):
-        abort(404, description=f"No endpoint {endpoint_id}.")
-    flash(f"Endpoint {endpoint_id} removed.", "info")
+        abort(404, description=_("No endpoint %(id)s.", id=endpoint_id))
+    flash(_("Endpoint %(id)s removed.", id=endpoint_id), "info")
     return redirect(url_for("settings.settings"))

@@ -13,6 +13,7 @@ turn one user's reports (or alert emails) off.
 """
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import text
 
@@ -48,11 +49,11 @@ def read_token(token):
     try:
         data = _serializer().loads(token, max_age=TOKEN_MAX_AGE_DAYS * 86400)
     except SignatureExpired:
-        raise BadToken("This unsubscribe link has expired.") from None
+        raise BadToken(_("This unsubscribe link has expired.")) from None
     except BadSignature:
-        raise BadToken("This unsubscribe link is not valid.") from None
+        raise BadToken(_("This unsubscribe link is not valid.")) from None
     if not isinstance(data, dict) or set(data) != {"t", "u", "f"}:
-        raise BadToken("This unsubscribe link is not valid.")
+        raise BadToken(_("This unsubscribe link is not valid."))
     return data["t"], data["u"], data["f"]
 
 
@@ -60,7 +61,7 @@ def _user_of(token):
     """(user row, frequency) for a token used on its own tenant's host, else BadToken."""
     tenant_id, user_id, frequency = read_token(token)
     if tenant_id != current_tenant.id:
-        raise BadToken("This unsubscribe link is not valid.")
+        raise BadToken(_("This unsubscribe link is not valid."))
     row = db.session.execute(
         text(
             "SELECT id, email, report_frequency, alert_emails FROM public.users"
@@ -69,7 +70,7 @@ def _user_of(token):
         {"user": user_id, "tenant": tenant_id},
     ).one_or_none()
     if row is None:
-        raise BadToken("This unsubscribe link is not valid.")
+        raise BadToken(_("This unsubscribe link is not valid."))
     return row, frequency
 
 
@@ -77,9 +78,29 @@ def _refused(err):
     return render_template("unsubscribe.html", tenant=current_tenant, error=str(err)), 400
 
 
-def _what(frequency):
-    """The emails a token is about, in the page's words."""
-    return "alert emails" if frequency == ALERTS else f"{frequency} reports"
+def _texts(frequency, email):
+    """The page's sentences for the emails a token is about (whole sentences, so that
+    each language can order its words)."""
+    names = {"email": email, "business": current_tenant.name}
+    if frequency == ALERTS:
+        texts = (
+            _("Stop alert emails from %(business)s to %(email)s?", **names),
+            _("%(email)s will not get alert emails from %(business)s any more.", **names),
+            _("%(email)s does not get alert emails from %(business)s.", **names),
+        )
+    elif frequency == "monthly":
+        texts = (
+            _("Stop monthly reports from %(business)s to %(email)s?", **names),
+            _("%(email)s will not get monthly reports from %(business)s any more.", **names),
+            _("%(email)s does not get monthly reports from %(business)s.", **names),
+        )
+    else:
+        texts = (
+            _("Stop weekly reports from %(business)s to %(email)s?", **names),
+            _("%(email)s will not get weekly reports from %(business)s any more.", **names),
+            _("%(email)s does not get weekly reports from %(business)s.", **names),
+        )
+    return dict(zip(("question_text", "done_text", "already_text"), texts, strict=True))
 
 
 def _subscribed(user, frequency):
@@ -95,9 +116,8 @@ def confirm(token):
     return render_template(
         "unsubscribe.html",
         tenant=current_tenant,
-        email=user.email,
-        what=_what(frequency),
         subscribed=_subscribed(user, frequency),
+        **_texts(frequency, user.email),
     )
 
 
@@ -114,9 +134,5 @@ def unsubscribe(token):
         db.session.execute(REPORTS_OFF, {"user": user.id, "frequency": frequency})
     db.session.commit()
     return render_template(
-        "unsubscribe.html",
-        tenant=current_tenant,
-        email=user.email,
-        what=_what(frequency),
-        done=True,
+        "unsubscribe.html", tenant=current_tenant, done=True, **_texts(frequency, user.email)
     )
