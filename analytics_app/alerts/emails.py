@@ -129,7 +129,8 @@ def build_alert(recipient, alert, message_id):
         "unsubscribe_url": f"{site}/reports/unsubscribe/"
         + make_token(recipient.tenant_id, recipient.user_id, ALERTS),
     }
-    message = _message(recipient, f"{recipient.tenant_name}: {title}", message_id)
+    subject = _("%(business)s: %(title)s", business=recipient.tenant_name, title=title)
+    message = _message(recipient, subject, message_id)
     message["List-Unsubscribe"] = f"<{ctx['unsubscribe_url']}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(render_template("email/alert.txt", **ctx))

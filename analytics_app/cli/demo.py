@@ -38,6 +38,24 @@ BASIC = {
     "plan": "Basic (no analytics)",
     "email": "owner@studio.example",
 }
+# The second, French salon (SPEC Part 7): its pages, emails and PDF in French, its
+# figures in euros written the French way; the same kind of history, its own names.
+FRENCH = {
+    "schema": "lumiere",
+    "name": "Salon Lumière",
+    "timezone": "Europe/Paris",
+    "plan": "Demo (all features)",
+    "email": "proprietaire@lumiere.example",
+    "currency": "EUR",
+    "locale": "fr_FR",
+}
+FRENCH_NAMES_SQL = """
+UPDATE services SET name = CASE name WHEN 'Haircut' THEN 'Coupe' WHEN 'Color Treatment'
+    THEN 'Coloration' WHEN 'Blowout' THEN 'Brushing' WHEN 'Beard Trim' THEN 'Taille de barbe'
+    WHEN 'Manicure' THEN 'Manucure' ELSE name END;
+UPDATE resources SET name = CASE name WHEN 'Nail Station' THEN 'Poste ongles'
+    ELSE replace(name, 'Chair', 'Fauteuil') END;
+"""
 HISTORY_SQL = Path(__file__).resolve().parent / "demo_history.sql"
 
 
@@ -52,8 +70,25 @@ def _ensure_tenant(spec, base_domain):
         select(Tenant).where(Tenant.schema_name == spec["schema"])
     ).scalar_one_or_none()
     return tenant or tenant_admin.create_tenant(
-        spec["schema"], spec["name"], spec["plan"], (), spec["timezone"], base_domain
+        spec["schema"],
+        spec["name"],
+        spec["plan"],
+        (),
+        spec["timezone"],
+        base_domain,
+        currency=spec.get("currency", "USD"),
+        locale=spec.get("locale", "en_US"),
     )
+
+
+def _french_history(schema_name):
+    """The French salon's history: the demo's, under French names (once)."""
+    enter_schema(db.session, schema_name)
+    fresh = db.session.execute(text("SELECT NOT EXISTS (SELECT FROM appointments)")).scalar()
+    count = fill_history(schema_name)
+    if fresh:
+        db.session.connection().connection.driver_connection.execute(FRENCH_NAMES_SQL)
+    return count
 
 
 def fill_history(schema_name, now=None):
@@ -95,7 +130,10 @@ def _owners_since_the_history(*tenants):
             " created_at = least(created_at, now() - interval '2 years')"
             " WHERE tenant_id = ANY (:tenants) AND email = ANY (:emails)"
         ),
-        {"tenants": [t.id for t in tenants], "emails": [DEMO["email"], BASIC["email"]]},
+        {
+            "tenants": [t.id for t in tenants],
+            "emails": [DEMO["email"], BASIC["email"], FRENCH["email"]],
+        },
     )
 
 
@@ -137,14 +175,17 @@ def prepare_demo(port, echo=click.echo, receiver_url=None):
     _ensure_plan(BASIC["plan"], [])
     demo = _ensure_tenant(DEMO, base)
     basic = _ensure_tenant(BASIC, base)
+    french = _ensure_tenant(FRENCH, base)
     appointments = fill_history(demo.schema_name)
+    french_appointments = _french_history(french.schema_name)
     password, key = _fresh_credentials(demo, DEMO["email"])
     basic_password, _ = _fresh_credentials(basic, BASIC["email"])
-    _owners_since_the_history(demo, basic)
+    french_password, _ = _fresh_credentials(french, FRENCH["email"])
+    _owners_since_the_history(demo, basic, french)
     db.session.commit()
     # Fold the history's change log now, as the worker would, so the first page is fast.
     with fold.connect(current_app.config["DATABASE_URL"]) as conn:
-        fold.fold_all(conn, [demo.schema_name, basic.schema_name])
+        fold.fold_all(conn, [demo.schema_name, basic.schema_name, french.schema_name])
     endpoint = _demo_endpoint(demo.schema_name, receiver_url) if receiver_url else (None, None)
     # As cron's `flask alerts check` would: yesterday's no-show spike is recorded (once),
     # its webhook queued for the receiver and its email owed to the owner.
@@ -165,6 +206,10 @@ def prepare_demo(port, echo=click.echo, receiver_url=None):
         "key": key,
         "basic_email": BASIC["email"],
         "basic_password": basic_password,
+        "french_url": f"http://{french.domains[0].domain}:{port}",
+        "french_email": FRENCH["email"],
+        "french_password": french_password,
+        "french_appointments": french_appointments,
         "appointments": appointments,
     }
 
@@ -195,6 +240,10 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
   API key      {d["key"]}
 
   curl -H "Authorization: Token {d["key"]}" {d["url"]}/api/analytics/analytics/dashboard/
+
+  Salon Lumière (in French, euros, Europe/Paris): {d["french_appointments"]} appointments
+  Dashboard    {d["french_url"]}/
+  Login        {d["french_email"]} / {d["french_password"]}
 
   Basic Studio (plan without analytics): {d["basic_url"]}/
   Login        {d["basic_email"]} / {d["basic_password"]}

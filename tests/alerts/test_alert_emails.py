@@ -198,3 +198,40 @@ def test_a_refused_alert_email_stays_pending_and_the_next_run_sends_it(
         )
         == "expired"
     )
+
+
+def test_the_alert_email_is_in_the_tenants_language(app, runner, smtp, make_tenant):
+    """A French salon's owner reads the alert in French, its figures written the French
+    way (SPEC Parts 6 and 7); a user who chose German reads German."""
+    ledger = salon(make_tenant)
+    tenant = ledger.tenant
+    for command, value in (("set-currency", "EUR"), ("set-locale", "fr_FR")):
+        assert runner.invoke(args=["tenants", command, tenant.schema, value]).exit_code == 0
+    add_user(app, tenant, "patronne@salon.example")
+    add_user(app, tenant, "kollege@salon.example", alerts=True)
+    result = runner.invoke(
+        args=["users", "set-language", "--tenant", tenant.schema]
+        + ["--email", "kollege@salon.example", "de"]
+    )
+    assert result.exit_code == 0, result.output
+    spike(ledger, YESTERDAY)
+    check(runner, tenant)
+    french = smtp.to("patronne@salon.example")[0]
+    assert french["Subject"].strip() == (
+        f"Tenant {tenant.schema}\xa0: Plus d’annulations et d’absences que d’habitude le mar. 9 juin"
+    )
+    text = french.get_body(("plain",)).get_content()
+    assert (
+        "40,00\xa0% des rendez-vous du 9 juin 2026 ont été annulés ou non honorés, contre"
+        " 0,00\xa0% le même jour de la semaine sur les 8 semaines précédentes."
+    ) in text
+    assert "Annulés ou non honorés ce jour-là\xa0: 40,00\xa0%" in text
+    html = french.get_body(("html",)).get_content()
+    assert '<html lang="fr">' in html and "Ouvrir le tableau de bord" in html
+    german = smtp.to("kollege@salon.example")[0]
+    assert (
+        german["Subject"]
+        .strip()
+        .endswith("Mehr Absagen und Nichterscheinen als üblich am Di., 9. Juni")
+    )
+    assert '<html lang="de">' in german.get_body(("html",)).get_content()

@@ -71,6 +71,13 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
             body = json.loads(conn.getresponse().read())
             names = {row[name] for row in body[field]}
             assert expected <= names and "Instagram " not in names, (field, names)
+        # The second salon speaks French (SPEC Part 7), printed beside the first.
+        assert re.search(
+            r"Salon Lumière \(in French, euros, Europe/Paris\): \d+ appointments", output
+        )
+        conn.request("GET", "/login", headers={"Host": "lumiere.localhost"})
+        login = conn.getresponse().read().decode()
+        assert '<html lang="fr">' in login and "Se connecter à Salon Lumière" in login
         conn.close()
         # Yesterday's no-show spike is an alert, delivered signed to the demo's receiver
         # (verified there with standardwebhooks); `flask webhooks test` reaches it too.
@@ -127,7 +134,9 @@ def test_demo_serves_then_sigterm_stops_its_embedded_server(tmp_path):
         assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
         assert "Subject: Demo Salon: your weekly report" in runs[0].stdout
         assert "To: owner@demo.example" in runs[0].stdout
-        assert "Sent 1, failed 0, skipped 0, expired 0." in runs[0].stderr
+        # (and the French salon's owner hers, in French)
+        assert "Sent 2, failed 0, skipped 0, expired 0." in runs[0].stderr
+        assert "To: proprietaire@lumiere.example" in runs[0].stdout
         assert "MAIL_URL is not set: messages are printed here, not sent" in runs[0].stderr
         assert runs[1].stdout == "" and "Sent 0," in runs[1].stderr
         # The alert email owed to the owner, printed by the command the demo names, once.

@@ -140,6 +140,38 @@ def test_days_and_a_french_tenant(client, make_key, runner, make_tenant, tmp_pat
     assert "19 122,50 €" in text  # fr_FR: narrow no-break space, comma, no-break space
     assert "revenue.total_revenue_cents 1912250" in text
     assert "revenue.currency EUR" in text and "appointments.period_days 7" in text
+    # In French (SPEC Part 7): the words, the headings, the title line; the API's field
+    # names stay as the API writes them.
+    for words in (
+        "En un coup d’œil",
+        "Taux d’annulation",
+        "Chiffre d’affaires par jour",
+        "Rendez-vous par jour",
+        "Les chiffres tels que l’API les donne",
+        "(7 jours, Europe/Paris)",
+    ):
+        assert words in text, words
+    assert "At a glance" not in text and "Revenue per day" not in text
+
+
+def test_a_japanese_pdf_has_its_glyphs(client, make_key, runner, make_tenant, tmp_path):
+    """Japanese words are set in a font that has them (Debian's fonts-ipafont-gothic,
+    beside DejaVu Sans): pdftotext reads them back."""
+    from analytics_app.formats.pdf_report import CJK_FONTS
+
+    require_program(CJK_FONTS[0], "IPA Gothic", "fonts-ipafont-gothic", "REQUIRE_PDF")
+    ledger = Ledger(make_tenant(timezone="Asia/Tokyo"), currency="JPY")
+    for command, value in (("set-currency", "JPY"), ("set-locale", "ja_JP")):
+        result = runner.invoke(args=["tenants", command, ledger.tenant.schema, value])
+        assert result.exit_code == 0, result.output
+    ledger.service(1, "カット")
+    ledger.resource(1, "席 1")
+    today = datetime.now(UTC).astimezone(ledger.zone).date()
+    a = ledger.book(ledger.local(today, 0, 30))
+    ledger.pay(a, 12345, paid_at=a.end)
+    text = _text(_pdf(client, make_key, ledger.tenant, days=7).get_data(), tmp_path)
+    for words in ("概要", "キャンセル率", "日別の売上", "カット", "￥12,345"):
+        assert words in text, words
 
 
 def test_without_payments_the_revenue_is_left_out(client, make_key, make_tenant, tmp_path):
