@@ -214,24 +214,14 @@ def prepare_demo(port, echo=click.echo, receiver_url=None):
     }
 
 
-@click.command("demo")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--no-serve", is_flag=True, help="Set everything up, print, and exit.")
-def demo_command(host, port, no_serve):
-    """Migrate, create a demo salon with two years of bookings, print logins, serve."""
-    # The console shows the demo, not a line per Alembic revision and tenant.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    receiver = None if no_serve else demo_receiver.DemoReceiver()
-    d = prepare_demo(port, receiver_url=receiver.url if receiver else None)
-    if receiver:
-        receiver.secret = d["webhook_secret"]
+def _banner(d, receiver):
+    """What the demo prints: where each tenant is, its logins, and what to try."""
     mail = (
         "sent through MAIL_URL"
         if current_app.config["MAIL_URL"]
         else "MAIL_URL is not set: reports are printed to the console, not sent"
     )
-    click.echo(f"""
+    return f"""
 Tenant Analytics demo (credentials below are for this demo only; new ones each run)
 
   Demo Salon   {d["appointments"]} appointments, time zone {DEMO["timezone"]}
@@ -259,7 +249,22 @@ Tenant Analytics demo (credentials below are for this demo only; new ones each r
   Database     {current_app.config["DATABASE_URL"]}
   Fold worker  running in this process (production: `flask analytics fold --watch`)
   Webhooks     {_webhooks_lines(d, receiver)}
-""")
+"""
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set everything up, print, and exit.")
+def demo_command(host, port, no_serve):
+    """Migrate, create a demo salon with two years of bookings, print logins, serve."""
+    # The console shows the demo, not a line per Alembic revision and tenant.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    receiver = None if no_serve else demo_receiver.DemoReceiver()
+    d = prepare_demo(port, receiver_url=receiver.url if receiver else None)
+    if receiver:
+        receiver.secret = d["webhook_secret"]
+    click.echo(_banner(d, receiver))
     # Nothing of the set-up may stay open while serving: an idle transaction would hold
     # locks on tenants and domains, and a pool connection, for the whole demo.
     db.session.remove()

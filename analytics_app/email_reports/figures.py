@@ -8,7 +8,13 @@ figures the email adds are read off those bodies:
   ties go to the earliest date; None when there are none;
 - busiest_hour: the local hour of day with the most appointments over the period (the
   heatmap's columns summed); ties go to the lowest hour; None when there are none;
-- top_services: the appointments report's first three `by_service` entries.
+- top_services: the appointments report's first three `by_service` entries;
+- turned_at_risk (weekly): how many customers the at-risk report lists as at risk at the
+  send instant who were not 7 days before: past 1.5 times their usual gap between visits
+  for at most 7 days (days since their last visit - 7 <= 1.5 x their usual gap), with
+  nothing booked ahead. A customer who went past 3 times within the week is lapsed, not
+  counted. Their usual gap is a median of whole days (a whole or half number), so the
+  comparison is exact.
 """
 
 from analytics_app.db.tenant_session import enter_schema
@@ -34,11 +40,20 @@ def _busiest_hour(heatmap):
     return {"hour": per_hour.index(top), "count": top}
 
 
+def _turned_at_risk(at_risk):
+    return sum(
+        1
+        for c in at_risk["customers"]
+        if c["days_since_last_visit"] - 7 <= 1.5 * c["usual_gap_days"]
+    )
+
+
 def period_figures(session, schema, start, end, now, timeout_ms=None, week_ahead=False):
     """The report's figures for local dates start..end of the tenant `schema`.
 
     week_ahead: also the outlook of the week holding `now` (a weekly report's "the week
-    ahead": what is on the books for the rest of it, and the next 7 days' occupancy).
+    ahead": what is on the books for the rest of it, and the next 7 days' occupancy) and
+    the customers who turned at risk in the 7 days before `now`.
 
     Runs in the session's current transaction, which it points at the tenant's schema.
     """
@@ -53,8 +68,12 @@ def period_figures(session, schema, start, end, now, timeout_ms=None, week_ahead
     revenue = call("revenue") if paid else None
     customers = call("customers")
     heatmap = call("heatmap")
-    ahead = None
+    ahead = turned = None
     if week_ahead:
+        every_at_risk = {"state": "at_risk", "limit": None}
+        turned = _turned_at_risk(
+            call_report(session, "at_risk", every_at_risk, with_revenue=paid, now=now)
+        )
         outlook = call_report(session, "outlook", {"period": "week"}, with_revenue=paid, now=now)
         ahead = {
             "on_the_books": outlook["on_the_books"],
@@ -70,4 +89,5 @@ def period_figures(session, schema, start, end, now, timeout_ms=None, week_ahead
         "busiest_hour": _busiest_hour(heatmap),
         "top_services": appointments["by_service"][:TOP_SERVICES],
         "week_ahead": ahead,
+        "turned_at_risk": turned,
     }

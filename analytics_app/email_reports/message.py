@@ -105,6 +105,7 @@ def context(recipient, frequency, figures):
         "customers": figures["customers"],
         "dashboard_url": f"{site}/?{urlencode({'start': start, 'end': end})}",
         "settings_url": f"{site}/settings",
+        "at_risk_url": f"{site}/#at-risk",
         "unsubscribe_url": f"{site}/reports/unsubscribe/{token}",
         "chart_alt": _("Appointments per day:")
         + " "

@@ -255,6 +255,8 @@ def build(tenant, fmt, bodies):
     _customers(pdf, fmt, bodies["customers"])
     _team(pdf, fmt, bodies["team"], with_revenue=bodies["revenue"] is not None)
     _month_and_all_time(pdf, fmt, bodies["dashboard"])
+    if bodies.get("outlook") is not None:
+        _outlook(pdf, fmt, bodies["outlook"])
     _as_the_api_gives_them(pdf, bodies)
     return bytes(pdf.output())
 
@@ -456,6 +458,41 @@ def _month_and_all_time(pdf, fmt, dashboard):
             (_("Active resources"), fmt.number(dashboard["active_resources_count"])),
         ]
     )
+
+
+def _outlook(pdf, fmt, outlook):
+    """How the current month will end (GET /api/analytics/analytics/outlook/)."""
+    pdf.heading(_("How this month will end"))
+    window = outlook["window"]
+    pdf.line_of_text(
+        _(
+            "%(start)s to %(end)s, all services and resources. Forecast = confirmed so far +"
+            " what is on the books, less the share usually lost (%(loss)s over the last 90"
+            " days), + what is usually still booked from this point of the month on.",
+            start=fmt.date(window["start_date"]),
+            end=fmt.date(window["end_date"]),
+            loss=fmt.percent(outlook["loss_rate_percent"]),
+        ),
+        size=8,
+        colour=MUTED,
+    )
+    pace = outlook["pace"]["pace_percent"]
+    vs_last_year = outlook["forecast_vs_last_year_percent"]
+    figures = [
+        (_("So far"), fmt.number(outlook["so_far"]["appointments"])),
+        (_("On the books"), fmt.number(outlook["on_the_books"]["appointments"])),
+        (_("Usually still to come"), fmt.number(outlook["pickup"]["appointments"])),
+        (_("Forecast"), fmt.number(outlook["forecast"]["appointments"])),
+        (_("Last year"), fmt.number(outlook["last_year"]["appointments"])),
+        (_("Forecast vs last year"), "–" if vs_last_year is None else fmt.trend(vs_last_year)),
+        (_("Pace vs last year"), "–" if pace is None else fmt.trend(pace)),
+    ]
+    if outlook["forecast"].get("revenue_cents") is not None:
+        figures += [
+            (_("Revenue so far"), fmt.money(outlook["so_far"]["revenue_cents"])),
+            (_("Revenue forecast"), fmt.money(outlook["forecast"]["revenue_cents"])),
+        ]
+    pdf.figures(figures)
 
 
 def _as_the_api_gives_them(pdf, bodies):

@@ -206,7 +206,7 @@ def test_figures_filters_and_logout(page, live, salon):
     week = assert_page_matches_api(page, live, tenant, days=7)
     assert week["total"] < first["total"]
 
-    page.get_by_label("Service").select_option(label="Color Treatment")
+    page.get_by_label("Services", exact=True).select_option(label="Color Treatment")
     page.get_by_role("button", name="Apply").click()
     page.wait_for_url(re.compile(r"service_id=\d+"))
     service_id = int(re.search(r"service_id=(\d+)", page.url).group(1))

@@ -700,3 +700,38 @@ def test_the_html_report_in_chromium_shows_the_apis_figures(
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             page.set_viewport_size({"width": 700, "height": 900})
         browser.close()
+
+
+def test_the_weekly_report_names_the_customers_who_turned_at_risk(app, runner, smtp, make_tenant):
+    """Sent Monday 2026-11-30: at risk now and not 7 days before (days since their last
+    visit in (1.5 x gap, 1.5 x gap + 7]), nothing booked ahead, not lapsed."""
+    ledger = Ledger(make_tenant(timezone="UTC"))
+    ledger.service(1, "Cut")
+    ledger.resource(1, "Chair")
+    add_user(app, ledger.tenant, "owner@example.com")
+    visits = {  # customer: visit dates (gap 10 but for 6)
+        1: ["2026-11-04", "2026-11-14"],  # 16 days since: turned this week
+        2: ["2026-10-29", "2026-11-08"],  # 22 days since: turned on the week's first day
+        3: ["2026-10-28", "2026-11-07"],  # 23 days since: at risk before the week began
+        4: ["2026-11-05", "2026-11-15"],  # 15 days since: exactly 1.5 x, not at risk
+        5: ["2026-11-04", "2026-11-14", "2026-12-03"],  # booked ahead
+        6: ["2026-11-10", "2026-11-12"],  # gap 2, 18 days since: lapsed
+    }
+    for customer, days in visits.items():
+        ledger.customer(customer)
+        for day in days:
+            ledger.book(ledger.local(date.fromisoformat(day), 10), customer=customer)
+    assert send(runner, "2026-11-30T08:00:00Z", ledger.tenant.schema).exit_code == 0
+    message = smtp.to("owner@example.com")[0]
+    text = message.get_body(("plain",)).get_content()
+    assert (
+        "2 customers turned at risk this week: past 1.5 times their usual gap between"
+        " visits, with nothing booked."
+    ) in text
+    assert f"http://{ledger.tenant.host}:5000/#at-risk" in text
+    assert html_figures(message)["turned_at_risk"].startswith("2 customers turned at risk")
+    # The at-risk list at that instant: the three at risk (the two turned, and the third).
+    listed = ledger.tenant.scalar(
+        "SELECT at_risk_report(p_limit => NULL, p_now => '2026-11-30T08:00:00Z')"
+    )
+    assert sorted(c["customer_id"] for c in listed["customers"]) == [1, 2, 3]

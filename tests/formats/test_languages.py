@@ -166,20 +166,15 @@ def test_german_labels_and_nine_digit_amounts_overflow_no_box(
         context.close()
 
 
+def set_language(runner, tenant, email, language):
+    args = ["users", "set-language", "--tenant", tenant.schema, "--email", email, language]
+    return runner.invoke(args=args)
+
+
 def test_a_user_who_chose_german_reads_german_in_a_french_salon(make_tenant, runner, browser):
     ledger = shop(make_tenant, runner, "Europe/Paris", "EUR", "fr_FR", [1_912_250])
     tenant = ledger.tenant
-    result = runner.invoke(
-        args=[
-            "users",
-            "set-language",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            "owner@salon.example",
-            "de",
-        ]
-    )
+    result = set_language(runner, tenant, "owner@salon.example", "de")
     assert result.exit_code == 0 and "Language for owner@salon.example" in result.output
     b = browser(tenant)
     b.login("owner@salon.example", PASSWORD)
@@ -202,15 +197,5 @@ def test_a_user_who_chose_german_reads_german_in_a_french_salon(make_tenant, run
     assert saved.status_code == 302
     again = b.get("/settings").get_data(as_text=True)
     assert '<html lang="fr">' in again and "Vos paramètres sont enregistrés." in again
-    refused = runner.invoke(
-        args=[
-            "users",
-            "set-language",
-            "--tenant",
-            tenant.schema,
-            "--email",
-            "owner@salon.example",
-            "klingon",
-        ]
-    )
+    refused = set_language(runner, tenant, "owner@salon.example", "klingon")
     assert refused.exit_code == 2

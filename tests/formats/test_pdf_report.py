@@ -4,10 +4,11 @@ it contains; the dashboard's "Download PDF" link asks for the period on screen."
 
 import re
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from tests.formats.test_locales import localise
 from tests.local import require_program
 from tests.reference import Ledger
 
@@ -126,16 +127,44 @@ def test_the_pdf_text_holds_the_api_figures_of_the_same_period(
     assert "Other shop" not in text
 
 
-def test_days_and_a_french_tenant(client, make_key, runner, make_tenant, tmp_path):
-    ledger = Ledger(make_tenant(timezone="Europe/Paris"), currency="EUR")
-    for command, value in (("set-currency", "EUR"), ("set-locale", "fr_FR")):
-        result = runner.invoke(args=["tenants", command, ledger.tenant.schema, value])
-        assert result.exit_code == 0, result.output
-    ledger.service(1, "Coupe")
-    ledger.resource(1, "Fauteuil")
+def test_the_pdf_ends_with_how_this_month_will_end(client, make_key, api, make_tenant, tmp_path):
+    """The outlook of the current month (SPEC Part 5), its figures the API's."""
+    ledger = Ledger(make_tenant(timezone="Europe/Paris"))
+    ledger.service(1, "Cut", price=3000)
+    ledger.resource(1, "Chair")
+    now = datetime.now(UTC).astimezone(ledger.zone)
+    first = now.date().replace(day=1)
+    for i in range(7):  # this month: one done (or coming), six on the books next month's eve
+        ledger.book(ledger.local(first, 0, 5 + i) if i == 0 else now + timedelta(days=40 + i))
+    for i in range(5):  # last year's month, for the comparison
+        ledger.book(ledger.local(first.replace(year=first.year - 1), 10 + i))
+    outlook = api(ledger.tenant, "outlook").get_json()
+    text = _text(_pdf(client, make_key, ledger.tenant, days=7).get_data(), tmp_path)
+    assert "How this month will end" in text
+    row = [outlook["so_far"], outlook["on_the_books"], outlook["pickup"]]
+    numbers = " ".join(str(r["appointments"]) for r in row)
+    assert f"So far On the books Usually still to come {numbers}" in text
+    last = f"{outlook['forecast']['appointments']} {outlook['last_year']['appointments']}"
+    assert f"Forecast Last year Forecast vs last year {last}" in text
+    assert outlook["last_year"]["appointments"] == 5
+
+
+def _salon_paid_today(make_tenant, runner, zone, currency, locale, names, amount):
+    """A tenant in this zone, currency and locale with one appointment today, paid."""
+    ledger = Ledger(make_tenant(timezone=zone), currency=currency)
+    localise(runner, ledger.tenant, currency, locale)
+    ledger.service(1, names[0])
+    ledger.resource(1, names[1])
     today = datetime.now(UTC).astimezone(ledger.zone).date()
     a = ledger.book(ledger.local(today, 0, 30))
-    ledger.pay(a, 1912250, paid_at=a.end)
+    ledger.pay(a, amount, paid_at=a.end)
+    return ledger
+
+
+def test_days_and_a_french_tenant(client, make_key, runner, make_tenant, tmp_path):
+    ledger = _salon_paid_today(
+        make_tenant, runner, "Europe/Paris", "EUR", "fr_FR", ("Coupe", "Fauteuil"), 1912250
+    )
     text = _text(_pdf(client, make_key, ledger.tenant, days=7).get_data(), tmp_path)
     assert "19 122,50 €" in text  # fr_FR: narrow no-break space, comma, no-break space
     assert "revenue.total_revenue_cents 1912250" in text
@@ -160,15 +189,9 @@ def test_a_japanese_pdf_has_its_glyphs(client, make_key, runner, make_tenant, tm
     from analytics_app.formats.pdf_report import CJK_FONTS
 
     require_program(CJK_FONTS[0], "IPA Gothic", "fonts-ipafont-gothic", "REQUIRE_PDF")
-    ledger = Ledger(make_tenant(timezone="Asia/Tokyo"), currency="JPY")
-    for command, value in (("set-currency", "JPY"), ("set-locale", "ja_JP")):
-        result = runner.invoke(args=["tenants", command, ledger.tenant.schema, value])
-        assert result.exit_code == 0, result.output
-    ledger.service(1, "カット")
-    ledger.resource(1, "席 1")
-    today = datetime.now(UTC).astimezone(ledger.zone).date()
-    a = ledger.book(ledger.local(today, 0, 30))
-    ledger.pay(a, 12345, paid_at=a.end)
+    ledger = _salon_paid_today(
+        make_tenant, runner, "Asia/Tokyo", "JPY", "ja_JP", ("カット", "席 1"), 12345
+    )
     text = _text(_pdf(client, make_key, ledger.tenant, days=7).get_data(), tmp_path)
     for words in ("概要", "キャンセル率", "日別の売上", "カット", "￥12,345"):
         assert words in text, words

@@ -252,7 +252,8 @@ class SummaryArgsSchema(PeriodArgsSchema):
     forbidden=schemas.DetailSchema,
     description="The figures of the JSON reports for the same period (days, or start and"
     " end), in the tenant's locale and currency, with the appointments and revenue per day"
-    " as charts; its last section lists every figure as the API gives it.",
+    " as charts, and how the current month will end (the outlook); its last section lists"
+    " every figure of the period as the API gives it.",
 )
 def summary_pdf(args):
     paid = tenant_has_feature(PAYMENTS)
@@ -263,6 +264,7 @@ def summary_pdf(args):
         "customers": calls.run_report("customers", period, with_revenue=paid),
         "team": calls.run_report("team", period, with_revenue=paid),
         "dashboard": calls.run_report("dashboard", {}),
+        "outlook": calls.run_report("outlook", {}, with_revenue=paid),
     }
     # The currency is the reports' own (each body says it).
     fmt = localisation.Formats(
