@@ -59,7 +59,16 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=300)
     opts = parser.parse_args()
-    folder = OUT / "outlook-pgdata"
+    results, function, bare = measure("outlook", FORMS, {FUNCTION: FUNCTION}, opts.requests)
+    _write(opts, results, function[FUNCTION], bare)
+
+
+def measure(name, forms, functions, requests):
+    """Load o10k and o1m (the benchmarks' history, bookings made ahead) into a new embedded
+    server, serve it with gunicorn, and measure each form over HTTP (medians, tenants
+    alternating), each function on a warm connection, and a bare Flask route served the
+    same way: (results by form, medians by function, the bare route's latency)."""
+    folder = OUT / f"{name}-pgdata"
     shutil.rmtree(folder, ignore_errors=True)
     url = start_embedded(folder, cleanup_mode="stop")
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
@@ -79,16 +88,18 @@ def main():
     bare_server = _serve(url, bare_port, "benchmarks.bare:app")
     try:
         results = {}
-        for form, query in FORMS.items():
+        for form, query in forms.items():
             print(f"{form} ...", flush=True)
-            results[form] = _http(port, keys, query, opts.requests)
-        bare = load.latency(bare_port, "bare", "none", "/bare", opts.requests)
-        function = {s: _function_ms(url, s, FUNCTION) for s in SIZES}
+            results[form] = _http(port, keys, query, requests)
+        bare = load.latency(bare_port, "bare", "none", "/bare", requests)
+        function = {
+            label: {s: _function_ms(url, s, sql) for s in SIZES} for label, sql in functions.items()
+        }
     finally:
         for proc in (server, bare_server):
             proc.terminate()
             proc.wait(10)
-    _write(opts, results, function, bare)
+    return results, function, bare
 
 
 def _write(opts, results, function, bare):

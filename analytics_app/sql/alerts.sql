@@ -103,11 +103,13 @@ SELECT a.*, CASE a.rule
         '%s is %s%% booked: under half of the working hours.', a.subject, a.value)
     ELSE format(
         'Revenue of the week from %s was %s %s, under 70%% of the mean of the 4 weeks before'
-        ' (%s %s).', a.subject, to_char(a.value / 100, 'FM999999999990.00'), tenant_currency(),
-        to_char(a.baseline / 100, 'FM999999999990.00'), tenant_currency())
+        ' (%s %s).', a.subject, round(a.value / power(10::numeric, m.digits), m.digits),
+        m.code, round(a.baseline / power(10::numeric, m.digits), m.digits), m.code)
     END
 FROM (SELECT * FROM spike_alert UNION ALL SELECT * FROM quiet_alert
-      UNION ALL SELECT * FROM drop_alert) a
+      UNION ALL SELECT * FROM drop_alert) a,
+     (SELECT c.code, currency_minor_digits(c.code) AS digits  -- JPY: whole yen, KWD: 3
+      FROM (SELECT tenant_currency() AS code) c) m
 $$;
 
 COMMENT ON FUNCTION alert_candidates(timestamptz, boolean) IS

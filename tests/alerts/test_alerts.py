@@ -176,3 +176,41 @@ def test_each_alert_once_across_repeated_and_concurrent_checks(
     day_of(locked, YESTERDAY, 12, 12)
     assert check(runner, locked) == []
     assert listed(client, make_key(locked.tenant), locked.tenant).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "currency, amounts",
+    [("USD", ("6.99", "10.00")), ("JPY", ("699", "1000")), ("KWD", ("0.699", "1.000"))],
+)
+def test_the_revenue_drop_message_writes_amounts_in_the_currencys_unit(
+    runner, make_tenant, currency, amounts
+):
+    """The API's English sentence: 699 minor units are $6.99, ¥699 and 0.699 KWD."""
+    ledger = salon(make_tenant)
+    assert (
+        runner.invoke(args=["tenants", "set-currency", ledger.tenant.schema, currency]).exit_code
+        == 0
+    )
+    monday = date(2026, 6, 8)
+    for weeks_ago, cents in ((1, 699), (2, 1000), (3, 1000), (4, 1000), (5, 1000)):
+        a = ledger.book(ledger.local(monday - timedelta(weeks=weeks_ago), 10))
+        ledger.pay(a, cents, paid_at=ledger.local(monday - timedelta(weeks=weeks_ago), 12))
+    check(runner, ledger)
+    assert ledger.tenant.scalar("SELECT message FROM alerts WHERE rule = 'revenue_drop'") == (
+        f"Revenue of the week from 2026-06-01 was {amounts[0]} {currency}, under 70% of the"
+        f" mean of the 4 weeks before ({amounts[1]} {currency})."
+    )
+
+
+def test_the_databases_minor_units_are_babels(make_tenant):
+    """currency_minor_digits() (sql/tenant_currency.sql) agrees with Babel's CLDR
+    precision, which the pages and emails use, for every currency Babel knows."""
+    from babel import numbers
+
+    tenant = make_tenant()
+    codes = sorted(numbers.list_currencies())
+    rows = tenant.sql(
+        "SELECT code, currency_minor_digits(code) FROM unnest(%s::text[]) AS code ORDER BY code",
+        (codes,),
+    )
+    assert dict(rows) == {code: numbers.get_currency_precision(code) for code in codes}
