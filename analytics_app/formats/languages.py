@@ -51,7 +51,8 @@ def language_for(locale_name, chosen=None):
 
 def ngettext_as(singular, plural, n, **variables):
     """ngettext with `num` written by the caller (a number in the locale's way):
-    Flask-Babel's own ngettext sets `num` to n itself. Extracted as ngettext (babel.cfg)."""
+    Flask-Babel's own ngettext sets `num` to n itself. Extracted as ngettext
+    (scripts/catalogues.py KEYWORDS)."""
     return get_translations().ungettext(singular, plural, n) % variables
 
 

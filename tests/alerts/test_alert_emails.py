@@ -200,7 +200,7 @@ def test_a_refused_alert_email_stays_pending_and_the_next_run_sends_it(
     )
 
 
-def test_the_alert_email_is_in_the_tenants_language(app, runner, smtp, make_tenant):
+def test_the_alert_email_is_in_the_tenants_language(app, client, runner, smtp, make_tenant):
     """A French salon's owner reads the alert in French, its figures written the French
     way (SPEC Parts 6 and 7); a user who chose German reads German."""
     ledger = salon(make_tenant)
@@ -236,3 +236,11 @@ def test_the_alert_email_is_in_the_tenants_language(app, runner, smtp, make_tena
         .endswith("Mehr Absagen und Nichterscheinen als üblich am mar. 9 juin")
     )
     assert '<html lang="de">' in german.get_body(("html",)).get_content()
+    # Its one-click link opens a page in German too (no session: the token's user's).
+    path = urlsplit(german["List-Unsubscribe"].strip("<>")).path
+    page = client.get(path, base_url=f"http://{tenant.host}").get_data(as_text=True)
+    assert '<html lang="de">' in page
+    assert (
+        f"Benachrichtigungs-E-Mails von Tenant {tenant.schema} an kollege@salon.example"
+        " abbestellen?"
+    ) in page

@@ -13,11 +13,13 @@ turn one user's reports (or alert emails) off.
 """
 
 from flask import Blueprint, current_app, render_template
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import text
 
 from analytics_app.extensions import csrf, db
+from analytics_app.formats import languages
 from analytics_app.request.tenancy import current_tenant
 
 SALT = "tenant-analytics.email-report.unsubscribe"
@@ -64,14 +66,14 @@ def _user_of(token):
         raise BadToken(_("This unsubscribe link is not valid."))
     row = db.session.execute(
         text(
-            "SELECT id, email, report_frequency, alert_emails FROM public.users"
+            "SELECT id, email, report_frequency, alert_emails, language FROM public.users"
             " WHERE id = :user AND tenant_id = :tenant"
         ),
         {"user": user_id, "tenant": tenant_id},
     ).one_or_none()
     if row is None:
         raise BadToken(_("This unsubscribe link is not valid."))
-    return row, frequency
+    return row, frequency  # the page is in the user's language, as their email was
 
 
 def _refused(err):
@@ -113,12 +115,13 @@ def confirm(token):
         user, frequency = _user_of(token)
     except BadToken as err:
         return _refused(err)
-    return render_template(
-        "unsubscribe.html",
-        tenant=current_tenant,
-        subscribed=_subscribed(user, frequency),
-        **_texts(frequency, user.email),
-    )
+    with force_locale(languages.language_for(current_tenant.locale, user.language)):
+        return render_template(
+            "unsubscribe.html",
+            tenant=current_tenant,
+            subscribed=_subscribed(user, frequency),
+            **_texts(frequency, user.email),
+        )
 
 
 @bp.post("/reports/unsubscribe/<token>")
@@ -133,6 +136,7 @@ def unsubscribe(token):
     else:
         db.session.execute(REPORTS_OFF, {"user": user.id, "frequency": frequency})
     db.session.commit()
-    return render_template(
-        "unsubscribe.html", tenant=current_tenant, done=True, **_texts(frequency, user.email)
-    )
+    with force_locale(languages.language_for(current_tenant.locale, user.language)):
+        return render_template(
+            "unsubscribe.html", tenant=current_tenant, done=True, **_texts(frequency, user.email)
+        )
