@@ -373,9 +373,11 @@ def test_the_owner_adds_lists_and_removes_endpoints_on_the_settings_page(
     endpoint_id = tenant.scalar("SELECT id FROM webhook_endpoints")
     assert tenant.scalar("SELECT events FROM webhook_endpoints") == ["alert.triggered", "ping"]
     assert secret not in tenant.scalar("SELECT secret_sealed FROM webhook_endpoints")
+    assert 'data-locked="advanced_analytics"' not in html  # the plan read in the tenant
     # Shown once: the next page has the endpoint, never its secret.
     again = owner.get("/settings").get_data(as_text=True)
     assert f'data-endpoint="{endpoint_id}"' in again and secret not in again
+    assert 'data-locked="advanced_analytics"' not in again
     assert "No deliveries yet." in again
 
     # A ping, signed with the secret the page showed; the page lists the delivery.
