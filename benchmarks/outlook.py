@@ -63,11 +63,12 @@ def main():
     _write(opts, results, function[FUNCTION], bare)
 
 
-def measure(name, forms, functions, requests):
+def measure(name, forms, functions, requests, calls=200):
     """Load o10k and o1m (the benchmarks' history, bookings made ahead) into a new embedded
     server, serve it with gunicorn, and measure each form over HTTP (medians, tenants
     alternating), each function on a warm connection, and a bare Flask route served the
-    same way: (results by form, medians by function, the bare route's latency)."""
+    same way: (results by form, medians by function over `calls` calls, the bare route's
+    latency)."""
     folder = OUT / f"{name}-pgdata"
     shutil.rmtree(folder, ignore_errors=True)
     url = start_embedded(folder, cleanup_mode="stop")
@@ -93,7 +94,8 @@ def measure(name, forms, functions, requests):
             results[form] = _http(port, keys, query, requests)
         bare = load.latency(bare_port, "bare", "none", "/bare", requests)
         function = {
-            label: {s: _function_ms(url, s, sql) for s in SIZES} for label, sql in functions.items()
+            label: {s: _function_ms(url, s, sql, calls) for s in SIZES}
+            for label, sql in functions.items()
         }
     finally:
         for proc in (server, bare_server):
