@@ -27,14 +27,13 @@ from analytics_app.alerts import wording
 from analytics_app.alerts.wording import money
 from analytics_app.blueprints.pages.unsubscribe import ALERTS, make_token
 from analytics_app.db.tenant_session import enter_schema
-from analytics_app.email_reports.message import Recipient, base_url
+from analytics_app.email_reports.message import TENANT_HOST_SQL, Recipient, base_url
 
 EXPIRE_AFTER = timedelta(days=1)
 
 TENANT_SQL = text(
     "SELECT t.id, t.name, t.timezone, t.currency, t.locale,"
-    " (SELECT dm.domain FROM public.domains dm WHERE dm.tenant_id = t.id"
-    "   ORDER BY dm.is_primary DESC, dm.domain LIMIT 1) AS host"
+    f" {TENANT_HOST_SQL} AS host"
     " FROM public.tenants t WHERE t.schema_name = :schema"
 )
 EXPIRE_SQL = text(

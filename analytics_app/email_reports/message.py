@@ -17,6 +17,11 @@ from analytics_app.email_reports import chart
 from analytics_app.formats import languages, localisation
 
 CHART_CID = "appointments-chart"
+# The host an email's links go to: the tenant's (aliased t) primary domain, else its first.
+TENANT_HOST_SQL = (
+    "(SELECT dm.domain FROM public.domains dm WHERE dm.tenant_id = t.id"
+    " ORDER BY dm.is_primary DESC, dm.domain LIMIT 1)"
+)
 
 
 @dataclass(frozen=True)
