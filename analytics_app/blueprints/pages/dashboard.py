@@ -119,7 +119,6 @@ def dashboard():
         "tenant": current_tenant,
         "user": current_user,
         "features": features,
-        "feature_names": {f.name: f.display_name for f in FEATURES.values()},
         "presets": [],
     }
     if not features["advanced_analytics"]:
