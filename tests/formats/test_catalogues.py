@@ -59,6 +59,11 @@ def test_every_message_has_a_translation_in_every_catalogue(language):
                 problems.append(("placeholders", message.id, form))
             if "<strong>" in source and "<strong>" not in (form or ""):
                 problems.append(("markup", message.id))
+            # A translation is Markup (not escaped) in the templates: it may bring no
+            # quote or tag the English has not, or it could break an attribute.
+            for mark in ('"', "<", ">", "&"):
+                if (form or "").count(mark) > source.count(mark):
+                    problems.append(("markup characters", message.id, form))
     assert problems == []
 
 
