@@ -140,6 +140,9 @@ CUSTOMER_LINK_COLUMNS = (
     ("visits", "bigint", "l.visits"),
     ("cents", "bigint", "l.cents"),
     ("channel", "text", "l.channel"),
+    ("first_day", "date", "l.first_day"),
+    ("at_risk_day", "date", "l.at_risk_day"),
+    ("lapsed_day", "date", "l.lapsed_day"),
 )
 
 SOURCES = (
@@ -356,6 +359,40 @@ ROLLUPS = (
         where="from_day = '-infinity'",
         comment="new customers per first visit day and acquisition channel",
     ),
+    # Retention: a customer has a visit in a month when one of their links enters it.
+    Rollup(
+        "customer_cohort_months",
+        "customer_link",
+        (
+            ("cohort_month", "date", "date_trunc('month', first_day)::date"),
+            ("month", "date", "date_trunc('month', to_day)::date"),
+        ),
+        (("customers", "bigint", "sign"),),
+        where="to_day < 'infinity' AND (from_day = '-infinity'"
+        " OR date_trunc('month', from_day) < date_trunc('month', to_day))",
+        comment="customers per local month of their first visit ever (cohort) and local month"
+        " with a visit",
+    ),
+    # Customers at risk and lapsed: counted by the day they cross 1.5x and 3x their
+    # usual gap (sql/customer_visits.sql, drift_days), on their last link.
+    Rollup(
+        "customer_at_risk_days",
+        "customer_link",
+        (("at_risk_day", "date", "at_risk_day"),),
+        (("customers", "bigint", "sign"),),
+        where="to_day = 'infinity' AND at_risk_day IS NOT NULL",
+        comment="customers per local day from which their days since their last visit exceed"
+        " 1.5x their usual gap",
+    ),
+    Rollup(
+        "customer_lapsed_days",
+        "customer_link",
+        (("lapsed_day", "date", "lapsed_day"),),
+        (("customers", "bigint", "sign"),),
+        where="to_day = 'infinity' AND lapsed_day IS NOT NULL",
+        comment="customers per local day from which their days since their last visit exceed"
+        " 3x their usual gap",
+    ),
 )
 
 STATES = (
@@ -376,11 +413,18 @@ STATES = (
             ("visits", "integer"),
             ("lifetime_cents", "bigint"),
             ("channel", "text"),
+            ("usual_gap_days", "numeric"),
+            ("at_risk_day", "date"),
+            ("lapsed_day", "date"),
+            ("day_before_last", "date"),
+            ("gap_before_last", "numeric"),
+            ("visits_before_last", "integer"),
         ),
         fresh="customer_visit_summary_fresh",
         keys=("customer_id",),
         comment="per customer with a visit: first and last visit day, visit days, visits,"
-        " lifetime value and acquisition channel",
+        " lifetime value, acquisition channel, usual gap and when they drift away (and the"
+        " same without their last visit day, for a customer whose last visit is today)",
     ),
 )
 
@@ -430,6 +474,17 @@ COLUMN_NOTES = {
     "first_visit_day": "local date of the first visit ever (future ones included)",
     "last_visit_day": "local date of the last visit (future ones included)",
     "visit_days": "distinct local days with a visit",
+    "first_day": "the customer's first visit day",
+    "cohort_month": "first day of the local month of the customers' first visit ever",
+    "usual_gap_days": "median of the day differences between consecutive visit days"
+    " (NULL with one visit day)",
+    "at_risk_day": "first local day on which the days since the last visit exceed 1.5x the"
+    " usual gap (at risk from then)",
+    "lapsed_day": "first local day on which the days since the last visit exceed 3x the usual"
+    " gap (lapsed from then)",
+    "day_before_last": "the visit day before the last (NULL with one visit day)",
+    "gap_before_last": "the usual gap without the last visit day (NULL with fewer than three)",
+    "visits_before_last": "visits before the last visit day",
 }
 FOLD_LOCK = "hashtextextended(current_schema() || ':fold_rollups', 0)"
 

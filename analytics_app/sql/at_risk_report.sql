@@ -18,45 +18,98 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH today AS MATERIALIZED (
-    SELECT (p_now AT TIME ZONE tenant_timezone())::date AS day
+    SELECT z.day, (z.day + 1)::timestamp AT TIME ZONE z.tz AS tomorrow
+    FROM (SELECT tz, (p_now AT TIME ZONE tz)::date AS day FROM tenant_timezone() tz) z
     WHERE p_state IN ('at_risk', 'lapsed', 'all')
       AND (p_limit IS NULL OR p_limit BETWEEN 1 AND 500)
       AND p_offset BETWEEN 0 AND 100000
 ),
-booked_ahead AS MATERIALIZED (  -- a confirmed appointment starting at or after now
-    SELECT DISTINCT a.customer_id FROM appointments a
-    WHERE a.status = 'confirmed' AND a.start_time >= p_now AND a.customer_id IS NOT NULL
+changed AS MATERIALIZED (SELECT changed_customers() AS ids),
+-- A kept row is read as it is when the customer's changes are folded and their last
+-- visit is before today: every visit of theirs is past, nothing is booked ahead, and
+-- their state is read from the days they cross 1.5x and 3x their usual gap.
+kept AS MATERIALIZED (  -- the page's first p_offset + p_limit of them, in its order
+    (SELECT s.* FROM customer_visit_summary_folded s
+     WHERE p_revenue AND s.at_risk_day <= (SELECT day FROM today)
+       AND (p_state = 'all' OR (s.lapsed_day <= (SELECT day FROM today)) = (p_state = 'lapsed'))
+       AND s.customer_id NOT IN (SELECT unnest(ids) FROM changed)
+     ORDER BY s.lifetime_cents DESC, s.customer_id
+     LIMIT p_offset + p_limit)
+    UNION ALL
+    (SELECT s.* FROM customer_visit_summary_folded s
+     WHERE NOT p_revenue AND s.at_risk_day <= (SELECT day FROM today)
+       AND (p_state = 'all' OR (s.lapsed_day <= (SELECT day FROM today)) = (p_state = 'lapsed'))
+       AND s.customer_id NOT IN (SELECT unnest(ids) FROM changed)
+     ORDER BY s.customer_id
+     LIMIT p_offset + p_limit)
 ),
-past AS (  -- distinct past visit dates, with the gap since the one before
-    SELECT d.customer_id, d.day, d.visits,
-           d.day - lag(d.day) OVER (PARTITION BY d.customer_id ORDER BY d.day) AS gap
-    FROM customer_visit_days d, today t
-    WHERE d.day < t.day
-      AND NOT EXISTS (SELECT FROM booked_ahead b WHERE b.customer_id = d.customer_id)
+-- The others are weighed here: customers of changes not folded yet (recounted), and
+-- those whose last visit day is today, whose past visits end the visit day before it.
+others AS MATERIALIZED (
+    SELECT f.* FROM changed c, customer_visit_summary_fresh(c.ids) f
+    WHERE cardinality(c.ids) > 0
+    UNION ALL
+    SELECT s.* FROM customer_visit_summary_folded s
+    WHERE s.last_visit_day = (SELECT day FROM today)
+      AND s.customer_id NOT IN (SELECT unnest(ids) FROM changed)
 ),
-considered AS MATERIALIZED (
-    SELECT p.customer_id, sum(p.visits)::bigint AS visits, min(p.day) AS first_day,
-           max(p.day) AS last_day,
-           percentile_cont(0.5) WITHIN GROUP (ORDER BY p.gap)::numeric AS gap
-    FROM past p
-    GROUP BY p.customer_id
-    HAVING count(*) >= 2
+other_states AS MATERIALIZED (
+    SELECT o.customer_id, p.visits, o.first_visit_day, p.last_day, p.gap, o.lifetime_cents,
+           o.channel, t.day - p.last_day AS days_since,
+           CASE WHEN p.lapsed_day <= t.day THEN 'lapsed'
+                WHEN p.at_risk_day <= t.day THEN 'at_risk' END AS state
+    FROM others o CROSS JOIN today t
+    CROSS JOIN LATERAL (
+        SELECT o.visits, o.last_visit_day AS last_day, o.usual_gap_days AS gap,
+               o.at_risk_day, o.lapsed_day
+        WHERE o.last_visit_day < t.day
+        UNION ALL
+        SELECT o.visits_before_last, o.day_before_last, o.gap_before_last,
+               r.at_risk_day, r.lapsed_day
+        FROM drift_days(o.day_before_last, o.gap_before_last) r
+        WHERE o.last_visit_day = t.day AND r.at_risk_day <= t.day
+          AND NOT EXISTS (SELECT FROM appointments a
+                          WHERE a.customer_id = o.customer_id AND a.status = 'confirmed'
+                            AND a.start_time >= p_now)
+    ) p
 ),
-states AS MATERIALIZED (
-    SELECT c.*, t.day - c.last_day AS days_since,
-           CASE WHEN t.day - c.last_day > 3 * c.gap THEN 'lapsed'
-                WHEN t.day - c.last_day > 1.5 * c.gap THEN 'at_risk' END AS state
-    FROM considered c, today t
+-- The states counted: every kept row's from the days customers cross 1.5x and 3x
+-- (customer_at_risk_days, customer_lapsed_days), less the kept rows of the customers
+-- weighed above, plus what they weigh.
+counts AS (
+    SELECT (SELECT coalesce(sum(customers), 0) FROM customer_at_risk_days_folded
+            WHERE at_risk_day <= t.day)
+           - (SELECT coalesce(sum(customers), 0) FROM customer_lapsed_days_folded
+              WHERE lapsed_day <= t.day) AS at_risk,
+           (SELECT coalesce(sum(customers), 0) FROM customer_lapsed_days_folded
+            WHERE lapsed_day <= t.day) AS lapsed
+    FROM today t
+    UNION ALL
+    SELECT -count(*) FILTER (WHERE s.lapsed_day > t.day),
+           -count(*) FILTER (WHERE s.lapsed_day <= t.day)
+    FROM changed c CROSS JOIN LATERAL unnest(c.ids) i(id)
+    JOIN customer_visit_summary_folded s ON s.customer_id = i.id
+    CROSS JOIN today t
+    WHERE s.at_risk_day <= t.day
+    UNION ALL
+    SELECT count(*) FILTER (WHERE state = 'at_risk'), count(*) FILTER (WHERE state = 'lapsed')
+    FROM other_states
 ),
+totals AS (SELECT sum(at_risk)::bigint AS at_risk, sum(lapsed)::bigint AS lapsed FROM counts),
 listed AS MATERIALIZED (
-    SELECT s.*, v.lifetime_cents, v.channel, cu.name, cu.email
-    FROM states s
-    JOIN customer_visit_summary v ON v.customer_id = s.customer_id
-    JOIN customers cu ON cu.id = s.customer_id
-    WHERE s.state IS NOT NULL AND (p_state = 'all' OR s.state = p_state)
+    SELECT k.customer_id, k.visits, k.first_visit_day AS first_day,
+           k.last_visit_day AS last_day, k.usual_gap_days AS gap, k.lifetime_cents,
+           k.channel, t.day - k.last_visit_day AS days_since,
+           CASE WHEN k.lapsed_day <= t.day THEN 'lapsed' ELSE 'at_risk' END AS state
+    FROM kept k CROSS JOIN today t
+    UNION ALL
+    SELECT o.customer_id, o.visits, o.first_visit_day, o.last_day, o.gap, o.lifetime_cents,
+           o.channel, o.days_since, o.state
+    FROM other_states o
+    WHERE o.state IS NOT NULL AND (p_state = 'all' OR o.state = p_state)
 ),
 page AS (
-    SELECT l.* FROM listed l
+    SELECT l.*, cu.name, cu.email FROM listed l JOIN customers cu ON cu.id = l.customer_id
     ORDER BY CASE WHEN p_revenue THEN coalesce(l.lifetime_cents, 0) ELSE 0 END DESC,
              l.customer_id
     LIMIT p_limit OFFSET p_offset
@@ -76,9 +129,10 @@ SELECT json_build_object(
         'acquisition_channel', p.channel)
         ORDER BY CASE WHEN p_revenue THEN coalesce(p.lifetime_cents, 0) ELSE 0 END DESC,
                  p.customer_id), '[]') FROM page p),
-    'total', (SELECT count(*) FROM listed),
-    'at_risk_count', (SELECT count(*) FROM states WHERE state = 'at_risk'),
-    'lapsed_count', (SELECT count(*) FROM states WHERE state = 'lapsed'),
+    'total', (SELECT CASE p_state WHEN 'at_risk' THEN at_risk WHEN 'lapsed' THEN lapsed
+                              ELSE at_risk + lapsed END FROM totals),
+    'at_risk_count', (SELECT at_risk FROM totals),
+    'lapsed_count', (SELECT lapsed FROM totals),
     'limit', p_limit,
     'offset', p_offset)
 FROM today

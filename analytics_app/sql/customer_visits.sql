@@ -113,29 +113,59 @@ AS $$
     WHERE cardinality(p_ids) > 1000
 $$;
 
+-- The days a customer with this last visit day and usual gap starts to drift away: the
+-- first local dates whose days since the last visit exceed 1.5x the gap (at risk) and
+-- 3x (lapsed); NULL without a gap. Days since are whole, so "> 1.5 x gap" is ">= the
+-- floor of it + 1" (SPEC Part 5, GET .../at-risk/).
+CREATE FUNCTION drift_days(p_last date, p_gap numeric, OUT at_risk_day date, OUT lapsed_day date)
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT p_last + floor(1.5 * p_gap)::integer + 1, p_last + floor(3 * p_gap)::integer + 1
+$$;
+
 -- Per customer with a visit: first and last visit day, visit days, visits, lifetime
--- value and channel, recounted (p_ids NULL: all).
+-- value and channel; their usual gap (the median of the day differences between
+-- consecutive visit days) and the days it makes them at risk and lapsed; and the same
+-- without the last visit day, which at-risk reads when that day is today (today's
+-- visits are not past ones). Recounted (p_ids NULL: all).
 CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
-               visit_days integer, visits integer, lifetime_cents bigint, channel text)
+               visit_days integer, visits integer, lifetime_cents bigint, channel text,
+               usual_gap_days numeric, at_risk_day date, lapsed_day date,
+               day_before_last date, gap_before_last numeric, visits_before_last integer)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
-    SELECT d.customer_id, min(d.day), max(d.day), count(*)::integer, sum(d.visits)::integer,
-           min(v.cents), min(v.channel)
-    FROM customer_visit_days_fresh(p_ids) d
+    SELECT s.customer_id, s.first_day, s.last_day, s.days, s.visits, v.cents, v.channel,
+           s.gap, r.at_risk_day, r.lapsed_day, s.day_before_last, s.gap_before_last,
+           s.visits_before_last
+    FROM (SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
+                 count(*)::integer AS days, sum(d.visits)::integer AS visits,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY d.gap)::numeric AS gap,
+                 max(d.day) FILTER (WHERE d.day < d.last_day) AS day_before_last,
+                 (percentile_cont(0.5) WITHIN GROUP (ORDER BY d.gap)
+                      FILTER (WHERE d.day < d.last_day))::numeric AS gap_before_last,
+                 coalesce(sum(d.visits) FILTER (WHERE d.day < d.last_day), 0)::integer
+                     AS visits_before_last
+          FROM (SELECT f.customer_id, f.day, f.visits,
+                       f.day - lag(f.day) OVER (PARTITION BY f.customer_id ORDER BY f.day) AS gap,
+                       max(f.day) OVER (PARTITION BY f.customer_id) AS last_day
+                FROM customer_visit_days_fresh(p_ids) f) d
+          GROUP BY 1) s
     JOIN customer_values_fresh(p_ids) v USING (customer_id)
-    GROUP BY 1
+    CROSS JOIN LATERAL drift_days(s.last_day, s.gap) r
 $$;
 
 -- The links between each customer's consecutive visit days: from -infinity into the
 -- first, from the last to infinity; visits are those of to_day, cents the customer's
--- lifetime value, channel their acquisition channel. p_fresh: recounted from the
--- base tables (p_ids NULL: every customer); else as the fold last kept them.
+-- lifetime value, channel their acquisition channel, first_day their first visit day;
+-- the last link (to infinity) carries the days their usual gap makes them at risk and
+-- lapsed (drift_days). p_fresh: recounted from the base tables (p_ids NULL: every
+-- customer); else as the fold last kept them.
 CREATE FUNCTION customer_links(p_ids bigint[] DEFAULT NULL, p_fresh boolean DEFAULT true)
 RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, cents bigint,
-               channel text)
+               channel text, first_day date, at_risk_day date, lapsed_day date)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
@@ -160,19 +190,29 @@ AS $$
         JOIN customer_visit_days_folded d ON d.customer_id = i.id
         WHERE NOT p_fresh AND cardinality(p_ids) > 1000
     )
-    SELECT customer_id, coalesce(lag(day) OVER w, '-infinity'::date), day, visits::bigint,
-           cents, channel
-    FROM days WINDOW w AS (PARTITION BY customer_id ORDER BY day)
+    , links AS MATERIALIZED (
+        SELECT customer_id, coalesce(lag(day) OVER w, '-infinity'::date) AS from_day, day,
+               visits::bigint AS visits, cents, channel, min(day) OVER w AS first_day
+        FROM days WINDOW w AS (PARTITION BY customer_id ORDER BY day)
+    )
+    SELECT customer_id, from_day, day, visits, cents, channel, first_day, NULL::date, NULL::date
+    FROM links
     UNION ALL
-    SELECT customer_id, max(day), 'infinity'::date, 0, max(cents), NULL
-    FROM days GROUP BY customer_id
+    SELECT e.customer_id, e.last_day, 'infinity'::date, 0, e.cents, NULL, e.first_day,
+           r.at_risk_day, r.lapsed_day
+    FROM (SELECT customer_id, min(first_day) AS first_day, max(day) AS last_day,
+                 max(cents) AS cents,
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY day - from_day)
+                     FILTER (WHERE from_day > '-infinity')::numeric AS gap
+          FROM links GROUP BY customer_id) e
+    CROSS JOIN LATERAL drift_days(e.last_day, e.gap) r
 $$;
 
 -- What the touched customers' links changed by: recounted now (+1) minus kept (-1)
 -- (p_ids NULL: the customers of the changes not folded yet).
 CREATE FUNCTION customer_link_changes(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, visits bigint,
-               cents bigint, channel text)
+               cents bigint, channel text, first_day date, at_risk_day date, lapsed_day date)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
@@ -187,8 +227,10 @@ COMMENT ON FUNCTION customer_visit_days_fresh(bigint[]) IS
     'Visits per customer and local day recounted from appointments, for these customers (NULL: all).';
 COMMENT ON FUNCTION customer_values_fresh(bigint[]) IS
     'Lifetime value (all-time succeeded payments) and acquisition channel of these customers (NULL: all), from the base tables.';
+COMMENT ON FUNCTION drift_days(date, numeric) IS
+    'The first local days a customer with this last visit day and usual gap is at risk (days since > 1.5x the gap) and lapsed (> 3x).';
 COMMENT ON FUNCTION customer_visit_summary_fresh(bigint[]) IS
-    'First and last visit day, visit days, visits, lifetime value and channel of these customers with a visit (NULL: all), recounted.';
+    'First and last visit day, visit days, visits, lifetime value, channel, usual gap and drift days (also without the last visit day) of these customers with a visit (NULL: all), recounted.';
 COMMENT ON FUNCTION customer_links(bigint[], boolean) IS
     'Links between consecutive visit days of these customers: recounted (p_fresh) or as the fold kept them.';
 COMMENT ON FUNCTION customer_link_changes(bigint[]) IS

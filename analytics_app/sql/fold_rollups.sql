@@ -188,7 +188,7 @@ BEGIN
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
     -- customer_link
-    WITH f AS MATERIALIZED (SELECT * FROM (SELECT l.sign, l.customer_id, l.from_day, l.to_day, l.visits, l.cents, l.channel FROM customer_link_changes(touched) l) x)
+    WITH f AS MATERIALIZED (SELECT * FROM (SELECT l.sign, l.customer_id, l.from_day, l.to_day, l.visits, l.cents, l.channel, l.first_day, l.at_risk_day, l.lapsed_day FROM customer_link_changes(touched) l) x)
     , customer_visit_links AS (
             INSERT INTO customer_visit_links_folded AS r (from_day, to_day, customers, visits, lifetime_cents)
             SELECT (from_day)::date, (to_day)::date, sum(sign)::bigint, sum(sign * visits)::bigint, sum(sign * cents)::bigint
@@ -211,12 +211,39 @@ BEGIN
                 new_customers = r.new_customers + EXCLUDED.new_customers,
                 visits = r.visits + EXCLUDED.visits
         )
-    INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
+    , customer_new_channel_daily AS (
+            INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
             SELECT (to_day)::date, (channel)::text, sum(sign)::bigint
             FROM f WHERE from_day = '-infinity'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ON CONFLICT (day, channel) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    , customer_cohort_months AS (
+            INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
+            SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, sum(sign)::bigint
+            FROM f WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
+            GROUP BY 1, 2
+            HAVING sum(sign) <> 0
+            ON CONFLICT (cohort_month, month) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    , customer_at_risk_days AS (
+            INSERT INTO customer_at_risk_days_folded AS r (at_risk_day, customers)
+            SELECT (at_risk_day)::date, sum(sign)::bigint
+            FROM f WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
+            GROUP BY 1
+            HAVING sum(sign) <> 0
+            ON CONFLICT (at_risk_day) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    INSERT INTO customer_lapsed_days_folded AS r (lapsed_day, customers)
+            SELECT (lapsed_day)::date, sum(sign)::bigint
+            FROM f WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
+            GROUP BY 1
+            HAVING sum(sign) <> 0
+            ON CONFLICT (lapsed_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
 
     -- Per-customer state, after the links (which took its old value as their -1 side).
@@ -224,8 +251,8 @@ BEGIN
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
     SELECT customer_id, day, visits FROM customer_visit_days_fresh(touched);
     DELETE FROM customer_visit_summary_folded k USING unnest(touched) i(id) WHERE k.customer_id = i.id;
-    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel FROM customer_visit_summary_fresh(touched);
+    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last)
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last FROM customer_visit_summary_fresh(touched);
 
     DELETE FROM appointment_changes;
     DELETE FROM payment_changes;

@@ -33,6 +33,9 @@ BEGIN
     DELETE FROM customer_visit_links_folded;
     DELETE FROM customer_visit_daily_folded;
     DELETE FROM customer_new_channel_daily_folded;
+    DELETE FROM customer_cohort_months_folded;
+    DELETE FROM customer_at_risk_days_folded;
+    DELETE FROM customer_lapsed_days_folded;
     DELETE FROM customer_visit_days_folded;
     DELETE FROM customer_visit_summary_folded;
     DELETE FROM appointment_changes;
@@ -212,17 +215,44 @@ BEGIN
                 new_customers = r.new_customers + EXCLUDED.new_customers,
                 visits = r.visits + EXCLUDED.visits
         )
-    INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
+    , customer_new_channel_daily AS (
+            INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
             SELECT (to_day)::date, (channel)::text, sum(sign)::bigint
             FROM f WHERE from_day = '-infinity'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ON CONFLICT (day, channel) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    , customer_cohort_months AS (
+            INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
+            SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, sum(sign)::bigint
+            FROM f WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
+            GROUP BY 1, 2
+            HAVING sum(sign) <> 0
+            ON CONFLICT (cohort_month, month) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    , customer_at_risk_days AS (
+            INSERT INTO customer_at_risk_days_folded AS r (at_risk_day, customers)
+            SELECT (at_risk_day)::date, sum(sign)::bigint
+            FROM f WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
+            GROUP BY 1
+            HAVING sum(sign) <> 0
+            ON CONFLICT (at_risk_day) DO UPDATE SET
+                customers = r.customers + EXCLUDED.customers
+        )
+    INSERT INTO customer_lapsed_days_folded AS r (lapsed_day, customers)
+            SELECT (lapsed_day)::date, sum(sign)::bigint
+            FROM f WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
+            GROUP BY 1
+            HAVING sum(sign) <> 0
+            ON CONFLICT (lapsed_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
     SELECT customer_id, day, visits FROM customer_visit_days_fresh(NULL);
-    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel FROM customer_visit_summary_fresh(NULL);
+    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last)
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last FROM customer_visit_summary_fresh(NULL);
 END
 $fn$;
 
@@ -310,6 +340,18 @@ BEGIN
     SELECT (d.key->>'day')::date, (d.key->>'channel')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'customer_new_channel_daily'
     ON CONFLICT (day, channel) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
+    SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'customer_cohort_months'
+    ON CONFLICT (cohort_month, month) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_at_risk_days_folded AS r (at_risk_day, customers)
+    SELECT (d.key->>'at_risk_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'customer_at_risk_days'
+    ON CONFLICT (at_risk_day) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_lapsed_days_folded AS r (lapsed_day, customers)
+    SELECT (d.key->>'lapsed_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'customer_lapsed_days'
+    ON CONFLICT (lapsed_day) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
     DELETE FROM customer_visit_days_folded WHERE customer_id IN (
         SELECT (d.key->>'customer_id')::bigint FROM rollup_fixes d WHERE d.rollup = 'customer_visit_days');
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
@@ -318,8 +360,8 @@ BEGIN
         WHERE d.rollup = 'customer_visit_days'));
     DELETE FROM customer_visit_summary_folded WHERE customer_id IN (
         SELECT (d.key->>'customer_id')::bigint FROM rollup_fixes d WHERE d.rollup = 'customer_visit_summary');
-    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel FROM customer_visit_summary_fresh(ARRAY(
+    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last)
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last FROM customer_visit_summary_fresh(ARRAY(
         SELECT DISTINCT (d.key->>'customer_id')::bigint FROM rollup_fixes d
         WHERE d.rollup = 'customer_visit_summary'));
     RETURN QUERY SELECT d.rollup, count(*) FROM rollup_fixes d GROUP BY 1 ORDER BY 1;

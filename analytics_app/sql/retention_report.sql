@@ -2,7 +2,9 @@
 -- cohorts of new customers (by their first visit ever, future visits included) and how
 -- many of each come back in each later month. A visit is a confirmed appointment with a
 -- customer, by its local start_time. p_months: the cohorts, the p_months local calendar
--- months ending with the current one (1-24); NULL when out of range.
+-- months ending with the current one (1-24); NULL when out of range. Read from the
+-- customers kept per cohort month and month with a visit (customer_cohort_months,
+-- declared in db/rollups.py): a few hundred rows, however many customers.
 CREATE FUNCTION retention_report(
     p_months integer DEFAULT 12,
     p_now timestamptz DEFAULT now()
@@ -21,19 +23,13 @@ WITH span AS MATERIALIZED (
     ) m
     WHERE p_months BETWEEN 1 AND 24
 ),
-cohort AS MATERIALIZED (  -- customers whose first visit ever is in one of the months
-    SELECT v.customer_id, date_trunc('month', v.first_visit_day)::date AS month
-    FROM customer_visit_summary v, span s
-    WHERE v.first_visit_day >= s.first_month AND v.first_visit_day < s.after
-),
-returns AS (  -- each cohort customer's months with a visit, from the cohort's own on
-    SELECT c.month,
-           (extract(year FROM age(date_trunc('month', d.day), c.month)) * 12
-            + extract(month FROM age(date_trunc('month', d.day), c.month)))::int AS k,
-           count(DISTINCT c.customer_id) AS customers
-    FROM cohort c JOIN customer_visit_days d ON d.customer_id = c.customer_id
-    CROSS JOIN span s
-    WHERE d.day >= c.month AND d.day < s.after
+returns AS (  -- each cohort's customers with a visit in each month, from the cohort's own
+    SELECT r.cohort_month AS month,
+           (extract(year FROM age(r.month, r.cohort_month)) * 12
+            + extract(month FROM age(r.month, r.cohort_month)))::int AS k,
+           sum(r.customers) AS customers
+    FROM customer_cohort_months r, span s
+    WHERE r.cohort_month >= s.first_month AND r.cohort_month < s.after AND r.month < s.after
     GROUP BY 1, 2
 ),
 months AS (

@@ -135,7 +135,10 @@ SELECT (1)::integer AS sign,
        (l.to_day)::date AS to_day,
        (l.visits)::bigint AS visits,
        (l.cents)::bigint AS cents,
-       (l.channel)::text AS channel
+       (l.channel)::text AS channel,
+       (l.first_day)::date AS first_day,
+       (l.at_risk_day)::date AS at_risk_day,
+       (l.lapsed_day)::date AS lapsed_day
 FROM customer_links(NULL, true) l;
 
 CREATE VIEW customer_link_fact_changes AS
@@ -145,7 +148,10 @@ SELECT (l.sign)::integer AS sign,
        (l.to_day)::date AS to_day,
        (l.visits)::bigint AS visits,
        (l.cents)::bigint AS cents,
-       (l.channel)::text AS channel
+       (l.channel)::text AS channel,
+       (l.first_day)::date AS first_day,
+       (l.at_risk_day)::date AS at_risk_day,
+       (l.lapsed_day)::date AS lapsed_day
 FROM changed_customers() c(ids), customer_link_changes(c.ids) l;
 
 COMMENT ON VIEW customer_link_facts IS
@@ -159,6 +165,9 @@ COMMENT ON COLUMN customer_link_facts.to_day IS 'the customer''s visit day (infi
 COMMENT ON COLUMN customer_link_facts.visits IS 'visits (confirmed appointments with a customer)';
 COMMENT ON COLUMN customer_link_facts.cents IS 'the customer''s lifetime value: all-time succeeded payments of their appointments';
 COMMENT ON COLUMN customer_link_facts.channel IS 'acquisition channel; unknown for NULL or blank';
+COMMENT ON COLUMN customer_link_facts.first_day IS 'the customer''s first visit day';
+COMMENT ON COLUMN customer_link_facts.at_risk_day IS 'first local day on which the days since the last visit exceed 1.5x the usual gap (at risk from then)';
+COMMENT ON COLUMN customer_link_facts.lapsed_day IS 'first local day on which the days since the last visit exceed 3x the usual gap (lapsed from then)';
 COMMENT ON COLUMN customer_link_fact_changes.sign IS '+1 for a row as it is, -1 for a row as it was (a change not folded yet)';
 COMMENT ON COLUMN customer_link_fact_changes.customer_id IS 'the customer';
 COMMENT ON COLUMN customer_link_fact_changes.from_day IS 'the customer''s previous visit day (-infinity before the first)';
@@ -166,3 +175,6 @@ COMMENT ON COLUMN customer_link_fact_changes.to_day IS 'the customer''s visit da
 COMMENT ON COLUMN customer_link_fact_changes.visits IS 'visits (confirmed appointments with a customer)';
 COMMENT ON COLUMN customer_link_fact_changes.cents IS 'the customer''s lifetime value: all-time succeeded payments of their appointments';
 COMMENT ON COLUMN customer_link_fact_changes.channel IS 'acquisition channel; unknown for NULL or blank';
+COMMENT ON COLUMN customer_link_fact_changes.first_day IS 'the customer''s first visit day';
+COMMENT ON COLUMN customer_link_fact_changes.at_risk_day IS 'first local day on which the days since the last visit exceed 1.5x the usual gap (at risk from then)';
+COMMENT ON COLUMN customer_link_fact_changes.lapsed_day IS 'first local day on which the days since the last visit exceed 3x the usual gap (lapsed from then)';

@@ -204,3 +204,39 @@ AS $$
 $$;
 COMMENT ON FUNCTION customer_new_channel_daily_recount() IS
     'customer_new_channel_daily recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION customer_cohort_months_recount()
+RETURNS TABLE (cohort_month date, month date, customers bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, sum(sign)::bigint
+    FROM customer_link_facts WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
+    GROUP BY 1, 2
+$$;
+COMMENT ON FUNCTION customer_cohort_months_recount() IS
+    'customer_cohort_months recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION customer_at_risk_days_recount()
+RETURNS TABLE (at_risk_day date, customers bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (at_risk_day)::date, sum(sign)::bigint
+    FROM customer_link_facts WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
+    GROUP BY 1
+$$;
+COMMENT ON FUNCTION customer_at_risk_days_recount() IS
+    'customer_at_risk_days recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION customer_lapsed_days_recount()
+RETURNS TABLE (lapsed_day date, customers bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (lapsed_day)::date, sum(sign)::bigint
+    FROM customer_link_facts WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
+    GROUP BY 1
+$$;
+COMMENT ON FUNCTION customer_lapsed_days_recount() IS
+    'customer_lapsed_days recounted from the base tables (a full scan): what the rollup must equal.';

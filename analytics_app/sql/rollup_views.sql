@@ -210,6 +210,34 @@ COMMENT ON COLUMN customer_new_channel_daily.day IS 'local date (tenant time zon
 COMMENT ON COLUMN customer_new_channel_daily.channel IS 'acquisition channel; unknown for NULL or blank';
 COMMENT ON COLUMN customer_new_channel_daily.customers IS 'customers (sum a key''s rows)';
 
+CREATE VIEW customer_cohort_months AS
+SELECT cohort_month, month, customers FROM customer_cohort_months_folded
+UNION ALL
+SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day));
+COMMENT ON VIEW customer_cohort_months IS
+    'Customers per local month of their first visit ever (cohort) and local month with a visit: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_cohort_months.cohort_month IS 'first day of the local month of the customers'' first visit ever';
+COMMENT ON COLUMN customer_cohort_months.month IS 'first day of the local month';
+COMMENT ON COLUMN customer_cohort_months.customers IS 'customers (sum a key''s rows)';
+
+CREATE VIEW customer_at_risk_days AS
+SELECT at_risk_day, customers FROM customer_at_risk_days_folded
+UNION ALL
+SELECT (at_risk_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL;
+COMMENT ON VIEW customer_at_risk_days IS
+    'Customers per local day from which their days since their last visit exceed 1.5x their usual gap: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_at_risk_days.at_risk_day IS 'first local day on which the days since the last visit exceed 1.5x the usual gap (at risk from then)';
+COMMENT ON COLUMN customer_at_risk_days.customers IS 'customers (sum a key''s rows)';
+
+CREATE VIEW customer_lapsed_days AS
+SELECT lapsed_day, customers FROM customer_lapsed_days_folded
+UNION ALL
+SELECT (lapsed_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL;
+COMMENT ON VIEW customer_lapsed_days IS
+    'Customers per local day from which their days since their last visit exceed 3x their usual gap: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN customer_lapsed_days.lapsed_day IS 'first local day on which the days since the last visit exceed 3x the usual gap (lapsed from then)';
+COMMENT ON COLUMN customer_lapsed_days.customers IS 'customers (sum a key''s rows)';
+
 CREATE VIEW customer_visit_days AS
 SELECT k.customer_id, k.day, k.visits
 FROM customer_visit_days_folded k, changed_customers() c(ids)
@@ -224,14 +252,14 @@ COMMENT ON COLUMN customer_visit_days.day IS 'local date (tenant time zone): of 
 COMMENT ON COLUMN customer_visit_days.visits IS 'visits (confirmed appointments with a customer)';
 
 CREATE VIEW customer_visit_summary AS
-SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel
+SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel, k.usual_gap_days, k.at_risk_day, k.lapsed_day, k.day_before_last, k.gap_before_last, k.visits_before_last
 FROM customer_visit_summary_folded k, changed_customers() c(ids)
 WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
-SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel
+SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel, f.usual_gap_days, f.at_risk_day, f.lapsed_day, f.day_before_last, f.gap_before_last, f.visits_before_last
 FROM changed_customers() c(ids), customer_visit_summary_fresh(c.ids) f;
 COMMENT ON VIEW customer_visit_summary IS
-    'Per customer with a visit: first and last visit day, visit days, visits, lifetime value and acquisition channel: as folded, or recounted for the customers whose changes are not folded yet.';
+    'Per customer with a visit: first and last visit day, visit days, visits, lifetime value, acquisition channel, usual gap and when they drift away (and the same without their last visit day, for a customer whose last visit is today): as folded, or recounted for the customers whose changes are not folded yet.';
 COMMENT ON COLUMN customer_visit_summary.customer_id IS 'the customer';
 COMMENT ON COLUMN customer_visit_summary.first_visit_day IS 'local date of the first visit ever (future ones included)';
 COMMENT ON COLUMN customer_visit_summary.last_visit_day IS 'local date of the last visit (future ones included)';
@@ -239,3 +267,9 @@ COMMENT ON COLUMN customer_visit_summary.visit_days IS 'distinct local days with
 COMMENT ON COLUMN customer_visit_summary.visits IS 'visits (confirmed appointments with a customer)';
 COMMENT ON COLUMN customer_visit_summary.lifetime_cents IS 'the customers'' lifetime value (all-time succeeded payments)';
 COMMENT ON COLUMN customer_visit_summary.channel IS 'acquisition channel; unknown for NULL or blank';
+COMMENT ON COLUMN customer_visit_summary.usual_gap_days IS 'median of the day differences between consecutive visit days (NULL with one visit day)';
+COMMENT ON COLUMN customer_visit_summary.at_risk_day IS 'first local day on which the days since the last visit exceed 1.5x the usual gap (at risk from then)';
+COMMENT ON COLUMN customer_visit_summary.lapsed_day IS 'first local day on which the days since the last visit exceed 3x the usual gap (lapsed from then)';
+COMMENT ON COLUMN customer_visit_summary.day_before_last IS 'the visit day before the last (NULL with one visit day)';
+COMMENT ON COLUMN customer_visit_summary.gap_before_last IS 'the usual gap without the last visit day (NULL with fewer than three)';
+COMMENT ON COLUMN customer_visit_summary.visits_before_last IS 'visits before the last visit day';

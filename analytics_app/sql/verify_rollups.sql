@@ -128,6 +128,27 @@ AS $$
                GROUP BY day, channel) f USING (day, channel)
     WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
     UNION ALL
+    SELECT 'customer_cohort_months', jsonb_build_object('cohort_month', cohort_month, 'month', month),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT cohort_month, month, jsonb_build_array(sum(customers)) AS v FROM customer_cohort_months GROUP BY cohort_month, month) k
+    FULL JOIN (SELECT cohort_month, month, jsonb_build_array(sum(customers)) AS v FROM customer_cohort_months_recount()
+               GROUP BY cohort_month, month) f USING (cohort_month, month)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'customer_at_risk_days', jsonb_build_object('at_risk_day', at_risk_day),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT at_risk_day, jsonb_build_array(sum(customers)) AS v FROM customer_at_risk_days GROUP BY at_risk_day) k
+    FULL JOIN (SELECT at_risk_day, jsonb_build_array(sum(customers)) AS v FROM customer_at_risk_days_recount()
+               GROUP BY at_risk_day) f USING (at_risk_day)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'customer_lapsed_days', jsonb_build_object('lapsed_day', lapsed_day),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT lapsed_day, jsonb_build_array(sum(customers)) AS v FROM customer_lapsed_days GROUP BY lapsed_day) k
+    FULL JOIN (SELECT lapsed_day, jsonb_build_array(sum(customers)) AS v FROM customer_lapsed_days_recount()
+               GROUP BY lapsed_day) f USING (lapsed_day)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
     SELECT 'customer_visit_days', jsonb_build_object('customer_id', customer_id, 'day', day), k.v, f.v
     FROM (SELECT customer_id, day, jsonb_build_array(visits) AS v FROM customer_visit_days) k
     FULL JOIN (SELECT customer_id, day, jsonb_build_array(visits) AS v
@@ -135,8 +156,8 @@ AS $$
     WHERE k.v IS DISTINCT FROM f.v
     UNION ALL
     SELECT 'customer_visit_summary', jsonb_build_object('customer_id', customer_id), k.v, f.v
-    FROM (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel) AS v FROM customer_visit_summary) k
-    FULL JOIN (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel) AS v
+    FROM (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last) AS v FROM customer_visit_summary) k
+    FULL JOIN (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last) AS v
                FROM customer_visit_summary_fresh(NULL)) f USING (customer_id)
     WHERE k.v IS DISTINCT FROM f.v
 $$;
@@ -170,8 +191,11 @@ AS $$
         (15, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
         (16, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
         (17, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
-        (18, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
-        (19, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
+        (18, 'customer_cohort_months', (SELECT count(*) FROM (SELECT DISTINCT cohort_month, month FROM customer_cohort_months) x)),
+        (19, 'customer_at_risk_days', (SELECT count(*) FROM (SELECT DISTINCT at_risk_day FROM customer_at_risk_days) x)),
+        (20, 'customer_lapsed_days', (SELECT count(*) FROM (SELECT DISTINCT lapsed_day FROM customer_lapsed_days) x)),
+        (21, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
+        (22, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord

@@ -133,6 +133,9 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "payment_rollup_day": 0,
             "appointment_rollup_month_status": 0,
             "payment_rollup_month": 0,
+            "customer_cohort_months": 0,
+            "customer_at_risk_days": 0,
+            "customer_lapsed_days": 0,
         }
     # Half folded, half not: the first tenant's seed is folded before its changes.
     assert tenants[0].fold() > 300
