@@ -419,6 +419,8 @@ STATES = (
             ("day_before_last", "date"),
             ("gap_before_last", "numeric"),
             ("visits_before_last", "integer"),
+            ("at_risk_day_before_last", "date"),
+            ("lapsed_day_before_last", "date"),
         ),
         fresh="customer_visit_summary_fresh",
         keys=("customer_id",),
@@ -485,6 +487,8 @@ COLUMN_NOTES = {
     "day_before_last": "the visit day before the last (NULL with one visit day)",
     "gap_before_last": "the usual gap without the last visit day (NULL with fewer than three)",
     "visits_before_last": "visits before the last visit day",
+    "at_risk_day_before_last": "at_risk_day without the last visit day",
+    "lapsed_day_before_last": "lapsed_day without the last visit day",
 }
 FOLD_LOCK = "hashtextextended(current_schema() || ':fold_rollups', 0)"
 

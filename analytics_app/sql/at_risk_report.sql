@@ -51,6 +51,7 @@ others AS MATERIALIZED (
     UNION ALL
     SELECT s.* FROM customer_visit_summary_folded s
     WHERE s.last_visit_day = (SELECT day FROM today)
+      AND s.at_risk_day_before_last <= (SELECT day FROM today)
       AND s.customer_id NOT IN (SELECT unnest(ids) FROM changed)
 ),
 other_states AS MATERIALIZED (
@@ -65,9 +66,8 @@ other_states AS MATERIALIZED (
         WHERE o.last_visit_day < t.day
         UNION ALL
         SELECT o.visits_before_last, o.day_before_last, o.gap_before_last,
-               r.at_risk_day, r.lapsed_day
-        FROM drift_days(o.day_before_last, o.gap_before_last) r
-        WHERE o.last_visit_day = t.day AND r.at_risk_day <= t.day
+               o.at_risk_day_before_last, o.lapsed_day_before_last
+        WHERE o.last_visit_day = t.day AND o.at_risk_day_before_last <= t.day
           AND NOT EXISTS (SELECT FROM appointments a
                           WHERE a.customer_id = o.customer_id AND a.status = 'confirmed'
                             AND a.start_time >= p_now)

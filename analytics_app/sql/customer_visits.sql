@@ -117,8 +117,10 @@ $$;
 -- first local dates whose days since the last visit exceed 1.5x the gap (at risk) and
 -- 3x (lapsed); NULL without a gap. Days since are whole, so "> 1.5 x gap" is ">= the
 -- floor of it + 1" (SPEC Part 5, GET .../at-risk/).
-CREATE FUNCTION drift_days(p_last date, p_gap numeric, OUT at_risk_day date, OUT lapsed_day date)
-LANGUAGE sql IMMUTABLE
+-- (A set of one row, so that PostgreSQL inlines it into the queries that call it.)
+CREATE FUNCTION drift_days(p_last date, p_gap numeric)
+RETURNS TABLE (at_risk_day date, lapsed_day date)
+LANGUAGE sql IMMUTABLE ROWS 1
 AS $$
     SELECT p_last + floor(1.5 * p_gap)::integer + 1, p_last + floor(3 * p_gap)::integer + 1
 $$;
@@ -132,14 +134,15 @@ CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
                visit_days integer, visits integer, lifetime_cents bigint, channel text,
                usual_gap_days numeric, at_risk_day date, lapsed_day date,
-               day_before_last date, gap_before_last numeric, visits_before_last integer)
+               day_before_last date, gap_before_last numeric, visits_before_last integer,
+               at_risk_day_before_last date, lapsed_day_before_last date)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     SELECT s.customer_id, s.first_day, s.last_day, s.days, s.visits, v.cents, v.channel,
            s.gap, r.at_risk_day, r.lapsed_day, s.day_before_last, s.gap_before_last,
-           s.visits_before_last
+           s.visits_before_last, b.at_risk_day, b.lapsed_day
     FROM (SELECT d.customer_id, min(d.day) AS first_day, max(d.day) AS last_day,
                  count(*)::integer AS days, sum(d.visits)::integer AS visits,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY d.gap)::numeric AS gap,
@@ -155,6 +158,7 @@ AS $$
           GROUP BY 1) s
     JOIN customer_values_fresh(p_ids) v USING (customer_id)
     CROSS JOIN LATERAL drift_days(s.last_day, s.gap) r
+    CROSS JOIN LATERAL drift_days(s.day_before_last, s.gap_before_last) b
 $$;
 
 -- The links between each customer's consecutive visit days: from -infinity into the

@@ -251,8 +251,8 @@ BEGIN
                 customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
     SELECT customer_id, day, visits FROM customer_visit_days_fresh(NULL);
-    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last FROM customer_visit_summary_fresh(NULL);
+    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last)
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last FROM customer_visit_summary_fresh(NULL);
 END
 $fn$;
 
@@ -360,8 +360,8 @@ BEGIN
         WHERE d.rollup = 'customer_visit_days'));
     DELETE FROM customer_visit_summary_folded WHERE customer_id IN (
         SELECT (d.key->>'customer_id')::bigint FROM rollup_fixes d WHERE d.rollup = 'customer_visit_summary');
-    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last FROM customer_visit_summary_fresh(ARRAY(
+    INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last)
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last FROM customer_visit_summary_fresh(ARRAY(
         SELECT DISTINCT (d.key->>'customer_id')::bigint FROM rollup_fixes d
         WHERE d.rollup = 'customer_visit_summary'));
     RETURN QUERY SELECT d.rollup, count(*) FROM rollup_fixes d GROUP BY 1 ORDER BY 1;

@@ -252,11 +252,11 @@ COMMENT ON COLUMN customer_visit_days.day IS 'local date (tenant time zone): of 
 COMMENT ON COLUMN customer_visit_days.visits IS 'visits (confirmed appointments with a customer)';
 
 CREATE VIEW customer_visit_summary AS
-SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel, k.usual_gap_days, k.at_risk_day, k.lapsed_day, k.day_before_last, k.gap_before_last, k.visits_before_last
+SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel, k.usual_gap_days, k.at_risk_day, k.lapsed_day, k.day_before_last, k.gap_before_last, k.visits_before_last, k.at_risk_day_before_last, k.lapsed_day_before_last
 FROM customer_visit_summary_folded k, changed_customers() c(ids)
 WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
-SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel, f.usual_gap_days, f.at_risk_day, f.lapsed_day, f.day_before_last, f.gap_before_last, f.visits_before_last
+SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel, f.usual_gap_days, f.at_risk_day, f.lapsed_day, f.day_before_last, f.gap_before_last, f.visits_before_last, f.at_risk_day_before_last, f.lapsed_day_before_last
 FROM changed_customers() c(ids), customer_visit_summary_fresh(c.ids) f;
 COMMENT ON VIEW customer_visit_summary IS
     'Per customer with a visit: first and last visit day, visit days, visits, lifetime value, acquisition channel, usual gap and when they drift away (and the same without their last visit day, for a customer whose last visit is today): as folded, or recounted for the customers whose changes are not folded yet.';
@@ -273,3 +273,5 @@ COMMENT ON COLUMN customer_visit_summary.lapsed_day IS 'first local day on which
 COMMENT ON COLUMN customer_visit_summary.day_before_last IS 'the visit day before the last (NULL with one visit day)';
 COMMENT ON COLUMN customer_visit_summary.gap_before_last IS 'the usual gap without the last visit day (NULL with fewer than three)';
 COMMENT ON COLUMN customer_visit_summary.visits_before_last IS 'visits before the last visit day';
+COMMENT ON COLUMN customer_visit_summary.at_risk_day_before_last IS 'at_risk_day without the last visit day';
+COMMENT ON COLUMN customer_visit_summary.lapsed_day_before_last IS 'lapsed_day without the last visit day';

@@ -47,12 +47,15 @@ def upgrade():
             ADD COLUMN lapsed_day         date,
             ADD COLUMN day_before_last    date,
             ADD COLUMN gap_before_last    numeric,
-            ADD COLUMN visits_before_last integer;
-        -- At-risk's page in its order; the customers whose last visit is today.
+            ADD COLUMN visits_before_last integer,
+            ADD COLUMN at_risk_day_before_last date,
+            ADD COLUMN lapsed_day_before_last  date;
+        -- At-risk's page in its order; the customers whose last visit is today and who
+        -- were at risk or lapsed the day before.
         CREATE INDEX customer_visit_summary_value_idx
             ON customer_visit_summary_folded (lifetime_cents DESC, customer_id);
         CREATE INDEX customer_visit_summary_last_day_idx
-            ON customer_visit_summary_folded (last_visit_day);
+            ON customer_visit_summary_folded (last_visit_day, at_risk_day_before_last);
         """
     )
 
@@ -66,6 +69,7 @@ def downgrade():
         ALTER TABLE customer_visit_summary_folded
             DROP COLUMN usual_gap_days, DROP COLUMN at_risk_day, DROP COLUMN lapsed_day,
             DROP COLUMN day_before_last, DROP COLUMN gap_before_last,
-            DROP COLUMN visits_before_last;
+            DROP COLUMN visits_before_last, DROP COLUMN at_risk_day_before_last,
+            DROP COLUMN lapsed_day_before_last;
         """
     )
