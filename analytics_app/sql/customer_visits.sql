@@ -175,12 +175,14 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
     WITH days AS MATERIALIZED (
-        SELECT d.customer_id, d.day, d.visits, v.cents, v.channel
+        SELECT d.customer_id, d.day, d.visits, v.cents, v.channel, NULL::date AS at_risk_day,
+               NULL::date AS lapsed_day
         FROM customer_visit_days_fresh(p_ids) d
         JOIN customer_values_fresh(p_ids) v USING (customer_id)
         WHERE p_fresh
         UNION ALL
-        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel
+        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel, s.at_risk_day,
+               s.lapsed_day
         FROM unnest(p_ids) i(id)
         CROSS JOIN LATERAL (SELECT * FROM customer_visit_summary_folded s
                             WHERE s.customer_id = i.id OFFSET 0) s
@@ -188,7 +190,8 @@ AS $$
                             WHERE d.customer_id = i.id OFFSET 0) d
         WHERE NOT p_fresh AND cardinality(p_ids) <= 1000
         UNION ALL
-        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel
+        SELECT d.customer_id, d.day, d.visits, s.lifetime_cents, s.channel, s.at_risk_day,
+               s.lapsed_day
         FROM unnest(p_ids) i(id)
         JOIN customer_visit_summary_folded s ON s.customer_id = i.id
         JOIN customer_visit_days_folded d ON d.customer_id = i.id
@@ -196,20 +199,25 @@ AS $$
     )
     , links AS MATERIALIZED (
         SELECT customer_id, coalesce(lag(day) OVER w, '-infinity'::date) AS from_day, day,
-               visits::bigint AS visits, cents, channel, min(day) OVER w AS first_day
+               visits::bigint AS visits, cents, channel, min(day) OVER w AS first_day,
+               at_risk_day, lapsed_day
         FROM days WINDOW w AS (PARTITION BY customer_id ORDER BY day)
     )
     SELECT customer_id, from_day, day, visits, cents, channel, first_day, NULL::date, NULL::date
     FROM links
-    UNION ALL
+    UNION ALL  -- the last link, recounted: the drift days of the median gap
     SELECT e.customer_id, e.last_day, 'infinity'::date, 0, e.cents, NULL, e.first_day,
            r.at_risk_day, r.lapsed_day
     FROM (SELECT customer_id, min(first_day) AS first_day, max(day) AS last_day,
                  max(cents) AS cents,
                  percentile_cont(0.5) WITHIN GROUP (ORDER BY day - from_day)
                      FILTER (WHERE from_day > '-infinity')::numeric AS gap
-          FROM links GROUP BY customer_id) e
+          FROM links WHERE p_fresh GROUP BY customer_id) e
     CROSS JOIN LATERAL drift_days(e.last_day, e.gap) r
+    UNION ALL  -- the last link as kept: the drift days the summary keeps with those days
+    SELECT customer_id, max(day), 'infinity'::date, 0, max(cents), NULL, min(first_day),
+           max(at_risk_day), max(lapsed_day)
+    FROM links WHERE NOT p_fresh GROUP BY customer_id
 $$;
 
 -- What the touched customers' links changed by: recounted now (+1) minus kept (-1)
