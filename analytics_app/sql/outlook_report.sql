@@ -179,11 +179,15 @@ on_the_books AS (  -- [now, end): the rest of today's rows, then the days after 
         WHERE k.status = 'confirmed' AND k.day > c.today AND k.day < n.end_day) d
     WHERE n.k = 0
 ),
+-- (Days bounded by values of current_period read as scalars: a join with it would not
+-- reach the rollups' indexes, and every day kept was read: 10.7 ms instead of 2 at 1M.)
 losses AS (  -- the 90 local days before today
     SELECT coalesce(sum(d.appointments) FILTER (WHERE d.status IN ('cancelled', 'no_show')), 0)
                AS lost,
            coalesce(sum(d.appointments), 0) AS appointments
-    FROM current_period c JOIN kept_days d ON d.day >= c.today - 90 AND d.day < c.today
+    FROM kept_days d
+    WHERE d.day >= (SELECT today - 90 FROM current_period)
+      AND d.day < (SELECT today FROM current_period)
 ),
 year_before AS (
     SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
@@ -219,8 +223,9 @@ booked AS (
                sum(k.appointments) FILTER (WHERE k.status = 'confirmed') AS appointments,
                sum(k.duration_seconds) FILTER (WHERE k.status IN ('confirmed', 'no_show'))
                    AS seconds
-        FROM current_period c
-        JOIN kept_durations k ON k.day >= c.today AND k.day <= c.today + 13
+        FROM kept_durations k
+        WHERE k.day >= (SELECT today FROM current_period)
+          AND k.day <= (SELECT today + 13 FROM current_period)
         GROUP BY k.day
     ) b USING (day)
 ),
