@@ -77,13 +77,12 @@ other_states AS MATERIALIZED (
 -- (customer_at_risk_days, customer_lapsed_days), less the kept rows of the customers
 -- weighed above, plus what they weigh.
 counts AS (
-    SELECT (SELECT coalesce(sum(customers), 0) FROM customer_at_risk_days_folded
-            WHERE at_risk_day <= t.day)
-           - (SELECT coalesce(sum(customers), 0) FROM customer_lapsed_days_folded
-              WHERE lapsed_day <= t.day) AS at_risk,
-           (SELECT coalesce(sum(customers), 0) FROM customer_lapsed_days_folded
-            WHERE lapsed_day <= t.day) AS lapsed
+    SELECT r.n - l.n AS at_risk, l.n AS lapsed  -- (the lapsed are past 1.5x too)
     FROM today t
+    CROSS JOIN LATERAL (SELECT coalesce(sum(customers), 0) AS n
+                        FROM customer_at_risk_days_folded WHERE at_risk_day <= t.day) r
+    CROSS JOIN LATERAL (SELECT coalesce(sum(customers), 0) AS n
+                        FROM customer_lapsed_days_folded WHERE lapsed_day <= t.day) l
     UNION ALL
     SELECT -count(*) FILTER (WHERE s.lapsed_day > t.day),
            -count(*) FILTER (WHERE s.lapsed_day <= t.day)
