@@ -135,13 +135,40 @@ BEGIN
             ON CONFLICT (day, status, source) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
-    , appointment_rollup_booked_day AS (
-            INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
-            SELECT (day)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+    , appointment_rollup_booked_week AS (
+            INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
+            SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_month AS (
+            INSERT INTO appointment_rollup_booked_month_folded AS r (month, created_day, service_id, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
-            ON CONFLICT (day, created_day, service_id) DO UPDATE SET
+            ON CONFLICT (month, created_day, service_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_month_resource AS (
+            INSERT INTO appointment_rollup_booked_month_resource_folded AS r (month, created_day, service_id, resource_id, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_late AS (
+            INSERT INTO appointment_rollup_booked_late_folded AS r (day, created_day, service_id, resource_id, appointments)
+            SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed' AND created_day > day
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)

@@ -14,10 +14,16 @@ CREATE FUNCTION outlook_report(
     p_now timestamptz DEFAULT now(),
     p_revenue boolean DEFAULT true
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
+-- Planned once per session (a generic plan, kept by PL/pgSQL): planning this query took
+-- 15-18 ms of each call, longer than running it. The plan does not depend on the
+-- arguments: every filter's arms are switched on or off by one-time filters.
+SET plan_cache_mode = force_generic_plan
 AS $$
+BEGIN
+RETURN (
 WITH current_period AS MATERIALIZED (
     SELECT z.tz, z.local_now, z.local_now::date AS today, u.length,
            (z.local_now::date)::timestamp AT TIME ZONE z.tz AS today_starts,
@@ -65,7 +71,7 @@ kept AS NOT MATERIALIZED (
     WHERE (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
 ),
-kept_days AS NOT MATERIALIZED (  -- per day and status (unfiltered: the coarser rollup)
+kept_days AS NOT MATERIALIZED (  -- per day and status, with value (unfiltered: coarser)
     SELECT r.day, r.status, r.appointments, r.appointments * coalesce(s.price_cents, 0) AS value
     FROM appointment_rollup_daily r JOIN services s ON s.id = r.service_id
     WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
@@ -74,6 +80,22 @@ kept_days AS NOT MATERIALIZED (  -- per day and status (unfiltered: the coarser 
     UNION ALL
     SELECT r.day, r.status, r.appointments, r.appointments * coalesce(s.price_cents, 0)
     FROM appointment_rollup_day_service r JOIN services s ON s.id = r.service_id
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL
+),
+kept_counts AS NOT MATERIALIZED (  -- per day and status, counts only (unfiltered: coarser)
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_daily r
+    WHERE p_resource_id IS NOT NULL
+      AND (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
+      AND r.resource_id = ANY (p_resource_id)
+    UNION ALL
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_day_service r
+    WHERE p_service_id IS NOT NULL AND p_resource_id IS NULL
+      AND r.service_id = ANY (p_service_id)
+    UNION ALL
+    SELECT r.day, r.status, r.appointments
+    FROM appointment_rollup_day_status r
     WHERE p_service_id IS NULL AND p_resource_id IS NULL
 ),
 kept_durations AS NOT MATERIALIZED (  -- booked seconds per day and status
@@ -89,16 +111,24 @@ kept_durations AS NOT MATERIALIZED (  -- booked seconds per day and status
 ),
 paid AS NOT MATERIALIZED (  -- a payment by its appointment's service and resource
     SELECT p.amount_cents, p.paid_at
+    FROM payments p  -- (every payment has its appointment: no join without a filter)
+    WHERE p_revenue AND p.status = 'succeeded' AND p_service_id IS NULL AND p_resource_id IS NULL
+    UNION ALL
+    SELECT p.amount_cents, p.paid_at
     FROM payments p JOIN appointments a ON a.id = p.appointment_id
     WHERE p_revenue AND p.status = 'succeeded'
+      AND (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
       AND (p_service_id IS NULL OR a.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR a.resource_id = ANY (p_resource_id))
 ),
-paid_days AS NOT MATERIALIZED (
+paid_days AS NOT MATERIALIZED (  -- (unfiltered: one row a day)
     SELECT r.day, r.revenue_cents FROM payment_rollup_daily r
-    WHERE p_revenue
+    WHERE p_revenue AND (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
       AND (p_service_id IS NULL OR r.service_id = ANY (p_service_id))
       AND (p_resource_id IS NULL OR r.resource_id = ANY (p_resource_id))
+    UNION ALL
+    SELECT r.day, r.revenue_cents FROM payment_rollup_day r
+    WHERE p_revenue AND p_service_id IS NULL AND p_resource_id IS NULL
 ),
 -- Confirmed appointments starting from each period's point to its end, and those of them
 -- made after the point (late): the point's own day from the rows; the days after it
@@ -108,7 +138,7 @@ from_point AS (
            (SELECT count(*) FROM kept a
             WHERE a.status = 'confirmed' AND a.start_time >= e.point
               AND a.start_time < least(e.point_day_ends, e.ends))
-           + (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
+           + (SELECT coalesce(sum(d.appointments), 0) FROM kept_counts d
               WHERE d.status = 'confirmed' AND d.day > e.point_day AND d.day < e.end_day)
                AS appointments
     FROM periods e WHERE e.k = -1
@@ -126,21 +156,39 @@ late_rows AS (
         WHERE a.status = 'confirmed' AND a.created_at > e.point
           AND a.created_at < e.point_day_ends OFFSET 0) a
     WHERE e.k <> 0 AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
-    UNION ALL  -- starting on a later day, made on a later day: by service, summed per period
-    SELECT e.k, b.appointments, b.value
-    FROM periods e CROSS JOIN LATERAL (
+    UNION ALL  -- starting on a later day, made on a later day: the period's weeks or months
+    SELECT e.k, b.appointments, b.value  -- made after the point's day, less those of them
+    FROM periods e CROSS JOIN LATERAL (  -- starting up to that day (made after their day)
         SELECT sum(b.appointments) AS appointments,
                sum(b.appointments * coalesce(s.price_cents, 0)) AS value
-        FROM appointment_rollup_booked_day b JOIN services s ON s.id = b.service_id
-        WHERE b.day > e.point_day AND b.day < e.end_day AND b.created_day > e.point_day
-          AND (p_service_id IS NULL OR b.service_id = ANY (p_service_id))) b
-    WHERE e.k <> 0 AND p_resource_id IS NULL AND b.appointments IS NOT NULL
-    UNION ALL  -- the same from the rows when a resource is asked (the rollup has none)
-    SELECT e.k, 1, a.value
-    FROM periods e JOIN kept a
-      ON a.status = 'confirmed' AND a.start_time >= e.point_day_ends AND a.start_time < e.ends
-     AND a.created_at >= e.point_day_ends
-    WHERE e.k <> 0 AND p_resource_id IS NOT NULL
+        FROM (SELECT b.service_id, sum(b.appointments) AS appointments FROM (
+            SELECT b.service_id, b.resource_id, b.appointments
+            FROM appointment_rollup_booked_week b
+            WHERE p_period = 'week' AND b.week = e.start_day AND b.created_day > e.point_day
+            UNION ALL  -- a month's or a quarter's months, each found by the index
+            SELECT b.service_id, NULL, b.appointments
+            FROM appointment_rollup_booked_month b
+            WHERE p_period <> 'week' AND p_resource_id IS NULL
+              AND b.created_day > e.point_day AND b.month < e.end_day
+              AND b.month = ANY (ARRAY[e.start_day, (e.start_local + interval '1 month')::date,
+                                       (e.start_local + interval '2 months')::date])
+            UNION ALL  -- the same per resource when resources are asked
+            SELECT b.service_id, b.resource_id, b.appointments
+            FROM appointment_rollup_booked_month_resource b
+            WHERE p_period <> 'week' AND p_resource_id IS NOT NULL
+              AND b.created_day > e.point_day AND b.month < e.end_day
+              AND b.month = ANY (ARRAY[e.start_day, (e.start_local + interval '1 month')::date,
+                                       (e.start_local + interval '2 months')::date])
+            UNION ALL
+            SELECT b.service_id, b.resource_id, -b.appointments
+            FROM appointment_rollup_booked_late b
+            WHERE b.day >= e.start_day AND b.day <= e.point_day AND b.day < e.end_day
+              AND b.created_day > e.point_day
+        ) b
+        WHERE (p_service_id IS NULL OR b.service_id = ANY (p_service_id))
+          AND (p_resource_id IS NULL OR b.resource_id = ANY (p_resource_id))
+        GROUP BY b.service_id) b JOIN services s ON s.id = b.service_id) b
+    WHERE e.k <> 0 AND b.appointments IS NOT NULL
 ),
 late AS (
     SELECT e.k, coalesce(sum(r.n), 0) AS appointments, coalesce(sum(r.value), 0) AS value
@@ -154,24 +202,26 @@ pickup AS (  -- medians of 8: the mean of the middle two, rounded half up
            round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric)::bigint AS value
     FROM late WHERE k BETWEEN 1 AND 8
 ),
-so_far AS (  -- [start, now): the days before today, then today's rows
-    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
-            WHERE d.status = 'confirmed' AND d.day >= n.start_day AND d.day < c.today)
-           + (SELECT count(*) FROM kept a WHERE a.status = 'confirmed'
-              AND a.start_time >= c.today_starts AND a.start_time < p_now) AS appointments,
+rest_of_today AS MATERIALIZED (  -- [now, tomorrow): today's rows still to start
+    SELECT count(*) AS appointments, coalesce(sum(a.value), 0) AS value
+    FROM current_period c JOIN kept a
+      ON a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < c.tomorrow_starts
+),
+-- [start, now): whole days up to today less the rest of today (the part of today still to
+-- come holds fewer rows than the part gone, none at all for payments made as they happen).
+so_far AS (
+    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_counts d
+            WHERE d.status = 'confirmed' AND d.day >= n.start_day AND d.day <= c.today)
+           - r.appointments AS appointments,
            (SELECT coalesce(sum(d.revenue_cents), 0) FROM paid_days d
-            WHERE d.day >= n.start_day AND d.day < c.today)
-           + (SELECT coalesce(sum(amount_cents), 0) FROM paid
-              WHERE paid_at >= c.today_starts AND paid_at < p_now) AS revenue
-    FROM periods n, current_period c WHERE n.k = 0
+            WHERE d.day >= n.start_day AND d.day <= c.today)
+           - (SELECT coalesce(sum(amount_cents), 0) FROM paid
+              WHERE paid_at >= p_now AND paid_at < c.tomorrow_starts) AS revenue
+    FROM periods n, current_period c, rest_of_today r WHERE n.k = 0
 ),
 on_the_books AS (  -- [now, end): the rest of today's rows, then the days after it
     SELECT r.appointments + d.appointments AS appointments, r.value + d.value AS value
-    FROM periods n, current_period c
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS appointments, coalesce(sum(a.value), 0) AS value FROM kept a
-        WHERE a.status = 'confirmed' AND a.start_time >= p_now
-          AND a.start_time < c.tomorrow_starts) r
+    FROM periods n, current_period c, rest_of_today r
     CROSS JOIN LATERAL (
         SELECT coalesce(sum(k.appointments), 0) AS appointments,
                coalesce(sum(k.value), 0) AS value
@@ -185,12 +235,12 @@ losses AS (  -- the 90 local days before today
     SELECT coalesce(sum(d.appointments) FILTER (WHERE d.status IN ('cancelled', 'no_show')), 0)
                AS lost,
            coalesce(sum(d.appointments), 0) AS appointments
-    FROM kept_days d
+    FROM kept_counts d
     WHERE d.day >= (SELECT today - 90 FROM current_period)
       AND d.day < (SELECT today FROM current_period)
 ),
-year_before AS (
-    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_days d
+year_before AS MATERIALIZED (  -- (read once: its figures are used more than once)
+    SELECT (SELECT coalesce(sum(d.appointments), 0) FROM kept_counts d
             WHERE d.status = 'confirmed' AND d.day >= y.start_day AND d.day < y.end_day)
                AS appointments,
            (SELECT coalesce(sum(d.revenue_cents), 0) FROM paid_days d
@@ -287,6 +337,8 @@ SELECT json_build_object(
     'currency', tenant_currency())
 FROM current_period c, so_far s, on_the_books o, pickup pk, losses l, forecast f,
      year_before y, next_days nd
+);
+END
 $$;
 
 COMMENT ON FUNCTION outlook_report(text, bigint[], bigint[], timestamptz, boolean) IS

@@ -25,7 +25,10 @@ BEGIN
     DELETE FROM appointment_rollup_day_hour_detail_folded;
     DELETE FROM appointment_rollup_day_source_folded;
     DELETE FROM appointment_rollup_day_status_source_folded;
-    DELETE FROM appointment_rollup_booked_day_folded;
+    DELETE FROM appointment_rollup_booked_week_folded;
+    DELETE FROM appointment_rollup_booked_month_folded;
+    DELETE FROM appointment_rollup_booked_month_resource_folded;
+    DELETE FROM appointment_rollup_booked_late_folded;
     DELETE FROM payment_rollup_daily_folded;
     DELETE FROM payment_rollup_day_folded;
     DELETE FROM appointment_rollup_month_status_folded;
@@ -139,13 +142,40 @@ BEGIN
             ON CONFLICT (day, status, source) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
-    , appointment_rollup_booked_day AS (
-            INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
-            SELECT (day)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+    , appointment_rollup_booked_week AS (
+            INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
+            SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_month AS (
+            INSERT INTO appointment_rollup_booked_month_folded AS r (month, created_day, service_id, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
-            ON CONFLICT (day, created_day, service_id) DO UPDATE SET
+            ON CONFLICT (month, created_day, service_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_month_resource AS (
+            INSERT INTO appointment_rollup_booked_month_resource_folded AS r (month, created_day, service_id, resource_id, appointments)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed'
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET
+                appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_booked_late AS (
+            INSERT INTO appointment_rollup_booked_late_folded AS r (day, created_day, service_id, resource_id, appointments)
+            SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            FROM f WHERE status = 'confirmed' AND created_day > day
+            GROUP BY 1, 2, 3, 4
+            HAVING sum(sign) <> 0
+            ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
@@ -308,10 +338,22 @@ BEGIN
     SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status_source'
     ON CONFLICT (day, status, source) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_booked_day_folded AS r (day, created_day, service_id, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
-    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_day'
-    ON CONFLICT (day, created_day, service_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
+    SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_week'
+    ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_booked_month_folded AS r (month, created_day, service_id, appointments)
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month'
+    ON CONFLICT (month, created_day, service_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_booked_month_resource_folded AS r (month, created_day, service_id, resource_id, appointments)
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month_resource'
+    ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_booked_late_folded AS r (day, created_day, service_id, resource_id, appointments)
+    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_late'
+    ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
     INSERT INTO payment_rollup_daily_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
     SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_daily'

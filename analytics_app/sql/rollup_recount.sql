@@ -109,17 +109,53 @@ $$;
 COMMENT ON FUNCTION appointment_rollup_day_status_source_recount() IS
     'appointment_rollup_day_status_source recounted from the base tables (a full scan): what the rollup must equal.';
 
-CREATE FUNCTION appointment_rollup_booked_day_recount()
-RETURNS TABLE (day date, created_day date, service_id bigint, appointments bigint)
+CREATE FUNCTION appointment_rollup_booked_week_recount()
+RETURNS TABLE (week date, created_day date, service_id bigint, resource_id bigint, appointments bigint)
 LANGUAGE sql STABLE
 SET search_path FROM CURRENT
 AS $$
-    SELECT (day)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+    SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+    FROM appointment_facts WHERE status = 'confirmed'
+    GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION appointment_rollup_booked_week_recount() IS
+    'appointment_rollup_booked_week recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION appointment_rollup_booked_month_recount()
+RETURNS TABLE (month date, created_day date, service_id bigint, appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
     FROM appointment_facts WHERE status = 'confirmed'
     GROUP BY 1, 2, 3
 $$;
-COMMENT ON FUNCTION appointment_rollup_booked_day_recount() IS
-    'appointment_rollup_booked_day recounted from the base tables (a full scan): what the rollup must equal.';
+COMMENT ON FUNCTION appointment_rollup_booked_month_recount() IS
+    'appointment_rollup_booked_month recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION appointment_rollup_booked_month_resource_recount()
+RETURNS TABLE (month date, created_day date, service_id bigint, resource_id bigint, appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+    FROM appointment_facts WHERE status = 'confirmed'
+    GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION appointment_rollup_booked_month_resource_recount() IS
+    'appointment_rollup_booked_month_resource recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION appointment_rollup_booked_late_recount()
+RETURNS TABLE (day date, created_day date, service_id bigint, resource_id bigint, appointments bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+    FROM appointment_facts WHERE status = 'confirmed' AND created_day > day
+    GROUP BY 1, 2, 3, 4
+$$;
+COMMENT ON FUNCTION appointment_rollup_booked_late_recount() IS
+    'appointment_rollup_booked_late recounted from the base tables (a full scan): what the rollup must equal.';
 
 CREATE FUNCTION payment_rollup_daily_recount()
 RETURNS TABLE (day date, service_id bigint, resource_id bigint, revenue_cents bigint, transactions bigint, refunded_cents bigint, refunds bigint, visit_revenue_cents bigint)

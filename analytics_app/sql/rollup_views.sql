@@ -118,16 +118,52 @@ COMMENT ON COLUMN appointment_rollup_day_status_source.status IS 'the appointmen
 COMMENT ON COLUMN appointment_rollup_day_status_source.source IS 'how the appointment was booked; unknown for NULL or blank';
 COMMENT ON COLUMN appointment_rollup_day_status_source.appointments IS 'appointments (sum a key''s rows)';
 
-CREATE VIEW appointment_rollup_booked_day AS
-SELECT day, created_day, service_id, appointments FROM appointment_rollup_booked_day_folded
+CREATE VIEW appointment_rollup_booked_week AS
+SELECT week, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_week_folded
 UNION ALL
-SELECT (day)::date, (created_day)::date, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
-COMMENT ON VIEW appointment_rollup_booked_day IS
-    'Confirmed appointments per local start day, local day they were made and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
-COMMENT ON COLUMN appointment_rollup_booked_day.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
-COMMENT ON COLUMN appointment_rollup_booked_day.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
-COMMENT ON COLUMN appointment_rollup_booked_day.service_id IS 'the appointment''s service';
-COMMENT ON COLUMN appointment_rollup_booked_day.appointments IS 'appointments (sum a key''s rows)';
+SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+COMMENT ON VIEW appointment_rollup_booked_week IS
+    'Confirmed appointments per local start week (Monday), local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_booked_week.week IS 'first day (Monday) of the local week';
+COMMENT ON COLUMN appointment_rollup_booked_week.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
+COMMENT ON COLUMN appointment_rollup_booked_week.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_booked_week.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_booked_week.appointments IS 'appointments (sum a key''s rows)';
+
+CREATE VIEW appointment_rollup_booked_month AS
+SELECT month, created_day, service_id, appointments FROM appointment_rollup_booked_month_folded
+UNION ALL
+SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+COMMENT ON VIEW appointment_rollup_booked_month IS
+    'Confirmed appointments per local start month, local day they were made and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_booked_month.month IS 'first day of the local month';
+COMMENT ON COLUMN appointment_rollup_booked_month.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
+COMMENT ON COLUMN appointment_rollup_booked_month.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_booked_month.appointments IS 'appointments (sum a key''s rows)';
+
+CREATE VIEW appointment_rollup_booked_month_resource AS
+SELECT month, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_month_resource_folded
+UNION ALL
+SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+COMMENT ON VIEW appointment_rollup_booked_month_resource IS
+    'Confirmed appointments per local start month, local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_booked_month_resource.month IS 'first day of the local month';
+COMMENT ON COLUMN appointment_rollup_booked_month_resource.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
+COMMENT ON COLUMN appointment_rollup_booked_month_resource.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_booked_month_resource.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_booked_month_resource.appointments IS 'appointments (sum a key''s rows)';
+
+CREATE VIEW appointment_rollup_booked_late AS
+SELECT day, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_late_folded
+UNION ALL
+SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed' AND created_day > day;
+COMMENT ON VIEW appointment_rollup_booked_late IS
+    'Confirmed appointments made after the local day they start on, per local start day, local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_booked_late.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_booked_late.created_day IS 'local date (tenant time zone) of the appointment''s created_at';
+COMMENT ON COLUMN appointment_rollup_booked_late.service_id IS 'the appointment''s service';
+COMMENT ON COLUMN appointment_rollup_booked_late.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_booked_late.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW payment_rollup_daily AS
 SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_daily_folded

@@ -72,11 +72,32 @@ AS $$
                GROUP BY day, status, source) f USING (day, status, source)
     WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
     UNION ALL
-    SELECT 'appointment_rollup_booked_day', jsonb_build_object('day', day, 'created_day', created_day, 'service_id', service_id),
+    SELECT 'appointment_rollup_booked_week', jsonb_build_object('week', week, 'created_day', created_day, 'service_id', service_id, 'resource_id', resource_id),
            coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
-    FROM (SELECT day, created_day, service_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_day GROUP BY day, created_day, service_id) k
-    FULL JOIN (SELECT day, created_day, service_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_day_recount()
-               GROUP BY day, created_day, service_id) f USING (day, created_day, service_id)
+    FROM (SELECT week, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_week GROUP BY week, created_day, service_id, resource_id) k
+    FULL JOIN (SELECT week, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_week_recount()
+               GROUP BY week, created_day, service_id, resource_id) f USING (week, created_day, service_id, resource_id)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'appointment_rollup_booked_month', jsonb_build_object('month', month, 'created_day', created_day, 'service_id', service_id),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT month, created_day, service_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_month GROUP BY month, created_day, service_id) k
+    FULL JOIN (SELECT month, created_day, service_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_month_recount()
+               GROUP BY month, created_day, service_id) f USING (month, created_day, service_id)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'appointment_rollup_booked_month_resource', jsonb_build_object('month', month, 'created_day', created_day, 'service_id', service_id, 'resource_id', resource_id),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT month, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_month_resource GROUP BY month, created_day, service_id, resource_id) k
+    FULL JOIN (SELECT month, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_month_resource_recount()
+               GROUP BY month, created_day, service_id, resource_id) f USING (month, created_day, service_id, resource_id)
+    WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
+    UNION ALL
+    SELECT 'appointment_rollup_booked_late', jsonb_build_object('day', day, 'created_day', created_day, 'service_id', service_id, 'resource_id', resource_id),
+           coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
+    FROM (SELECT day, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_late GROUP BY day, created_day, service_id, resource_id) k
+    FULL JOIN (SELECT day, created_day, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_booked_late_recount()
+               GROUP BY day, created_day, service_id, resource_id) f USING (day, created_day, service_id, resource_id)
     WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
     UNION ALL
     SELECT 'payment_rollup_daily', jsonb_build_object('day', day, 'service_id', service_id, 'resource_id', resource_id),
@@ -183,19 +204,22 @@ AS $$
         (7, 'appointment_rollup_day_hour_detail', (SELECT count(*) FROM (SELECT DISTINCT day, hour, status, service_id, resource_id FROM appointment_rollup_day_hour_detail) x)),
         (8, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
         (9, 'appointment_rollup_day_status_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source FROM appointment_rollup_day_status_source) x)),
-        (10, 'appointment_rollup_booked_day', (SELECT count(*) FROM (SELECT DISTINCT day, created_day, service_id FROM appointment_rollup_booked_day) x)),
-        (11, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id, resource_id FROM payment_rollup_daily) x)),
-        (12, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day FROM payment_rollup_day) x)),
-        (13, 'appointment_rollup_month_status', (SELECT count(*) FROM (SELECT DISTINCT month, status FROM appointment_rollup_month_status) x)),
-        (14, 'payment_rollup_month', (SELECT count(*) FROM (SELECT DISTINCT month FROM payment_rollup_month) x)),
-        (15, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
-        (16, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
-        (17, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
-        (18, 'customer_cohort_months', (SELECT count(*) FROM (SELECT DISTINCT cohort_month, month FROM customer_cohort_months) x)),
-        (19, 'customer_at_risk_days', (SELECT count(*) FROM (SELECT DISTINCT at_risk_day FROM customer_at_risk_days) x)),
-        (20, 'customer_lapsed_days', (SELECT count(*) FROM (SELECT DISTINCT lapsed_day FROM customer_lapsed_days) x)),
-        (21, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
-        (22, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
+        (10, 'appointment_rollup_booked_week', (SELECT count(*) FROM (SELECT DISTINCT week, created_day, service_id, resource_id FROM appointment_rollup_booked_week) x)),
+        (11, 'appointment_rollup_booked_month', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id FROM appointment_rollup_booked_month) x)),
+        (12, 'appointment_rollup_booked_month_resource', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id, resource_id FROM appointment_rollup_booked_month_resource) x)),
+        (13, 'appointment_rollup_booked_late', (SELECT count(*) FROM (SELECT DISTINCT day, created_day, service_id, resource_id FROM appointment_rollup_booked_late) x)),
+        (14, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id, resource_id FROM payment_rollup_daily) x)),
+        (15, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day FROM payment_rollup_day) x)),
+        (16, 'appointment_rollup_month_status', (SELECT count(*) FROM (SELECT DISTINCT month, status FROM appointment_rollup_month_status) x)),
+        (17, 'payment_rollup_month', (SELECT count(*) FROM (SELECT DISTINCT month FROM payment_rollup_month) x)),
+        (18, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
+        (19, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
+        (20, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
+        (21, 'customer_cohort_months', (SELECT count(*) FROM (SELECT DISTINCT cohort_month, month FROM customer_cohort_months) x)),
+        (22, 'customer_at_risk_days', (SELECT count(*) FROM (SELECT DISTINCT at_risk_day FROM customer_at_risk_days) x)),
+        (23, 'customer_lapsed_days', (SELECT count(*) FROM (SELECT DISTINCT lapsed_day FROM customer_lapsed_days) x)),
+        (24, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
+        (25, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord
