@@ -306,8 +306,7 @@ ROLLUPS = (
     Rollup(
         "appointment_rollup_booked_month",
         "appointment",
-        (("month", "date", "date_trunc('month', day)::date"),)
-        + _keys("created_day", "service_id"),
+        (("month", "date", "date_trunc('month', day)::date"),) + _keys("created_day", "service_id"),
         COUNT,
         where="status = 'confirmed'",
         comment="confirmed appointments per local start month, local day they were made and"
