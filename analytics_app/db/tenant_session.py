@@ -19,7 +19,8 @@ it creates the shared functions).
 """
 
 import psycopg
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, text
+from sqlalchemy.pool import Pool
 
 # Finds a request's tenant by host and, in the same statement, points the transaction
 # at its schema: one round trip.
@@ -51,6 +52,32 @@ def settings_for(
     return pairs
 
 
+# PostgreSQL keeps, per connection, the plans of the functions it ran (PL/pgSQL, and SQL
+# functions since 18): one set per tenant schema, as each schema has its own functions.
+# The outlook's kept plan is about 2.7 MB (docs/decisions.md, "The outlook ..."). A pooled
+# connection that has served this many tenants is closed when it is next taken from the
+# pool, so no server process grows with the number of tenants (PgBouncer: server_lifetime).
+TENANTS_PER_CONNECTION = 100
+
+
+def remember_tenant(executor, schema, limit=None):
+    """Count `schema` among the tenants the pooled connection under `executor` (a SQLAlchemy
+    Session or Connection) has served; past `limit` (TENANTS_PER_CONNECTION) the pool
+    replaces it at its next checkout."""
+    info = executor.connection().info if hasattr(executor, "get_bind") else executor.info
+    seen = info.setdefault("tenants_served", set())
+    seen.add(schema)
+    if len(seen) > (TENANTS_PER_CONNECTION if limit is None else limit):
+        info["retire"] = True
+
+
+@event.listens_for(Pool, "checkout")
+def _retire_after_many_tenants(_dbapi_connection, record, _proxy):
+    if record.info.get("retire"):
+        # SQLAlchemy closes this connection and opens a new one in its place.
+        raise exc.DisconnectionError("served its share of tenants")
+
+
 def enter_schema(executor, schema, *, tenant_time_zone=False, pin_temp_last=False, **options):
     """Point the current transaction at `schema` (see settings_for for the options).
 
@@ -67,6 +94,7 @@ def enter_schema(executor, schema, *, tenant_time_zone=False, pin_temp_last=Fals
         if tenant_time_zone:
             executor.execute("SELECT set_config('TimeZone', tenant_timezone(), true)")
         return
+    remember_tenant(executor, schema)
     calls = ["public.enter_tenant(:schema, :pin)"]
     params = {"schema": schema, "pin": pin_temp_last}
     for i, (setting, value) in enumerate(pairs):
@@ -81,7 +109,10 @@ def find_tenant(session, host):
     """(id, schema_name, name, timezone, currency, locale) of the tenant serving `host`,
     entering its schema."""
     row = session.execute(FIND_TENANT_SQL, {"host": host}).one_or_none()
-    return tuple(row[:6]) if row else None
+    if row is None:
+        return None
+    remember_tenant(session, row.schema_name)
+    return tuple(row[:6])
 
 
 def follow_tenant(session, current_schema):

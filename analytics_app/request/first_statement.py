@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from flask import current_app, g, request
 from sqlalchemy import text
 
+from analytics_app.db.tenant_session import remember_tenant
 from analytics_app.extensions import db
 from analytics_app.request.context import ApiUser, RequestContext, TenantInfo
 from analytics_app.tenants import accounts
@@ -58,6 +59,7 @@ def begin(endpoint, host):
     ).one_or_none()
     if row is None:
         return RequestContext(None)
+    remember_tenant(db.session, row.schema_name)
     tenant = TenantInfo(
         row.tenant_id, row.schema_name, row.tenant_name, row.timezone, row.currency, row.locale
     )
