@@ -131,7 +131,11 @@ def _write(opts, results, function, bare):
         "|---|---|---|",
         f"| outlook p50 over HTTP <= 20 ms at 1M | {month['o1m']:.2f} ms | "
         f"{'met' if month['o1m'] <= 20 else '**missed**'} |",
-        f"| flat from 10k (every form within 1.5x) | worst {flat:.2f}x | "
+        f"| outlook p50 at 1M <= 1.5x the 10k figure | {month['o1m'] / month['o10k']:.2f}x | "
+        f"{'met' if month['o1m'] <= 1.5 * month['o10k'] else '**missed**'} |",
+        f"| every form <= 20 ms at 1M | worst {max(r['o1m'] for r in results.values()):.2f} ms | "
+        f"{'met' if all(r['o1m'] <= 20 for r in results.values()) else '**missed**'} |",
+        f"| beyond the issue: every form within 1.5x of 10k | worst {flat:.2f}x | "
         f"{'met' if flat <= 1.5 else '**missed**'} |",
     ]
     report = "\n".join(lines) + "\n"

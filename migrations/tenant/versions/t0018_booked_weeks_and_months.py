@@ -1,7 +1,7 @@
 """Confirmed appointments per local start week and month, local day they were made, service
 (and resource), and those made after the day they start on per start day: the outlook's late
-bookings read a few rows per earlier period (the days after its point x services x
-resources), with or without filters, instead of every start day x day made. They replace
+bookings read a few rows per earlier period (the days after its point x services, x
+resources for a resource filter), instead of every start day x day made. They replace
 appointment_rollup_booked_day (t0014). Declared in analytics_app/db/rollups.py; filled when
 the rollup SQL is applied, and kept by the fold like every rollup.
 
