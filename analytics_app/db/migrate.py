@@ -10,6 +10,7 @@ whose files changed are re-created (catalogue.py), handed to the schema's owner
 role (definers.py) and re-granted to the reader roles (readers.py).
 """
 
+import contextlib
 import functools
 import io
 from pathlib import Path
@@ -79,10 +80,11 @@ def upgrade_public(connection):
 def apply_objects(connection, schema, entries=None, new=False):
     """Re-create the changed report objects of the (entered) schema; return those applied."""
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
-    applied, rebuild = catalogue.apply(raw, schema, entries, new=new)
-    if applied:
-        definers.secure_definer_functions(raw, schema)
-        readers.regrant_schema(raw, schema)
+    with catalogue.creating(raw, schema) if new else contextlib.nullcontext():
+        applied, rebuild = catalogue.apply(raw, schema, entries, new=new)
+        if applied:
+            definers.secure_definer_functions(raw, schema)
+            readers.regrant_schema(raw, schema)
     if rebuild:
         # A fixed trigger or a new rollup definition never leaves figures computed the
         # old way behind; other objects read the rollups as they are.
