@@ -15,6 +15,7 @@ import functools
 import io
 from pathlib import Path
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -205,8 +206,8 @@ def _upgrade_in_child(url, schema):
         engine.dispose()
 
 
-def _upgrade_in_turn(engine, schemas, report):
-    for i, schema in enumerate(schemas, 1):
+def _upgrade_in_turn(engine, schemas, report, start=0):
+    for i, schema in enumerate(schemas, start + 1):
         try:
             report(i, schema, _upgrade_one(engine, schema), None)
         except Exception as err:  # this tenant's transaction rolled back; go on
@@ -215,7 +216,7 @@ def _upgrade_in_turn(engine, schemas, report):
             engine.dispose()
 
 
-def _upgrade_in_processes(engine, schemas, jobs, report):
+def _upgrade_in_processes(engine, schemas, jobs, report, start=0):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -224,9 +225,49 @@ def _upgrade_in_processes(engine, schemas, jobs, report):
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         futures = {pool.submit(_upgrade_in_child, url, s): s for s in schemas}
-        for i, future in enumerate(as_completed(futures), 1):
+        for i, future in enumerate(as_completed(futures), start + 1):
             changed, error = future.result()
             report(i, futures[future], changed, error)
+
+
+# Schemas checked per statement by up_to_date(): one arm each in a UNION ALL.
+CHECK_CHUNK = 500
+
+
+def up_to_date(engine, schemas):
+    """The schemas at the head revision with every catalogue object at its checksum,
+    found with one statement per CHECK_CHUNK schemas: `flask db upgrade` with nothing to
+    do then opens no transaction, connection or process per tenant (issue 27: 6,551
+    tenants took 154 s that way). A chunk that cannot be read (a schema without its
+    tables) is left to the tenant-by-tenant path, which reports what is wrong."""
+    want = [(e.file, e.checksum) for e in catalogue.CATALOGUE]
+    values = ", ".join(["(%s, %s)"] * len(want))
+    current = set()
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        for at in range(0, len(schemas), CHECK_CHUNK):
+            chunk = schemas[at : at + CHECK_CHUNK]
+            arms = [
+                f"SELECT %s::text WHERE (SELECT version_num FROM {q}.alembic_version) = %s"
+                f" AND (SELECT count(*) FROM {q}.analytics_objects_state o"
+                f" JOIN want w ON w.object = o.object AND w.checksum = o.checksum) = %s"
+                for q in map(quote_schema, chunk)
+            ]
+            params = [x for pair in want for x in pair]
+            for schema in chunk:
+                params += [schema, head("tenant"), len(want)]
+            try:
+                rows = raw.execute(
+                    f"WITH want (object, checksum) AS (VALUES {values}) "
+                    + " UNION ALL ".join(arms),
+                    params,
+                ).fetchall()
+            except psycopg.Error:  # each of these is then upgraded (and reported) on its own
+                raw.rollback()
+                continue
+            raw.rollback()
+            current.update(row[0] for row in rows)
+    return current
 
 
 def upgrade_all(engine, echo=print, jobs=1, only=None):
@@ -246,6 +287,7 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
         if unknown:
             raise NoSuchTenant(f"No tenant with schema {', '.join(map(repr, unknown))}.")
         schemas = [s for s in schemas if s in set(only)]
+    current = up_to_date(engine, schemas)
     failed = {}
 
     def report(i, schema, changed, error):
@@ -255,10 +297,13 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
         else:
             echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
 
+    for i, schema in enumerate((s for s in schemas if s in current), 1):
+        report(i, schema, False, None)
+    behind = [s for s in schemas if s not in current]
     if jobs <= 1:
-        _upgrade_in_turn(engine, schemas, report)
+        _upgrade_in_turn(engine, behind, report, start=len(current))
     else:
-        _upgrade_in_processes(engine, schemas, jobs, report)
+        _upgrade_in_processes(engine, behind, jobs, report, start=len(current))
     with engine.connect() as conn:
         unsafe = definers.unsafe_definer_functions(conn.connection.driver_connection)
     if unsafe:

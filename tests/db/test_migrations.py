@@ -224,3 +224,28 @@ def test_a_new_schema_made_by_the_head_script_equals_one_made_revision_by_revisi
     assert books[0] == books[1]
     assert books[0][0] == migrate.head("tenant")
     assert len(books[0][1]) == len(catalogue.CATALOGUE)
+
+
+def test_up_to_date_finds_the_tenants_with_nothing_to_do_in_few_statements(
+    app, make_tenant, monkeypatch
+):
+    """`flask db upgrade` skips the current tenants after one statement per chunk of
+    schemas; a tenant behind on its revision or on one object's file is left to the
+    tenant-by-tenant path, and so is every tenant of a chunk that cannot be read."""
+    current, old_file, old_revision, broken = (make_tenant() for _ in range(4))
+    old_file.sql(
+        "UPDATE analytics_objects_state SET checksum = 'old' WHERE object = 'outlook_report'"
+    )
+    old_revision.sql("UPDATE alembic_version SET version_num = 't0017'")
+    broken.sql("DROP TABLE analytics_objects_state")
+    schemas = [t.schema for t in (current, old_file, old_revision, broken)]
+    monkeypatch.setattr(migrate, "CHECK_CHUNK", 2)  # [current, old_file], [old_revision, broken]
+    with app.app_context():
+        assert migrate.up_to_date(db.engine, schemas) == {current.schema}
+        monkeypatch.setattr(migrate, "CHECK_CHUNK", 500)
+        assert migrate.up_to_date(db.engine, schemas[:3]) == {current.schema}
+        lines = []
+        migrate.upgrade_all(db.engine, echo=lines.append, only=schemas[:2])
+        assert migrate.up_to_date(db.engine, schemas[:2]) == set(schemas[:2])
+    # the current one is reported first, without a transaction of its own
+    assert lines[1:] == [f"[1/2:{current.schema}] up to date", f"[2/2:{old_file.schema}] migrated"]
