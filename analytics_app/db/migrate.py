@@ -13,6 +13,7 @@ role (definers.py) and re-granted to the reader roles (readers.py).
 import contextlib
 import functools
 import io
+import time
 from pathlib import Path
 
 import psycopg
@@ -230,6 +231,38 @@ def _upgrade_in_processes(engine, schemas, jobs, report, start=0):
             report(i, futures[future], changed, error)
 
 
+class Progress:
+    """Every PROGRESS_EVERY_S seconds and at the end, how many of the tenants to migrate
+    are done, at what rate and about how long the rest will take (an interrupted run
+    resumes where each tenant stands: run `flask db upgrade` again)."""
+
+    def __init__(self, total, echo, clock=time.monotonic):
+        self.total, self.echo, self.clock = total, echo, clock
+        self.done = 0
+        self.started = self.last = clock()
+
+    def step(self):
+        self.done += 1
+        now = self.clock()
+        if now - self.last < PROGRESS_EVERY_S and self.done < self.total:
+            return
+        self.last = now
+        rate = self.done / max(now - self.started, 1e-9)
+        left = (self.total - self.done) / rate
+        self.echo(
+            f"progress: {self.done:,}/{self.total:,} tenants migrated or checked,"
+            f" {rate:.1f}/s, about {_duration(left)} left"
+        )
+
+
+PROGRESS_EVERY_S = 5
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
 # Schemas checked per statement by up_to_date(): one arm each in a UNION ALL.
 CHECK_CHUNK = 500
 
@@ -290,12 +323,16 @@ def upgrade_all(engine, echo=print, jobs=1, only=None):
     current = up_to_date(engine, schemas)
     failed = {}
 
+    progress = Progress(len(schemas) - len(current), echo)
+
     def report(i, schema, changed, error):
         if error:
             failed[schema] = error
             echo(f"[{i}/{len(schemas)}:{schema}] FAILED {error}")
         else:
             echo(f"[{i}/{len(schemas)}:{schema}] {'migrated' if changed else 'up to date'}")
+        if i > len(current):
+            progress.step()
 
     for i, schema in enumerate((s for s in schemas if s in current), 1):
         report(i, schema, False, None)

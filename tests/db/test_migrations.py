@@ -248,4 +248,22 @@ def test_up_to_date_finds_the_tenants_with_nothing_to_do_in_few_statements(
         migrate.upgrade_all(db.engine, echo=lines.append, only=schemas[:2])
         assert migrate.up_to_date(db.engine, schemas[:2]) == set(schemas[:2])
     # the current one is reported first, without a transaction of its own
-    assert lines[1:] == [f"[1/2:{current.schema}] up to date", f"[2/2:{old_file.schema}] migrated"]
+    assert lines[1:3] == [f"[1/2:{current.schema}] up to date", f"[2/2:{old_file.schema}] migrated"]
+    assert lines[3].startswith("progress: 1/1 tenants migrated or checked, ")
+    assert lines[3].endswith("/s, about 0 s left")
+
+
+def test_progress_says_done_rate_and_time_left():
+    lines, now = [], [100.0]
+    progress = migrate.Progress(10, lines.append, clock=lambda: now[0])
+    for _ in range(4):  # 4 tenants in 2 s: 2/s, 6 left: 3 s
+        now[0] += 0.5
+        progress.step()
+    assert lines == []  # under PROGRESS_EVERY_S since the start
+    now[0] += 4.0  # a slow one: 5 in 6 s
+    progress.step()
+    assert lines == ["progress: 5/10 tenants migrated or checked, 0.8/s, about 6 s left"]
+    for _ in range(5):
+        now[0] += 600 / 5  # slower still: 10 in 606 s
+        progress.step()
+    assert lines[-1] == "progress: 10/10 tenants migrated or checked, 0.0/s, about 0 s left"
