@@ -15,6 +15,7 @@ level (what grows with the tenant count).
 
 import argparse
 import datetime
+import re
 import shutil
 import subprocess
 import sys
@@ -58,14 +59,19 @@ def _rows(start, count):
 
 
 def _statements(url):
+    """{statement: (calls, total ms)}, each tenant's schema and interim names written as
+    placeholders (DDL is counted by its text, which names them)."""
+    totals = {}
     with psycopg.connect(url) as conn:
-        return {
-            query: (calls, total)
-            for query, calls, total in conn.execute(
-                "SELECT query, sum(calls), sum(total_exec_time + total_plan_time)"
-                " FROM pg_stat_statements GROUP BY query"
+        for query, calls, total in conn.execute(
+            "SELECT query, calls, total_exec_time + total_plan_time FROM pg_stat_statements"
+        ):
+            query = re.sub(
+                r"_[0-9a-f]{12}\b", "_<interim>", re.sub(r"shop\d{5}", "<schema>", query)
             )
-        }
+            before = totals.get(query, (0, 0.0))
+            totals[query] = (before[0] + calls, before[1] + total)
+    return totals
 
 
 def main():
@@ -148,6 +154,17 @@ def _write(opts, results):
     for grew, before, after, calls, query in growth[:15]:
         text = " ".join(query.split())[:160].replace("|", "\\|")
         lines.append(f"| {grew:.2f} | {before:.2f} | {after:.2f} | {calls} | `{text}` |")
+    lines += [
+        "",
+        f"The statements taking the most time per created tenant at {results[-1][0]:,} tenants"
+        " present (ms per tenant):",
+        "",
+        "| ms | calls | statement |",
+        "|---|---|---|",
+    ]
+    for query, (calls, total) in sorted(last.items(), key=lambda kv: -kv[1][1])[:15]:
+        text = " ".join(query.split())[:160].replace("|", "\\|")
+        lines.append(f"| {total / probe:.2f} | {calls} | `{text}` |")
     total_first = sum(t for _, t in first.values()) / probe
     total_last = sum(t for _, t in last.values()) / probe
     lines += [
