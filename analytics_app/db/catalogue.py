@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from psycopg import sql
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
@@ -250,18 +251,7 @@ def _create(raw, schema, entries, state):
         sql.SQL("REVOKE EXECUTE ON FUNCTION " + signature + " FROM PUBLIC")
         for signature in _functions(raw, schema, private)
     ]
-    statements.append(
-        sql.SQL(
-            "INSERT INTO {} (object, checksum) VALUES {} ON CONFLICT (object)"
-            " DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()"
-        ).format(
-            sql.SQL(state),
-            sql.SQL(", ").join(
-                sql.SQL("({}, {})").format(sql.Literal(e.file), sql.Literal(e.checksum))
-                for e in entries
-            ),
-        )
-    )
+    statements.append(_record(entries, state))
     raw.execute(sql.SQL(";\n").join(statements))
 
 
@@ -289,25 +279,142 @@ def _dependents(catalogue, changed):
     return [e for e in catalogue if e.file in names]
 
 
+# An existing schema's changed objects are replaced where they stand when they can be
+# (issue 27): CREATE OR REPLACE keeps each object's OID, owner, grants and comment, so
+# none of the statements that name a function (and read every tenant's function of that
+# name: see interim_names) is needed, and a changed report function costs each tenant
+# a few milliseconds at any tenant count. Whatever cannot be replaced so (a trigger, a
+# view whose columns changed, a function whose arguments or result changed, an object
+# new to its file) is dropped and created as before. Off: the old way only (measured
+# side by side by benchmarks/many_tenants.py).
+REPLACE_IN_PLACE = True
+_CREATE_STATEMENT = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(\w+)", re.I | re.M)
+_CREATE_PLAIN = re.compile(r"^CREATE\s+(FUNCTION|VIEW)\b", re.I | re.M)
+_FUNCTION_COMMENT = re.compile(
+    r"^COMMENT\s+ON\s+FUNCTION\s+(\w+)\s*\([^)]*\)\s+IS\s+'((?:[^']|'')*)'\s*;[ \t]*\n?",
+    re.I | re.M,
+)
+
+
+def _in_place(raw, schema, entries):
+    """Replace the entries' functions and views where they stand (in the caller's
+    transaction); False, with nothing changed, when they cannot all be."""
+    text = "\n".join(entry.source for entry in entries)
+    if {kind.upper() for kind in _CREATE_STATEMENT.findall(text)} - {"FUNCTION", "VIEW"}:
+        return False  # triggers, tables...: the drop-and-create path
+    functions = sorted({n for e in entries for kind, n in e.objects if kind == "FUNCTION"})
+    views = sorted({n for e in entries for kind, n in e.objects if kind == "VIEW"})
+    found = _described(raw, schema, functions)
+    (have_views,) = raw.execute(
+        "SELECT count(*) FROM pg_class WHERE relnamespace = %s::regnamespace"
+        " AND relname = ANY(%s) AND relkind = 'v'",
+        (schema, views),
+    ).fetchone()
+    by_name = {}
+    for _signature, name, comment, _definer in found:
+        by_name.setdefault(name, []).append(comment)
+    if sorted(by_name) != functions or have_views != len(views):
+        return False  # an object new to its file: created, granted and owned as new
+    before = [(signature, definer) for signature, _n, _c, definer in found]
+
+    # A COMMENT ON FUNCTION looks the name up: issued only when its text changed.
+    def comment(match):
+        kept = by_name.get(match.group(1), [])
+        same = len(kept) == 1 and kept[0] == match.group(2).replace("''", "'")
+        return "" if same else match.group(0)
+
+    text = _CREATE_PLAIN.sub(r"CREATE OR REPLACE \1", _FUNCTION_COMMENT.sub(comment, text))
+    raw.execute("SAVEPOINT catalogue_in_place")
+    try:
+        # Bodies unchecked, as when a tenant is created (the check looks up every
+        # function a body names); the same files are checked by the tests.
+        (checking,) = raw.execute(
+            "SELECT current_setting('check_function_bodies'),"
+            " set_config('check_function_bodies', 'off', true)"
+        ).fetchone()[:1]
+        raw.execute(text)
+        raw.execute("SELECT set_config('check_function_bodies', %s, true)", (checking,))
+        after = [
+            (signature, definer)
+            for signature, _n, _c, definer in _described(raw, schema, functions)
+        ]
+    except psycopg.Error:
+        raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
+        return False
+    # New arguments made an overload beside the old function, or a function became a
+    # definer (it needs its unprivileged owner): the drop-and-create path.
+    if after != before:
+        raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
+        return False
+    raw.execute("RELEASE SAVEPOINT catalogue_in_place")
+    return True
+
+
+def _described(raw, schema, names):
+    """[(signature, name, comment, definer)] of the schema's functions with these names,
+    through pg_depend's index on the schema, as _functions (no name look-up)."""
+    return raw.execute(
+        f"SELECT {SIGNATURE}, p.proname, obj_description(p.oid, 'pg_proc'), p.prosecdef"
+        " FROM pg_depend d"
+        " JOIN pg_proc p ON p.oid = d.objid JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE d.refclassid = 'pg_namespace'::regclass AND d.refobjid = %s::regnamespace"
+        " AND d.classid = 'pg_proc'::regclass AND d.deptype = 'n' AND p.proname = ANY(%s)"
+        " ORDER BY 1",
+        (schema, list(names)),
+    ).fetchall()
+
+
+def _record(entries, state):
+    """The statement recording the entries' checksums as applied."""
+    return sql.SQL(
+        "INSERT INTO {} (object, checksum) VALUES {} ON CONFLICT (object)"
+        " DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()"
+    ).format(
+        sql.SQL(state),
+        sql.SQL(", ").join(
+            sql.SQL("({}, {})").format(sql.Literal(e.file), sql.Literal(e.checksum))
+            for e in entries
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What apply() did: the entries applied, whether the rollups must be rebuilt, and
+    whether objects were created anew (they then need their owner and grants)."""
+
+    entries: list
+    rebuild: bool
+    created: bool
+
+    def __iter__(self):  # applied, rebuild = apply(...)
+        return iter((self.entries, self.rebuild))
+
+
 def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
     """Re-create the entries whose file changed since the schema last saw them.
 
     raw: a psycopg connection inside the caller's transaction, already entered into
-    the schema with pg_temp last (migrate does that). Returns the entries applied
-    and whether the rollups must be rebuilt. new=True: the schema's tables were just
-    created, so there is nothing to drop and no row to count again.
+    the schema with pg_temp last (migrate does that). Returns Applied. new=True: the
+    schema's tables were just created, so there is nothing to drop and no row to count
+    again. An existing schema's objects are replaced in place when they can be
+    (REPLACE_IN_PLACE).
     """
     catalogue = catalogue or CATALOGUE
     have = dict(raw.execute(f"SELECT object, checksum FROM {state}").fetchall())
     changed = [e for e in catalogue if have.get(e.file) != e.checksum]
     if not changed:
-        return [], False
+        return Applied([], False, False)
     todo = _dependents(catalogue, changed)
+    rebuild = not new and any(e.rollups for e in todo)
+    if not new and REPLACE_IN_PLACE and _in_place(raw, schema, todo):
+        raw.execute(_record(todo, state))
+        return Applied(todo, rebuild, False)
     if not new:
         for entry in reversed(todo):
             _drop(raw, schema, entry)
     _create(raw, schema, todo, state)
-    return todo, not new and any(e.rollups for e in todo)
+    return Applied(todo, rebuild, True)
 
 
 def apply_public(raw):

@@ -83,15 +83,15 @@ def apply_objects(connection, schema, entries=None, new=False):
     """Re-create the changed report objects of the (entered) schema; return those applied."""
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
     with catalogue.creating(raw, schema) if new else contextlib.nullcontext():
-        applied, rebuild = catalogue.apply(raw, schema, entries, new=new)
-        if applied:
+        done = catalogue.apply(raw, schema, entries, new=new)
+        if done.created:  # objects replaced in place keep their owner and grants
             definers.secure_definer_functions(raw, schema)
             readers.regrant_schema(raw, schema)
-    if rebuild:
+    if done.rebuild:
         # A fixed trigger or a new rollup definition never leaves figures computed the
         # old way behind; other objects read the rollups as they are.
         raw.execute("SELECT rebuild_rollups()")
-    return applied
+    return done.entries
 
 
 @functools.cache

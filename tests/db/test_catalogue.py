@@ -15,14 +15,29 @@ from tests.db.test_dba import _salon
 
 
 def _oids(tenant):
-    return dict(
-        tenant.sql(
-            "SELECT c.relname, c.oid::int FROM pg_class c"
+    """{object name: (oid, row version)}: a re-created object has a new oid, one replaced
+    in place (CREATE OR REPLACE) a new version of its catalog row."""
+    return {
+        name: (oid, version)
+        for name, oid, version in tenant.sql(
+            "SELECT c.relname, c.oid::int, r.xmin::text FROM pg_class c"
+            " JOIN pg_rewrite r ON r.ev_class = c.oid"
             " WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'v'"
-            " UNION ALL SELECT p.proname, p.oid::int FROM pg_proc p"
+            " UNION ALL SELECT p.proname, p.oid::int, p.xmin::text FROM pg_proc p"
             " WHERE p.pronamespace = current_schema()::regnamespace"
         )
-    )
+    }
+
+
+def _function(tenant, name):
+    """(oid, owner, PUBLIC may execute, comment, how many) of the schema's function."""
+    return tenant.sql(
+        "SELECT min(p.oid)::int, min(pg_get_userbyid(p.proowner)),"
+        " bool_or(has_function_privilege('public', p.oid, 'EXECUTE')),"
+        " min(obj_description(p.oid, 'pg_proc')), count(*)"
+        " FROM pg_proc p WHERE p.proname = %s AND p.pronamespace = current_schema()::regnamespace",
+        (name,),
+    )[0]
 
 
 def _rollup_row_versions(tenant):
@@ -50,6 +65,7 @@ def test_a_comment_edit_reapplies_that_object_only_without_a_rollup_rebuild(
     after = _oids(tenant)
     changed = {name for name in before if after.get(name) != before[name]}
     assert changed == {"revenue_report"}
+    assert after["revenue_report"][0] == before["revenue_report"][0]  # replaced in place
     assert _rollup_row_versions(tenant) == rows_before  # not one rollup row rewritten
     assert "Edited comment" in (sql_copy.path / "revenue_report.sql").read_text()
     # The re-created function is still its owner role's, and private.
@@ -64,6 +80,95 @@ def test_a_comment_edit_reapplies_that_object_only_without_a_rollup_rebuild(
 
     again = runner.invoke(args=["db", "upgrade"])
     assert f":{tenant.schema}] up to date" in again.output
+
+
+def _grant_reader(runner, login_role, schema, name):
+    reader, url = login_role(name)
+    assert runner.invoke(args=["dba", "grant", reader, "--tenant", schema]).exit_code == 0
+    return url
+
+
+def test_a_changed_report_function_is_replaced_in_place(
+    app, runner, make_tenant, api, sql_copy, login_role
+):
+    """Issue 27: a body edit is a CREATE OR REPLACE where the function stands: the same
+    oid, so its owner, its grants (PUBLIC none, the tenant's readers EXECUTE) and its
+    comment stay without a statement naming it; nothing else is touched."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    url = _grant_reader(runner, login_role, tenant.schema, "in_place_reader")
+    all_time = api(tenant, "dashboard").get_json()["total_appointments_all_time"]
+    assert all_time == 3
+    before, function_before = _oids(tenant), _function(tenant, "dashboard_report")
+
+    sql_copy.edit(
+        "dashboard_report",
+        "'total_appointments_all_time', t.all_time,",
+        "'total_appointments_all_time', t.all_time + 1000,",
+    )
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert f":{tenant.schema}] migrated" in result.output
+
+    after = _oids(tenant)
+    assert {name for name in before if after.get(name) != before[name]} == {"dashboard_report"}
+    assert after["dashboard_report"][0] == before["dashboard_report"][0]  # replaced in place
+    assert _function(tenant, "dashboard_report") == function_before
+    assert function_before[1] == owner_role(tenant.schema) and function_before[2] is False
+    assert function_before[3].startswith("JSON body of GET /api/analytics/analytics/dashboard/")
+    assert api(tenant, "dashboard").get_json()["total_appointments_all_time"] == 1003
+    with psycopg.connect(url) as conn:  # the reader's grant is the one it had
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
+        answer = conn.execute("SELECT dashboard_report()::text").fetchone()[0]
+    assert json.loads(answer)["total_appointments_all_time"] == 1003
+
+    # A changed COMMENT is applied (and only then named).
+    sql_copy.edit("dashboard_report", "'JSON body of GET", "'Edited in place. JSON body of GET")
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    oid, owner, public, comment, count = _function(tenant, "dashboard_report")
+    assert (oid, owner, public, count) == (function_before[0], function_before[1], False, 1)
+    assert comment == "Edited in place. " + function_before[3]
+    assert f":{tenant.schema}] up to date" in runner.invoke(args=["db", "upgrade"]).output
+
+
+def test_a_changed_signature_is_dropped_and_created(
+    app, runner, make_tenant, api, sql_copy, login_role
+):
+    """A new argument cannot be a CREATE OR REPLACE (it would leave the old function beside
+    the new one): the function is dropped and created, and gets its owner and grants."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    url = _grant_reader(runner, login_role, tenant.schema, "signature_reader")
+    oid_before = _function(tenant, "dashboard_report")[0]
+    sql_copy.edit(
+        "dashboard_report",
+        "dashboard_report(p_now timestamptz DEFAULT now())",
+        "dashboard_report(p_now timestamptz DEFAULT now(), p_extra integer DEFAULT 0)",
+    )
+    sql_copy.edit(
+        "dashboard_report",
+        "'total_appointments_all_time', t.all_time,",
+        "'total_appointments_all_time', t.all_time + p_extra,",
+    )
+    sql_copy.edit(
+        "dashboard_report",
+        "COMMENT ON FUNCTION dashboard_report(timestamptz)",
+        "COMMENT ON FUNCTION dashboard_report(timestamptz, integer)",
+    )
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+
+    oid, owner, public, comment, count = _function(tenant, "dashboard_report")
+    assert oid != oid_before and count == 1  # no overload left behind
+    assert owner == owner_role(tenant.schema) and public is False
+    assert comment.startswith("JSON body of GET /api/analytics/analytics/dashboard/")
+    assert api(tenant, "dashboard").get_json()["total_appointments_all_time"] == 3
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
+        answer = conn.execute("SELECT dashboard_report(now(), 10)::text").fetchone()[0]
+    assert json.loads(answer)["total_appointments_all_time"] == 13
+    with psycopg.connect(tenant.dsn) as conn:
+        assert unsafe_definer_functions(conn) == []
 
 
 def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_copy):
@@ -197,7 +302,7 @@ def _public_functions(dsn):
     with psycopg.connect(dsn) as conn:
         return dict(
             conn.execute(
-                "SELECT p.proname, p.oid::int FROM pg_proc p"
+                "SELECT p.proname, (p.oid::int, p.xmin::text) FROM pg_proc p"
                 " WHERE p.pronamespace = 'public'::regnamespace AND p.proname = ANY (%s)",
                 ([n for e in catalogue.PUBLIC_CATALOGUE for _, n in e.objects],),
             ).fetchall()
