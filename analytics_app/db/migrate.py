@@ -127,18 +127,9 @@ def upgrade_tenant(connection, schema, fresh_by_script=True):
     enter_schema(connection, schema, pin_temp_last=True)
     if created and fresh_by_script:
         raw = connection.connection.driver_connection
-        # Bodies unchecked while the new schema's objects are created, as pg_restore does:
-        # checking looks up every function a body names, and each lookup reads all the
-        # tenants' functions of that name once a new function has invalidated the cache
-        # (the cost of a new tenant then grows with the number of tenants). The same
-        # files are checked whenever an existing schema is upgraded, and by the tests.
-        (checking,) = raw.execute(
-            "SELECT current_setting('check_function_bodies'),"
-            " set_config('check_function_bodies', 'off', true)"
-        ).fetchone()[:1]
-        raw.execute(head_script())
-        apply_objects(connection, schema, new=True)
-        raw.execute("SELECT set_config('check_function_bodies', %s, true)", (checking,))
+        with catalogue.unchecked_bodies(raw):  # else each creation grows with the tenants
+            raw.execute(head_script())
+            apply_objects(connection, schema, new=True)
         return True
     before = current_revision(connection, schema)
     if before != head("tenant"):
