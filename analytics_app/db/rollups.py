@@ -219,6 +219,14 @@ MONEY = (
 )
 
 
+# Counts by status as columns, not a status key: a third of the rows, and no text column
+# (no TOAST table) in the heatmap's rollups.
+BY_STATUS = tuple(
+    (status, "bigint", f"CASE WHEN status = '{status}' THEN sign ELSE 0 END")
+    for status in ("confirmed", "cancelled", "no_show")
+)
+
+
 def _keys(*names):
     types = {name: typ for name, typ, _ in APPOINTMENT_COLUMNS + PAYMENT_COLUMNS}
     return tuple((name, types[name], name) for name in names)
@@ -274,6 +282,24 @@ ROLLUPS = (
         _keys("day", "hour", "status", "service_id", "resource_id"),
         COUNT,
         comment="appointments per local day, hour, status, service and resource",
+    ),
+    # The heatmap: a long unfiltered period reads its whole local months here (12 months x
+    # 7 weekdays x the open hours, instead of every day's hours), its first and last days
+    # from appointment_rollup_day_hour; a resource filter reads the resource's rows alone
+    # (a service filter: appointment_rollup_day_hour_detail).
+    Rollup(
+        "appointment_rollup_month_hour",
+        "appointment",
+        (("month", "date", "date_trunc('month', day)::date"),) + _keys("weekday", "hour"),
+        BY_STATUS,
+        comment="appointments per local month, local weekday (0 = Sunday) and hour, by status",
+    ),
+    Rollup(
+        "appointment_rollup_resource_day_hour",
+        "appointment",
+        _keys("resource_id", "day", "hour"),
+        BY_STATUS,
+        comment="appointments per resource, local day and hour, by status",
     ),
     Rollup(
         "appointment_rollup_day_source",
@@ -493,6 +519,9 @@ COLUMN_NOTES = {
     "cents": "the customer's lifetime value: all-time succeeded payments of their appointments",
     "channel": "acquisition channel; unknown for NULL or blank",
     "appointments": "appointments (sum a key's rows)",
+    "confirmed": "confirmed appointments (sum a key's rows)",
+    "cancelled": "cancelled appointments (sum a key's rows)",
+    "no_show": "appointments not attended (no_show; sum a key's rows)",
     "duration_seconds": "their total duration in seconds",
     "lead_appointments": "those booked at or before their start",
     "lead_same_day": "booked ahead, lead 0 days",

@@ -117,6 +117,28 @@ BEGIN
             ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
+    , appointment_rollup_month_hour AS (
+            INSERT INTO appointment_rollup_month_hour_folded AS r (month, weekday, hour, confirmed, cancelled, no_show)
+            SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1, 2, 3
+            HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (month, weekday, hour) DO UPDATE SET
+                confirmed = r.confirmed + EXCLUDED.confirmed,
+                cancelled = r.cancelled + EXCLUDED.cancelled,
+                no_show = r.no_show + EXCLUDED.no_show
+        )
+    , appointment_rollup_resource_day_hour AS (
+            INSERT INTO appointment_rollup_resource_day_hour_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show)
+            SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1, 2, 3
+            HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (resource_id, day, hour) DO UPDATE SET
+                confirmed = r.confirmed + EXCLUDED.confirmed,
+                cancelled = r.cancelled + EXCLUDED.cancelled,
+                no_show = r.no_show + EXCLUDED.no_show
+        )
     , appointment_rollup_day_source AS (
             INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
             SELECT (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint

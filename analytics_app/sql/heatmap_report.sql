@@ -14,24 +14,67 @@ SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
 WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
-per_hour AS (  -- the coarse rollup without service/resource filters, else the detailed one
-    SELECT r.day, r.hour, r.appointments AS n
-    FROM appointment_rollup_day_hour r, bounds b
+-- Without filters, the period's whole local months come from the month x weekday x hour
+-- rollup and only its other days (before the first whole month, after the last) from
+-- the day x hour one: 365 days read about 1,000 + 1,000 rows instead of 13,000 at 1M.
+whole AS (
+    SELECT b.first_day, b.last_day, m.first_month, m.last_month_end,
+           m.first_month <= m.last_month_end AS any_month
+    FROM bounds b,
+         LATERAL (SELECT CASE WHEN extract(day FROM b.first_day) = 1 THEN b.first_day
+                              ELSE (date_trunc('month', b.first_day) + interval '1 month')::date
+                         END AS first_month,
+                         CASE WHEN extract(day FROM b.last_day + 1) = 1 THEN b.last_day
+                              ELSE date_trunc('month', b.last_day)::date - 1
+                         END AS last_month_end) m
+),
+spans AS (  -- the days read day by day
+    SELECT s.lo, s.hi
+    FROM whole w,
+         LATERAL (VALUES (w.first_day, CASE WHEN w.any_month THEN w.first_month - 1
+                                            ELSE w.last_day END),
+                         (CASE WHEN w.any_month THEN w.last_month_end + 1 END, w.last_day)) s(lo, hi)
+    WHERE s.lo <= s.hi
+),
+per_hour AS (
+    SELECT r.weekday::int AS weekday, r.hour,
+           CASE p_status WHEN 'confirmed' THEN r.confirmed WHEN 'cancelled' THEN r.cancelled
+                         WHEN 'no_show' THEN r.no_show
+                         ELSE CASE WHEN p_status IS NULL
+                                   THEN r.confirmed + r.cancelled + r.no_show ELSE 0 END
+           END AS n
+    FROM appointment_rollup_month_hour r, whole w
+    WHERE p_service_id IS NULL AND p_resource_id IS NULL AND w.any_month
+      AND r.month BETWEEN w.first_month AND w.last_month_end
+    UNION ALL
+    SELECT extract(dow FROM r.day)::int, r.hour, r.appointments
+    FROM spans s JOIN appointment_rollup_day_hour r ON r.day BETWEEN s.lo AND s.hi
     WHERE p_service_id IS NULL AND p_resource_id IS NULL
-      AND r.day BETWEEN b.first_day AND b.last_day
       AND (p_status IS NULL OR r.status = p_status)
     UNION ALL
-    SELECT r.day, r.hour, r.appointments
+    -- A resource filter alone: the resources' own rows.
+    SELECT extract(dow FROM r.day)::int, r.hour,
+           CASE p_status WHEN 'confirmed' THEN r.confirmed WHEN 'cancelled' THEN r.cancelled
+                         WHEN 'no_show' THEN r.no_show
+                         ELSE CASE WHEN p_status IS NULL
+                                   THEN r.confirmed + r.cancelled + r.no_show ELSE 0 END
+           END
+    FROM appointment_rollup_resource_day_hour r, bounds b
+    WHERE p_service_id IS NULL AND p_resource_id IS NOT NULL
+      AND r.resource_id = ANY(p_resource_id)
+      AND r.day BETWEEN b.first_day AND b.last_day
+    UNION ALL
+    -- A service filter (with or without resources): the detailed rollup.
+    SELECT extract(dow FROM r.day)::int, r.hour, r.appointments
     FROM appointment_rollup_day_hour_detail r, bounds b
-    WHERE (p_service_id IS NOT NULL OR p_resource_id IS NOT NULL)
+    WHERE p_service_id IS NOT NULL
       AND r.day BETWEEN b.first_day AND b.last_day
       AND (p_status IS NULL OR r.status = p_status)
-      AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
+      AND r.service_id = ANY(p_service_id)
       AND (p_resource_id IS NULL OR r.resource_id = ANY(p_resource_id))
 ),
 cells AS (
-    SELECT extract(dow FROM day)::int AS weekday, hour, sum(n)::bigint AS n
-    FROM per_hour GROUP BY 1, 2
+    SELECT weekday, hour, sum(n)::bigint AS n FROM per_hour GROUP BY 1, 2
 ),
 grid AS (
     SELECT w, json_agg(coalesce(c.n, 0) ORDER BY h) AS hours

@@ -23,6 +23,8 @@ BEGIN
     DELETE FROM appointment_rollup_day_resource_folded;
     DELETE FROM appointment_rollup_day_hour_folded;
     DELETE FROM appointment_rollup_day_hour_detail_folded;
+    DELETE FROM appointment_rollup_month_hour_folded;
+    DELETE FROM appointment_rollup_resource_day_hour_folded;
     DELETE FROM appointment_rollup_day_source_folded;
     DELETE FROM appointment_rollup_day_status_source_folded;
     DELETE FROM appointment_rollup_booked_week_folded;
@@ -123,6 +125,28 @@ BEGIN
             HAVING sum(sign) <> 0
             ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
+        )
+    , appointment_rollup_month_hour AS (
+            INSERT INTO appointment_rollup_month_hour_folded AS r (month, weekday, hour, confirmed, cancelled, no_show)
+            SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1, 2, 3
+            HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (month, weekday, hour) DO UPDATE SET
+                confirmed = r.confirmed + EXCLUDED.confirmed,
+                cancelled = r.cancelled + EXCLUDED.cancelled,
+                no_show = r.no_show + EXCLUDED.no_show
+        )
+    , appointment_rollup_resource_day_hour AS (
+            INSERT INTO appointment_rollup_resource_day_hour_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show)
+            SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            FROM f
+            GROUP BY 1, 2, 3
+            HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ON CONFLICT (resource_id, day, hour) DO UPDATE SET
+                confirmed = r.confirmed + EXCLUDED.confirmed,
+                cancelled = r.cancelled + EXCLUDED.cancelled,
+                no_show = r.no_show + EXCLUDED.no_show
         )
     , appointment_rollup_day_source AS (
             INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
@@ -330,6 +354,14 @@ BEGIN
     SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_hour_detail'
     ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_month_hour_folded AS r (month, weekday, hour, confirmed, cancelled, no_show)
+    SELECT (d.key->>'month')::date, (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_hour'
+    ON CONFLICT (month, weekday, hour) DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
+    INSERT INTO appointment_rollup_resource_day_hour_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show)
+    SELECT (d.key->>'resource_id')::bigint, (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_resource_day_hour'
+    ON CONFLICT (resource_id, day, hour) DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
     INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
     SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_source'

@@ -85,6 +85,30 @@ $$;
 COMMENT ON FUNCTION appointment_rollup_day_hour_detail_recount() IS
     'appointment_rollup_day_hour_detail recounted from the base tables (a full scan): what the rollup must equal.';
 
+CREATE FUNCTION appointment_rollup_month_hour_recount()
+RETURNS TABLE (month date, weekday smallint, hour smallint, confirmed bigint, cancelled bigint, no_show bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+    FROM appointment_facts
+    GROUP BY 1, 2, 3
+$$;
+COMMENT ON FUNCTION appointment_rollup_month_hour_recount() IS
+    'appointment_rollup_month_hour recounted from the base tables (a full scan): what the rollup must equal.';
+
+CREATE FUNCTION appointment_rollup_resource_day_hour_recount()
+RETURNS TABLE (resource_id bigint, day date, hour smallint, confirmed bigint, cancelled bigint, no_show bigint)
+LANGUAGE sql STABLE
+SET search_path FROM CURRENT
+AS $$
+    SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+    FROM appointment_facts
+    GROUP BY 1, 2, 3
+$$;
+COMMENT ON FUNCTION appointment_rollup_resource_day_hour_recount() IS
+    'appointment_rollup_resource_day_hour recounted from the base tables (a full scan): what the rollup must equal.';
+
 CREATE FUNCTION appointment_rollup_day_source_recount()
 RETURNS TABLE (day date, status text, source text, service_id bigint, resource_id bigint, appointments bigint)
 LANGUAGE sql STABLE

@@ -94,6 +94,32 @@ COMMENT ON COLUMN appointment_rollup_day_hour_detail.service_id IS 'the appointm
 COMMENT ON COLUMN appointment_rollup_day_hour_detail.resource_id IS 'the appointment''s resource';
 COMMENT ON COLUMN appointment_rollup_day_hour_detail.appointments IS 'appointments (sum a key''s rows)';
 
+CREATE VIEW appointment_rollup_month_hour AS
+SELECT month, weekday, hour, confirmed, cancelled, no_show FROM appointment_rollup_month_hour_folded
+UNION ALL
+SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+COMMENT ON VIEW appointment_rollup_month_hour IS
+    'Appointments per local month, local weekday (0 = Sunday) and hour, by status: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_month_hour.month IS 'first day of the local month';
+COMMENT ON COLUMN appointment_rollup_month_hour.weekday IS 'local weekday of start_time, 0 = Sunday';
+COMMENT ON COLUMN appointment_rollup_month_hour.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_rollup_month_hour.confirmed IS 'confirmed appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_month_hour.cancelled IS 'cancelled appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_month_hour.no_show IS 'appointments not attended (no_show; sum a key''s rows)';
+
+CREATE VIEW appointment_rollup_resource_day_hour AS
+SELECT resource_id, day, hour, confirmed, cancelled, no_show FROM appointment_rollup_resource_day_hour_folded
+UNION ALL
+SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+COMMENT ON VIEW appointment_rollup_resource_day_hour IS
+    'Appointments per resource, local day and hour, by status: the folded rows plus the changes not folded yet (sum a key''s rows).';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.resource_id IS 'the appointment''s resource';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.hour IS 'local hour of start_time, 0-23';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.confirmed IS 'confirmed appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.cancelled IS 'cancelled appointments (sum a key''s rows)';
+COMMENT ON COLUMN appointment_rollup_resource_day_hour.no_show IS 'appointments not attended (no_show; sum a key''s rows)';
+
 CREATE VIEW appointment_rollup_day_source AS
 SELECT day, status, source, service_id, resource_id, appointments FROM appointment_rollup_day_source_folded
 UNION ALL

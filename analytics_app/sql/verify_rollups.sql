@@ -58,6 +58,20 @@ AS $$
                GROUP BY day, hour, status, service_id, resource_id) f USING (day, hour, status, service_id, resource_id)
     WHERE coalesce(k.v, jsonb_build_array(0)) <> coalesce(f.v, jsonb_build_array(0))
     UNION ALL
+    SELECT 'appointment_rollup_month_hour', jsonb_build_object('month', month, 'weekday', weekday, 'hour', hour),
+           coalesce(k.v, jsonb_build_array(0, 0, 0)), coalesce(f.v, jsonb_build_array(0, 0, 0))
+    FROM (SELECT month, weekday, hour, jsonb_build_array(sum(confirmed), sum(cancelled), sum(no_show)) AS v FROM appointment_rollup_month_hour GROUP BY month, weekday, hour) k
+    FULL JOIN (SELECT month, weekday, hour, jsonb_build_array(sum(confirmed), sum(cancelled), sum(no_show)) AS v FROM appointment_rollup_month_hour_recount()
+               GROUP BY month, weekday, hour) f USING (month, weekday, hour)
+    WHERE coalesce(k.v, jsonb_build_array(0, 0, 0)) <> coalesce(f.v, jsonb_build_array(0, 0, 0))
+    UNION ALL
+    SELECT 'appointment_rollup_resource_day_hour', jsonb_build_object('resource_id', resource_id, 'day', day, 'hour', hour),
+           coalesce(k.v, jsonb_build_array(0, 0, 0)), coalesce(f.v, jsonb_build_array(0, 0, 0))
+    FROM (SELECT resource_id, day, hour, jsonb_build_array(sum(confirmed), sum(cancelled), sum(no_show)) AS v FROM appointment_rollup_resource_day_hour GROUP BY resource_id, day, hour) k
+    FULL JOIN (SELECT resource_id, day, hour, jsonb_build_array(sum(confirmed), sum(cancelled), sum(no_show)) AS v FROM appointment_rollup_resource_day_hour_recount()
+               GROUP BY resource_id, day, hour) f USING (resource_id, day, hour)
+    WHERE coalesce(k.v, jsonb_build_array(0, 0, 0)) <> coalesce(f.v, jsonb_build_array(0, 0, 0))
+    UNION ALL
     SELECT 'appointment_rollup_day_source', jsonb_build_object('day', day, 'status', status, 'source', source, 'service_id', service_id, 'resource_id', resource_id),
            coalesce(k.v, jsonb_build_array(0)), coalesce(f.v, jsonb_build_array(0))
     FROM (SELECT day, status, source, service_id, resource_id, jsonb_build_array(sum(appointments)) AS v FROM appointment_rollup_day_source GROUP BY day, status, source, service_id, resource_id) k
@@ -202,24 +216,26 @@ AS $$
         (5, 'appointment_rollup_day_resource', (SELECT count(*) FROM (SELECT DISTINCT day, status, resource_id FROM appointment_rollup_day_resource) x)),
         (6, 'appointment_rollup_day_hour', (SELECT count(*) FROM (SELECT DISTINCT day, hour, status FROM appointment_rollup_day_hour) x)),
         (7, 'appointment_rollup_day_hour_detail', (SELECT count(*) FROM (SELECT DISTINCT day, hour, status, service_id, resource_id FROM appointment_rollup_day_hour_detail) x)),
-        (8, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
-        (9, 'appointment_rollup_day_status_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source FROM appointment_rollup_day_status_source) x)),
-        (10, 'appointment_rollup_booked_week', (SELECT count(*) FROM (SELECT DISTINCT week, created_day, service_id, resource_id FROM appointment_rollup_booked_week) x)),
-        (11, 'appointment_rollup_booked_month', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id FROM appointment_rollup_booked_month) x)),
-        (12, 'appointment_rollup_booked_month_resource', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id, resource_id FROM appointment_rollup_booked_month_resource) x)),
-        (13, 'appointment_rollup_booked_late', (SELECT count(*) FROM (SELECT DISTINCT day, created_day, service_id, resource_id FROM appointment_rollup_booked_late) x)),
-        (14, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id, resource_id FROM payment_rollup_daily) x)),
-        (15, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day FROM payment_rollup_day) x)),
-        (16, 'appointment_rollup_month_status', (SELECT count(*) FROM (SELECT DISTINCT month, status FROM appointment_rollup_month_status) x)),
-        (17, 'payment_rollup_month', (SELECT count(*) FROM (SELECT DISTINCT month FROM payment_rollup_month) x)),
-        (18, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
-        (19, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
-        (20, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
-        (21, 'customer_cohort_months', (SELECT count(*) FROM (SELECT DISTINCT cohort_month, month FROM customer_cohort_months) x)),
-        (22, 'customer_at_risk_days', (SELECT count(*) FROM (SELECT DISTINCT at_risk_day FROM customer_at_risk_days) x)),
-        (23, 'customer_lapsed_days', (SELECT count(*) FROM (SELECT DISTINCT lapsed_day FROM customer_lapsed_days) x)),
-        (24, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
-        (25, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
+        (8, 'appointment_rollup_month_hour', (SELECT count(*) FROM (SELECT DISTINCT month, weekday, hour FROM appointment_rollup_month_hour) x)),
+        (9, 'appointment_rollup_resource_day_hour', (SELECT count(*) FROM (SELECT DISTINCT resource_id, day, hour FROM appointment_rollup_resource_day_hour) x)),
+        (10, 'appointment_rollup_day_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source, service_id, resource_id FROM appointment_rollup_day_source) x)),
+        (11, 'appointment_rollup_day_status_source', (SELECT count(*) FROM (SELECT DISTINCT day, status, source FROM appointment_rollup_day_status_source) x)),
+        (12, 'appointment_rollup_booked_week', (SELECT count(*) FROM (SELECT DISTINCT week, created_day, service_id, resource_id FROM appointment_rollup_booked_week) x)),
+        (13, 'appointment_rollup_booked_month', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id FROM appointment_rollup_booked_month) x)),
+        (14, 'appointment_rollup_booked_month_resource', (SELECT count(*) FROM (SELECT DISTINCT month, created_day, service_id, resource_id FROM appointment_rollup_booked_month_resource) x)),
+        (15, 'appointment_rollup_booked_late', (SELECT count(*) FROM (SELECT DISTINCT day, created_day, service_id, resource_id FROM appointment_rollup_booked_late) x)),
+        (16, 'payment_rollup_daily', (SELECT count(*) FROM (SELECT DISTINCT day, service_id, resource_id FROM payment_rollup_daily) x)),
+        (17, 'payment_rollup_day', (SELECT count(*) FROM (SELECT DISTINCT day FROM payment_rollup_day) x)),
+        (18, 'appointment_rollup_month_status', (SELECT count(*) FROM (SELECT DISTINCT month, status FROM appointment_rollup_month_status) x)),
+        (19, 'payment_rollup_month', (SELECT count(*) FROM (SELECT DISTINCT month FROM payment_rollup_month) x)),
+        (20, 'customer_visit_links', (SELECT count(*) FROM (SELECT DISTINCT from_day, to_day FROM customer_visit_links) x)),
+        (21, 'customer_visit_daily', (SELECT count(*) FROM (SELECT DISTINCT day FROM customer_visit_daily) x)),
+        (22, 'customer_new_channel_daily', (SELECT count(*) FROM (SELECT DISTINCT day, channel FROM customer_new_channel_daily) x)),
+        (23, 'customer_cohort_months', (SELECT count(*) FROM (SELECT DISTINCT cohort_month, month FROM customer_cohort_months) x)),
+        (24, 'customer_at_risk_days', (SELECT count(*) FROM (SELECT DISTINCT at_risk_day FROM customer_at_risk_days) x)),
+        (25, 'customer_lapsed_days', (SELECT count(*) FROM (SELECT DISTINCT lapsed_day FROM customer_lapsed_days) x)),
+        (26, 'customer_visit_days', (SELECT count(*) FROM (SELECT DISTINCT customer_id, day FROM customer_visit_days) x)),
+        (27, 'customer_visit_summary', (SELECT count(*) FROM (SELECT DISTINCT customer_id FROM customer_visit_summary) x))
     ) AS t(ord, name, keys)
     LEFT JOIN diff d ON d.rollup = t.name
     ORDER BY t.ord

@@ -129,6 +129,8 @@ def test_rollups_equal_a_recount_after_random_changes_in_two_tenants(make_tenant
             "customer_visit_links": 0,
             "appointment_rollup_day_hour": 0,
             "appointment_rollup_day_hour_detail": 0,
+            "appointment_rollup_month_hour": 0,
+            "appointment_rollup_resource_day_hour": 0,
             "customer_visit_daily": 0,
             "appointment_rollup_day_source": 0,
             "customer_new_channel_daily": 0,

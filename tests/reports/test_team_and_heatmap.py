@@ -276,3 +276,75 @@ def test_resources_command_sets_hours_and_time_off(runner, make_tenant, api):
     cleared = runner.invoke(args=["resources", "hours", schema, "1", "--clear"])
     assert cleared.exit_code == 0
     assert ledger.tenant.scalar("SELECT count(*) FROM resource_hours") == 0
+
+
+@pytest.mark.parametrize("timezone", ["Europe/London", "Pacific/Auckland"])
+def test_heatmap_whole_months_edges_and_resource_rows_match_the_reference(
+    api, make_tenant, timezone
+):
+    """The heatmap reads a period's whole local months from the month x weekday x hour
+    rollup, its other days from the day x hour one, and a resource filter alone from the
+    resource x day x hour one: every cut (a whole month, edges on both sides, months only,
+    a month end without a whole month, DST months, today's partial month) and every filter
+    form against the rows, with some changes folded and some still in the log."""
+    rng = random.Random(f"heatmap {timezone}")
+    ledger = studio(make_tenant, timezone)
+    statuses = ["confirmed", "cancelled", "no_show"]
+
+    def book(count):
+        for _ in range(count):
+            ledger.book(
+                (NOW - timedelta(minutes=rng.randrange(-60 * 24 * 20, 60 * 24 * 800))).replace(
+                    second=0, microsecond=0
+                ),
+                status=rng.choices(statuses, [80, 12, 8])[0],
+                service=rng.choice([1, 2]),
+                resource=rng.choice([1, 2, 3, 4]),
+            )
+
+    book(260)
+    assert ledger.tenant.fold() > 0
+    book(60)  # waiting in the log, with changes to folded rows
+    for appointment in rng.sample(ledger.appointments[:260], 25):
+        appointment.status = rng.choice([s for s in statuses if s != appointment.status])
+        ledger.tenant.sql(
+            "UPDATE appointments SET status = %s WHERE id = %s",
+            (appointment.status, appointment.id),
+        )
+    today = NOW.astimezone(ledger.zone).date()
+    day = date.fromisoformat
+    periods = [
+        (day("2025-03-01"), day("2025-03-31")),  # one whole month (clocks change in it)
+        (day("2025-02-15"), day("2025-05-10")),  # days before and after two whole months
+        (day("2025-01-01"), day("2025-12-31")),  # whole months only
+        (day("2025-10-31"), day("2025-11-01")),  # across a month end, no whole month
+        (day("2025-04-01"), day("2025-04-01")),  # a first of the month alone
+        (day("2024-12-31"), day("2026-02-01")),  # a year's months with a day on each side
+        (today.replace(day=1), today),  # this month so far: not whole
+    ]
+    for _ in range(4):
+        first = today - timedelta(days=rng.randrange(0, 760))
+        periods.append((first, first + timedelta(days=rng.randrange(0, 400))))
+    forms = [
+        ({}, {}),
+        ({"status": "confirmed"}, {"status": "confirmed"}),
+        ({"status": "no_show"}, {"status": "no_show"}),
+        ({"resource_id": 2}, {"resource_id": 2}),
+        ({"resource_id": "1,3"}, {"resource_id": [1, 3]}),
+        ({"resource_id": 4, "status": "cancelled"}, {"resource_id": 4, "status": "cancelled"}),
+        ({"service_id": 1}, {"service_id": 1}),
+        ({"service_id": "1,2", "resource_id": 4}, {"service_id": [1, 2], "resource_id": 4}),
+    ]
+    for first, last in periods:
+        for query, filters in forms:
+            body = api(ledger.tenant, "heatmap", start=first, end=last, **query).get_json()
+            expected = reference.heatmap(ledger, NOW, start=first, end=last, **filters)
+            assert body == expected, (first, last, query)
+    assert any(reference.heatmap(ledger, NOW, start=p[0], end=p[1])["total"] > 0 for p in periods)
+    for query, filters in forms[:5]:
+        body, now = reference.answered_at(
+            ledger.zone,
+            lambda query=query: api(ledger.tenant, "heatmap", days=365, **query).get_json(),
+        )
+        assert body == reference.heatmap(ledger, now, days=365, **filters)
+        assert body["total"] > 0
