@@ -63,12 +63,12 @@ def main():
     _write(opts, results, function[FUNCTION], bare)
 
 
-def measure(name, forms, functions, requests, calls=200):
+def measure(name, forms, functions, requests, calls=200, prepare=None):
     """Load o10k and o1m (the benchmarks' history, bookings made ahead) into a new embedded
     server, serve it with gunicorn, and measure each form over HTTP (medians, tenants
     alternating), each function on a warm connection, and a bare Flask route served the
     same way: (results by form, medians by function over `calls` calls, the bare route's
-    latency)."""
+    latency). prepare(url, schema), if given, runs for each tenant once it is loaded."""
     folder = OUT / f"{name}-pgdata"
     shutil.rmtree(folder, ignore_errors=True)
     url = start_embedded(folder, cleanup_mode="stop")
@@ -82,6 +82,8 @@ def measure(name, forms, functions, requests, calls=200):
             print(f"loading {n:,} appointments into {schema} ...", flush=True)
             data.make_tenant(schema, n, created="ahead")
             keys[schema] = _key(schema)
+            if prepare:
+                prepare(url, schema)
         for engine in db.engines.values():
             engine.dispose()
     port, bare_port = _free_port(), _free_port()
