@@ -2,6 +2,7 @@
 
 import ast
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -180,6 +181,42 @@ def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_cop
     rows_after = _rollup_row_versions(ledger.tenant)
     assert [r[1:] for r in rows_after] == [r[1:] for r in rows_before]
     assert [r[0] for r in rows_after] != [r[0] for r in rows_before]
+
+
+def test_reports_stay_exact_while_a_rollup_definition_upgrade_runs(app, make_tenant, sql_copy):
+    """A tenant's upgrade replaces its rollup functions and rebuilds its rollups in one
+    transaction: until it commits, another session reads the old rollups (not emptied,
+    not locked: the rebuild deletes, it does not truncate), after it the new ones."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    ledger.book(datetime.now(UTC) + timedelta(hours=30))  # waiting in the log
+    confirmed = 4
+
+    def figures(conn):
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
+        (body,) = conn.execute("SELECT dashboard_report()").fetchone()
+        (days,) = conn.execute(
+            "SELECT sum(appointments) FROM appointment_rollup_daily WHERE status = 'confirmed'"
+        ).fetchone()
+        return body["total_appointments_all_time"], days
+
+    sql_copy.edit("rollup_recount", "-- Generated", "-- edited: Generated")
+    with psycopg.connect(tenant.dsn, autocommit=True) as reader:
+        reader.execute("SET lock_timeout = '5s'")
+        assert figures(reader) == (confirmed, confirmed)
+        (before,) = reader.execute("SELECT count(*) FROM appointment_changes").fetchone()
+        assert before >= 1
+        with app.app_context(), db.engine.begin() as conn:
+            assert migrate.upgrade_tenant(conn, tenant.schema) is True
+            raw = conn.connection.driver_connection
+            (log,) = raw.execute("SELECT count(*) FROM appointment_changes").fetchone()
+            assert log == 0  # rebuilt inside the upgrade's transaction ...
+            assert figures(reader) == (confirmed, confirmed)  # ... the old rollups meanwhile
+            (waiting,) = reader.execute("SELECT count(*) FROM appointment_changes").fetchone()
+            assert waiting == before
+        assert figures(reader) == (confirmed, confirmed)
+        (waiting,) = reader.execute("SELECT count(*) FROM appointment_changes").fetchone()
+        assert waiting == 0
 
 
 BUSIEST_WEEKDAY = """

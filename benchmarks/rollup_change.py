@@ -1,0 +1,110 @@
+"""Issue 27: a release that changes how the rollups are defined, over 10,000 tenants.
+
+    .venv/bin/python -m benchmarks.rollup_change [--jobs 2] [--entries a,b,...]
+
+Reuses the server `python -m benchmarks.many_tenants` left in benchmarks/out/many-pgdata
+(database `many`: the probe tenant with 10,000 appointments and the 10,000 others).
+Every tenant's recorded checksums of the files the rollup registry generates (--entries,
+default all six: facts, views, recount, fold, rebuild, verify) are made to differ, as a
+release that changed a rollup's definition makes them; then `flask db upgrade --jobs N`
+re-creates those files' objects (and the views over them) in each tenant and rebuilds
+its rollups, each tenant in one transaction
+(readers see the old rollups until it commits, the new ones after). Meanwhile a reader
+on its own connection asks the probe tenant's dashboard and a recount of the same
+figure in one snapshot, again and again: any difference is printed and counted.
+Prints the time, the progress lines' rates and the reader's count.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from analytics_app.db.embedded import start_embedded
+from benchmarks.run import OUT, ROOT
+
+GENERATED = (
+    "rollup_facts", "rollup_views", "rollup_recount", "fold_rollups", "rebuild_rollups",
+    "verify_rollups",
+)  # fmt: skip
+CHECK = """
+SELECT (dashboard_report() ->> 'total_appointments_all_time')::bigint,
+       (SELECT count(*) FROM appointments WHERE status = 'confirmed')
+"""
+
+
+def _reader(url, stop, seen):
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET search_path TO probe, public")
+        while not stop.is_set():
+            with conn.transaction():
+                conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                report, recount = conn.execute(CHECK).fetchone()
+            seen["reads"] += 1
+            if report != recount:
+                seen["differences"] += 1
+                print(f"  difference: report {report}, recount {recount}", flush=True)
+            time.sleep(0.05)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--entries", default=",".join(GENERATED))
+    opts = parser.parse_args()
+    entries = opts.entries.split(",")
+    url = start_embedded(OUT / "many-pgdata", cleanup_mode="stop")
+    many = make_url(url).render_as_string(hide_password=False)
+    with psycopg.connect(many, autocommit=True) as conn:
+        schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants")]
+        for schema in schemas:
+            conn.execute(
+                f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
+                " WHERE object = ANY(%s)",
+                (entries,),
+            )
+    print(f"{entries} changed in {len(schemas):,} tenants; flask db upgrade ...", flush=True)
+    stop, seen = threading.Event(), {"reads": 0, "differences": 0}
+    reader = threading.Thread(target=_reader, args=(many, stop, seen), daemon=True)
+    reader.start()
+    env = {**os.environ, "DATABASE_URL": many, "SECRET_KEY": "benchmark-only"}
+    started = time.perf_counter()
+    with (OUT / "rollup-change-upgrade.log").open("w") as log:
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade", "--jobs",
+             str(opts.jobs)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    seconds = time.perf_counter() - started
+    stop.set()
+    reader.join(10)
+    with psycopg.connect(many) as conn:
+        left = sum(
+            conn.execute(
+                f'SELECT count(*) FROM "{schema}".analytics_objects_state'
+                " WHERE object = ANY(%s) AND checksum = 'changed'",
+                (entries,),
+            ).fetchone()[0]
+            for schema in schemas
+        )
+    progress = [
+        line.strip()
+        for line in (OUT / "rollup-change-upgrade.log").read_text().splitlines()
+        if line.startswith("progress:")
+    ]
+    print("\n".join(progress[:: max(1, len(progress) // 8)] + progress[-1:]))
+    print(
+        f"`flask db upgrade --jobs {opts.jobs}` after a change to {', '.join(entries)}: "
+        f"{len(schemas):,} tenants in {seconds:.0f} s ({seconds / len(schemas) * 1000:.1f} ms"
+        f" a tenant), exit {done.returncode}, {left} left unchanged; the probe tenant's"
+        f" reader: {seen['reads']} reads, {seen['differences']} differences"
+    )
+
+
+if __name__ == "__main__":
+    main()
