@@ -300,7 +300,7 @@ def _through_pgbouncer(many, keys, requests):
     try:
         print("through PgBouncer ...", flush=True)
         return _p50(
-            bouncer.url("one"), bouncer.url("many"), keys, requests,
+            bouncer.url("one"), bouncer.url(make_url(many).database), keys, requests,
             extra_env={"DB_PREPARE_THRESHOLD": "none"},
         )  # fmt: skip
     finally:
