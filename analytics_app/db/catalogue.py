@@ -417,9 +417,11 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
         return Applied([], False, False)
     todo = _dependents(catalogue, changed)
     rebuild = not new and any(e.rollups for e in todo)
-    if not new and REPLACE_IN_PLACE and _in_place(raw, schema, todo):
-        raw.execute(_record(todo, state))
-        return Applied(todo, rebuild, False)
+    # In place, the objects that depend on a changed one keep it (same OID): only the
+    # changed files are applied. Dropped, their dependents go and come back with it.
+    if not new and REPLACE_IN_PLACE and _in_place(raw, schema, changed):
+        raw.execute(_record(changed, state))
+        return Applied(changed, rebuild, False)
     if not new:
         for entry in reversed(todo):
             _drop(raw, schema, entry)

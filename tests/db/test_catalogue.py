@@ -132,6 +132,35 @@ def test_a_changed_report_function_is_replaced_in_place(
     assert f":{tenant.schema}] up to date" in runner.invoke(args=["db", "upgrade"]).output
 
 
+def test_a_view_replaced_in_place_leaves_the_views_over_it_alone(
+    app, runner, make_tenant, sql_copy, login_role
+):
+    """analytics_by_service reads analytics_daily (`after=`): dropped, analytics_daily
+    would take it along; replaced in place, it keeps it, and only the changed file runs."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    url = _grant_reader(runner, login_role, tenant.schema, "view_reader")
+    before = _oids(tenant)
+    sql_copy.edit(
+        "analytics_daily",
+        "COMMENT ON VIEW analytics_daily IS\n    '",
+        "COMMENT ON VIEW analytics_daily IS\n    'Edited. ",
+    )
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    after = _oids(tenant)
+    assert {name for name in before if after.get(name) != before[name]} == {"analytics_daily"}
+    assert after["analytics_daily"][0] == before["analytics_daily"][0]
+    assert tenant.scalar("SELECT obj_description('analytics_daily'::regclass)").startswith(
+        "Edited. "
+    )
+    with psycopg.connect(url) as conn:  # the reader's grants on both views stand
+        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
+        (rows,) = conn.execute("SELECT count(*) FROM analytics_by_service").fetchone()
+        (days,) = conn.execute("SELECT count(*) FROM analytics_daily").fetchone()
+    assert rows >= 1 and days >= 1
+
+
 def test_a_changed_signature_is_dropped_and_created(
     app, runner, make_tenant, api, sql_copy, login_role
 ):
