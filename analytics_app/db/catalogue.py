@@ -26,6 +26,7 @@ import contextlib
 import contextvars
 import hashlib
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,6 +322,9 @@ def _in_place(raw, schema, entries):
         with unchecked_bodies(raw):
             raw.execute(text)
         after = _described(raw, schema, functions)
+    except psycopg.errors.LockNotAvailable:
+        raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
+        raise  # not a reason to drop: try again (_without_waiting)
     except psycopg.Error:
         raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
         return False
@@ -408,7 +412,7 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
     the schema with pg_temp last (migrate does that). Returns Applied. new=True: the
     schema's tables were just created, so there is nothing to drop and no row to count
     again. An existing schema's objects are replaced in place when they can be
-    (REPLACE_IN_PLACE).
+    (REPLACE_IN_PLACE), without ever waiting on a reader (_without_waiting).
     """
     catalogue = catalogue or CATALOGUE
     have = dict(raw.execute(f"SELECT object, checksum FROM {state}").fetchall())
@@ -416,17 +420,57 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
     if not changed:
         return Applied([], False, False)
     todo = _dependents(catalogue, changed)
-    rebuild = not new and any(e.rollups for e in todo)
-    # In place, the objects that depend on a changed one keep it (same OID): only the
-    # changed files are applied. Dropped, their dependents go and come back with it.
-    if not new and REPLACE_IN_PLACE and _in_place(raw, schema, changed):
-        raw.execute(_record(changed, state))
-        return Applied(changed, rebuild, False)
-    if not new:
+    if new:
+        _create(raw, schema, todo, state)
+        return Applied(todo, False, True)
+    rebuild = any(e.rollups for e in todo)
+    if rebuild:  # first, before any lock a fold would wait for (see _without_waiting)
+        raw.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s || ':fold_rollups', 0))", (schema,)
+        )
+
+    def replace():
+        # In place, the objects that depend on a changed one keep it (same OID): only the
+        # changed files are applied. Dropped, their dependents go and come back with it.
+        if REPLACE_IN_PLACE and _in_place(raw, schema, changed):
+            raw.execute(_record(changed, state))
+            return Applied(changed, rebuild, False)
         for entry in reversed(todo):
             _drop(raw, schema, entry)
-    _create(raw, schema, todo, state)
-    return Applied(todo, rebuild, True)
+        _create(raw, schema, todo, state)
+        return Applied(todo, rebuild, True)
+
+    return _without_waiting(raw, replace)
+
+
+# Replacing a view takes it exclusively, and a report reads several views: a reader that
+# holds one and waits for another while the upgrade holds that one and waits for the
+# first is a deadlock, and PostgreSQL ends one of them (a reader's request fails; seen
+# in benchmarks/rollup_change.py). So the upgrade never waits long for a lock: past
+# LOCK_WAIT it steps back (its savepoint releases what it took), lets the readers
+# finish, and tries again; readers only ever wait for it, never the other way round.
+LOCK_WAIT = "100ms"
+LOCK_TRIES = 100
+
+
+def _without_waiting(raw, work):
+    (before,) = raw.execute(
+        "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+        (LOCK_WAIT,),
+    ).fetchone()[:1]
+    for attempt in range(LOCK_TRIES):
+        raw.execute("SAVEPOINT catalogue_apply")
+        try:
+            result = work()
+        except psycopg.errors.LockNotAvailable:
+            raw.execute("ROLLBACK TO SAVEPOINT catalogue_apply")
+            if attempt == LOCK_TRIES - 1:
+                raise
+            time.sleep(min(0.5, 0.01 * 2**attempt))
+            continue
+        raw.execute("RELEASE SAVEPOINT catalogue_apply")
+        raw.execute("SELECT set_config('lock_timeout', %s, true)", (before,))
+        return result
 
 
 def apply_public(raw):

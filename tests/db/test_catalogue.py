@@ -2,6 +2,8 @@
 
 import ast
 import json
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -246,6 +248,49 @@ def test_reports_stay_exact_while_a_rollup_definition_upgrade_runs(app, make_ten
         assert figures(reader) == (confirmed, confirmed)
         (waiting,) = reader.execute("SELECT count(*) FROM appointment_changes").fetchone()
         assert waiting == 0
+
+
+def test_readers_never_fail_while_an_upgrade_replaces_the_views_they_read(app, make_tenant):
+    """Two sessions read reports (each a REPEATABLE READ transaction over several rollup
+    views) while the tenant's rollup facts and views are replaced and its rollups rebuilt,
+    again and again: the upgrade steps back rather than wait on a reader, so no reader
+    ever meets a deadlock (an upgrade that waited did, in benchmarks/rollup_change.py)."""
+    tenant = _salon(make_tenant).tenant
+    stop, failures, reads = threading.Event(), [], []
+
+    def reader():
+        with psycopg.connect(tenant.dsn, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema))
+            )
+            while not stop.is_set():
+                try:
+                    with conn.transaction():
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                        conn.execute("SELECT appointments_report(30)").fetchone()
+                        conn.execute("SELECT dashboard_report()").fetchone()
+                    reads.append(1)
+                except psycopg.Error as err:
+                    failures.append(repr(err))
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(12):
+            tenant.sql(
+                "UPDATE analytics_objects_state SET checksum = 'changed'"
+                " WHERE object IN ('rollup_facts', 'rollup_views')"
+            )
+            with app.app_context(), db.engine.begin() as conn:
+                assert migrate.upgrade_tenant(conn, tenant.schema) is True
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    assert failures == []
+    assert len(reads) > 12
 
 
 BUSIEST_WEEKDAY = """
