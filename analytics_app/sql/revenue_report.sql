@@ -6,33 +6,44 @@ CREATE FUNCTION revenue_report(
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
+-- Planned once per session (a generic plan, kept by PL/pgSQL; as outlook_report): the
+-- service filter's arms are switched by one-time filters on the arguments.
+SET plan_cache_mode = force_generic_plan
 AS $$
+BEGIN
+RETURN (
 WITH bounds AS (SELECT * FROM report_period(p_days, p_now, p_start, p_end)),
 -- The rollup itself, not the revenue_daily view: a period bound from a joined CTE cannot
 -- pass below the view's GROUP BY, but it can use the table's index. Every use below
--- sums, so a key's several rows (the folded one, changes not folded yet) add up. Read
--- once for both periods: one pass over the change log when changes wait.
-both_periods AS MATERIALIZED (
-    SELECT r.day, r.service_id, r.resource_id, r.revenue_cents, r.transactions,
-           r.refunded_cents, r.day >= b.first_day AS current
+-- sums, so a key's rows (the folded one, changes not folded yet) add up. Read once
+-- (materialized) for the totals, the days, the services and the resources: each read
+-- of a rollup is also a pass over the changes not folded yet.
+current_period AS MATERIALIZED (
+    SELECT r.day, r.service_id, r.resource_id, r.revenue_cents,
+           r.transactions AS transaction_count, r.refunded_cents
     FROM payment_rollup_daily r, bounds b
-    WHERE r.day BETWEEN b.previous_first_day AND b.last_day
+    WHERE r.day BETWEEN b.first_day AND b.last_day
       AND (p_service_id IS NULL OR r.service_id = ANY(p_service_id))
-),
-current_period AS (
-    SELECT day, service_id, revenue_cents, transactions AS transaction_count
-    FROM both_periods WHERE current
 ),
 totals AS (
     SELECT coalesce(sum(revenue_cents), 0)::bigint AS revenue,
            coalesce(sum(transaction_count), 0)::bigint AS transactions
     FROM current_period
 ),
-previous AS (
-    SELECT coalesce(sum(revenue_cents), 0)::bigint AS revenue FROM both_periods WHERE NOT current
+previous AS (  -- a total: the day rollup without a service filter (a row a day)
+    SELECT coalesce(sum(x.revenue_cents), 0)::bigint AS revenue
+    FROM (SELECT r.revenue_cents
+          FROM payment_rollup_day r, bounds b
+          WHERE p_service_id IS NULL
+            AND r.day BETWEEN b.previous_first_day AND b.previous_last_day
+          UNION ALL
+          SELECT r.revenue_cents
+          FROM payment_rollup_daily r, bounds b
+          WHERE p_service_id IS NOT NULL AND r.service_id = ANY(p_service_id)
+            AND r.day BETWEEN b.previous_first_day AND b.previous_last_day) x
 ),
 by_service AS (
     SELECT coalesce(json_agg(json_build_object(
@@ -47,8 +58,8 @@ by_service AS (
 -- Succeeded and refunded payments by resource (their appointment's), same filter.
 per_resource AS (
     SELECT resource_id, sum(revenue_cents)::bigint AS revenue,
-           sum(transactions)::bigint AS n, sum(refunded_cents)::bigint AS refunded
-    FROM both_periods WHERE current
+           sum(transaction_count)::bigint AS n, sum(refunded_cents)::bigint AS refunded
+    FROM current_period
     GROUP BY resource_id
 ),
 by_resource AS (
@@ -88,6 +99,8 @@ SELECT json_build_object(
                             b.previous_last_day, b.time_zone),
     'currency', tenant_currency())
 FROM totals t, previous p, bounds b
+);
+END
 $$;
 
 COMMENT ON FUNCTION revenue_report(integer, bigint[], timestamptz, date, date) IS
