@@ -185,19 +185,41 @@ with app.app_context():
 """
 
 
+def mark_changed(url, objects, limit=0):
+    """Make these catalogue files' recorded checksums differ in every tenant (or the probe
+    and the first `limit` others), as a release that changed the files does; the schemas."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
+        schemas = schemas[: limit + 1] if limit else schemas  # the probe was made first
+        for schema in schemas:
+            conn.execute(
+                f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
+                " WHERE object = ANY(%s)",
+                (list(objects),),
+            )
+    return schemas
+
+
+def still_changed(url, schemas, objects):
+    """How many of mark_changed's marks no upgrade has cleared (autocommit: one transaction
+    reading 10,000 tenants' tables runs out of lock slots)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        return sum(
+            conn.execute(
+                f'SELECT count(*) FROM "{schema}".analytics_objects_state'
+                " WHERE object = ANY(%s) AND checksum = 'changed'",
+                (list(objects),),
+            ).fetchone()[0]
+            for schema in schemas
+        )
+
+
 def _changed_function(url, opts):
     """`flask db upgrade --jobs N` after a release that changed one report function: every
     tenant's recorded checksum of its file is made to differ (what a changed file makes),
     then OLD_WAY_SAMPLE tenants are upgraded the old way (drop, create, comment, grants by
     name), side by side with the rest the shipped way (replaced in place)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
-        for schema in schemas:
-            conn.execute(
-                f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
-                " WHERE object = %s",
-                (CHANGED,),
-            )
+    schemas = mark_changed(url, [CHANGED])
     sample = schemas[1 : 1 + min(OLD_WAY_SAMPLE, len(schemas) // 10)]
     print(f"{CHANGED} changed: the old way on {len(sample)} tenants ...", flush=True)
     old = subprocess.run(
@@ -208,15 +230,7 @@ def _changed_function(url, opts):
     print(f"  {old_s:.1f} s; flask db upgrade over the rest ...", flush=True)
     with (OUT / "many-tenants-changed.log").open("w") as log:
         new_s, finished, _ = _flask(url, "db", "upgrade", "--jobs", str(opts.jobs), log=log)
-    with psycopg.connect(url, autocommit=True) as conn:  # a lock per table otherwise
-        left = sum(
-            conn.execute(
-                f'SELECT count(*) FROM "{schema}".analytics_objects_state'
-                " WHERE object = %s AND checksum = 'changed'",
-                (CHANGED,),
-            ).fetchone()[0]
-            for schema in schemas
-        )
+    left = still_changed(url, schemas, [CHANGED])
     return {
         "tenants": len(schemas), "old_n": len(sample), "old_s": old_s,
         "new_n": len(schemas) - len(sample), "new_s": new_s, "finished": finished, "left": left,

@@ -26,6 +26,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 from analytics_app.db.embedded import start_embedded
+from benchmarks.many_tenants import mark_changed, still_changed
 from benchmarks.run import OUT, ROOT
 
 GENERATED = (
@@ -63,16 +64,7 @@ def main():
     entries = opts.entries.split(",")
     url = start_embedded(OUT / "many-pgdata", cleanup_mode="stop")
     many = make_url(url).render_as_string(hide_password=False)
-    with psycopg.connect(many, autocommit=True) as conn:
-        schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
-        if opts.tenants:
-            schemas = schemas[: opts.tenants + 1]  # the probe was made first
-        for schema in schemas:
-            conn.execute(
-                f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
-                " WHERE object = ANY(%s)",
-                (entries,),
-            )
+    schemas = mark_changed(many, entries, opts.tenants)
     print(f"{entries} changed in {len(schemas):,} tenants; flask db upgrade ...", flush=True)
     stop, seen = threading.Event(), {"reads": 0, "differences": 0}
     reader = threading.Thread(target=_reader, args=(many, stop, seen), daemon=True)
@@ -88,15 +80,7 @@ def main():
     seconds = time.perf_counter() - started
     stop.set()
     reader.join(10)
-    with psycopg.connect(many) as conn:
-        left = sum(
-            conn.execute(
-                f'SELECT count(*) FROM "{schema}".analytics_objects_state'
-                " WHERE object = ANY(%s) AND checksum = 'changed'",
-                (entries,),
-            ).fetchone()[0]
-            for schema in schemas
-        )
+    left = still_changed(many, schemas, entries)
     progress = [
         line.strip()
         for line in (OUT / "rollup-change-upgrade.log").read_text().splitlines()

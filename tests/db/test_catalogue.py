@@ -14,7 +14,7 @@ from psycopg import sql
 from analytics_app.db import catalogue, migrate
 from analytics_app.db.definers import owner_role, unsafe_definer_functions
 from analytics_app.extensions import db
-from tests.db.test_dba import _salon
+from tests.db.test_dba import _as, _salon
 
 
 def _oids(tenant):
@@ -120,9 +120,8 @@ def test_a_changed_report_function_is_replaced_in_place(
     assert function_before[1] == owner_role(tenant.schema) and function_before[2] is False
     assert function_before[3].startswith("JSON body of GET /api/analytics/analytics/dashboard/")
     assert api(tenant, "dashboard").get_json()["total_appointments_all_time"] == 1003
-    with psycopg.connect(url) as conn:  # the reader's grant is the one it had
-        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
-        answer = conn.execute("SELECT dashboard_report()::text").fetchone()[0]
+    # The reader's grant is the one it had.
+    ((answer,),) = _as(url, tenant.schema, "SELECT dashboard_report()::text")
     assert json.loads(answer)["total_appointments_all_time"] == 1003
 
     # A changed COMMENT is applied (and only then named).
@@ -156,10 +155,12 @@ def test_a_view_replaced_in_place_leaves_the_views_over_it_alone(
     assert tenant.scalar("SELECT obj_description('analytics_daily'::regclass)").startswith(
         "Edited. "
     )
-    with psycopg.connect(url) as conn:  # the reader's grants on both views stand
-        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
-        (rows,) = conn.execute("SELECT count(*) FROM analytics_by_service").fetchone()
-        (days,) = conn.execute("SELECT count(*) FROM analytics_daily").fetchone()
+    # The reader's grants on both views stand.
+    ((rows, days),) = _as(
+        url,
+        tenant.schema,
+        "SELECT (SELECT count(*) FROM analytics_by_service), (SELECT count(*) FROM analytics_daily)",
+    )
     assert rows >= 1 and days >= 1
 
 
@@ -195,9 +196,7 @@ def test_a_changed_signature_is_dropped_and_created(
     assert owner == owner_role(tenant.schema) and public is False
     assert comment.startswith("JSON body of GET /api/analytics/analytics/dashboard/")
     assert api(tenant, "dashboard").get_json()["total_appointments_all_time"] == 3
-    with psycopg.connect(url) as conn:
-        conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema)))
-        answer = conn.execute("SELECT dashboard_report(now(), 10)::text").fetchone()[0]
+    ((answer,),) = _as(url, tenant.schema, "SELECT dashboard_report(now(), 10)::text")
     assert json.loads(answer)["total_appointments_all_time"] == 13
     with psycopg.connect(tenant.dsn) as conn:
         assert unsafe_definer_functions(conn) == []
