@@ -32,6 +32,14 @@ def _oids(tenant):
     }
 
 
+def _upgrade(runner, tenant, before):
+    """`flask db upgrade`, checked; (its output, the objects after, the names changed)."""
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    after = _oids(tenant)
+    return result.output, after, {name for name in before if after.get(name) != before[name]}
+
+
 def _function(tenant, name):
     """(oid, owner, PUBLIC may execute, comment, how many) of the schema's function."""
     return tenant.sql(
@@ -61,12 +69,8 @@ def test_a_comment_edit_reapplies_that_object_only_without_a_rollup_rebuild(
 
     sql_copy.edit("revenue_report", "-- The body of", "-- Edited comment. The body of")
     sql_copy.edit("revenue_report", "COMMENT ON FUNCTION", "-- a note\nCOMMENT ON FUNCTION")
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert any(line.endswith(f":{tenant.schema}] migrated") for line in result.output.splitlines())
-
-    after = _oids(tenant)
-    changed = {name for name in before if after.get(name) != before[name]}
+    output, after, changed = _upgrade(runner, tenant, before)
+    assert any(line.endswith(f":{tenant.schema}] migrated") for line in output.splitlines())
     assert changed == {"revenue_report"}
     assert after["revenue_report"][0] == before["revenue_report"][0]  # replaced in place
     assert _rollup_row_versions(tenant) == rows_before  # not one rollup row rewritten
@@ -109,12 +113,9 @@ def test_a_changed_report_function_is_replaced_in_place(
         "'total_appointments_all_time', t.all_time,",
         "'total_appointments_all_time', t.all_time + 1000,",
     )
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    assert f":{tenant.schema}] migrated" in result.output
-
-    after = _oids(tenant)
-    assert {name for name in before if after.get(name) != before[name]} == {"dashboard_report"}
+    output, after, changed = _upgrade(runner, tenant, before)
+    assert f":{tenant.schema}] migrated" in output
+    assert changed == {"dashboard_report"}
     assert after["dashboard_report"][0] == before["dashboard_report"][0]  # replaced in place
     assert _function(tenant, "dashboard_report") == function_before
     assert function_before[1] == owner_role(tenant.schema) and function_before[2] is False
@@ -147,10 +148,8 @@ def test_a_view_replaced_in_place_leaves_the_views_over_it_alone(
         "COMMENT ON VIEW analytics_daily IS\n    '",
         "COMMENT ON VIEW analytics_daily IS\n    'Edited. ",
     )
-    result = runner.invoke(args=["db", "upgrade"])
-    assert result.exit_code == 0, result.output
-    after = _oids(tenant)
-    assert {name for name in before if after.get(name) != before[name]} == {"analytics_daily"}
+    _, after, changed = _upgrade(runner, tenant, before)
+    assert changed == {"analytics_daily"}
     assert after["analytics_daily"][0] == before["analytics_daily"][0]
     assert tenant.scalar("SELECT obj_description('analytics_daily'::regclass)").startswith(
         "Edited. "
