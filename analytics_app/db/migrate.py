@@ -13,6 +13,9 @@ role (definers.py) and re-granted to the reader roles (readers.py).
 import contextlib
 import functools
 import io
+import os
+import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from analytics_app.db import catalogue, definers, readers
+from analytics_app.db.embedded import pg_binary
 from analytics_app.db.schema_names import quote_schema
 from analytics_app.db.tenant_session import enter_schema
 
@@ -94,22 +98,88 @@ def apply_objects(connection, schema, entries=None, new=False):
     return done.entries
 
 
-@functools.cache
-def head_script():
-    """The tenant revisions, from nothing to the head, as one SQL script naming no schema.
+BASELINE = MIGRATIONS / "tenant" / "baseline.sql"
+_BASELINE_AT = re.compile(r"^-- revision: (\w+)$", re.M)
 
-    Written by Alembic's offline mode from the revisions themselves (there is no second,
-    hand-kept baseline to drift from them), once per process; a new schema runs it in
-    one round trip instead of Alembic's ten revisions one statement at a time.
-    tests/db/test_migrations.py checks that both ways give the same schema.
-    """
+
+def _offline(start=None, end="head"):
+    """The tenant revisions after `start` (from nothing: None) to `end` as one SQL script
+    naming no schema, written by Alembic's offline mode from the revisions."""
     buffer = io.StringIO()
     cfg = Config(output_buffer=buffer)
     cfg.set_main_option("script_location", str(MIGRATIONS / "tenant"))
     cfg.attributes["connection"] = None
     cfg.attributes["schema"] = None
-    command.upgrade(cfg, "head", sql=True)
+    command.upgrade(cfg, f"{start}:{end}" if start else end, sql=True)
     return buffer.getvalue()
+
+
+@functools.cache
+def head_script():
+    """A new tenant schema's tables at the head revision, as one SQL script naming no schema.
+
+    The baseline (migrations/tenant/baseline.sql: the tables as the revisions up to its
+    revision leave them, each created once in its final form, written by
+    `flask db squash`), then the revisions after it written out by Alembic's offline
+    mode; without a baseline, every revision so. Once per process; a new schema runs it
+    in one round trip. tests/db/test_migrations.py holds the result equal to a schema
+    made revision by revision, so a baseline that disagrees with them fails there.
+    """
+    if not BASELINE.exists():
+        return _offline()
+    text = BASELINE.read_text()
+    at = _BASELINE_AT.search(text).group(1)
+    return text if at == head("tenant") else text + "\n" + _offline(at)
+
+
+# pg_dump's settings, its schema, its section comments and blank lines: not the tables'.
+_DUMP_NOISE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|CREATE SCHEMA |\\|--|$)")
+
+
+def squash(url, path=BASELINE, revision="head"):
+    """Write the baseline: the tables the revisions make, as pg_dump writes them.
+
+    Runs every revision into a scratch schema of the database at `url` (libpq), dumps
+    its tables (no owners, no privileges: the creation gives those), drops it, and
+    writes the statements without the schema's name, then the version row. Returns the
+    revision written (the head, or `revision`). Adding a revision needs no new baseline
+    (the creation runs the revisions after it); squashing again makes new tenants skip
+    their work.
+    """
+    schema = f"squashed_{os.getpid()}_{int(time.time())}"
+    at = head("tenant") if revision == "head" else revision
+    with psycopg.connect(url, autocommit=True) as raw:
+        with raw.transaction():
+            raw.execute(f"CREATE SCHEMA {schema}")
+            raw.execute("SELECT set_config('search_path', %s, true)", (f"{schema}, pg_temp",))
+            raw.execute(_offline(end=at))
+        try:
+            done = subprocess.run(
+                [pg_binary("pg_dump"), "--dbname", url, "--schema", schema, "--schema-only"]
+                + ["--no-owner", "--no-privileges"],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+        finally:
+            raw.execute(f"DROP SCHEMA {schema} CASCADE")
+    body = "\n".join(
+        line
+        for line in done.stdout.replace(f"{schema}.", "").splitlines()
+        if not _DUMP_NOISE.match(line)
+    )
+    if schema in body:
+        raise MigrationError(f"the dump names its scratch schema {schema} where it was not removed")
+    path.write_text(
+        "-- The tenant tables at the revision below, each created once in its final form:\n"
+        "-- written by `flask db squash` (pg_dump of a schema the revisions made); do not edit.\n"
+        "-- migrate.head_script() runs this, then the revisions after it, for a new tenant;\n"
+        "-- tests/db/test_migrations.py holds the result equal to the revisions one by one.\n"
+        f"-- revision: {at}\n\n"
+        f"{body}\n\n"
+        f"INSERT INTO alembic_version (version_num) VALUES ('{at}');\n"
+    )
+    return at
 
 
 def upgrade_tenant(connection, schema, fresh_by_script=True):

