@@ -100,9 +100,11 @@ CATALOGUE = [
     Entry("channel_names"),
     # The rollups (db/rollups.py generates rollup_* and fold/verify/rebuild from its
     # registry; customer_visits and change_log are written by hand).
-    Entry("customer_visits", readers=True, private=True, rollups=True),
-    Entry("rollup_facts", rollups=True, after=("tenant_timezone", "customer_visits")),
-    Entry("rollup_views", after=("rollup_facts", "customer_visits")),
+    Entry("customer_visits", readers=True, private=True, rollups=True, after=("tenant_timezone",)),
+    # The views the other generated files read the functions above through (made once).
+    Entry("rollup_inputs", rollups=True, after=("tenant_timezone", "customer_visits")),
+    Entry("rollup_facts", rollups=True, after=("rollup_inputs",)),
+    Entry("rollup_views", after=("rollup_facts", "rollup_inputs")),
     Entry("rollup_recount", rollups=True),
     Entry("fold_rollups", rollups=True),
     Entry("rebuild_rollups", rollups=True),

@@ -10,6 +10,14 @@
 -- takes away the links of the state it kept (-1), then replaces the state. A read does
 -- the same for the customers touched by changes not folded yet, without writing.
 -- SECURITY DEFINER: the DBA views read them through views (as their owner's reads).
+--
+-- Their bodies are SQL-standard (BEGIN ATOMIC): parsed once, when created, and bound to
+-- the functions and tables they name by OID. A body in a string is parsed again by
+-- every session that first runs it, and each function name it holds is looked up among
+-- every tenant's function of that name (one per tenant: at 10,000 tenants 10-80 ms a
+-- name once any function changed anywhere, docs/scale-out.md). For the same reason the
+-- rollup files that a release regenerates (db/rollups.py) name none of these functions:
+-- they read them through views made once with the schema (rollup_inputs.sql).
 
 -- Customers whose figures the changes not folded yet may have moved: those of changed
 -- appointments (any status: their payments are their lifetime value), of the
@@ -18,7 +26,7 @@ CREATE FUNCTION changed_customers() RETURNS bigint[]
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     SELECT coalesce(array_agg(DISTINCT c ORDER BY c), '{}')
     FROM (SELECT customer_id FROM appointment_changes
           UNION ALL
@@ -32,8 +40,8 @@ AS $$
           WHERE p.status = 'succeeded'
           UNION ALL
           SELECT id FROM customer_changes) x(c)
-    WHERE c IS NOT NULL
-$$;
+    WHERE c IS NOT NULL;
+END;
 
 COMMENT ON FUNCTION changed_customers() IS
     'Customers touched by changes the fold has not moved into the rollups yet (their figures are recounted when read).';
@@ -50,7 +58,7 @@ RETURNS TABLE (customer_id bigint, day date, visits integer)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
     FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
     WHERE p_ids IS NULL AND a.status = 'confirmed' AND a.customer_id IS NOT NULL
@@ -71,8 +79,8 @@ AS $$
     JOIN appointments a ON a.customer_id = i.id
     CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
     WHERE cardinality(p_ids) > 1000 AND a.status = 'confirmed'
-    GROUP BY 1, 2
-$$;
+    GROUP BY 1, 2;
+END;
 
 -- Each customer's lifetime value (all-time succeeded payments of their appointments,
 -- any status, any paid_at) and acquisition channel ('unknown' for NULL or blank).
@@ -81,7 +89,7 @@ RETURNS TABLE (customer_id bigint, cents bigint, channel text)
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     SELECT c.id, coalesce(v.cents, 0)::bigint, coalesce(nullif(c.acquisition_channel, ''), 'unknown')
     FROM customers c
     LEFT JOIN (SELECT a.customer_id, sum(p.amount_cents) AS cents
@@ -110,8 +118,8 @@ AS $$
                JOIN payments p ON p.appointment_id = a.id
                WHERE p.status = 'succeeded'
                GROUP BY 1) v ON v.customer_id = i.id
-    WHERE cardinality(p_ids) > 1000
-$$;
+    WHERE cardinality(p_ids) > 1000;
+END;
 
 -- The days a customer with this last visit day and usual gap starts to drift away: the
 -- first local dates whose days since the last visit exceed 1.5x the gap (at risk) and
@@ -139,7 +147,7 @@ RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     SELECT s.customer_id, s.first_day, s.last_day, s.days, s.visits, v.cents, v.channel,
            s.gap, r.at_risk_day, r.lapsed_day, s.day_before_last, s.gap_before_last,
            s.visits_before_last, b.at_risk_day, b.lapsed_day
@@ -158,8 +166,8 @@ AS $$
           GROUP BY 1) s
     JOIN customer_values_fresh(p_ids) v USING (customer_id)
     CROSS JOIN LATERAL drift_days(s.last_day, s.gap) r
-    CROSS JOIN LATERAL drift_days(s.day_before_last, s.gap_before_last) b
-$$;
+    CROSS JOIN LATERAL drift_days(s.day_before_last, s.gap_before_last) b;
+END;
 
 -- The links between each customer's consecutive visit days: from -infinity into the
 -- first, from the last to infinity; visits are those of to_day, cents the customer's
@@ -173,7 +181,7 @@ RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, ce
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     WITH days AS MATERIALIZED (
         SELECT d.customer_id, d.day, d.visits, v.cents, v.channel, NULL::date AS at_risk_day,
                NULL::date AS lapsed_day
@@ -217,8 +225,8 @@ AS $$
     UNION ALL  -- the last link as kept: the drift days the summary keeps with those days
     SELECT customer_id, max(day), 'infinity'::date, 0, max(cents), NULL, min(first_day),
            max(at_risk_day), max(lapsed_day)
-    FROM links WHERE NOT p_fresh GROUP BY customer_id
-$$;
+    FROM links WHERE NOT p_fresh GROUP BY customer_id;
+END;
 
 -- What the touched customers' links changed by: recounted now (+1) minus kept (-1)
 -- (p_ids NULL: the customers of the changes not folded yet).
@@ -228,12 +236,12 @@ RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, vis
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
-AS $$
+BEGIN ATOMIC
     WITH ids AS MATERIALIZED (SELECT coalesce(p_ids, changed_customers()) AS ids)
     SELECT 1, l.* FROM ids, customer_links(ids.ids, true) l WHERE cardinality(ids.ids) > 0
     UNION ALL
-    SELECT -1, l.* FROM ids, customer_links(ids.ids, false) l WHERE cardinality(ids.ids) > 0
-$$;
+    SELECT -1, l.* FROM ids, customer_links(ids.ids, false) l WHERE cardinality(ids.ids) > 0;
+END;
 
 COMMENT ON FUNCTION customer_visit_days_fresh(bigint[]) IS
     'Visits per customer and local day recounted from appointments, for these customers (NULL: all).';
@@ -247,3 +255,4 @@ COMMENT ON FUNCTION customer_links(bigint[], boolean) IS
     'Links between consecutive visit days of these customers: recounted (p_fresh) or as the fold kept them.';
 COMMENT ON FUNCTION customer_link_changes(bigint[]) IS
     'The change of these customers'' links (NULL: those of the changes not folded yet) since the fold kept them: +1 recounted, -1 kept.';
+

@@ -304,9 +304,9 @@ BEGIN
             ON CONFLICT (lapsed_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
-    SELECT customer_id, day, visits FROM customer_visit_days_fresh(NULL);
+    SELECT customer_id, day, visits FROM customer_visit_days_recounted;
     INSERT INTO customer_visit_summary_folded (customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last)
-    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last FROM customer_visit_summary_fresh(NULL);
+    SELECT customer_id, first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last FROM customer_visit_summary_recounted;
 END
 $fn$;
 

@@ -16,7 +16,7 @@ SELECT (1)::integer AS sign,
        (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
        (CASE WHEN a.created_at <= a.start_time THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
-FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z;
+FROM appointments a CROSS JOIN tenant_zone z;
 
 CREATE VIEW appointment_fact_changes AS
 SELECT (a.sign)::integer AS sign,
@@ -32,7 +32,7 @@ SELECT (a.sign)::integer AS sign,
        (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
        (CASE WHEN a.created_at <= a.start_time THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
-FROM appointment_changes a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z;
+FROM appointment_changes a CROSS JOIN tenant_zone z;
 
 COMMENT ON VIEW appointment_facts IS
     'Facts of the rollups read from appointment rows as they are now (one row per appointment (sign 1), by local start).';
@@ -74,7 +74,7 @@ SELECT (1)::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM payments p JOIN appointments a ON a.id = p.appointment_id CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM payments p JOIN appointments a ON a.id = p.appointment_id CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL;
 
 CREATE VIEW payment_fact_changes AS
@@ -85,7 +85,7 @@ SELECT (p.sign)::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM payment_changes p CROSS JOIN LATERAL (SELECT * FROM appointments a WHERE a.id = p.appointment_id OFFSET 0) a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM payment_changes p CROSS JOIN LATERAL (SELECT * FROM appointments a WHERE a.id = p.appointment_id OFFSET 0) a CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
 SELECT (a.sign)::integer AS sign,
@@ -95,7 +95,7 @@ SELECT (a.sign)::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM appointment_changes a CROSS JOIN LATERAL (SELECT * FROM payments p WHERE p.appointment_id = a.id OFFSET 0) p CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM appointment_changes a CROSS JOIN LATERAL (SELECT * FROM payments p WHERE p.appointment_id = a.id OFFSET 0) p CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
 SELECT (-(p.sign * a.sign))::integer AS sign,
@@ -105,7 +105,7 @@ SELECT (-(p.sign * a.sign))::integer AS sign,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
        (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
-FROM payment_changes p JOIN appointment_changes a ON a.id = p.appointment_id CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
+FROM payment_changes p JOIN appointment_changes a ON a.id = p.appointment_id CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL;
 
 COMMENT ON VIEW payment_facts IS
@@ -139,7 +139,7 @@ SELECT (1)::integer AS sign,
        (l.first_day)::date AS first_day,
        (l.at_risk_day)::date AS at_risk_day,
        (l.lapsed_day)::date AS lapsed_day
-FROM customer_links(NULL, true) l;
+FROM customer_links_recounted l;
 
 CREATE VIEW customer_link_fact_changes AS
 SELECT (l.sign)::integer AS sign,
@@ -152,7 +152,7 @@ SELECT (l.sign)::integer AS sign,
        (l.first_day)::date AS first_day,
        (l.at_risk_day)::date AS at_risk_day,
        (l.lapsed_day)::date AS lapsed_day
-FROM changed_customers() c(ids), customer_link_changes(c.ids) l;
+FROM customer_link_changes_pending l;
 
 COMMENT ON VIEW customer_link_facts IS
     'Facts of the rollups read from customer_link rows as they are now (one row per link between a customer''s consecutive visit days).';

@@ -302,11 +302,11 @@ COMMENT ON COLUMN customer_lapsed_days.customers IS 'customers (sum a key''s row
 
 CREATE VIEW customer_visit_days AS
 SELECT k.customer_id, k.day, k.visits
-FROM customer_visit_days_folded k, changed_customers() c(ids)
+FROM customer_visit_days_folded k, customers_changed c
 WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
 SELECT f.customer_id, f.day, f.visits
-FROM changed_customers() c(ids), customer_visit_days_fresh(c.ids) f;
+FROM customer_visit_days_pending f;
 COMMENT ON VIEW customer_visit_days IS
     'Visits per customer and local day: as folded, or recounted for the customers whose changes are not folded yet.';
 COMMENT ON COLUMN customer_visit_days.customer_id IS 'the customer';
@@ -315,11 +315,11 @@ COMMENT ON COLUMN customer_visit_days.visits IS 'visits (confirmed appointments 
 
 CREATE VIEW customer_visit_summary AS
 SELECT k.customer_id, k.first_visit_day, k.last_visit_day, k.visit_days, k.visits, k.lifetime_cents, k.channel, k.usual_gap_days, k.at_risk_day, k.lapsed_day, k.day_before_last, k.gap_before_last, k.visits_before_last, k.at_risk_day_before_last, k.lapsed_day_before_last
-FROM customer_visit_summary_folded k, changed_customers() c(ids)
+FROM customer_visit_summary_folded k, customers_changed c
 WHERE NOT EXISTS (SELECT FROM unnest(c.ids) i(id) WHERE i.id = k.customer_id)
 UNION ALL
 SELECT f.customer_id, f.first_visit_day, f.last_visit_day, f.visit_days, f.visits, f.lifetime_cents, f.channel, f.usual_gap_days, f.at_risk_day, f.lapsed_day, f.day_before_last, f.gap_before_last, f.visits_before_last, f.at_risk_day_before_last, f.lapsed_day_before_last
-FROM changed_customers() c(ids), customer_visit_summary_fresh(c.ids) f;
+FROM customer_visit_summary_pending f;
 COMMENT ON VIEW customer_visit_summary IS
     'Per customer with a visit: first and last visit day, visit days, visits, lifetime value, acquisition channel, usual gap and when they drift away (and the same without their last visit day, for a customer whose last visit is today): as folded, or recounted for the customers whose changes are not folded yet.';
 COMMENT ON COLUMN customer_visit_summary.customer_id IS 'the customer';

@@ -187,13 +187,13 @@ AS $$
     SELECT 'customer_visit_days', jsonb_build_object('customer_id', customer_id, 'day', day), k.v, f.v
     FROM (SELECT customer_id, day, jsonb_build_array(visits) AS v FROM customer_visit_days) k
     FULL JOIN (SELECT customer_id, day, jsonb_build_array(visits) AS v
-               FROM customer_visit_days_fresh(NULL)) f USING (customer_id, day)
+               FROM customer_visit_days_recounted) f USING (customer_id, day)
     WHERE k.v IS DISTINCT FROM f.v
     UNION ALL
     SELECT 'customer_visit_summary', jsonb_build_object('customer_id', customer_id), k.v, f.v
     FROM (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last) AS v FROM customer_visit_summary) k
     FULL JOIN (SELECT customer_id, jsonb_build_array(first_visit_day, last_visit_day, visit_days, visits, lifetime_cents, channel, usual_gap_days, at_risk_day, lapsed_day, day_before_last, gap_before_last, visits_before_last, at_risk_day_before_last, lapsed_day_before_last) AS v
-               FROM customer_visit_summary_fresh(NULL)) f USING (customer_id)
+               FROM customer_visit_summary_recounted) f USING (customer_id)
     WHERE k.v IS DISTINCT FROM f.v
 $$;
 
