@@ -4,9 +4,10 @@
 
 Reuses the server `python -m benchmarks.many_tenants` left in benchmarks/out/many-pgdata
 (database `many`: the probe tenant with 10,000 appointments and the 10,000 others).
-Every tenant's recorded checksums of the files the rollup registry generates (--entries,
-default all six: facts, views, recount, fold, rebuild, verify) are made to differ, as a
-release that changed a rollup's definition makes them; then `flask db upgrade --jobs N`
+Every tenant's recorded checksums of the files a change to a rollup's definition
+regenerates (--entries, default all six: facts, views, recount, fold, rebuild, verify; not
+rollup_inputs, which changes only with the per-customer states' columns) are made to
+differ, as such a release makes them; then `flask db upgrade --jobs N`
 re-creates those files' objects (and the views over them) in each tenant and rebuilds
 its rollups, each tenant in one transaction
 (readers see the old rollups until it commits, the new ones after). Meanwhile a reader

@@ -591,66 +591,50 @@ def _facts_sql(_rollups):
     return "\n".join(parts)
 
 
-def _inputs_sql(_rollups):
-    """The views through which the other generated files read the tenant's functions."""
+def _input_views():
+    """[(view, SELECT, columns, comment)]: how the generated files read the functions."""
     link = [c[0] for c in CUSTOMER_LINK_COLUMNS]
     views = [
-        (
-            "tenant_zone",
-            "SELECT tenant_timezone() AS tz OFFSET 0",
-            ["tz"],
-            "One row: this schema's tenant time zone (tenant_timezone()); OFFSET 0: computed"
-            " once per query",
-        ),
-        (
-            "customers_changed",
-            "SELECT changed_customers() AS ids",
-            ["ids"],
-            "One row: the customers touched by changes the fold has not moved into the"
-            " rollups yet (changed_customers())",
-        ),
-        (
-            "customer_links_recounted",
-            f"SELECT {', '.join('l.' + c for c in link)}\nFROM customer_links(NULL, true) l",
-            link,
-            "Every customer's links between consecutive visit days, recounted from the"
-            " base tables (customer_links())",
-        ),
-        (
-            "customer_link_changes_pending",
-            f"SELECT l.sign, {', '.join('l.' + c for c in link)}\n"
-            "FROM changed_customers() c(ids), customer_link_changes(c.ids) l",
-            ["sign"] + link,
-            "What the links of the customers touched by changes not folded"
-            " yet changed by: +1 recounted, -1 kept (customer_link_changes())",
-        ),
-    ]
+        ("tenant_zone", "SELECT tenant_timezone() AS tz OFFSET 0", ["tz"],
+         "One row: this schema's tenant time zone (tenant_timezone()); OFFSET 0: computed"
+         " once per query"),
+        ("customers_changed", "SELECT changed_customers() AS ids", ["ids"],
+         "One row: the customers touched by changes the fold has not moved into the"
+         " rollups yet (changed_customers())"),
+        ("customer_links_recounted",
+         f"SELECT {', '.join('l.' + c for c in link)}\nFROM customer_links(NULL, true) l",
+         link, "Every customer's links between consecutive visit days, recounted from the"
+         " base tables (customer_links())"),
+        ("customer_link_changes_pending",
+         f"SELECT l.sign, {', '.join('l.' + c for c in link)}\n"
+         "FROM changed_customers() c(ids), customer_link_changes(c.ids) l",
+         ["sign"] + link, "What the links of the customers touched by changes not folded"
+         " yet changed by: +1 recounted, -1 kept (customer_link_changes())"),
+    ]  # fmt: skip
     for st in STATES:
         cols = [c for c, _ in st.columns]
         listed = ", ".join("f." + c for c in cols)
         views += [
-            (
-                f"{st.table}_recounted",
-                f"SELECT {listed}\nFROM {st.fresh}(NULL) f",
-                cols,
-                f"{_sentence(st.comment)}, recounted from the base tables for every customer"
-                f" ({st.fresh}())",
-            ),
-            (
-                f"{st.table}_pending",
-                f"SELECT {listed}\nFROM changed_customers() c(ids), {st.fresh}(c.ids) f",
-                cols,
-                f"{_sentence(st.comment)}, recounted for the customers touched by changes not"
-                f" folded yet ({st.fresh}())",
-            ),
-        ]
+            (f"{st.table}_recounted", f"SELECT {listed}\nFROM {st.fresh}(NULL) f", cols,
+             f"{_sentence(st.comment)}, recounted from the base tables for every customer"
+             f" ({st.fresh}())"),
+            (f"{st.table}_pending",
+             f"SELECT {listed}\nFROM changed_customers() c(ids), {st.fresh}(c.ids) f", cols,
+             f"{_sentence(st.comment)}, recounted for the customers touched by changes not"
+             f" folded yet ({st.fresh}())"),
+        ]  # fmt: skip
+    return views
+
+
+def _inputs_sql(_rollups):
+    """The views through which the other generated files read the tenant's functions."""
     parts = [
         HEADER
         + "\n-- The other generated files read the tenant's functions only through these views,\n"
         "-- made once with the schema (see ZONE in db/rollups.py): replacing those files in a\n"
         "-- release looks up no function name.\n"
     ]
-    for name, select, cols, comment in views:
+    for name, select, cols, comment in _input_views():
         parts.append(
             f"CREATE VIEW {name} AS\n{select};\n"
             f"COMMENT ON VIEW {name} IS\n    '{comment.replace(chr(39), chr(39) * 2)}.';\n"
