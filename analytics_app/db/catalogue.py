@@ -336,23 +336,29 @@ _FUNCTION_COMMENT = re.compile(
 
 def _in_place(raw, schema, entries):
     """Replace the entries' functions and views where they stand (in the caller's
-    transaction); False, with nothing changed, when they cannot all be."""
+    transaction) and create their views new to their file; return the new views' names,
+    or None, with nothing changed, when that cannot all be done."""
     text = "\n".join(entry.source for entry in entries)
     if {kind.upper() for kind in _CREATE_STATEMENT.findall(text)} - {"FUNCTION", "VIEW"}:
-        return False  # triggers, tables...: the drop-and-create path
+        return None  # triggers, tables...: the drop-and-create path
     functions = sorted({n for e in entries for kind, n in e.objects if kind == "FUNCTION"})
     views = sorted({n for e in entries for kind, n in e.objects if kind == "VIEW"})
     found = _described(raw, schema, functions)
-    (have_views,) = raw.execute(
-        "SELECT count(*) FROM pg_class WHERE relnamespace = %s::regnamespace"
-        " AND relname = ANY(%s) AND relkind = 'v'",
-        (schema, views),
-    ).fetchone()
+    have_views = {
+        name
+        for (name,) in raw.execute(
+            "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace"
+            " AND relname = ANY(%s) AND relkind = 'v'",
+            (schema, views),
+        )
+    }
     comments = {}
     for _signature, name, comment, _definer in found:
         comments.setdefault(name, []).append(comment)
-    if sorted(comments) != functions or have_views != len(views):
-        return False  # an object new to its file: created, granted and owned as new
+    if sorted(comments) != functions:
+        return None  # a function new to its file: created, revoked and owned as new
+    # A view new to its file is made by its CREATE OR REPLACE; apply_objects grants it to
+    # the owner role and the readers by name (a view is found by schema and name).
     text = _CREATE_PLAIN.sub(r"CREATE OR REPLACE \1", _changed_comments(text, comments))
     raw.execute("SAVEPOINT catalogue_in_place")
     try:
@@ -364,14 +370,14 @@ def _in_place(raw, schema, entries):
         raise  # not a reason to drop: try again (_without_waiting)
     except psycopg.Error:
         raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
-        return False
+        return None
     # New arguments made an overload beside the old function, or a function became a
     # definer (it needs its unprivileged owner): the drop-and-create path.
     if [(r[0], r[3]) for r in after] != [(r[0], r[3]) for r in found]:
         raw.execute("ROLLBACK TO SAVEPOINT catalogue_in_place")
-        return False
+        return None
     raw.execute("RELEASE SAVEPOINT catalogue_in_place")
-    return True
+    return [name for name in views if name not in have_views]
 
 
 def _changed_comments(text, comments):
@@ -437,6 +443,7 @@ class Applied:
     entries: list
     rebuild: bool
     created: bool
+    new_views: tuple = ()  # made in place, new to their file: to grant
 
     def __iter__(self):  # applied, rebuild = apply(...)
         return iter((self.entries, self.rebuild))
@@ -469,9 +476,10 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
     def replace():
         # In place, the objects that depend on a changed one keep it (same OID): only the
         # changed files are applied. Dropped, their dependents go and come back with it.
-        if REPLACE_IN_PLACE and _in_place(raw, schema, changed):
+        new_views = _in_place(raw, schema, changed) if REPLACE_IN_PLACE else None
+        if new_views is not None:
             raw.execute(_record(changed, state))
-            return Applied(changed, rebuild, False)
+            return Applied(changed, rebuild, False, tuple(new_views))
         for entry in reversed(todo):
             _drop(raw, schema, entry)
         _create(raw, schema, todo, state)

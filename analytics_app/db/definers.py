@@ -95,6 +95,16 @@ def _create_owner(raw, owner):
         raw.execute(sql.SQL("GRANT {} TO CURRENT_USER").format(ident(owner)))
 
 
+def grant_relations(raw, schema, names):
+    """The schema's owner role may read these relations of it (made after the schema)."""
+    raw.execute(
+        sql.SQL("GRANT SELECT ON {} TO {}").format(
+            sql.SQL(", ").join(sql.Identifier(schema, name) for name in names),
+            sql.Identifier(owner_role(schema)),
+        )
+    )
+
+
 def secure_definer_functions(raw, schema):
     """Give the schema's definer functions their unprivileged owner (in the caller's
     transaction), and the owner what they read: the schema's tables and functions."""

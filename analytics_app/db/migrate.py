@@ -91,6 +91,9 @@ def apply_objects(connection, schema, entries=None, new=False):
         if done.created:  # objects replaced in place keep their owner and grants
             definers.secure_definer_functions(raw, schema)
             readers.regrant_schema(raw, schema)
+        elif done.new_views:  # made in place: granted as a new schema grants them
+            definers.grant_relations(raw, schema, done.new_views)
+            readers.regrant_schema(raw, schema, only=done.new_views)
     if done.rebuild:
         # A fixed trigger or a new rollup definition never leaves figures computed the
         # old way behind; other objects read the rollups as they are.

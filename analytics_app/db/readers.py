@@ -45,8 +45,9 @@ def _grant_reading(raw, schema, roles, grants=None):
     raw.execute(sql.SQL(";\n").join(statements))
 
 
-def regrant_schema(raw, schema):
-    """Re-grant the reader roles on the schema's (re)created objects."""
+def regrant_schema(raw, schema, only=None):
+    """Re-grant the reader roles on the schema's (re)created objects (only: on these
+    views, those of them readers may read)."""
     roles = [
         role
         for (role,) in raw.execute(
@@ -54,8 +55,13 @@ def regrant_schema(raw, schema):
             ([ALL_TENANTS, tenant_role(schema)],),
         )
     ]
-    if roles:
+    if roles and only is None:
         _grant_reading(raw, schema, roles)
+    elif roles:
+        views = {name for e in catalogue.CATALOGUE if e.readers for kind, name in e.objects}
+        grants = [("SELECT ON", sql.Identifier(schema, v)) for v in only if v in views]
+        if grants:
+            _grant_reading(raw, schema, roles, grants)
 
 
 def ensure_role(raw, schemas, schema=None):

@@ -163,6 +163,58 @@ def test_a_view_replaced_in_place_leaves_the_views_over_it_alone(
     assert rows >= 1 and days >= 1
 
 
+def test_a_view_new_to_its_file_is_made_in_place_and_granted_as_at_creation(
+    app, runner, make_tenant, sql_copy, login_role
+):
+    """A release that adds a view to a file (rollup_inputs.sql's came so) makes it where
+    the others stand: nothing else is dropped, the owner role may read it as it reads
+    every relation of a new schema, and the tenant's readers may read it only when its
+    file is a readers' one (analytics_daily) and not otherwise (rollup_views)."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    url = _grant_reader(runner, login_role, tenant.schema, "new_view_reader")
+    before = _oids(tenant)
+    for stem, name, anchor in (
+        ("analytics_daily", "zz_days_shown", "COMMENT ON VIEW analytics_daily IS"),
+        ("rollup_views", "zz_days_kept", "COMMENT ON VIEW appointment_rollup_daily IS"),
+    ):
+        sql_copy.edit(
+            stem,
+            anchor,
+            f"CREATE VIEW {name} AS SELECT count(*) AS days FROM analytics_daily;\n"
+            f"COMMENT ON VIEW {name} IS 'test';\n"
+            f"COMMENT ON COLUMN {name}.days IS 'test';\n{anchor}",
+        )
+    try:
+        _check_new_views_made_in_place(runner, tenant, before, url)
+    finally:  # the upgrade made them in every tenant of the test database: not for later
+        with psycopg.connect(tenant.dsn, autocommit=True) as conn:
+            for (view,) in conn.execute(
+                "SELECT format('%I.%I', relnamespace::regnamespace, relname) FROM pg_class"
+                " WHERE relname IN ('zz_days_shown', 'zz_days_kept') AND relkind = 'v'"
+            ).fetchall():
+                conn.execute(f"DROP VIEW {view}")
+
+
+def _check_new_views_made_in_place(runner, tenant, before, url):
+    _, after, changed = _upgrade(runner, tenant, before)
+    assert "analytics_daily" in changed and "appointment_rollup_daily" in changed
+    assert after["analytics_daily"][0] == before["analytics_daily"][0]  # not dropped
+    assert after["appointment_rollup_daily"][0] == before["appointment_rollup_daily"][0]
+    assert not changed & {"analytics_by_service", "dashboard_report", "tenant_timezone"}
+    owner = owner_role(tenant.schema)
+    assert tenant.sql(
+        "SELECT has_table_privilege(%s, 'zz_days_shown', 'SELECT'),"
+        " has_table_privilege(%s, 'zz_days_kept', 'SELECT')",
+        (owner, owner),
+    ) == [(True, True)]
+    ((shown,),) = _as(url, tenant.schema, "SELECT days FROM zz_days_shown")
+    assert shown == tenant.scalar("SELECT count(*) FROM analytics_daily") and shown >= 1
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        _as(url, tenant.schema, "SELECT days FROM zz_days_kept")
+    assert f":{tenant.schema}] up to date" in runner.invoke(args=["db", "upgrade"]).output
+
+
 def test_a_changed_signature_is_dropped_and_created(
     app, runner, make_tenant, api, sql_copy, login_role
 ):
