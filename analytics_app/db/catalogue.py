@@ -322,8 +322,9 @@ def _dependents(catalogue, changed):
 # none of the statements that name a function (and read every tenant's function of that
 # name: see interim_names) is needed, and a changed report function costs each tenant
 # a few milliseconds at any tenant count. Whatever cannot be replaced so (a trigger, a
-# view whose columns changed, a function whose arguments or result changed, an object
-# new to its file) is dropped and created as before. Off: the old way only (measured
+# view whose columns changed, a function whose arguments or result changed, a function
+# new to its file) is dropped and created as before; a view new to its file is made in
+# place and granted by name. Off: the old way only (measured
 # side by side by benchmarks/many_tenants.py).
 REPLACE_IN_PLACE = True
 _CREATE_STATEMENT = re.compile(r"^CREATE\s+(?:OR\s+REPLACE\s+)?(\w+)", re.I | re.M)
