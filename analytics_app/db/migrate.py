@@ -200,7 +200,10 @@ def upgrade_tenant(connection, schema, fresh_by_script=True):
     enter_schema(connection, schema, pin_temp_last=True)
     if created and fresh_by_script:
         raw = connection.connection.driver_connection
-        with catalogue.unchecked_bodies(raw):  # else each creation grows with the tenants
+        with (
+            catalogue.unchecked_bodies(raw),  # else each creation grows with the tenants
+            definers.owner_reads_what_is_made(raw, schema),
+        ):
             raw.execute(head_script())
             apply_objects(connection, schema, new=True)
         return True

@@ -202,6 +202,14 @@ def _made_by_script_and_by_revisions(app, dsn):
         try:
             dumps = [_schema_dump(dsn, s) for s in (by_script, by_steps)]
             with db.engine.connect() as conn:
+                # The creation's default privilege (definers.owner_reads_what_is_made) is gone.
+                assert not conn.execute(
+                    text(
+                        "SELECT defaclnamespace::regnamespace::text FROM pg_default_acl"
+                        " WHERE defaclnamespace::regnamespace::text IN (:a, :b)"
+                    ),
+                    {"a": by_script, "b": by_steps},
+                ).all()
                 books = [
                     conn.execute(
                         text(
