@@ -82,13 +82,13 @@ ORDER BY 1, 2
 
 
 def _create_owner(raw, owner):
-    """The owner role: no login, no rights of its own but its group's two columns."""
+    """The owner role: no login, no rights of its own (ensure_owner joins it to its group,
+    whose columns it reads, at the end of the creation)."""
     ident = sql.Identifier
     raw.execute(
         sql.SQL(
-            "CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION;"
-            " GRANT {group} TO {owner}"
-        ).format(owner=ident(owner), group=ident(OWNERS_GROUP))
+            "CREATE ROLE {owner} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT NOREPLICATION"
+        ).format(owner=ident(owner))
     )
     superuser = raw.execute(
         "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
@@ -107,8 +107,11 @@ def grant_relations(raw, schema, names):
     )
 
 
-def ensure_owner(raw, schema):
-    """The schema's owner role, made (or joined to its group) if need be; its name."""
+def ensure_owner(raw, schema, join=True):
+    """The schema's owner role, made if need be, and (join) a member of its group; its
+    name. Joining locks the group role until the transaction ends (PostgreSQL serialises
+    grants of one role), so a creation joins last: two creations at once would otherwise
+    take turns for the whole of their transactions."""
     owner = owner_role(schema)
     ident = sql.Identifier
     row = raw.execute(
@@ -119,9 +122,11 @@ def ensure_owner(raw, schema):
     exists, in_group = row
     if not exists:
         _create_owner(raw, owner)
-    elif not in_group:  # an owner from before p0009/p0010 (which joins them all)
+    if join and not in_group:
+        # An owner from before p0009/p0010 (which joins them all) may lack INHERIT.
+        alter = "" if not exists else "ALTER ROLE {owner} INHERIT; "
         raw.execute(
-            sql.SQL("ALTER ROLE {owner} INHERIT; GRANT {group} TO {owner}").format(
+            sql.SQL(alter + "GRANT {group} TO {owner}").format(
                 owner=ident(owner), group=ident(OWNERS_GROUP)
             )
         )
@@ -135,7 +140,7 @@ def owner_reads_what_is_made(raw, schema):
     GRANT naming them all afterwards rewrote every one of their catalog rows again
     (3.7 ms of a creation's 64 ms of statements: benchmarks/TENANT_GROWTH.md)."""
     statement = "ALTER DEFAULT PRIVILEGES IN SCHEMA {} {} SELECT ON TABLES {} {}"
-    target = (sql.Identifier(schema), sql.Identifier(ensure_owner(raw, schema)))
+    target = (sql.Identifier(schema), sql.Identifier(ensure_owner(raw, schema, join=False)))
     raw.execute(sql.SQL(statement).format(target[0], sql.SQL("GRANT"), sql.SQL("TO"), target[1]))
     yield
     raw.execute(sql.SQL(statement).format(target[0], sql.SQL("REVOKE"), sql.SQL("FROM"), target[1]))
