@@ -293,10 +293,16 @@ def _create(raw, schema, entries, state):
     raw.execute(sql.SQL(";\n").join(statements))
 
 
+def reader_views(catalogue=None):
+    """The views a reader role may read: those of the readers' entries."""
+    return [name for e in catalogue or CATALOGUE if e.readers for kind, name in e.objects
+            if kind == "VIEW"]  # fmt: skip
+
+
 def reader_grants(raw, schema, catalogue=None):
     """[(privilege, object)] a reader role gets in this schema, as SQL to compose."""
     entries = [e for e in catalogue or CATALOGUE if e.readers]
-    views = [name for e in entries for kind, name in e.objects if kind == "VIEW"]
+    views = reader_views(catalogue)
     functions = [name for e in entries for kind, name in e.objects if kind == "FUNCTION"]
     return [("SELECT ON", sql.Identifier(schema, name)) for name in views] + [
         ("EXECUTE ON FUNCTION", sql.SQL(signature))

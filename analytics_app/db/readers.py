@@ -58,7 +58,7 @@ def regrant_schema(raw, schema, only=None):
     if roles and only is None:
         _grant_reading(raw, schema, roles)
     elif roles:
-        views = {name for e in catalogue.CATALOGUE if e.readers for kind, name in e.objects}
+        views = set(catalogue.reader_views())
         grants = [("SELECT ON", sql.Identifier(schema, v)) for v in only if v in views]
         if grants:
             _grant_reading(raw, schema, roles, grants)
