@@ -135,6 +135,121 @@ def head_script():
     return text if at == head("tenant") else text + "\n" + _offline(at)
 
 
+def head_script_for(raw):
+    """head_script() as the server `raw` is connected to reads it."""
+    return script_for_server(raw.info.server_version)
+
+
+def script_for_server(version):
+    """head_script() for a server of this version (server_version_num): PostgreSQL 15
+    takes a column's STORAGE only from ALTER TABLE (see _storage_apart)."""
+    return head_script() if version >= 160000 else _storage_apart(head_script())
+
+
+# pg_dump's table (columns, CHECK constraints and options, closing parenthesis on a line
+# of its own) and the statements it writes after the tables, each giving one table a
+# column's identity, a constraint or a column's storage.
+_TABLE = re.compile(r"CREATE TABLE (\w+) \(\n(.*?)\n\)([^;]*);", re.S)
+_IDENTITY = re.compile(
+    r"ALTER TABLE (?:ONLY )?(\w+) ALTER COLUMN (\w+) ADD (GENERATED \w+(?: \w+)? AS IDENTITY)"
+    r" \((.*)\);",
+    re.S,
+)
+_CONSTRAINT = re.compile(
+    r"ALTER TABLE ONLY (\w+)\s+ADD (CONSTRAINT \w+ (?:PRIMARY KEY|UNIQUE|FOREIGN KEY) .*);", re.S
+)
+_STORAGE = re.compile(r"ALTER TABLE ONLY (\w+) ALTER COLUMN (\w+) SET STORAGE (\w+);")
+_COMMENT = re.compile(r"COMMENT ON (?:TABLE|COLUMN) (\w+)[ .]")
+_COLUMN_AFTER_TYPE = re.compile(r" (?:DEFAULT|CONSTRAINT|NOT NULL|NULL|GENERATED|COLLATE)\b")
+
+
+def _one_statement_tables(dump):
+    """pg_dump's tables, each made by one CREATE TABLE with its identity, keys, foreign
+    keys and column storage in it, in an order where a referenced table comes first.
+
+    pg_dump creates a table, then adds these to it one ALTER TABLE at a time: each
+    foreign key so added runs a query over the (empty) tables to validate it, and a table
+    created with a column whose storage PLAIN comes only later gets a TOAST table it never
+    uses. Together about 6 ms of a creation (docs/scale-out.md). The result is the same
+    schema: the test of migrations compares pg_dump of both.
+    """
+    statements = [s for s in re.split(r"(?<=;)\n", dump) if s.strip()]
+    tables, comments, rest = {}, {}, []
+    for statement in statements:
+        if m := _TABLE.fullmatch(statement):
+            tables[m.group(1)] = [m.group(2).split(",\n"), m.group(3)]
+        elif m := _COMMENT.match(statement):
+            comments.setdefault(m.group(1), []).append(statement)
+        else:
+            rest.append(statement)
+    later = []
+    for statement in rest:
+        if (m := _IDENTITY.fullmatch(statement)) and m.group(1) in tables:
+            options = " ".join(line.strip() for line in m.group(4).splitlines() if line.strip())
+            _amend(tables[m.group(1)][0], m.group(2), end=f" {m.group(3)} ({options})")
+        elif (m := _CONSTRAINT.fullmatch(statement)) and m.group(1) in tables:
+            tables[m.group(1)][0].append("    " + " ".join(m.group(2).split()))
+        elif (m := _STORAGE.fullmatch(statement)) and m.group(1) in tables:
+            _amend(tables[m.group(1)][0], m.group(2), after_type=f" STORAGE {m.group(3)}")
+        else:
+            later.append(statement)
+    out = []
+    for name in _referenced_first(tables):
+        elements, options = tables[name]
+        out.append(f"CREATE TABLE {name} (\n" + ",\n".join(elements) + f"\n){options};")
+        out += comments.pop(name, [])
+    return "\n".join(out + [c for cs in comments.values() for c in cs] + later)
+
+
+def _amend(elements, column, end="", after_type=""):
+    """Give `column`'s definition among a table's elements more: after its type, or at its end."""
+    for i, element in enumerate(elements):
+        if element.startswith(f"    {column} "):
+            head = len(f"    {column} ")
+            m = _COLUMN_AFTER_TYPE.search(element, head)
+            at = m.start() if m else len(element)
+            elements[i] = element[:at] + after_type + element[at:] + end
+            return
+    raise MigrationError(f"pg_dump's table has no column {column}")
+
+
+def _referenced_first(tables):
+    """The tables' names, pg_dump's order kept where no foreign key asks otherwise."""
+    done, order = set(), []
+
+    def visit(name, path=()):
+        if name in done:
+            return
+        if name in path:
+            raise MigrationError(f"foreign keys in a cycle: {' -> '.join(path + (name,))}")
+        for ref in re.findall(r"REFERENCES (\w+)\(", "\n".join(tables[name][0])):
+            if ref in tables and ref != name:
+                visit(ref, path + (name,))
+        done.add(name)
+        order.append(name)
+
+    for name in tables:
+        visit(name)
+    return order
+
+
+_PLAIN_COLUMN = re.compile(r"^    (\w+) [^\n]*? STORAGE PLAIN", re.M)
+
+
+def _storage_apart(script):
+    """The script with each column's STORAGE (PostgreSQL 16's CREATE TABLE syntax) given
+    by ALTER TABLE after its table instead, as PostgreSQL 15 takes it (its tables then get
+    TOAST tables they never use, as before)."""
+
+    def table(m):
+        columns = _PLAIN_COLUMN.findall(m.group(0))
+        return m.group(0).replace(" STORAGE PLAIN", "") + "".join(
+            f"\nALTER TABLE ONLY {m.group(1)} ALTER COLUMN {c} SET STORAGE PLAIN;" for c in columns
+        )
+
+    return _TABLE.sub(table, script)
+
+
 # pg_dump's settings, its schema, its section comments and blank lines: not the tables'.
 _DUMP_NOISE = re.compile(r"^(SET |SELECT pg_catalog\.set_config|CREATE SCHEMA |\\|--|$)")
 
@@ -166,10 +281,12 @@ def squash(url, path=BASELINE, revision="head"):
             )
         finally:
             raw.execute(f"DROP SCHEMA {schema} CASCADE")
-    body = "\n".join(
-        line
-        for line in done.stdout.replace(f"{schema}.", "").splitlines()
-        if not _DUMP_NOISE.match(line)
+    body = _one_statement_tables(
+        "\n".join(
+            line
+            for line in done.stdout.replace(f"{schema}.", "").splitlines()
+            if not _DUMP_NOISE.match(line)
+        )
     )
     if schema in body:
         raise MigrationError(f"the dump names its scratch schema {schema} where it was not removed")
@@ -204,7 +321,7 @@ def upgrade_tenant(connection, schema, fresh_by_script=True):
             catalogue.unchecked_bodies(raw),  # else each creation grows with the tenants
             definers.owner_reads_what_is_made(raw, schema),
         ):
-            raw.execute(head_script())
+            raw.execute(head_script_for(raw))
             apply_objects(connection, schema, new=True)
         return True
     before = current_revision(connection, schema)
