@@ -25,15 +25,24 @@ class Client:
 
 def latency(port, host_header, key, path, requests=200, warmup=20):
     """One client, sequential requests: p50/p95 in milliseconds."""
+    return summary(samples(port, host_header, key, path, requests, warmup))
+
+
+def samples(port, host_header, key, path, requests=200, warmup=20):
+    """One client, sequential requests: each one's milliseconds."""
     client = Client(port, host_header, key)
     for _ in range(warmup):
         client.get(path)
-    samples = []
+    out = []
     for _ in range(requests):
         started = time.perf_counter()
         status, _ = client.get(path)
-        samples.append((time.perf_counter() - started) * 1000)
+        out.append((time.perf_counter() - started) * 1000)
         assert status == 200, (path, status)
+    return out
+
+
+def summary(samples):
     return {"p50": statistics.median(samples), "p95": _percentile(samples, 0.95), "n": len(samples)}
 
 

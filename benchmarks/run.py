@@ -29,7 +29,7 @@ from analytics_app.db import migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 from analytics_app.tenants import accounts, tenant_admin
-from benchmarks import baselines, data, export_memory, load, report, web_layer
+from benchmarks import against, baselines, data, export_memory, load, report, web_layer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
@@ -48,6 +48,14 @@ ENDPOINTS = {
     "team days=365": "/api/analytics/analytics/team/?days=365",
     "heatmap days=30": "/api/analytics/analytics/heatmap/?days=30",
     "heatmap days=365": "/api/analytics/analytics/heatmap/?days=365",
+}
+# Asked side by side with an older revision too (--against): the endpoints above and
+# the forms issue 25's bounds name.
+AGAINST = {
+    **ENDPOINTS,
+    "seasonality years=2": "/api/analytics/analytics/seasonality/?years=2",
+    "heatmap days=30 resource_id=1": "/api/analytics/analytics/heatmap/?resource_id=1",
+    "heatmap days=30 resource_id=1,2,3": "/api/analytics/analytics/heatmap/?resource_id=1,2,3",
 }
 
 
@@ -69,7 +77,7 @@ def _key(schema):
     return key
 
 
-def _serve(url, port, app_path="wsgi:app", extra_env=None):
+def _serve(url, port, app_path="wsgi:app", extra_env=None, cwd=ROOT):
     """gunicorn with the shipped gunicorn.conf.py (2 workers x 4 threads on this machine)."""
     env = {
         **os.environ,
@@ -83,7 +91,7 @@ def _serve(url, port, app_path="wsgi:app", extra_env=None):
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", app_path],
-        cwd=ROOT,
+        cwd=cwd,
         env=env,
         stdout=subprocess.DEVNULL,  # the JSON access log stays on, as shipped
     )
@@ -108,6 +116,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="10k and 100k, 50 small tenants")
     parser.add_argument("--requests", type=int, default=200, help="per endpoint and size")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also serve REV's code with its own tenant of the largest size, and ask both"
+        " every endpoint in alternating rounds (benchmarks/against.py)",
+    )
     opts = parser.parse_args()
     sizes = [10_000, 100_000] if opts.quick else [10_000, 100_000, 1_000_000]
     small = 50 if opts.quick else 1000
@@ -163,12 +177,30 @@ def main():
         keys[sizes[-1]],
         {name: ENDPOINTS[name] for name in web_layer.FUNCTIONS},
     )
+    if opts.against:
+        folder, commit = against.unpack(opts.against)
+        old_url = against.database_url(url)
+        print(f"loading {sizes[-1]:,} appointments with {commit[:12]}'s code ...", flush=True)
+        old_key, old_setup_s = against.prepare(folder, old_url, f"b{_label(sizes[-1])}", sizes[-1])
+        results["against"] = {"rev": opts.against, "commit": commit, "setup_s": old_setup_s}
     port = _free_port()
     server = _serve(url, port)
     bare_port = _free_port()
     bare = _serve(url, bare_port, "benchmarks.bare:app")
     dbname = make_url(url).database
+    old_server = None
+    if opts.against:
+        old_port = _free_port()
+        old_server = _serve(old_url, old_port, cwd=folder)
     try:
+        if opts.against:
+            print(f"side by side with {commit[:12]} at {sizes[-1]:,} ...", flush=True)
+            host = f"b{_label(sizes[-1])}.bench"
+            results["against"]["latency"] = against.compare(
+                {"before": (old_port, host, old_key), "now": (port, host, keys[sizes[-1]])},
+                AGAINST,
+                opts.requests,
+            )
         for n in sizes:
             print(f"HTTP latency at {n:,} ...", flush=True)
             before = web_layer.transactions(url, dbname)
@@ -219,7 +251,7 @@ def main():
                 ).scalar()
         results["latency_many_tenants"] = _latencies(port, "b10k", keys[sizes[0]], opts.requests)
     finally:
-        for proc in (server, bare):
+        for proc in filter(None, (server, bare, old_server)):
             proc.terminate()
             proc.wait(10)
     text_report = report.render(results)
