@@ -1,11 +1,10 @@
 """Issue 16: 10,000 tenants — creating them, migrating them, and p50 with them present.
 
     .venv/bin/python -m benchmarks.many_tenants [--tenants 10000] [--jobs 2]
-        [--limit-s 1800] [--requests 300] [--server-defaults]
+        [--limit-s 1800] [--requests 300] [--setting NAME=VALUE ...]
 
-One embedded server under benchmarks/out/many-pgdata (with SERVER_SETTINGS, as
-docs/scale-out.md advises for a server taking thousands of tenants; --server-defaults
-for PostgreSQL's own), two databases in it: `one`
+One embedded server under benchmarks/out/many-pgdata (PostgreSQL's own settings, or
+those given with --setting), two databases in it: `one`
 holds a single tenant (`probe`, 10,000 appointments); `many` holds the same probe
 tenant and then --tenants empty tenants, created the operator's way: `flask tenants
 create-many FILE --jobs N` (a CSV of schema,name,plan,timezone). The command is
@@ -45,12 +44,6 @@ from benchmarks.pgbouncer import FORMS
 from benchmarks.run import ENDPOINTS, OUT, ROOT, _free_port, _key, _serve
 
 PROBE_APPOINTMENTS = 10_000
-# The server settings docs/scale-out.md gives a server that takes thousands of tenants in
-# a row (--server-defaults: PostgreSQL's own). With the default max_wal_size (1 GB) a
-# checkpoint starts as soon as the last ends, and every catalog page a creation touches
-# after each start is written to the WAL whole: 256 full-page images a tenant, about
-# 2 of its 2.5 MB of WAL (2026-12-06, 10,000 created in 602 s).
-SERVER_SETTINGS = {"max_wal_size": "16GB"}
 
 
 def _prepare(url):
@@ -132,9 +125,11 @@ def main():
     parser.add_argument("--limit-s", type=int, default=1800)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument(
-        "--server-defaults",
-        action="store_true",
-        help="leave PostgreSQL's own settings (not SERVER_SETTINGS) on the benchmark's server",
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a server setting for the run (ALTER SYSTEM), e.g. max_wal_size=16GB; repeatable",
     )
     parser.add_argument(
         "--reuse",
@@ -153,7 +148,7 @@ def main():
     folder = OUT / "many-pgdata"
     shutil.rmtree(folder, ignore_errors=True)
     many = start_embedded(folder, cleanup_mode="stop")
-    settings = {} if opts.server_defaults else SERVER_SETTINGS
+    settings = dict(setting.split("=", 1) for setting in opts.setting)
     with psycopg.connect(many, autocommit=True) as conn:
         for name, value in settings.items():
             conn.execute(
@@ -398,7 +393,9 @@ def _write(
         "# 10,000 tenants (issue 16)",
         "",
         f"Run on {datetime.date.today()} with `python -m benchmarks.many_tenants --tenants "
-        f"{opts.tenants} --jobs {opts.jobs} --limit-s {opts.limit_s}` on this 2-core machine: one "
+        f"{opts.tenants} --jobs {opts.jobs} --limit-s {opts.limit_s}"
+        + "".join(f" --setting {s}" for s in opts.setting)
+        + "` on this 2-core machine: one "
         "embedded server, database `one` (a probe tenant with "
         f"{PROBE_APPOINTMENTS:,} appointments) and database `many` (the same probe tenant, "
         "then the tenants below, created with `flask tenants create-many`).",
