@@ -67,11 +67,14 @@ future AS (
                 GROUP BY r.service_id, r.day HAVING sum(r.appointments) > 0) x
            ) AS services,
            -- [now, now + 168 h): raw rows for the rest of today and for the last,
-           -- partial local day; whole local days in between from the day rollup.
+           -- partial local day (a week apart: two ranges of the confirmed-start index,
+           -- read from the index alone; as one OR the plan fetched each row's page),
+           -- whole local days in between from the day rollup.
            (SELECT count(*) FROM appointments a, month m
-            WHERE a.status = 'confirmed'
-              AND ((a.start_time >= p_now AND a.start_time < m.tomorrow)
-                OR (a.start_time >= m.week_last_day_start AND a.start_time < m.week_end)))
+            WHERE a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < m.tomorrow)
+         + (SELECT count(*) FROM appointments a, month m
+            WHERE a.status = 'confirmed' AND a.start_time >= m.week_last_day_start
+              AND a.start_time < m.week_end)
          + (SELECT coalesce(sum(r.appointments), 0) FROM appointment_rollup_day_status r, month m
             WHERE r.status = 'confirmed' AND r.day > m.today AND r.day < m.week_last_day) AS upcoming
 ),
