@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.run            # full run (~10 min), writes RESULTS.md
     .venv/bin/python -m benchmarks.run --quick    # 10k and 100k, 50 small tenants
+    .venv/bin/python -m benchmarks.run --against REV   # and REV's code beside it (against.py)
 
 Starts its own embedded PostgreSQL under benchmarks/out/ (or uses
 BENCH_DATABASE_URL), generates the data in SQL, serves the app with gunicorn
