@@ -1,9 +1,9 @@
 """Migrations: idempotent, per-schema, and the tenant tables as the SPEC fixes them."""
 
-import importlib.util
 import os
 import subprocess
 
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from analytics_app.db import catalogue, definers, migrate
@@ -11,11 +11,7 @@ from analytics_app.db.embedded import pg_binary
 from analytics_app.extensions import db
 
 # The revision that made ten tables' columns PLAIN: which tables, from the revision itself.
-_spec = importlib.util.spec_from_file_location(
-    "t0020", migrate.MIGRATIONS / "tenant" / "versions" / "t0020_plain_storage.py"
-)
-t0020 = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(t0020)
+t0020 = ScriptDirectory.from_config(migrate._config("tenant", None)).get_revision("t0020").module
 
 
 def _catalog_snapshot(conn):
