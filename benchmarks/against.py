@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import psycopg
 from psycopg import sql
@@ -19,8 +18,6 @@ from sqlalchemy.engine import make_url
 
 from benchmarks import load
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "out"
 DATABASE = "against"
 
 # Run by REV's code, in its tree: its tenant, its data, its key (printed last).
@@ -52,20 +49,21 @@ with app.app_context():
 """
 
 
-def unpack(rev):
-    """REV's files under benchmarks/out/against-<commit>; returns (folder, full commit)."""
+def unpack(rev, root, out):
+    """REV's files (of the repository at `root`) under `out`/against-<commit>; returns
+    (folder, full commit)."""
     commit = subprocess.run(
         ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"],
-        cwd=ROOT,
+        cwd=root,
         capture_output=True,
         text=True,
         check=True,
     ).stdout.strip()
-    folder = OUT / f"against-{commit[:12]}"
+    folder = out / f"against-{commit[:12]}"
     if not (folder / "wsgi.py").exists():
         folder.mkdir(parents=True, exist_ok=True)
         archive = subprocess.run(
-            ["git", "archive", commit], cwd=ROOT, capture_output=True, check=True
+            ["git", "archive", commit], cwd=root, capture_output=True, check=True
         )
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     return folder, commit

@@ -179,7 +179,7 @@ def main():
         {name: ENDPOINTS[name] for name in web_layer.FUNCTIONS},
     )
     if opts.against:
-        folder, commit = against.unpack(opts.against)
+        folder, commit = against.unpack(opts.against, ROOT, OUT)
         old_url = against.database_url(url)
         print(f"loading {sizes[-1]:,} appointments with {commit[:12]}'s code ...", flush=True)
         old_key, old_setup_s = against.prepare(folder, old_url, f"b{_label(sizes[-1])}", sizes[-1])
