@@ -278,19 +278,41 @@ def _drop(raw, schema, entry):
                 raw.execute("DROP FUNCTION " + signature + " CASCADE")
 
 
-def _create(raw, schema, entries, state):
+def _create(raw, schema, entries, state, owner=None):
     """Create the entries' objects in order: their files in one round trip, then the
-    EXECUTE revokes and the checksums in one more (a new tenant creates them all)."""
-    text = "\n".join(entry.source for entry in entries)
+    checksums (and, with no owner, the EXECUTE revokes) in one more (a new tenant creates
+    them all).
+
+    owner: for a tenant schema, definers.owner_makes_private_objects: the private
+    entries' objects are then made by the schema's owner role, so each function is born
+    with its owner and its grants, where REVOKE and ALTER ... OWNER afterwards rewrote its
+    pg_proc row once each (issue 27: dead catalog rows that autovacuum must clean,
+    docs/scale-out.md)."""
     interim = _interim.get()
-    raw.execute(_renamed(text, interim) if interim else text)
-    private = [name for e in entries if e.private for kind, name in e.objects if kind == "FUNCTION"]
+    with owner(raw, schema) if owner else contextlib.nullcontext() as role:
+        text = "\n".join(_as(role, entry) for entry in entries)
+        raw.execute(_renamed(text, interim) if interim else text)
+    private = [
+        name
+        for e in entries
+        if e.private and not owner
+        for kind, name in e.objects
+        if kind == "FUNCTION"
+    ]
     statements = [
         sql.SQL("REVOKE EXECUTE ON FUNCTION " + signature + " FROM PUBLIC")
         for signature in _functions(raw, schema, private)
     ]
     statements.append(_record(entries, state))
     raw.execute(sql.SQL(";\n").join(statements))
+
+
+def _as(role, entry):
+    """The entry's file, run as `role` if the entry is private and a role is given."""
+    if not (role and entry.private):
+        return entry.source
+    name = sql.Identifier(role).as_string(None)
+    return f"SET LOCAL ROLE {name};\n{entry.source}\nRESET ROLE;"
 
 
 def reader_views(catalogue=None):
@@ -456,14 +478,15 @@ class Applied:
         return iter((self.entries, self.rebuild))
 
 
-def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
+def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE, owner=None):
     """Re-create the entries whose file changed since the schema last saw them.
 
     raw: a psycopg connection inside the caller's transaction, already entered into
     the schema with pg_temp last (migrate does that). Returns Applied. new=True: the
     schema's tables were just created, so there is nothing to drop and no row to count
     again. An existing schema's objects are replaced in place when they can be
-    (REPLACE_IN_PLACE), without ever waiting on a reader (_without_waiting).
+    (REPLACE_IN_PLACE), without ever waiting on a reader (_without_waiting). owner: who
+    makes the private entries' objects when any are created (see _create).
     """
     catalogue = catalogue or CATALOGUE
     have = dict(raw.execute(f"SELECT object, checksum FROM {state}").fetchall())
@@ -472,7 +495,7 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
         return Applied([], False, False)
     todo = _dependents(catalogue, changed)
     if new:
-        _create(raw, schema, todo, state)
+        _create(raw, schema, todo, state, owner)
         return Applied(todo, False, True)
     rebuild = any(e.rollups for e in todo)
     if rebuild:  # first, before any lock a fold would wait for (see _without_waiting)
@@ -489,7 +512,7 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE):
             return Applied(changed, rebuild, False, tuple(new_views))
         for entry in reversed(todo):
             _drop(raw, schema, entry)
-        _create(raw, schema, todo, state)
+        _create(raw, schema, todo, state, owner)
         return Applied(todo, rebuild, True)
 
     return _without_waiting(raw, replace)

@@ -146,6 +146,52 @@ def owner_reads_what_is_made(raw, schema):
     raw.execute(sql.SQL(statement).format(target[0], sql.SQL("REVOKE"), sql.SQL("FROM"), target[1]))
 
 
+# The owner role makes the schema's private objects (the report functions, definers or
+# not, and what their files hold) itself, so that each function is born with its owner
+# and its grants: CREATE FUNCTION writes its pg_proc row once, where ALTER ... OWNER TO
+# and REVOKE ... FROM PUBLIC afterwards rewrote it twice more, leaving dead versions of
+# 65,000 rows a thousand tenants for autovacuum (issue 27, docs/scale-out.md). The role
+# may create in the schema only meanwhile; its functions are never PUBLIC's (a default
+# privilege of the role, everywhere: it creates in its own schema only); the reader
+# roles there are (a default privilege in the schema) get EXECUTE and SELECT on them.
+_OWNERS_DEFAULT = (
+    "SELECT EXISTS (SELECT FROM pg_default_acl WHERE defaclrole = %s::regrole"
+    " AND defaclnamespace = 0 AND defaclobjtype = 'f')"
+)
+
+
+@contextlib.contextmanager
+def owner_makes_private_objects(raw, schema, reader_roles=()):
+    """Inside, the schema's owner role may create there, and what it creates is its own,
+    not executable by PUBLIC, and usable by reader_roles (those that exist:
+    readers.existing_roles); yields its name (catalogue._create runs the private
+    entries' files as it)."""
+    owner = ensure_owner(raw, schema, join=False)
+    ident = sql.Identifier
+    statements = [
+        sql.SQL("GRANT USAGE, CREATE ON SCHEMA {} TO {}").format(ident(schema), ident(owner))
+    ]
+    if not raw.execute(_OWNERS_DEFAULT, (owner,)).fetchone()[0]:
+        statements.append(
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC"
+            ).format(ident(owner))
+        )
+    if reader_roles:
+        to = sql.SQL(", ").join(map(ident, reader_roles))
+        for privilege in ("EXECUTE ON FUNCTIONS", "SELECT ON TABLES"):
+            statements.append(
+                sql.SQL(
+                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT "
+                    + privilege
+                    + " TO {}"
+                ).format(ident(owner), ident(schema), to)  # fmt: skip
+            )
+    raw.execute(sql.SQL(";\n").join(statements))
+    yield owner
+    raw.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(ident(schema), ident(owner)))
+
+
 def secure_definer_functions(raw, schema):
     """Give the schema's definer functions their unprivileged owner (in the caller's
     transaction), and the owner what they read: the schema's tables and functions."""
@@ -161,8 +207,8 @@ def secure_definer_functions(raw, schema):
     # reads every tenant's function of that name, so none is named needlessly.)
     functions = [
         sql.SQL(name)
-        for is_function, name, definer, public_execute, _, _ in objects
-        if is_function and not definer and not public_execute
+        for is_function, name, definer, public_execute, owned_by, _ in objects
+        if is_function and not definer and not public_execute and owned_by != owner
     ]
     # The names are quoted and schema-qualified already.
     statements = [sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(owner))]

@@ -87,10 +87,10 @@ def apply_objects(connection, schema, entries=None, new=False):
     """Re-create the changed report objects of the (entered) schema; return those applied."""
     raw = connection.connection.driver_connection  # psycopg: runs whole files as written
     with catalogue.creating(raw, schema) if new else contextlib.nullcontext():
-        done = catalogue.apply(raw, schema, entries, new=new)
+        done = catalogue.apply(raw, schema, entries, new=new, owner=_owner_makes_private_objects)
         if done.created:  # objects replaced in place keep their owner and grants
             definers.secure_definer_functions(raw, schema)
-            readers.regrant_schema(raw, schema)
+            readers.regrant_schema(raw, schema, private_made_by_owner=True)
         elif done.new_views:  # made in place: granted as a new schema grants them
             definers.grant_relations(raw, schema, done.new_views)
             readers.regrant_schema(raw, schema, only=done.new_views)
@@ -99,6 +99,10 @@ def apply_objects(connection, schema, entries=None, new=False):
         # old way behind; other objects read the rollups as they are.
         raw.execute("SELECT rebuild_rollups()")
     return done.entries
+
+
+def _owner_makes_private_objects(raw, schema):
+    return definers.owner_makes_private_objects(raw, schema, readers.existing_roles(raw, schema))
 
 
 BASELINE = MIGRATIONS / "tenant" / "baseline.sql"

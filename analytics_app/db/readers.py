@@ -45,18 +45,27 @@ def _grant_reading(raw, schema, roles, grants=None):
     raw.execute(sql.SQL(";\n").join(statements))
 
 
-def regrant_schema(raw, schema, only=None):
-    """Re-grant the reader roles on the schema's (re)created objects (only: on these
-    views, those of them readers may read)."""
-    roles = [
+def existing_roles(raw, schema):
+    """The reader roles that exist and may read this schema: all tenants', its own."""
+    return [
         role
         for (role,) in raw.execute(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY(%s) ORDER BY rolname",
             ([ALL_TENANTS, tenant_role(schema)],),
         )
     ]
+
+
+def regrant_schema(raw, schema, only=None, private_made_by_owner=False):
+    """Re-grant the reader roles on the schema's (re)created objects (only: on these
+    views, those of them readers may read; private_made_by_owner: the private entries'
+    objects got theirs when made, definers.owner_makes_private_objects)."""
+    roles = existing_roles(raw, schema)
     if roles and only is None:
-        _grant_reading(raw, schema, roles)
+        entries = catalogue.CATALOGUE
+        if private_made_by_owner:
+            entries = [e for e in entries if not e.private]
+        _grant_reading(raw, schema, roles, catalogue.reader_grants(raw, schema, entries))
     elif roles:
         views = set(catalogue.reader_views())
         grants = [("SELECT ON", sql.Identifier(schema, v)) for v in only if v in views]
