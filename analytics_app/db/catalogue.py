@@ -194,16 +194,39 @@ _SKIPPED = re.compile(r"\$(\w*)\$.*?\$\1\$|'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--
 
 
 def interim_names(schema, catalogue=None):
-    """{function name: the name it has while `schema` is being created}."""
+    """{function name: the name it has while `schema` is being created}, for the functions
+    a statement of the creation names (see _named_functions)."""
     digest = hashlib.sha1(schema.encode()).hexdigest()[:12]
     return {
-        name: f"{name[:40]}_{digest}" for name in _function_names(tuple(catalogue or CATALOGUE))
+        name: f"{name[:40]}_{digest}" for name in _named_functions(tuple(catalogue or CATALOGUE))
     }
 
 
+_DECLARED = re.compile(r"\bCREATE\s+(?:OR\s+REPLACE\s+)?FUNCTION\s*$", re.I)
+
+
 @functools.lru_cache(maxsize=8)
-def _function_names(catalogue):
-    return [name for entry in catalogue for kind, name in entry.objects if kind == "FUNCTION"]
+def _named_functions(catalogue):
+    """The functions that some statement of a creation names besides their own CREATE
+    FUNCTION (a COMMENT ON FUNCTION, a trigger, a view or a SQL-standard body calling it),
+    and the readers' functions that are not private (granted to the reader roles by name
+    afterwards). Only these need an interim name, and each rename rewrites the function's
+    pg_proc row: a dead version for autovacuum (issue 27), so the rest keep their own."""
+    functions = {name for entry in catalogue for kind, name in entry.objects if kind == "FUNCTION"}
+    named = {
+        name
+        for entry in catalogue
+        if entry.readers and not entry.private
+        for kind, name in entry.objects
+        if kind == "FUNCTION"
+    }
+    before = ""
+    for part in _call_sites("\n".join(entry.source for entry in catalogue), frozenset(functions)):
+        if isinstance(part, str):
+            before = part
+        elif not _DECLARED.search(before):
+            named.add(part[0])
+    return sorted(named)
 
 
 def _renamed(text, names):

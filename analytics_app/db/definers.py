@@ -177,19 +177,23 @@ def owner_makes_private_objects(raw, schema, reader_roles=()):
                 "ALTER DEFAULT PRIVILEGES FOR ROLE {} REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC"
             ).format(ident(owner))
         )
-    if reader_roles:
-        to = sql.SQL(", ").join(map(ident, reader_roles))
-        for privilege in ("EXECUTE ON FUNCTIONS", "SELECT ON TABLES"):
-            statements.append(
-                sql.SQL(
-                    "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} GRANT "
-                    + privilege
-                    + " TO {}"
-                ).format(ident(owner), ident(schema), to)  # fmt: skip
-            )
-    raw.execute(sql.SQL(";\n").join(statements))
+    to = sql.SQL(", ").join(map(ident, reader_roles))
+
+    def readers(grant, to_from):
+        return [
+            sql.SQL(
+                "ALTER DEFAULT PRIVILEGES FOR ROLE {} IN SCHEMA {} {} " + what + " {} {}"
+            ).format(ident(owner), ident(schema), sql.SQL(grant), sql.SQL(to_from), to)
+            for what in ("EXECUTE ON FUNCTIONS", "SELECT ON TABLES")
+            if reader_roles
+        ]
+
+    raw.execute(sql.SQL(";\n").join(statements + readers("GRANT", "TO")))
     yield owner
-    raw.execute(sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(ident(schema), ident(owner)))
+    # The schema keeps no default privilege naming a reader role (dropping the role would
+    # have to find it): a later creation in the schema sets them again.
+    statements = [sql.SQL("REVOKE CREATE ON SCHEMA {} FROM {}").format(ident(schema), ident(owner))]
+    raw.execute(sql.SQL(";\n").join(statements + readers("REVOKE", "FROM")))
 
 
 def secure_definer_functions(raw, schema):

@@ -818,12 +818,13 @@ def _recount_sql(rollups):
         measures = ", ".join(f"sum({expr})::{typ}" for _, typ, expr in r.measures)
         where = f" WHERE {r.where}" if r.where else ""
         n = ", ".join(str(i + 1) for i in range(len(r.keys)))
+        # No COMMENT ON FUNCTION: it would name the function, and a new tenant would then
+        # create it under an interim name and rename it (catalogue.interim_names).
         parts.append(
+            f"-- {r.table} recounted from the base tables (a full scan): what the rollup must equal.\n"
             f"CREATE FUNCTION {r.table}_recount()\nRETURNS TABLE ({returns})\n"
             f"LANGUAGE sql STABLE\nSET search_path FROM CURRENT\nAS $$\n"
             f"    SELECT {keys}, {measures}\n    FROM {r.source}_facts{where}\n    GROUP BY {n}\n$$;\n"
-            f"COMMENT ON FUNCTION {r.table}_recount() IS\n"
-            f"    '{r.table} recounted from the base tables (a full scan): what the rollup must equal.';\n"
         )
     return "\n".join(parts)
 

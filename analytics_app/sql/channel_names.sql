@@ -6,9 +6,6 @@ CREATE FUNCTION channel_name(p_value text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN lower(btrim(p_value, E' \t\n\r\f\v'));
 
-COMMENT ON FUNCTION channel_name(text) IS
-    'A source or acquisition channel as stored: trimmed of surrounding whitespace and lower-cased (NULL stays NULL).';
-
 CREATE FUNCTION normalise_channels() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path FROM CURRENT

@@ -24,10 +24,8 @@ AS $$
                ELSE p_end IS NOT NULL AND p_end >= p_start AND p_end - p_start < 3650 END
 $$;
 
-COMMENT ON FUNCTION report_period(integer, timestamptz, date, date) IS
-    'First and last local day (tenant time zone) of a report''s period (p_days days ending with the day of p_now, or p_start..p_end inclusive), its length, the previous period of as many days ending the day before, and the time zone; no row when the period is not valid.';
-
--- The "window" object of every period report.
+-- The "window" object of every period report: the period's and the previous period's
+-- first and last local dates, and the IANA time zone they are in.
 CREATE FUNCTION report_window(p_first date, p_last date, p_previous_first date,
                               p_previous_last date, p_time_zone text)
 RETURNS json
@@ -41,6 +39,3 @@ AS $$
         'previous_end_date', to_char(p_previous_last, 'YYYY-MM-DD'),
         'time_zone', p_time_zone)
 $$;
-
-COMMENT ON FUNCTION report_window(date, date, date, date, text) IS
-    'The window object of a period report: the period''s and the previous period''s first and last local dates, and the IANA time zone they are in.';

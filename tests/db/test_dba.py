@@ -115,3 +115,42 @@ def test_platform_totals_match_each_tenants_api(api, make_tenant, dsn):
         assert row[7] == 3 and row[8] == 4500
     assert rows[ledgers[0].tenant.schema][4] == 3
     assert rows[ledgers[1].tenant.schema][4:6] == (4, 3)
+
+
+def test_a_tenant_made_after_the_all_tenants_grant_is_read_through_it(
+    app, runner, api, make_tenant, login_role, monkeypatch
+):
+    """A new tenant's report functions are made by its owner role with the reader roles'
+    EXECUTE already on them (issue 27: no GRANT rewrites them afterwards); the reader sees
+    the API's figures and still nothing else, and so after they are dropped and made
+    again by an upgrade."""
+    from analytics_app.db import catalogue, migrate
+    from analytics_app.db.tenant_session import enter_schema
+    from analytics_app.extensions import db
+
+    carol, url = login_role("carol")
+    assert runner.invoke(args=["dba", "grant", carol]).exit_code == 0
+    ledger = _salon(make_tenant)
+    schema = ledger.tenant.schema
+
+    def reads():
+        for report in ("dashboard", "appointments"):
+            function = f"{report}_report()" if report == "dashboard" else f"{report}_report(30)"
+            assert (
+                json.loads(_as(url, schema, f"SELECT {function}::text")[0][0])
+                == api(ledger.tenant, report).get_json()
+            )
+        assert _as(url, schema, "SELECT sum(appointments)::int FROM analytics_daily")[0][0] == 3
+        # A private view, made by the owner role too.
+        assert _as(url, schema, "SELECT count(*) >= 0 FROM resource_utilisation_daily")[0][0]
+        for statement in ("SELECT * FROM appointments", "SELECT rebuild_rollups()"):
+            with pytest.raises(errors.InsufficientPrivilege):
+                _as(url, schema, statement)
+
+    reads()
+    monkeypatch.setattr(catalogue, "REPLACE_IN_PLACE", False)
+    with app.app_context(), db.engine.begin() as conn:
+        enter_schema(conn, schema, pin_temp_last=True)
+        conn.exec_driver_sql("DELETE FROM analytics_objects_state")
+        assert migrate.apply_objects(conn, schema)
+    reads()

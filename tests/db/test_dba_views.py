@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from analytics_app.db import catalogue, rollups
 from tests.reference import Ledger
 
 
@@ -149,7 +150,21 @@ def test_every_view_and_column_has_a_comment(make_tenant):
     """,
         (tenant.schema,) * 3,
     )
-    assert missing == []
+    # Every function a DBA calls has one; the internal helpers are described in their
+    # files instead: a COMMENT ON FUNCTION names the function, which then costs each new
+    # tenant a rename (catalogue.interim_names, issue 27).
+    helpers = {"report_period", "report_window", "channel_name"} | {
+        name for entry in catalogue.CATALOGUE if entry.file == "rollup_recount"
+        for _, name in entry.objects
+    }  # fmt: skip
+    assert len(helpers) == 3 + len(rollups.ROLLUPS)
+    assert [row for row in missing if row[1] != "()"] == []
+    assert {name for name, _ in missing} == helpers
+    readers = {
+        name for entry in catalogue.CATALOGUE if entry.readers
+        for kind, name in entry.objects if kind == "FUNCTION"
+    }  # fmt: skip
+    assert readers and not readers & helpers
     views = {
         r[0]
         for r in tenant.sql("SELECT viewname FROM pg_views WHERE schemaname = %s", (tenant.schema,))

@@ -6,7 +6,7 @@ import subprocess
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from analytics_app.db import catalogue, definers, migrate
+from analytics_app.db import catalogue, definers, migrate, readers
 from analytics_app.db.embedded import pg_binary
 from analytics_app.extensions import db
 
@@ -341,3 +341,67 @@ def test_progress_says_done_rate_and_time_left():
         now[0] += 600 / 5  # slower still: 10 in 606 s
         progress.step()
     assert lines[-1] == "progress: 10/10 tenants migrated or checked, 0.0/s, about 0 s left"
+
+
+def test_a_new_tenant_writes_each_function_row_once_but_to_rename_it(app):
+    """Issue 27: a creation writes each function's pg_proc row once, born with its owner
+    and grants (a reader role that exists gets EXECUTE from the start), and rewrites it
+    only to give it its name after its interim one: every further version is a dead row
+    that autovacuum must clean, 10,000 times over (docs/scale-out.md)."""
+    schema = f"zzonce{os.getpid()}"
+    with app.app_context(), db.engine.connect() as conn:
+        transaction = conn.begin()
+        try:
+            raw = conn.connection.driver_connection
+            readers.ensure_role(raw, [])  # the all-tenants reader role, before the tenant
+            # This transaction's pg_proc writes (the view may hold earlier ones of the
+            # session not reported yet: hence the difference).
+            written = text(
+                "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_sys_tables"
+                " WHERE relid = 'pg_catalog.pg_proc'::regclass"
+            )
+            before = conn.execute(written).one()
+            assert migrate.upgrade_tenant(conn, schema) is True
+            after = conn.execute(written).one()
+            inserted, updated = after[0] - before[0], after[1] - before[1]
+            functions = conn.execute(
+                text(
+                    "SELECT p.proname, pg_get_userbyid(p.proowner),"
+                    " has_function_privilege('public', p.oid, 'EXECUTE'),"
+                    " has_function_privilege(:reader, p.oid, 'EXECUTE')"
+                    " FROM pg_proc p WHERE p.pronamespace = CAST(:s AS regnamespace)"
+                ),
+                {"s": schema, "reader": readers.ALL_TENANTS},
+            ).all()
+            renamed = set(catalogue.interim_names(schema))
+            assert len(functions) == 65
+            assert inserted == len(functions)
+            private, granted = (
+                {
+                    name
+                    for entry in catalogue.CATALOGUE
+                    if entry.private == is_private and (is_private or entry.readers)
+                    for kind, name in entry.objects
+                    if kind == "FUNCTION"
+                }
+                for is_private in (True, False)
+            )
+            assert granted == {"rfc3339"}  # the readers' function that PUBLIC may run too
+            # One rewrite for each renamed function, and one for the reader's GRANT on
+            # rfc3339 (a function only the owner role makes gets it when made).
+            assert updated == sum(name in renamed for name, *_ in functions) + len(granted)
+            assert 30 < len(renamed) < 40
+            owner = definers.owner_role(schema)
+            for name, owned_by, public_may, reader_may in functions:
+                assert (owned_by == owner) == (name in private), name
+                assert public_may == (name not in private), name
+                assert reader_may, name
+            # No default privilege of the creation is left in the schema.
+            assert not conn.execute(
+                text(
+                    "SELECT 1 FROM pg_default_acl WHERE defaclnamespace = CAST(:s AS regnamespace)"
+                ),
+                {"s": schema},
+            ).all()
+        finally:
+            transaction.rollback()
