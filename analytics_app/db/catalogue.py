@@ -239,7 +239,7 @@ def _renamed(text, names):
     )
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=256)
 def _call_sites(text, names):
     """`text` split into its plain parts and (name,) where a function of `names` is
     declared or called: found once per text, then each new schema only joins the parts
@@ -313,8 +313,14 @@ def _create(raw, schema, entries, state, owner=None):
     docs/scale-out.md)."""
     interim = _interim.get()
     with owner(raw, schema) if owner else contextlib.nullcontext() as role:
-        text = "\n".join(_as(role, entry) for entry in entries)
-        raw.execute(_renamed(text, interim) if interim else text)
+        # File by file: each file's call sites are found once (_call_sites), and the SET
+        # ROLE around a private one names the tenant's role.
+        raw.execute(
+            "\n".join(
+                _as(role, entry, _renamed(entry.source, interim) if interim else entry.source)
+                for entry in entries
+            )
+        )
     private = [
         name
         for e in entries
@@ -330,12 +336,12 @@ def _create(raw, schema, entries, state, owner=None):
     raw.execute(sql.SQL(";\n").join(statements))
 
 
-def _as(role, entry):
-    """The entry's file, run as `role` if the entry is private and a role is given."""
+def _as(role, entry, text):
+    """The entry's file `text`, run as `role` if the entry is private and a role is given."""
     if not (role and entry.private):
-        return entry.source
+        return text
     name = sql.Identifier(role).as_string(None)
-    return f"SET LOCAL ROLE {name};\n{entry.source}\nRESET ROLE;"
+    return f"SET LOCAL ROLE {name};\n{text}\nRESET ROLE;"
 
 
 def reader_views(catalogue=None):

@@ -396,6 +396,13 @@ def test_a_new_tenant_writes_each_function_row_once_but_to_rename_it(app):
                 assert (owned_by == owner) == (name in private), name
                 assert public_may == (name not in private), name
                 assert reader_may, name
+            # The owner role may no longer create in its schema.
+            assert conn.execute(
+                text(
+                    "SELECT has_schema_privilege(:o, :s, 'USAGE'), has_schema_privilege(:o, :s, 'CREATE')"
+                ),
+                {"o": owner, "s": schema},
+            ).one() == (True, False)
             # No default privilege of the creation is left in the schema.
             assert not conn.execute(
                 text(
