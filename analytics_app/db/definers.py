@@ -155,8 +155,8 @@ def owner_reads_what_is_made(raw, schema):
 # privilege of the role, everywhere: it creates in its own schema only); the reader
 # roles there are (a default privilege in the schema) get EXECUTE and SELECT on them.
 _OWNERS_DEFAULT = (
-    "SELECT EXISTS (SELECT FROM pg_default_acl WHERE defaclrole = %s::regrole"
-    " AND defaclnamespace = 0 AND defaclobjtype = 'f')"
+    "SELECT EXISTS (SELECT FROM pg_default_acl d JOIN pg_roles r ON r.oid = d.defaclrole"
+    " WHERE r.rolname = %s AND d.defaclnamespace = 0 AND d.defaclobjtype = 'f')"
 )
 
 
