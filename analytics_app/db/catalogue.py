@@ -211,7 +211,8 @@ def _named_functions(catalogue):
     FUNCTION (a COMMENT ON FUNCTION, a trigger, a view or a SQL-standard body calling it),
     and the readers' functions that are not private (granted to the reader roles by name
     afterwards). Only these need an interim name, and each rename rewrites the function's
-    pg_proc row: a dead version for autovacuum (issue 27), so the rest keep their own."""
+    pg_proc row: a dead version for autovacuum (issue 27, docs/scale-out.md: 37 renames a
+    creation instead of 65), so the rest keep their own."""
     functions = {name for entry in catalogue for kind, name in entry.objects if kind == "FUNCTION"}
     named = {
         name

@@ -149,8 +149,9 @@ def owner_reads_what_is_made(raw, schema):
 # The owner role makes the schema's private objects (the report functions, definers or
 # not, and what their files hold) itself, so that each function is born with its owner
 # and its grants: CREATE FUNCTION writes its pg_proc row once, where ALTER ... OWNER TO
-# and REVOKE ... FROM PUBLIC afterwards rewrote it twice more, leaving dead versions of
-# 65,000 rows a thousand tenants for autovacuum (issue 27, docs/scale-out.md). The role
+# and REVOKE ... FROM PUBLIC afterwards rewrote it twice more, dead versions for the
+# catalogs' autovacuum (issue 27: with the interim names below, 43 % less autovacuum work
+# over 10,000 creations; the creation time did not move, benchmarks/MANY_TENANTS.md). The role
 # may create in the schema only meanwhile; its functions are never PUBLIC's (a default
 # privilege of the role, everywhere: it creates in its own schema only); the reader
 # roles there are (a default privilege in the schema) get EXECUTE and SELECT on them.
