@@ -45,6 +45,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (day, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
@@ -61,6 +62,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (weekday, hour) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
@@ -71,6 +73,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (day, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
@@ -86,6 +89,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, service_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -95,6 +99,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
@@ -105,6 +110,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, hour, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -114,6 +120,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -123,6 +130,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (month, weekday, hour) DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
@@ -134,6 +142,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (resource_id, day, hour) DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
@@ -145,6 +154,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -154,6 +164,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, source) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -163,6 +174,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -172,6 +184,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (month, created_day, service_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -181,6 +194,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -190,6 +204,7 @@ BEGIN
             FROM f WHERE status = 'confirmed' AND created_day > day
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -198,6 +213,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (month, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments;
     -- payment
@@ -208,6 +224,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, service_id, resource_id) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
@@ -221,6 +238,7 @@ BEGIN
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
+            ORDER BY 1
             ON CONFLICT (day) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
@@ -233,6 +251,7 @@ BEGIN
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1
             ON CONFLICT (month) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
@@ -244,6 +263,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * visits) <> 0 OR sum(sign * cents) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (from_day, to_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 visits = r.visits + EXCLUDED.visits,
@@ -255,6 +275,7 @@ BEGIN
             FROM f WHERE to_day < 'infinity'
             GROUP BY 1
             HAVING sum(sign) <> 0 OR sum(CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END) <> 0 OR sum(sign * visits) <> 0
+            ORDER BY 1
             ON CONFLICT (day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 new_customers = r.new_customers + EXCLUDED.new_customers,
@@ -266,6 +287,7 @@ BEGIN
             FROM f WHERE from_day = '-infinity'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (day, channel) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -275,6 +297,7 @@ BEGIN
             FROM f WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (cohort_month, month) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -284,6 +307,7 @@ BEGIN
             FROM f WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
+            ORDER BY 1
             ON CONFLICT (at_risk_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -292,6 +316,7 @@ BEGIN
             FROM f WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
+            ORDER BY 1
             ON CONFLICT (lapsed_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
 

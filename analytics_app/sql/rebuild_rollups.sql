@@ -54,6 +54,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (day, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
@@ -70,6 +71,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (weekday, hour) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
@@ -80,6 +82,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (day, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
@@ -95,6 +98,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, service_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -104,6 +108,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
@@ -114,6 +119,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, hour, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -123,6 +129,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -132,6 +139,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (month, weekday, hour) DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
@@ -143,6 +151,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (resource_id, day, hour) DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
@@ -154,6 +163,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4, 5
             ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -163,6 +173,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, status, source) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -172,6 +183,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -181,6 +193,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (month, created_day, service_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -190,6 +203,7 @@ BEGIN
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -199,6 +213,7 @@ BEGIN
             FROM f WHERE status = 'confirmed' AND created_day > day
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2, 3, 4
             ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
@@ -207,6 +222,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (month, status) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments;
     -- payment
@@ -217,6 +233,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
+            ORDER BY 1, 2, 3
             ON CONFLICT (day, service_id, resource_id) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
@@ -230,6 +247,7 @@ BEGIN
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
+            ORDER BY 1
             ON CONFLICT (day) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
@@ -242,6 +260,7 @@ BEGIN
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0
+            ORDER BY 1
             ON CONFLICT (month) DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
@@ -253,6 +272,7 @@ BEGIN
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * visits) <> 0 OR sum(sign * cents) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (from_day, to_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 visits = r.visits + EXCLUDED.visits,
@@ -264,6 +284,7 @@ BEGIN
             FROM f WHERE to_day < 'infinity'
             GROUP BY 1
             HAVING sum(sign) <> 0 OR sum(CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END) <> 0 OR sum(sign * visits) <> 0
+            ORDER BY 1
             ON CONFLICT (day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 new_customers = r.new_customers + EXCLUDED.new_customers,
@@ -275,6 +296,7 @@ BEGIN
             FROM f WHERE from_day = '-infinity'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (day, channel) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -284,6 +306,7 @@ BEGIN
             FROM f WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
+            ORDER BY 1, 2
             ON CONFLICT (cohort_month, month) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -293,6 +316,7 @@ BEGIN
             FROM f WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
+            ORDER BY 1
             ON CONFLICT (at_risk_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
@@ -301,6 +325,7 @@ BEGIN
             FROM f WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
+            ORDER BY 1
             ON CONFLICT (lapsed_day) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
