@@ -199,7 +199,8 @@ def owner_makes_private_objects(raw, schema, reader_roles=()):
 
 def secure_definer_functions(raw, schema):
     """Give the schema's definer functions their unprivileged owner (in the caller's
-    transaction), and the owner what they read: the schema's tables and functions."""
+    transaction), and the owner what they read: the schema's tables and functions (after
+    owner_makes_private_objects: only what an older creation left otherwise)."""
     owner = ensure_owner(raw, schema)
     ident = sql.Identifier
     objects = raw.execute(SCHEMA_OBJECTS, (owner, schema)).fetchall()
@@ -215,8 +216,9 @@ def secure_definer_functions(raw, schema):
         for is_function, name, definer, public_execute, owned_by, _ in objects
         if is_function and not definer and not public_execute and owned_by != owner
     ]
-    # The names are quoted and schema-qualified already.
-    statements = [sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(ident(schema), ident(owner))]
+    # The names are quoted and schema-qualified already. (USAGE on the schema it got when
+    # the objects were made: owner_makes_private_objects.)
+    statements = []
     if relations:
         statements.append(
             sql.SQL("GRANT SELECT ON {} TO {}").format(sql.SQL(", ").join(relations), ident(owner))
@@ -232,5 +234,6 @@ def secure_definer_functions(raw, schema):
         for is_function, name, definer, _, owned_by, _ in objects
         if is_function and definer and owned_by != owner
     ]
-    raw.execute(sql.SQL(";\n").join(statements))
+    if statements:
+        raw.execute(sql.SQL(";\n").join(statements))
     return owner

@@ -90,7 +90,7 @@ def apply_objects(connection, schema, entries=None, new=False):
         done = catalogue.apply(raw, schema, entries, new=new, owner=_owner_makes_private_objects)
         if done.created:  # objects replaced in place keep their owner and grants
             definers.secure_definer_functions(raw, schema)
-            readers.regrant_schema(raw, schema, private_made_by_owner=True)
+            readers.regrant_schema(raw, schema)
         elif done.new_views:  # made in place: granted as a new schema grants them
             definers.grant_relations(raw, schema, done.new_views)
             readers.regrant_schema(raw, schema, only=done.new_views)

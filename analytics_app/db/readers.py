@@ -56,16 +56,15 @@ def existing_roles(raw, schema):
     ]
 
 
-def regrant_schema(raw, schema, only=None, private_made_by_owner=False):
+def regrant_schema(raw, schema, only=None):
     """Re-grant the reader roles on the schema's (re)created objects (only: on these
-    views, those of them readers may read; private_made_by_owner: the private entries'
-    objects got theirs when made, definers.owner_makes_private_objects)."""
+    views, those of them readers may read). The private entries' objects are left out:
+    the owner role made them with the readers' privileges already on them
+    (definers.owner_makes_private_objects)."""
     roles = existing_roles(raw, schema)
     if roles and only is None:
-        entries = catalogue.CATALOGUE
-        if private_made_by_owner:
-            entries = [e for e in entries if not e.private]
-        _grant_reading(raw, schema, roles, catalogue.reader_grants(raw, schema, entries))
+        public = [e for e in catalogue.CATALOGUE if not e.private]
+        _grant_reading(raw, schema, roles, catalogue.reader_grants(raw, schema, public))
     elif roles:
         views = set(catalogue.reader_views())
         grants = [("SELECT ON", sql.Identifier(schema, v)) for v in only if v in views]
