@@ -45,33 +45,35 @@ totals AS (
            round(sum(p.duration_minutes) / nullif(sum(p.appointments), 0), 2) AS average_minutes
     FROM peaks p
 ),
+-- The rest of today: raw rows (the partial index on confirmed start times, read from the
+-- index alone), read once for the resources, the services and the next 7 days.
+today_rest AS MATERIALIZED (
+    SELECT a.resource_id, a.service_id
+    FROM appointments a, month m
+    WHERE a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < m.tomorrow
+),
 future AS (
-    -- From now on = the rest of today (raw rows, via the partial index on confirmed
-    -- start times) plus every later local day (the day x resource/service rollups).
-    SELECT (SELECT count(*) FROM (
-                SELECT a.resource_id FROM appointments a, month m
-                WHERE a.status = 'confirmed' AND a.start_time >= p_now
-                  AND a.start_time < m.tomorrow
-                UNION
+    -- From now on = the rest of today plus every later local day (the day x
+    -- resource/service rollups). Distinct by sorting the few hundred ids: a hash table
+    -- would be sized by the generic plan's guess of the range, ~100,000 rows.
+    SELECT (SELECT count(DISTINCT x.resource_id) FROM (
+                SELECT t.resource_id FROM today_rest t
+                UNION ALL
                 SELECT r.resource_id FROM appointment_rollup_day_resource r, month m
                 WHERE r.status = 'confirmed' AND r.day > m.today
                 GROUP BY r.resource_id, r.day HAVING sum(r.appointments) > 0) x
            ) AS resources,
-           (SELECT count(*) FROM (
-                SELECT a.service_id FROM appointments a, month m
-                WHERE a.status = 'confirmed' AND a.start_time >= p_now
-                  AND a.start_time < m.tomorrow
-                UNION
+           (SELECT count(DISTINCT x.service_id) FROM (
+                SELECT t.service_id FROM today_rest t
+                UNION ALL
                 SELECT r.service_id FROM appointment_rollup_day_service r, month m
                 WHERE r.status = 'confirmed' AND r.day > m.today
                 GROUP BY r.service_id, r.day HAVING sum(r.appointments) > 0) x
            ) AS services,
-           -- [now, now + 168 h): raw rows for the rest of today and for the last,
-           -- partial local day (a week apart: two ranges of the confirmed-start index,
-           -- read from the index alone; as one OR the plan fetched each row's page),
-           -- whole local days in between from the day rollup.
-           (SELECT count(*) FROM appointments a, month m
-            WHERE a.status = 'confirmed' AND a.start_time >= p_now AND a.start_time < m.tomorrow)
+           -- [now, now + 168 h): the rest of today, raw rows for the last, partial local
+           -- day (a week later: another range of the same index), whole local days in
+           -- between from the day rollup.
+           (SELECT count(*) FROM today_rest)
          + (SELECT count(*) FROM appointments a, month m
             WHERE a.status = 'confirmed' AND a.start_time >= m.week_last_day_start
               AND a.start_time < m.week_end)
