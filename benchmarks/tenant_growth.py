@@ -165,6 +165,21 @@ def _write(opts, results):
     for query, (calls, total) in sorted(last.items(), key=lambda kv: -kv[1][1])[:15]:
         text = " ".join(query.split())[:160].replace("|", "\\|")
         lines.append(f"| {total / probe:.2f} | {calls} | `{text}` |")
+    kinds = {}  # the statement's first two words: CREATE TABLE, COMMENT ON, ...
+    for query, (calls, total) in last.items():
+        kind = " ".join(query.split()[:2]).upper()
+        before = kinds.get(kind, (0, 0.0))
+        kinds[kind] = (before[0] + calls, before[1] + total)
+    lines += [
+        "",
+        f"The same at {results[-1][0]:,} tenants by kind of statement (ms and statements per"
+        " created tenant):",
+        "",
+        "| ms | statements | kind |",
+        "|---|---|---|",
+    ]
+    for kind, (calls, total) in sorted(kinds.items(), key=lambda kv: -kv[1][1])[:12]:
+        lines.append(f"| {total / probe:.2f} | {calls / probe:.1f} | `{kind}` |")
     total_first = sum(t for _, t in first.values()) / probe
     total_last = sum(t for _, t in last.values()) / probe
     lines += [
