@@ -35,7 +35,7 @@ WITH clock AS MATERIALIZED (
     SELECT z.tz, (p_now AT TIME ZONE z.tz)::date AS today,
            (p_now AT TIME ZONE z.tz)::time AS time_of_day,
            date_trunc('week', p_now AT TIME ZONE z.tz)::date AS this_monday
-    FROM (SELECT tenant_timezone() AS tz) z
+    FROM (SELECT tenant_timezone() AS tz OFFSET 0) z
 ),
 day_rates AS (  -- yesterday (n = 0) and the 8 same weekdays before it (n = 1..8)
     SELECT n, coalesce(sum(r.appointments), 0) AS appointments,

@@ -10,7 +10,7 @@ SET plan_cache_mode = force_generic_plan
 AS $$
 WITH zone AS MATERIALIZED (  -- one tenant_timezone() call, not one per use
     SELECT tz, date_trunc('month', p_now AT TIME ZONE tz) AS month_local
-    FROM (SELECT tenant_timezone() AS tz) z
+    FROM (SELECT tenant_timezone() AS tz OFFSET 0) z
 ),
 month AS MATERIALIZED (
     SELECT tz,

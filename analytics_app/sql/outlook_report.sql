@@ -31,7 +31,7 @@ WITH current_period AS MATERIALIZED (
            date_trunc(u.field, z.local_now) AS start_local,
            date_trunc(u.field, z.local_now) + u.length AS end_local,
            z.local_now - date_trunc(u.field, z.local_now) AS elapsed
-    FROM (SELECT tenant_timezone() AS tz) t
+    FROM (SELECT tenant_timezone() AS tz OFFSET 0) t
     CROSS JOIN LATERAL (SELECT t.tz, p_now AT TIME ZONE t.tz AS local_now) z
     CROSS JOIN LATERAL (
         SELECT p_period AS field,

@@ -17,7 +17,7 @@ WITH span AS MATERIALIZED (
     SELECT z.tz, m.current_month,
            (m.current_month - (p_months - 1) * interval '1 month')::date AS first_month,
            (m.current_month + interval '1 month')::date AS after
-    FROM (SELECT tenant_timezone() AS tz) z
+    FROM (SELECT tenant_timezone() AS tz OFFSET 0) z
     CROSS JOIN LATERAL (
         SELECT date_trunc('month', p_now AT TIME ZONE z.tz)::date AS current_month
     ) m

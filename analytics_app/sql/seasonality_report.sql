@@ -27,7 +27,7 @@ WITH bounds AS MATERIALIZED (
            -- The rollups are read from a year before the first month (its comparisons).
            make_date(extract(year FROM this_month)::int - p_years, 1, 1) AS read_from
     FROM (SELECT tz, date_trunc('month', p_now AT TIME ZONE tz)::date AS this_month
-          FROM (SELECT tenant_timezone() AS tz) z) m
+          FROM (SELECT tenant_timezone() AS tz OFFSET 0) z) m
     WHERE p_years BETWEEN 1 AND 10
 ),
 appointments_by_status AS (
