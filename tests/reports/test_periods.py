@@ -4,6 +4,7 @@ the appointments and revenue reports, against tests/reference.py and literals.""
 import random
 from datetime import UTC, date, datetime, timedelta
 
+import psycopg
 import pytest
 
 from tests import reference
@@ -207,3 +208,26 @@ def test_random_histories_and_ranges_match_the_reference(api, make_tenant, timez
         assert api(ledger.tenant, "revenue", **query, **money).get_json() == reference.revenue(
             ledger, now, start=first, end=last, **money
         )
+
+
+# --- the tenant's zone, read once -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args", ["30, now()", "365, now()", "NULL, now(), DATE '2026-03-01', DATE '2026-03-31'"]
+)
+def test_the_period_reads_the_tenant_zone_once(make_tenant, args):
+    # tenant_timezone() is a definer function: each call switches the search path and
+    # runs its own query. The subquery naming it, pulled up by the planner, called it once
+    # per use of its column: nine times a period, in every period report.
+    tenant = make_tenant(timezone="Europe/Paris")
+    with psycopg.connect(tenant.dsn) as conn:
+        conn.execute("SELECT set_config('search_path', %s, false)", (f'"{tenant.schema}", public',))
+        conn.execute("SET LOCAL track_functions = 'all'")
+        zone = conn.execute(f"SELECT time_zone FROM report_period({args})").fetchone()[0]
+        calls = conn.execute(
+            "SELECT calls FROM pg_stat_xact_user_functions"
+            " WHERE schemaname = %s AND funcname = 'tenant_timezone'",
+            (tenant.schema,),
+        ).fetchone()[0]
+    assert (zone, calls) == ("Europe/Paris", 1)
