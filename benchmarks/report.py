@@ -67,10 +67,8 @@ def render(r):
     http_dash = lat[big]["dashboard"]["p50"]
     ratio_naive = base[big]["naive_dashboard"] / http_dash
     flat = {name: lat[big][name]["p50"] / lat[small][name]["p50"] for name in lat[big]}
-    many = {
-        name: r["latency_many_tenants"][name]["p50"] / lat[small][name]["p50"]
-        for name in lat[small]
-    }
+    before = r.get("latency_before_tenants", lat[small])  # older runs: the run's start
+    many = {name: r["latency_many_tenants"][name]["p50"] / before[name]["p50"] for name in before}
     load_ratio = r["load"]["with_triggers_s"] / r["load"]["without_triggers_s"]
     tp = r["throughput"]
     targets = [
