@@ -5,7 +5,8 @@ SELECT r.weekday::int AS weekday_number,
            [r.weekday + 1] AS weekday,
        r.hour::int AS hour,
        sum(r.appointments)::bigint AS appointments,
-       sum(r.duration_seconds) / 60 AS duration_minutes
+       sum(r.duration_seconds) / 60 AS duration_minutes,
+       sum(r.duration_seconds) AS duration_seconds
 FROM appointment_rollup_weekday_hour r
 GROUP BY r.weekday, r.hour
 HAVING sum(r.appointments) <> 0;
@@ -16,4 +17,5 @@ COMMENT ON COLUMN analytics_peak_times.weekday_number IS '0 = Sunday ... 6 = Sat
 COMMENT ON COLUMN analytics_peak_times.weekday IS 'English weekday name, local.';
 COMMENT ON COLUMN analytics_peak_times.hour IS 'Local hour of day, 0-23.';
 COMMENT ON COLUMN analytics_peak_times.appointments IS 'Number of confirmed appointments.';
-COMMENT ON COLUMN analytics_peak_times.duration_minutes IS 'Sum of end_time - start_time over those appointments, in minutes (exact).';
+COMMENT ON COLUMN analytics_peak_times.duration_minutes IS 'Sum of end_time - start_time over those appointments, in minutes (numeric; a third of a minute is 0.3333333333333333).';
+COMMENT ON COLUMN analytics_peak_times.duration_seconds IS 'The same sum in seconds (exact): divide a total of it, not a total of duration_minutes, for a mean to round exactly.';

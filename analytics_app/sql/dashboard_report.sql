@@ -36,13 +36,17 @@ this_month AS (
 -- All time: the weekday x hour rollup (at most 168 rows), read once for the totals and
 -- both peaks (its view adds the changes not folded yet: one pass over the log, not three).
 peaks AS MATERIALIZED (
-    SELECT weekday_number, weekday, hour, appointments, duration_minutes
+    SELECT weekday_number, weekday, hour, appointments, duration_seconds
     FROM analytics_peak_times
 ),
+-- The mean from the total in seconds, divided once: a total of per-hour minutes adds up
+-- each hour's rounding (62 s = 1.0333... minutes), and a mean on a half hundredth
+-- (0.775) came out 0.7749999... and rounded down.
 totals AS (
     SELECT (SELECT n FROM this_month) AS this_month,
            coalesce(sum(p.appointments), 0)::bigint AS all_time,
-           round(sum(p.duration_minutes) / nullif(sum(p.appointments), 0), 2) AS average_minutes
+           round(sum(p.duration_seconds) / (60 * nullif(sum(p.appointments), 0)), 2)
+               AS average_minutes
     FROM peaks p
 ),
 -- The rest of today: raw rows (the partial index on confirmed start times, read from the

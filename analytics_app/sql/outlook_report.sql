@@ -250,15 +250,19 @@ year_before AS MATERIALIZED (  -- (read once: its figures are used more than onc
     FROM periods y JOIN from_point f USING (k) JOIN late l USING (k)
     WHERE y.k = -1
 ),
--- on the books x (1 - loss rate), rounded half up: (all - lost) / all exactly, in numeric.
+-- on the books x (1 - loss rate), rounded half up: n x (all - lost) / all, multiplied
+-- first and divided once. (Dividing first rounds (all - lost) / all to numeric's 20
+-- digits: 3 x 5/6 came out 2.4999... and rounded to 2, not 3.)
 forecast AS (
     SELECT s.appointments + pk.appointments
-               + round(o.appointments * CASE WHEN l.appointments = 0 THEN 1
-                       ELSE (l.appointments - l.lost)::numeric / l.appointments END)::bigint
+               + CASE WHEN l.appointments = 0 THEN o.appointments
+                      ELSE round(o.appointments * (l.appointments - l.lost)::numeric
+                                 / l.appointments)::bigint END
                AS appointments,
            s.revenue + pk.value
-               + round(o.value * CASE WHEN l.appointments = 0 THEN 1
-                       ELSE (l.appointments - l.lost)::numeric / l.appointments END)::bigint
+               + CASE WHEN l.appointments = 0 THEN round(o.value)::bigint
+                      ELSE round(o.value * (l.appointments - l.lost)::numeric
+                                 / l.appointments)::bigint END
                AS revenue
     FROM so_far s, on_the_books o, pickup pk, losses l
 ),

@@ -92,6 +92,23 @@ def test_average_is_rounded_to_two_decimals(api, make_tenant):
     )
 
 
+def test_an_average_on_a_half_hundredth_rounds_up_from_seconds(api, make_tenant):
+    """62 s, 62 s and two of 31 s in one hour: 186 s / 4 = 0.775 minutes -> 0.78. (Summed
+    per local weekday and hour in minutes first, 62 s / 60 = 1.0333... cut to numeric's
+    digits, the mean came out 0.77499999... and was rounded to 0.77.)"""
+    ledger = shop(make_tenant, "UTC")
+    base = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(days=40)
+    for hour, seconds in ((0, 62), (1, 62), (2, 31), (2, 31)):
+        ledger.book(base + timedelta(hours=hour), minutes=seconds / 60)
+    lengths = sorted(round((a.end - a.start).total_seconds()) for a in ledger.appointments)
+    assert lengths == [31, 31, 62, 62]
+    body = api(ledger.tenant, "dashboard").get_json()
+    assert body["average_appointment_duration_minutes"] == 0.78
+    assert ledger.tenant.fold() > 0
+    body = api(ledger.tenant, "dashboard").get_json()
+    assert body["average_appointment_duration_minutes"] == 0.78
+
+
 def test_peaks_use_local_weekday_and_hour_and_ties_go_early(api, make_tenant):
     ledger = shop(make_tenant, "Asia/Kolkata")
     today = datetime.now(ledger.zone).date()

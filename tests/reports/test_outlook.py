@@ -116,6 +116,33 @@ def test_the_median_of_eight_is_the_mean_of_the_middle_two_rounded_half_up(make_
     assert body["pickup"]["value_cents"] == 3000
 
 
+def test_the_forecast_rounds_what_is_kept_of_the_books_half_up_exactly(make_tenant):
+    """on_the_books x (1 - loss) at exactly .5: 3 x 5/6 = 2.5 and 303 x 5/6 = 252.5.
+    (5/6 as a decimal is 0.8333...: times 3 it came out 2.4999... and was rounded down.)"""
+    ledger = salon(make_tenant)
+    ledger.service(3, "Trim", price=101)
+    now = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
+    at = ledger.local
+    # The 90 days before today: 6 appointments, 1 cancelled (in February: not so far, and
+    # before February's point, so not late either).
+    for day in range(2, 8):
+        ledger.book(
+            at(date(2026, 2, day), 10),
+            status="cancelled" if day == 2 else "confirmed",
+            created=at(date(2026, 1, 5)),
+        )
+    for day in (25, 26, 27):  # on the books: 3 worth 101 each
+        ledger.book(at(date(2026, 3, day), 10), service=3, created=at(date(2026, 3, 1)))
+    body = same(ledger, now)
+    assert body["so_far"] == {"appointments": 0, "revenue_cents": 0}
+    assert body["on_the_books"] == {"appointments": 3, "value_cents": 303}
+    assert body["pickup"] == {"appointments": 0, "value_cents": 0}
+    assert body["loss_rate_percent"] == 16.67
+    assert body["forecast"] == {"appointments": 3, "revenue_cents": 253}
+    assert ledger.tenant.fold() > 0  # the same from the folded rollups
+    assert same(ledger, now)["forecast"] == {"appointments": 3, "revenue_cents": 253}
+
+
 def test_month_ends_a_point_past_a_shorter_month_and_late_bookings(make_tenant):
     ledger = salon(make_tenant, "Europe/Paris")
     at = ledger.local
