@@ -234,7 +234,7 @@ def dashboard(ledger, now):
     future = [a for a in confirmed if a.start >= now]
     weekdays = Counter((a.start.astimezone(zone).isoweekday() % 7) for a in confirmed)
     hours = Counter(a.start.astimezone(zone).hour for a in confirmed)
-    minutes = [Decimal(elapsed(a.start, a.end)) / 60 for a in confirmed]
+    seconds = sum(elapsed(a.start, a.end) for a in confirmed)  # exact; divided once below
     return {
         "total_appointments_this_month": sum(
             month_start <= a.start < next_month for a in confirmed
@@ -245,8 +245,8 @@ def dashboard(ledger, now):
         "upcoming_appointments_count": sum(
             now <= a.start < now + timedelta(days=7) for a in confirmed
         ),
-        "average_appointment_duration_minutes": round2(sum(minutes) / len(minutes))
-        if minutes
+        "average_appointment_duration_minutes": round2(seconds / (60 * len(confirmed)))
+        if confirmed
         else None,
         "peak_booking_day": WEEKDAYS[min(weekdays, key=lambda d: (-weekdays[d], d))]
         if weekdays

@@ -152,7 +152,8 @@ def test_random_history_matches_the_reference(api, make_tenant):
         start = now + timedelta(minutes=rng.choice([-1, 1]) * rng.randrange(120, 60 * 24 * 400))
         ledger.book(
             start,
-            minutes=rng.choice([15, 20, 45, 50, 95]),
+            # whole minutes, and some a second or two over (1.0333... minutes)
+            minutes=rng.choice([15, 20, 45, 50, 95]) + rng.choice([0, 0, 0, 1, 2]) / 60,
             status=rng.choices(["confirmed", "cancelled", "no_show"], [80, 12, 8])[0],
             service=rng.randint(1, 3),
             resource=rng.randint(1, 3),
