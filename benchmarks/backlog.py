@@ -39,6 +39,9 @@ REPORTS = [
     ("team 30", "SELECT team_report(30)"),
     ("heatmap 90", "SELECT heatmap_report(90)"),
     ("seasonality 2 years", "SELECT seasonality_report(2)"),
+    ("outlook month", "SELECT outlook_report()"),
+    ("retention 12 months", "SELECT retention_report(12)"),
+    ("at-risk first page", "SELECT at_risk_report()"),
 ]
 
 CHANGES = """
