@@ -17,5 +17,5 @@ COMMENT ON COLUMN analytics_peak_times.weekday_number IS '0 = Sunday ... 6 = Sat
 COMMENT ON COLUMN analytics_peak_times.weekday IS 'English weekday name, local.';
 COMMENT ON COLUMN analytics_peak_times.hour IS 'Local hour of day, 0-23.';
 COMMENT ON COLUMN analytics_peak_times.appointments IS 'Number of confirmed appointments.';
-COMMENT ON COLUMN analytics_peak_times.duration_minutes IS 'Sum of end_time - start_time over those appointments, in minutes (numeric; a third of a minute is 0.3333333333333333).';
+COMMENT ON COLUMN analytics_peak_times.duration_minutes IS 'Sum of end_time - start_time over those appointments, in minutes (numeric, cut where its division stops: 62 s is 1.0333333333333333).';
 COMMENT ON COLUMN analytics_peak_times.duration_seconds IS 'The same sum in seconds (exact): divide a total of it, not a total of duration_minutes, for a mean to round exactly.';
