@@ -1,13 +1,25 @@
 """Evaluate the alert rules for every tenant with advanced_analytics, one transaction each,
-then send the alert emails those transactions owe (alerts.emails)."""
+then send the alert emails those transactions owe (alerts.emails).
 
-from sqlalchemy import text
+An alert's `message` is "a sentence in the tenant's language" (SPEC Part 6): the rules and
+figures are the database's (check_alerts() in sql/alerts.sql, which writes an English
+sentence), and the sentence is written again here, in the language of the tenant's locale
+and its formats (alerts/wording.py, as the dashboard writes it), before the transaction
+that recorded the alert commits: the stored alert and the payload of its webhook
+deliveries never hold the English one. The CLI's own lines keep the English (log lines
+stay English, Part 7).
+"""
 
-from analytics_app.alerts import emails
+from flask_babel import force_locale
+from sqlalchemy import bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY, BIGINT, TEXT
+
+from analytics_app.alerts import emails, wording
 from analytics_app.db.tenant_session import enter_schema
+from analytics_app.formats import languages, localisation
 
 TENANTS_SQL = text(
-    "SELECT id, schema_name,"
+    "SELECT id, schema_name, locale, currency,"
     " public.tenant_feature(schema_name, 'can_accept_payments') AS paid"
     " FROM public.tenants"
     " WHERE public.tenant_feature(schema_name, 'advanced_analytics')"
@@ -27,15 +39,45 @@ OWE_EMAILS_SQL = text(
 )
 
 
-def check_tenant(session, tenant_id, schema, now, paid):
+# The recorded alerts' sentences in the tenant's language, and the same in the payload of
+# the webhook deliveries check_alerts() queued for them (event id as check_alerts writes it).
+WORDED_SQL = text(
+    "WITH worded AS ("
+    " SELECT w.id, w.message FROM unnest(:ids, :messages) AS w (id, message)),"
+    " alerted AS ("
+    " UPDATE alerts a SET message = w.message FROM worded w WHERE a.id = w.id)"
+    " UPDATE webhook_deliveries d"
+    " SET payload = jsonb_set(d.payload, '{data,message}', to_jsonb(w.message))"
+    " FROM worded w"
+    " WHERE d.event_type = 'alert.triggered'"
+    " AND d.event_id = format('msg_%s_alert_%s', current_schema(), w.id)"
+).bindparams(bindparam("ids", type_=ARRAY(BIGINT)), bindparam("messages", type_=ARRAY(TEXT)))
+
+
+def tenant_sentences(rows, locale, currency):
+    """Each alert's sentence in the language of the tenant's locale, with its formats."""
+    language = languages.language_for(locale)
+    fmt = localisation.Formats(
+        locale or localisation.DEFAULT_LOCALE, currency or localisation.DEFAULT_CURRENCY, language
+    )
+    with force_locale(language):
+        return [wording.sentence(row, fmt) for row in rows]
+
+
+def check_tenant(session, tenant_id, schema, now, paid, locale=None, currency=None):
     """Record the alerts that hold for one tenant at `now`, with the webhooks and emails
-    they owe; return them (commits)."""
+    they owe; return them (commits). Each returned row's `message` is the English one (for
+    the CLI's lines); the stored alert's is in the tenant's language."""
     enter_schema(session, schema)
     rows = session.execute(
-        text("SELECT id, rule, subject, message FROM check_alerts(:now, :paid)"),
+        text("SELECT * FROM check_alerts(:now, :paid)"),
         {"now": now, "paid": bool(paid)},
     ).all()
     if rows:
+        session.execute(
+            WORDED_SQL,
+            {"ids": [r.id for r in rows], "messages": tenant_sentences(rows, locale, currency)},
+        )
         session.execute(OWE_EMAILS_SQL, {"alerts": [r.id for r in rows], "tenant": tenant_id})
     session.commit()
     return rows
@@ -47,8 +89,8 @@ def check_all(session, now, schemas=None, echo=print, transport=None):
     tenants = session.execute(TENANTS_SQL, {"schemas": schemas}).all()
     session.commit()
     recorded, mailed = {}, emails.Sent()
-    for tenant_id, schema, paid in tenants:
-        rows = check_tenant(session, tenant_id, schema, now, paid)
+    for tenant_id, schema, locale, currency, paid in tenants:
+        rows = check_tenant(session, tenant_id, schema, now, paid, locale, currency)
         recorded[schema] = rows
         for row in rows:
             echo(f"{schema}: {row.rule} {row.subject}: {row.message}")

@@ -1,8 +1,9 @@
 """An alert in the reader's words: its title and its sentence, from its fields.
 
-The stored `message` (the API's and the webhook's, in English like every JSON body) is
-written by sql/alerts.sql; pages and emails write the same facts with gettext in the
-reader's language and the tenant's formats (formats/languages.py).
+The stored `message` (the API's and the webhook's) is `sentence()` in the tenant's
+language (alerts/check.py); pages and emails write the same facts with gettext in each
+reader's language and the tenant's formats (formats/languages.py). sql/alerts.sql's own
+English sentence is what the CLI prints and what a DBA calling check_alerts() stores.
 """
 
 from decimal import Decimal

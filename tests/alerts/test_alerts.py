@@ -157,7 +157,10 @@ def test_each_alert_once_across_repeated_and_concurrent_checks(
     assert [(a["rule"], a["subject"], a["value"], a["baseline"]) for a in body["alerts"]] == [
         ("no_show_spike", "2026-06-09", 50.0, 0.0)
     ]
-    assert body["alerts"][0]["message"].startswith("50.00% of yesterday's appointments")
+    assert body["alerts"][0]["message"] == (  # in the tenant's language: en_US here
+        "50.00% of the appointments of Jun 9, 2026 were cancelled or missed, against 0.00% on"
+        " the same weekday over the previous 8 weeks."
+    )
     assert list(body["alerts"][0]) == [  # the SPEC's order
         "id",
         "rule",
@@ -179,13 +182,19 @@ def test_each_alert_once_across_repeated_and_concurrent_checks(
 
 
 @pytest.mark.parametrize(
-    "currency, amounts",
-    [("USD", ("6.99", "10.00")), ("JPY", ("699", "1000")), ("KWD", ("0.699", "1.000"))],
+    "currency, amounts, written",
+    [
+        ("USD", ("6.99", "10.00"), ("$6.99", "$10.00")),
+        ("JPY", ("699", "1000"), ("¥699", "¥1,000")),
+        ("KWD", ("0.699", "1.000"), ("KWD\xa00.699", "KWD\xa01.000")),
+    ],
 )
 def test_the_revenue_drop_message_writes_amounts_in_the_currencys_unit(
-    runner, make_tenant, currency, amounts
+    runner, make_tenant, currency, amounts, written
 ):
-    """The API's English sentence: 699 minor units are $6.99, ¥699 and 0.699 KWD."""
+    """699 minor units are $6.99, ¥699 and 0.699 KWD: in the stored `message` (the
+    tenant's language and formats, en_US here) and in the CLI's English line
+    (sql/alerts.sql's sentence)."""
     ledger = salon(make_tenant)
     assert (
         runner.invoke(args=["tenants", "set-currency", ledger.tenant.schema, currency]).exit_code
@@ -195,10 +204,17 @@ def test_the_revenue_drop_message_writes_amounts_in_the_currencys_unit(
     for weeks_ago, cents in ((1, 699), (2, 1000), (3, 1000), (4, 1000), (5, 1000)):
         a = ledger.book(ledger.local(monday - timedelta(weeks=weeks_ago), 10))
         ledger.pay(a, cents, paid_at=ledger.local(monday - timedelta(weeks=weeks_ago), 12))
-    check(runner, ledger)
+    result = runner.invoke(
+        args=["alerts", "check", "--now", NOW.isoformat(), "--tenant", ledger.tenant.schema]
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        f"revenue_drop 2026-06-01: Revenue of the week from 2026-06-01 was {amounts[0]}"
+        f" {currency}, under 70% of the mean of the 4 weeks before ({amounts[1]} {currency})."
+    ) in result.output
     assert ledger.tenant.scalar("SELECT message FROM alerts WHERE rule = 'revenue_drop'") == (
-        f"Revenue of the week from 2026-06-01 was {amounts[0]} {currency}, under 70% of the"
-        f" mean of the 4 weeks before ({amounts[1]} {currency})."
+        f"Revenue of the week from Jun 1, 2026 was {written[0]}, under 70% of the mean of the"
+        f" 4 weeks before ({written[1]})."
     )
 
 

@@ -491,3 +491,57 @@ def test_the_settings_page_with_endpoints_in_chromium(
         assert axe_violations(page) == []
     finally:
         context.close()
+
+
+def test_an_alerts_message_is_in_the_tenants_language_in_the_api_and_the_webhook(
+    runner, make_tenant, make_key, client, receiver, private
+):
+    """SPEC Part 6: `message` is a sentence in the tenant's language (Part 7's languages,
+    the locale's formats): stored so, listed so by the API and sent so in the event's
+    data; the CLI's line stays English. A neighbour in en_US, checked in the same run,
+    gets its English sentence."""
+    now = datetime(2026, 6, 10, 12, tzinfo=UTC)
+    salons = []
+    for locale, currency in (("fr_FR", "EUR"), ("en_US", "USD")):
+        tenant = make_tenant(timezone="Europe/Paris")
+        for command in (["set-locale", locale], ["set-currency", currency]):
+            result = runner.invoke(args=["tenants", command[0], tenant.schema, command[1]])
+            assert result.exit_code == 0, result.output
+        hook = receiver()
+        _, secret = add(runner, tenant, hook.url, "alert.triggered")
+        ledger = Ledger(tenant)
+        ledger.service(1, "Cut")
+        ledger.resource(1, "Chair")
+        for i in range(10):  # 4 of 10 missed yesterday, no baseline: fires
+            ledger.book(
+                ledger.local(date(2026, 6, 9), 9) + timedelta(minutes=10 * i),
+                status="no_show" if i < 4 else "confirmed",
+            )
+        salons.append((tenant, hook, secret))
+    check = runner.invoke(
+        args=["alerts", "check", "--now", now.isoformat()]
+        + [arg for t, _, _ in salons for arg in ("--tenant", t.schema)]
+    )
+    assert check.exit_code == 0, check.output
+    french = (
+        "40,00\xa0% des rendez-vous du 9 juin 2026 ont été annulés ou non honorés, contre"
+        " 0,00\xa0% le même jour de la semaine sur les 8 semaines précédentes."
+    )
+    english = (
+        "40.00% of the appointments of Jun 9, 2026 were cancelled or missed, against"
+        " 0.00% on the same weekday over the previous 8 weeks."
+    )
+    for (tenant, hook, secret), sentence in zip(salons, (french, english), strict=True):
+        assert tenant.scalar("SELECT message FROM alerts") == sentence
+        body = client.get(
+            "/api/analytics/alerts/",
+            base_url=f"http://{tenant.host}",
+            headers={"Authorization": f"Token {make_key(tenant)}"},
+        ).get_json()
+        assert [a["message"] for a in body["alerts"]] == [sentence]
+        assert "Delivered 1" in deliver(runner, tenant)
+        event = verified(secret, hook.requests[0])
+        assert (event["data"]["rule"], event["data"]["message"]) == ("no_show_spike", sentence)
+        assert event["data"] == body["alerts"][0]
+        # The CLI's line: English (log lines stay English), whatever the tenant's language.
+        assert f"{tenant.schema}: no_show_spike 2026-06-09: 40.00% of yesterday's" in check.output
