@@ -264,6 +264,47 @@ def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_cop
     assert [r[0] for r in rows_after] != [r[0] for r in rows_before]
 
 
+def test_an_upgrade_rebuilds_with_the_functions_body_not_a_call_by_name(
+    app, make_tenant, sql_copy
+):
+    """The upgrade runs rebuild_rollups()'s body as a block (migrate.rebuild_block): a call
+    by name reads every tenant's function of that name once any function has changed
+    (docs/scale-out.md). The block is the function's body to the character, the edited
+    body when the file is edited, and the function itself is not called."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    (source,) = tenant.sql(
+        "SELECT prosrc FROM pg_proc WHERE proname = 'rebuild_rollups'"
+        " AND pronamespace = current_schema()::regnamespace"
+    )[0]
+    assert migrate.rebuild_block() == "DO $fn$" + source + "$fn$"
+    rows_before = _rollup_row_versions(tenant)
+    sql_copy.edit(
+        "rebuild_rollups",
+        "    DELETE FROM customer_changes;\n",
+        "    DELETE FROM customer_changes;\n"
+        "    PERFORM set_config('test.rebuilt_by', 'the edited body', true);\n",
+    )
+    with app.app_context(), db.engine.begin() as conn:
+        raw = conn.connection.driver_connection
+        raw.execute("SET LOCAL track_functions = 'pl'")
+        assert migrate.upgrade_tenant(conn, tenant.schema) is True
+        assert raw.execute("SELECT current_setting('test.rebuilt_by', true)").fetchone() == (
+            "the edited body",
+        )
+        assert raw.execute(
+            "SELECT count(*) FROM pg_stat_xact_user_functions WHERE funcname = 'rebuild_rollups'"
+        ).fetchone() == (0,)
+    rows_after = _rollup_row_versions(tenant)
+    assert [r[1:] for r in rows_after] == [r[1:] for r in rows_before]
+    assert [r[0] for r in rows_after] != [r[0] for r in rows_before]  # rebuilt
+    (edited,) = tenant.sql(
+        "SELECT prosrc FROM pg_proc WHERE proname = 'rebuild_rollups'"
+        " AND pronamespace = current_schema()::regnamespace"
+    )[0]
+    assert "the edited body" in edited and migrate.rebuild_block() == "DO $fn$" + edited + "$fn$"
+
+
 def test_reports_stay_exact_while_a_rollup_definition_upgrade_runs(app, make_tenant, sql_copy):
     """A tenant's upgrade replaces its rollup functions and rebuilds its rollups in one
     transaction: until it commits, another session reads the old rollups (not emptied,
