@@ -264,9 +264,7 @@ def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_cop
     assert [r[0] for r in rows_after] != [r[0] for r in rows_before]
 
 
-def test_an_upgrade_rebuilds_with_the_functions_body_not_a_call_by_name(
-    app, make_tenant, sql_copy
-):
+def test_an_upgrade_rebuilds_with_the_functions_body_not_a_call_by_name(app, make_tenant, sql_copy):
     """The upgrade runs rebuild_rollups()'s body as a block (migrate.rebuild_block): a call
     by name reads every tenant's function of that name once any function has changed
     (docs/scale-out.md). The block is the function's body to the character, the edited
