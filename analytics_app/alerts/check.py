@@ -40,7 +40,8 @@ OWE_EMAILS_SQL = text(
 
 
 # The recorded alerts' sentences in the tenant's language, and the same in the payload of
-# the webhook deliveries check_alerts() queued for them (event id as check_alerts writes it).
+# the webhook deliveries check_alerts() queued for them (pending, their data the alert's
+# JSON: found by its id).
 WORDED_SQL = text(
     "WITH worded AS ("
     " SELECT w.id, w.message FROM unnest(:ids, :messages) AS w (id, message)),"
@@ -49,8 +50,8 @@ WORDED_SQL = text(
     " UPDATE webhook_deliveries d"
     " SET payload = jsonb_set(d.payload, '{data,message}', to_jsonb(w.message))"
     " FROM worded w"
-    " WHERE d.event_type = 'alert.triggered'"
-    " AND d.event_id = format('msg_%s_alert_%s', current_schema(), w.id)"
+    " WHERE d.status = 'pending' AND d.event_type = 'alert.triggered'"
+    " AND (d.payload #>> '{data,id}')::bigint = w.id"
 ).bindparams(bindparam("ids", type_=ARRAY(BIGINT)), bindparam("messages", type_=ARRAY(TEXT)))
 
 

@@ -21,6 +21,12 @@ def salon(app, make_tenant, runner):
         with app.app_context():
             assert fill_history(tenant.schema) > 5000
             db.session.commit()
+        # Folded, as the demo folds its history and a running worker would within seconds:
+        # a page read over a whole history still in the change log recounts every customer
+        # in each customer figure (issue 25, benchmarks/BACKLOG.md), which on this shared
+        # machine once took one report past the 5 s statement timeout (a 503). Reads with
+        # changes waiting are checked against recounts in tests/db and tests/reports.
+        assert tenant.fold() > 5000
         result = runner.invoke(
             args=[
                 "users",
