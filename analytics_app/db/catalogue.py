@@ -421,16 +421,6 @@ def _in_place(raw, schema, entries):
     text = _CREATE_PLAIN.sub(r"CREATE OR REPLACE \1", _changed_comments(text, comments))
     raw.execute("SAVEPOINT catalogue_in_place")
     try:
-        if have_views:
-            # Every view it replaces, locked in one statement before the first replacement:
-            # the moment the readers must leave free is that statement's, not the whole
-            # script's. Taken as the script went, a run of reports that each held one of
-            # them could outlast every try (a CI run: LOCK_TRIES used up in ~50 s).
-            raw.execute(
-                sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
-                    sql.SQL(", ").join(sql.Identifier(schema, v) for v in sorted(have_views))
-                )
-            )
         with unchecked_bodies(raw):
             raw.execute(text)
         after = _described(raw, schema, functions)
