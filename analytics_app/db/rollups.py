@@ -43,6 +43,13 @@ HEADER = (
 # name once any function changed anywhere: docs/scale-out.md); a view is found by its
 # schema and name.
 ZONE = "CROSS JOIN tenant_zone z"
+# Key columns the booking system fills with free text of any length (an appointment's
+# source, a customer's channel). A B-tree entry holds at most 2,704 bytes, so a rollup
+# is unique on md5() of such a column rather than on the text (which a long value
+# would make the fold fail on, and every later change wait behind it): the folded
+# table's unique index `<table>_folded_key` and the upserts' ON CONFLICT name the
+# hash; everything else (reads, recounts, differences) compares the text itself.
+FREE_TEXT = frozenset({"source", "channel"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,11 @@ class Rollup:
     @property
     def folded(self):
         return f"{self.table}_folded"
+
+    @property
+    def conflict(self):
+        """The upserts' conflict target: the keys, free text by its hash (see FREE_TEXT)."""
+        return ", ".join(f"md5({k})" if k in FREE_TEXT else k for k, _, _ in self.keys)
 
 
 @dataclass(frozen=True)
@@ -690,14 +702,13 @@ def _views_sql(rollups):
 
 
 def _upsert(r, facts):
-    keys = _names(r.keys)
     measures = ", ".join(f"sum({expr})::{typ}" for _, typ, expr in r.measures)
     key_exprs = ", ".join(f"({expr})::{typ}" for _, typ, expr in r.keys)
     nonzero = " OR ".join(f"sum({expr}) <> 0" for _, _, expr in r.measures)
     updates = ",\n            ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m, _, _ in r.measures)
     where = f" WHERE {r.where}" if r.where else ""
     positions = ", ".join(str(i + 1) for i in range(len(r.keys)))
-    # New keys go in in key order (the primary key's): a fold of many changes or a
+    # New keys go in in key order (the unique key's): a fold of many changes or a
     # rebuild otherwise writes them in the hash aggregate's order, and a report's range
     # of days then reads nearly every page of the table (team days=30 at 1M: 391 of 399
     # pages for 1,440 rows; 2.1 -> 1.8 ms for the report once in key order, issue 25).
@@ -708,7 +719,7 @@ def _upsert(r, facts):
         f"        GROUP BY {positions}\n"
         f"        HAVING {nonzero}\n"
         f"        ORDER BY {positions}\n"
-        f"        ON CONFLICT ({keys}) DO UPDATE SET\n            {updates}"
+        f"        ON CONFLICT ({r.conflict}) DO UPDATE SET\n            {updates}"
     )
 
 
@@ -995,7 +1006,7 @@ def _repairs(rollups):
             f"    INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)})\n"
             f"    SELECT {keys}, {measures}\n"
             f"    FROM rollup_fixes d WHERE d.rollup = '{r.table}'\n"
-            f"    ON CONFLICT ({_names(r.keys)}) DO UPDATE SET {updates};"
+            f"    ON CONFLICT ({r.conflict}) DO UPDATE SET {updates};"
         )
     for st in STATES:
         repairs.append(

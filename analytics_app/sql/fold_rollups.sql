@@ -155,7 +155,7 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source), service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_day_status_source AS (
@@ -165,7 +165,7 @@ BEGIN
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, status, source) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source)) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_week AS (
@@ -288,7 +288,7 @@ BEGIN
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (day, channel) DO UPDATE SET
+            ON CONFLICT (day, md5(channel)) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
     , customer_cohort_months AS (

@@ -164,7 +164,7 @@ BEGIN
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source), service_id, resource_id) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_day_status_source AS (
@@ -174,7 +174,7 @@ BEGIN
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, status, source) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source)) DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_week AS (
@@ -297,7 +297,7 @@ BEGIN
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (day, channel) DO UPDATE SET
+            ON CONFLICT (day, md5(channel)) DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
     , customer_cohort_months AS (
@@ -390,11 +390,11 @@ BEGIN
     INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
     SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_source'
-    ON CONFLICT (day, status, source, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, status, md5(source), service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
     SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status_source'
-    ON CONFLICT (day, status, source) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, status, md5(source)) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
     SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_week'
@@ -438,7 +438,7 @@ BEGIN
     INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
     SELECT (d.key->>'day')::date, (d.key->>'channel')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'customer_new_channel_daily'
-    ON CONFLICT (day, channel) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (day, md5(channel)) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
     SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
     FROM rollup_fixes d WHERE d.rollup = 'customer_cohort_months'

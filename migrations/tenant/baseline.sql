@@ -2,7 +2,7 @@
 -- written by `flask db squash` (pg_dump of a schema the revisions made); do not edit.
 -- migrate.head_script() runs this, then the revisions after it, for a new tenant;
 -- tests/db/test_migrations.py holds the result equal to the revisions one by one.
--- revision: t0020
+-- revision: t0021
 
 CREATE TABLE alembic_version (
     version_num character varying(32) NOT NULL,
@@ -125,8 +125,7 @@ CREATE TABLE appointment_rollup_day_source_folded (
     source text CONSTRAINT appointment_rollup_day_source_source_not_null NOT NULL,
     service_id bigint CONSTRAINT appointment_rollup_day_source_service_id_not_null NOT NULL,
     resource_id bigint CONSTRAINT appointment_rollup_day_source_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_source_appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_source_folded_pkey PRIMARY KEY (day, status, source, service_id, resource_id)
+    appointments bigint CONSTRAINT appointment_rollup_day_source_appointments_not_null NOT NULL
 );
 COMMENT ON TABLE appointment_rollup_day_source_folded IS 'Appointments per local day, status, source (unknown for NULL or blank), service and resource; rows keyed by writing transaction (txid), sum per key.';
 CREATE TABLE appointment_rollup_day_status_folded (
@@ -145,8 +144,7 @@ CREATE TABLE appointment_rollup_day_status_source_folded (
     day date CONSTRAINT appointment_rollup_day_status_source_day_not_null NOT NULL,
     status text CONSTRAINT appointment_rollup_day_status_source_status_not_null NOT NULL,
     source text CONSTRAINT appointment_rollup_day_status_source_source_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_status_source_appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_status_source_folded_pkey PRIMARY KEY (day, status, source)
+    appointments bigint CONSTRAINT appointment_rollup_day_status_source_appointments_not_null NOT NULL
 );
 COMMENT ON TABLE appointment_rollup_day_status_source_folded IS 'appointment_rollup_day_source summed over services and resources; rows keyed by writing transaction (txid), sum per key.';
 CREATE TABLE appointment_rollup_month_hour_folded (
@@ -247,8 +245,7 @@ CREATE TABLE customer_lapsed_days_folded (
 CREATE TABLE customer_new_channel_daily_folded (
     day date CONSTRAINT customer_new_channel_daily_day_not_null NOT NULL,
     channel text CONSTRAINT customer_new_channel_daily_channel_not_null NOT NULL,
-    customers bigint CONSTRAINT customer_new_channel_daily_customers_not_null NOT NULL,
-    CONSTRAINT customer_new_channel_daily_folded_pkey PRIMARY KEY (day, channel)
+    customers bigint CONSTRAINT customer_new_channel_daily_customers_not_null NOT NULL
 );
 COMMENT ON TABLE customer_new_channel_daily_folded IS 'Customers whose first visit is that local day, per acquisition channel (unknown for NULL or blank); rows keyed by writing transaction (txid), sum per key.';
 CREATE TABLE customer_visit_daily_folded (
@@ -423,8 +420,10 @@ CREATE INDEX appointment_rollup_day_hour_detail_rid_idx ON appointment_rollup_da
 CREATE INDEX appointment_rollup_day_hour_detail_sid_idx ON appointment_rollup_day_hour_detail_folded USING btree (service_id, day);
 CREATE INDEX appointment_rollup_day_resource_rid_idx ON appointment_rollup_day_resource_folded USING btree (resource_id, day);
 CREATE INDEX appointment_rollup_day_service_sid_idx ON appointment_rollup_day_service_folded USING btree (service_id, day);
+CREATE UNIQUE INDEX appointment_rollup_day_source_folded_key ON appointment_rollup_day_source_folded USING btree (day, status, md5(source), service_id, resource_id);
 CREATE INDEX appointment_rollup_day_source_rid_idx ON appointment_rollup_day_source_folded USING btree (resource_id, day);
 CREATE INDEX appointment_rollup_day_source_sid_idx ON appointment_rollup_day_source_folded USING btree (service_id, day);
+CREATE UNIQUE INDEX appointment_rollup_day_status_source_folded_key ON appointment_rollup_day_status_source_folded USING btree (day, status, md5(source));
 CREATE INDEX appointments_confirmed_start_idx ON appointments USING btree (start_time, resource_id, service_id) INCLUDE (created_at) WHERE (status = 'confirmed'::text);
 CREATE INDEX appointments_created_at_idx ON appointments USING btree (created_at);
 CREATE INDEX appointments_customer_id_idx ON appointments USING btree (customer_id);
@@ -432,6 +431,7 @@ CREATE INDEX appointments_resource_id_idx ON appointments USING btree (resource_
 CREATE INDEX appointments_service_id_idx ON appointments USING btree (service_id);
 CREATE INDEX appointments_start_time_idx ON appointments USING btree (start_time);
 CREATE INDEX appointments_status_idx ON appointments USING btree (status);
+CREATE UNIQUE INDEX customer_new_channel_daily_folded_key ON customer_new_channel_daily_folded USING btree (day, md5(channel));
 CREATE INDEX customer_visit_links_from_day_idx ON customer_visit_links_folded USING btree (from_day, to_day) INCLUDE (customers);
 CREATE INDEX customer_visit_links_to_day_idx ON customer_visit_links_folded USING btree (to_day, from_day) INCLUDE (customers, lifetime_cents);
 CREATE INDEX customer_visit_summary_last_day_idx ON customer_visit_summary_folded USING btree (last_visit_day, at_risk_day_before_last);
@@ -444,4 +444,4 @@ CREATE INDEX resource_time_off_resource_idx ON resource_time_off USING btree (re
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries USING btree (endpoint_id, id);
 
-INSERT INTO alembic_version (version_num) VALUES ('t0020');
+INSERT INTO alembic_version (version_num) VALUES ('t0021');

@@ -112,6 +112,90 @@ def test_by_source_counts_after_the_filters_with_unknown_for_null_and_blank(api,
     )
 
 
+def _long_text(rng, length):
+    """Printable text that pglz cannot shrink below a B-tree entry's 2,704 bytes."""
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(length))
+
+
+def test_a_source_or_channel_of_any_length_is_counted_and_folded(api, make_tenant, runner):
+    # The booking system may write free text of any length; a rollup keyed by the text
+    # itself failed to fold it (an index entry holds 2,704 bytes) and kept every later
+    # change of the tenant waiting (migration t0021).
+    rng = random.Random(25)
+    ledger = shop(make_tenant)
+    long_a = _long_text(rng, 6000)
+    long_b = long_a[:5999] + ("x" if long_a[-1] != "x" else "y")  # differs in its last letter
+    channel = _long_text(rng, 9000)
+    ledger.customer(1, channel=channel.upper())  # stored lower-cased, as every channel
+    ledger.customer(2, channel="instagram")
+    day = date(2026, 11, 10)
+    for hour, source, customer in [(9, long_a, 1), (10, long_b, 2), (11, long_a, None)]:
+        ledger.book(ledger.local(day, hour), source=source, customer=customer)
+    ledger.book(ledger.local(day, 12), source="phone", status="cancelled")
+    period = {"start": "2026-11-01", "end": "2026-11-20"}
+    expected_sources = [
+        {"source": long_a, "count": 2},
+        {"source": "phone", "count": 1},
+        {"source": long_b, "count": 1},
+    ]
+    expected_channels = [
+        {"channel": channel, "count": 1},
+        {"channel": "instagram", "count": 1},
+    ]
+
+    def check():
+        appointments = api(ledger.tenant, "appointments", **period).get_json()
+        assert appointments["by_source"] == expected_sources
+        customers = api(ledger.tenant, "customers", **period).get_json()
+        assert customers["new_customers_by_channel"] == expected_channels
+        assert customers == reference.customers(
+            ledger, NOW, start=date(2026, 11, 1), end=date(2026, 11, 20)
+        )
+
+    check()  # from the log, before any fold
+    assert ledger.tenant.fold() > 0
+    assert ledger.tenant.scalar("SELECT changes FROM rollup_backlog()") == 0
+    check()
+    assert ledger.tenant.sql(
+        "SELECT length(source), appointments FROM appointment_rollup_day_status_source_folded"
+        " ORDER BY 2 DESC, 1"
+    ) == [(6000, 2), (5, 1), (6000, 1)]
+    assert (
+        ledger.tenant.scalar(
+            "SELECT length(channel) FROM customer_new_channel_daily_folded WHERE channel <> 'instagram'"
+        )
+        == 9000
+    )
+    # Moved to another source and folded again: the long key's row goes to zero.
+    ledger.tenant.sql("UPDATE appointments SET source = 'online' WHERE source = %s", (long_b,))
+    expected_sources = [
+        {"source": long_a, "count": 2},
+        {"source": "online", "count": 1},
+        {"source": "phone", "count": 1},
+    ]
+    assert ledger.tenant.fold() == 2
+    check()
+    assert [r for r in ledger.tenant.sql("SELECT * FROM verify_rollups()") if r[2]] == []
+    # Damaged by hand, repaired (an upsert onto the hashed key, and an insert), rebuilt.
+    ledger.tenant.sql(
+        "UPDATE appointment_rollup_day_status_source_folded SET appointments = 7 WHERE source = %s",
+        (long_a,),
+    )
+    ledger.tenant.sql(
+        "DELETE FROM customer_new_channel_daily_folded WHERE channel = %s", (channel,)
+    )
+    schema = ledger.tenant.schema
+    result = runner.invoke(args=["analytics", "verify", "--tenant", schema, "--repair"])
+    assert result.exit_code == 0, result.output
+    assert "appointment_rollup_day_status_source\t1 keys repaired" in result.output
+    assert "customer_new_channel_daily\t1 keys repaired" in result.output
+    check()
+    result = runner.invoke(args=["analytics", "rebuild", "--tenant", schema])
+    assert result.exit_code == 0, result.output
+    check()
+    assert [r for r in ledger.tenant.sql("SELECT * FROM verify_rollups()") if r[2]] == []
+
+
 def test_new_customers_by_channel_counts_only_the_periods_new_customers(api, make_tenant):
     ledger = shop(make_tenant, zone="Europe/London")
     channels = {1: "Instagram", 2: " instagram ", 3: "REFERRAL", 4: None, 5: "", 6: "google"}
