@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 from psycopg import sql
+from psycopg.types.datetime import TimestamptzLoader
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -188,6 +189,17 @@ def _jsonl_blocks(conn, kind, start, end):
             yield ("\n".join(r[0] for r in rows) + "\n").encode()
 
 
+class _InfinityAsText(TimestamptzLoader):
+    """PostgreSQL's '-infinity' and 'infinity' as that text (Python's datetime has no
+    infinity, and psycopg's own loader fails on them): a text cell in the sheet, as the
+    CSV and JSON lines write them (docs/api.md, "Infinite times")."""
+
+    def load(self, data):
+        if data in (b"infinity", b"-infinity"):
+            return bytes(data).decode()
+        return super().load(data)
+
+
 def _xlsx_blocks(conn, kind, start, end):
     """The rows as a worksheet (analytics_app/spreadsheets.py): fetched BATCH at a time
     into openpyxl's write-only sheet, the zipped file then read out in blocks."""
@@ -195,6 +207,7 @@ def _xlsx_blocks(conn, kind, start, end):
 
     def batches():
         with conn.cursor(name=f"export_{kind}") as cur:
+            cur.adapters.register_loader("timestamptz", _InfinityAsText)
             cur.execute(_query(kind, start, end))
             while rows := cur.fetchmany(BATCH):
                 yield rows

@@ -103,6 +103,13 @@ class State:
         return f"{self.table}_folded"
 
 
+# An appointment whose start_time is '-infinity' (or whose end would have to follow
+# 'infinity') is on no local day, weekday or hour: it is in no period and no figure
+# (sql/customer_visits.sql likewise leaves it out of the visits; docs/api.md, "Infinite
+# times").
+FINITE_START = "WHERE isfinite(a.start_time)"
+
+
 def _a(expr):
     return expr.replace("START", "(a.start_time AT TIME ZONE z.tz)")
 
@@ -116,10 +123,23 @@ APPOINTMENT_COLUMNS = (
     ("resource_id", "bigint", "a.resource_id"),
     ("source", "text", "coalesce(nullif(a.source, ''), 'unknown')"),
     ("created_day", "date", "(a.created_at AT TIME ZONE z.tz)::date"),
-    ("seconds", "numeric", "extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time)"),
+    # A duration or a lead time is counted only between finite instants: a booking system
+    # may write 'infinity' (an open end) or '-infinity' (an unknown creation time), and an
+    # infinite sum would stay NaN after the row is gone (+Infinity - Infinity), while
+    # subtracting infinite dates fails (docs/api.md, "Infinite times").
+    (
+        "seconds",
+        "numeric",
+        "CASE WHEN isfinite(a.start_time) AND isfinite(a.end_time)"
+        " THEN extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time) ELSE 0 END",
+    ),
     # Lead time counts appointments created at or before their start; lead days are
     # the local date of start_time - the local date of created_at.
-    ("booked_ahead", "boolean", "coalesce(a.created_at <= a.start_time, false)"),
+    (
+        "booked_ahead",
+        "boolean",
+        "coalesce(a.created_at <= a.start_time, false) AND isfinite(a.created_at)",
+    ),
     (
         "lead_seconds",
         "numeric",
@@ -129,7 +149,7 @@ APPOINTMENT_COLUMNS = (
         "lead_days",
         "integer",
         _a(
-            "CASE WHEN a.created_at <= a.start_time"
+            "CASE WHEN a.created_at <= a.start_time AND isfinite(a.created_at)"
             " THEN START::date - (a.created_at AT TIME ZONE z.tz)::date END"
         ),
     ),
@@ -147,7 +167,11 @@ PAYMENT_COLUMNS = (
     ("resource_id", "bigint", "a.resource_id"),
     ("status", "text", "p.status"),
     ("amount_cents", "bigint", "p.amount_cents"),
-    ("visit", "boolean", "a.status = 'confirmed' AND a.customer_id IS NOT NULL"),
+    (
+        "visit",
+        "boolean",
+        "a.status = 'confirmed' AND a.customer_id IS NOT NULL AND isfinite(a.start_time)",
+    ),
 )
 PAID = "p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL"
 
@@ -167,8 +191,8 @@ SOURCES = (
     Source(
         "appointment",
         APPOINTMENT_COLUMNS,
-        base=f"FROM appointments a {ZONE}",
-        changes=(("a.sign", f"FROM appointment_changes a {ZONE}"),),
+        base=f"FROM appointments a {ZONE}\n{FINITE_START}",
+        changes=(("a.sign", f"FROM appointment_changes a {ZONE}\n{FINITE_START}"),),
         comment="one row per appointment (sign 1), by local start",
     ),
     Source(

@@ -12,11 +12,12 @@ SELECT (1)::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (coalesce(nullif(a.source, ''), 'unknown'))::text AS source,
        ((a.created_at AT TIME ZONE z.tz)::date)::date AS created_day,
-       (extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time))::numeric AS seconds,
-       (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
+       (CASE WHEN isfinite(a.start_time) AND isfinite(a.end_time) THEN extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time) ELSE 0 END)::numeric AS seconds,
+       (coalesce(a.created_at <= a.start_time, false) AND isfinite(a.created_at))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
-       (CASE WHEN a.created_at <= a.start_time THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
-FROM appointments a CROSS JOIN tenant_zone z;
+       (CASE WHEN a.created_at <= a.start_time AND isfinite(a.created_at) THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
+FROM appointments a CROSS JOIN tenant_zone z
+WHERE isfinite(a.start_time);
 
 CREATE VIEW appointment_fact_changes AS
 SELECT (a.sign)::integer AS sign,
@@ -28,11 +29,12 @@ SELECT (a.sign)::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (coalesce(nullif(a.source, ''), 'unknown'))::text AS source,
        ((a.created_at AT TIME ZONE z.tz)::date)::date AS created_day,
-       (extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time))::numeric AS seconds,
-       (coalesce(a.created_at <= a.start_time, false))::boolean AS booked_ahead,
+       (CASE WHEN isfinite(a.start_time) AND isfinite(a.end_time) THEN extract(epoch FROM a.end_time) - extract(epoch FROM a.start_time) ELSE 0 END)::numeric AS seconds,
+       (coalesce(a.created_at <= a.start_time, false) AND isfinite(a.created_at))::boolean AS booked_ahead,
        (extract(epoch FROM a.start_time) - extract(epoch FROM a.created_at))::numeric AS lead_seconds,
-       (CASE WHEN a.created_at <= a.start_time THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
-FROM appointment_changes a CROSS JOIN tenant_zone z;
+       (CASE WHEN a.created_at <= a.start_time AND isfinite(a.created_at) THEN (a.start_time AT TIME ZONE z.tz)::date - (a.created_at AT TIME ZONE z.tz)::date END)::integer AS lead_days
+FROM appointment_changes a CROSS JOIN tenant_zone z
+WHERE isfinite(a.start_time);
 
 COMMENT ON VIEW appointment_facts IS
     'Facts of the rollups read from appointment rows as they are now (one row per appointment (sign 1), by local start).';
@@ -73,7 +75,7 @@ SELECT (1)::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
-       (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
+       (a.status = 'confirmed' AND a.customer_id IS NOT NULL AND isfinite(a.start_time))::boolean AS visit
 FROM payments p JOIN appointments a ON a.id = p.appointment_id CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL;
 
@@ -84,7 +86,7 @@ SELECT (p.sign)::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
-       (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
+       (a.status = 'confirmed' AND a.customer_id IS NOT NULL AND isfinite(a.start_time))::boolean AS visit
 FROM payment_changes p CROSS JOIN LATERAL (SELECT * FROM appointments a WHERE a.id = p.appointment_id OFFSET 0) a CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
@@ -94,7 +96,7 @@ SELECT (a.sign)::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
-       (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
+       (a.status = 'confirmed' AND a.customer_id IS NOT NULL AND isfinite(a.start_time))::boolean AS visit
 FROM appointment_changes a CROSS JOIN LATERAL (SELECT * FROM payments p WHERE p.appointment_id = a.id OFFSET 0) p CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL
 UNION ALL
@@ -104,7 +106,7 @@ SELECT (-(p.sign * a.sign))::integer AS sign,
        (a.resource_id)::bigint AS resource_id,
        (p.status)::text AS status,
        (p.amount_cents)::bigint AS amount_cents,
-       (a.status = 'confirmed' AND a.customer_id IS NOT NULL)::boolean AS visit
+       (a.status = 'confirmed' AND a.customer_id IS NOT NULL AND isfinite(a.start_time))::boolean AS visit
 FROM payment_changes p JOIN appointment_changes a ON a.id = p.appointment_id CROSS JOIN tenant_zone z
 WHERE p.status IN ('succeeded', 'refunded') AND p.paid_at IS NOT NULL;
 

@@ -5,6 +5,7 @@ import io
 import json
 from datetime import UTC, datetime, timedelta
 
+import openpyxl
 import pytest
 
 from tests.reference import Ledger
@@ -173,3 +174,40 @@ def test_analytics_csv(api, shop):
     assert api(shop.tenant, "revenue", format="pdf").get_json() == {
         "errors": {"format": ["Must be json, csv or xlsx."]}
     }
+
+
+def test_infinite_times_are_exported_as_postgresql_writes_them(client, make_key, shop):
+    # '-infinity' and 'infinity' are timestamps to PostgreSQL, and none to Python: the
+    # worksheet failed on them mid-stream (psycopg's loader); now every format says them.
+    (nowhere,) = shop.tenant.sql(
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+        " created_at) VALUES (1, 1, '-infinity', 'infinity', 'confirmed', '-infinity')"
+        " RETURNING id"
+    )[0]
+    times = ("-infinity", "infinity", "-infinity")
+
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                _get(client, make_key, shop.tenant, "appointments", format="csv").get_data(
+                    as_text=True
+                )
+            )
+        )
+    )
+    assert [(r["start_time"], r["end_time"], r["created_at"]) for r in rows][-1] == times
+    assert int(rows[-1]["id"]) == nowhere
+    lines = _get(client, make_key, shop.tenant, "appointments").get_data(as_text=True)
+    last = json.loads(lines.splitlines()[-1])
+    assert (last["id"], last["start_time"], last["end_time"], last["created_at"]) == (
+        nowhere,
+        *times,
+    )
+    response = _get(client, make_key, shop.tenant, "appointments", format="xlsx")
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    header, *cells = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert len(cells) == len(shop.appointments) + 1
+    row = dict(zip(header, cells[-1], strict=False))  # the reader drops trailing empty cells
+    assert (row["id"], row["start_time"], row["end_time"], row["created_at"]) == (nowhere, *times)
+    assert isinstance(dict(zip(header, cells[0], strict=False))["start_time"], datetime)

@@ -77,3 +77,93 @@ def test_revenue_by_resource_refunds_and_moves(api, make_tenant):
         {"resource_id": 2, "resource_name": "Chair 2", "revenue_cents": 13000, "count": 3},
     ]
     assert ledger.tenant.sql("SELECT * FROM verify_rollups() WHERE mismatched_rows <> 0") == []
+
+
+def test_infinite_times_are_left_out_of_lead_time_and_duration_and_leave_no_trace(api, make_tenant):
+    # A booking system may write '-infinity' for an unknown creation time or 'infinity' for
+    # an open end. Before, the first made every read of lead time fail ("cannot subtract
+    # infinite dates": a 500) and the fold with it; the second summed +Infinity into the
+    # durations, which stayed NaN after the row was deleted (docs/api.md).
+    ledger = shop(make_tenant, "Europe/Paris")
+    tenant = ledger.tenant
+    day = datetime.now(UTC).date() - timedelta(days=3)
+
+    def insert(hour, minutes, created, end=None):
+        start = ledger.local(day, hour)
+        return tenant.scalar(
+            "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+            " created_at) VALUES (1, 1, %s, coalesce(%s::timestamptz, %s), 'confirmed', %s)"
+            " RETURNING id",
+            (start, end, start + timedelta(minutes=minutes), created),
+        )
+
+    insert(9, 30, ledger.local(day - timedelta(days=2), 9))  # 48 hours ahead
+    unknown = insert(10, 60, "-infinity")  # not in lead time
+    open_end = insert(11, 0, ledger.local(day, 8), end="infinity")  # same day, 3 hours
+    period = {"start": day.isoformat(), "end": day.isoformat()}
+    expected_lead = {
+        "average_hours": 25.5,
+        "same_day": 1,
+        "1_to_6_days": 1,
+        "7_to_29_days": 0,
+        "30_days_or_more": 0,
+    }
+
+    def read():
+        appointments = api(tenant, "appointments", **period)
+        assert appointments.status_code == 200, appointments.get_json()
+        team = api(tenant, "team", **period).get_json()
+        dashboard = api(tenant, "dashboard").get_json()
+        return (
+            appointments.get_json()["total"],
+            appointments.get_json()["lead_time"],
+            team["booked_minutes"],
+            dashboard["average_appointment_duration_minutes"],
+        )
+
+    # No start in time: on no day, in no figure; its payment is revenue but not a visit's.
+    tenant.sql("INSERT INTO customers (id, name) VALUES (1, 'Ann')")
+    nowhere = tenant.scalar(
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+        " customer_id) VALUES (1, 1, '-infinity', %s, 'confirmed', 1) RETURNING id",
+        (ledger.local(day, 12),),
+    )
+    tenant.sql(
+        "INSERT INTO payments (appointment_id, amount_cents, status, paid_at)"
+        " VALUES (%s, 2500, 'succeeded', %s)",
+        (nowhere, ledger.local(day, 12)),
+    )
+
+    def read_all():
+        revenue = api(tenant, "revenue", **period).get_json()
+        customers = api(tenant, "customers", **period).get_json()
+        at_risk = api(tenant, "at-risk", state="all")
+        assert at_risk.status_code == 200, at_risk.get_json()
+        dashboard = api(tenant, "dashboard").get_json()
+        return (
+            read(),
+            dashboard["total_appointments_all_time"],
+            revenue["total_revenue_cents"],
+            customers["customers"],
+            customers["revenue_per_visit_cents"],
+            at_risk.get_json()["total"],
+        )
+
+    # The open end's duration counts 0: 30 + 60 + 0 minutes over three appointments.
+    expected = ((3, expected_lead, 90.0, 30.0), 3, 2500, 0, 0, 0)
+    assert read_all() == expected  # from the log
+    assert tenant.fold() == 5
+    assert read_all() == expected
+    tenant.sql("DELETE FROM payments")
+    tenant.sql("DELETE FROM appointments WHERE id = %s", (nowhere,))
+    assert tenant.fold() == 2
+    # Gone again: the figures are the finite rows' alone, folded as recounted.
+    tenant.sql("DELETE FROM appointments WHERE id IN (%s, %s)", (unknown, open_end))
+    assert tenant.fold() == 2
+    assert read() == (
+        1,
+        dict(expected_lead, average_hours=48.0, same_day=0),
+        30.0,
+        30.0,
+    )
+    assert [r for r in tenant.sql("SELECT * FROM verify_rollups()") if r[2]] == []
