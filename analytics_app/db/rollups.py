@@ -103,10 +103,10 @@ class State:
         return f"{self.table}_folded"
 
 
-# An appointment whose start_time is '-infinity' is on no local day, weekday or hour: it
-# is in no period and no appointment figure (docs/api.md, "Infinite times"; as a
-# customer's visit it is not handled yet: sql/customer_visits.sql would need the same
-# filter).
+# An appointment whose start_time is '-infinity' (or whose end would have to follow
+# 'infinity') is on no local day, weekday or hour: it is in no period and no figure
+# (sql/customer_visits.sql likewise leaves it out of the visits; docs/api.md, "Infinite
+# times").
 FINITE_START = "WHERE isfinite(a.start_time)"
 
 

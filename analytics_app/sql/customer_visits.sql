@@ -1,7 +1,8 @@
 -- Customer figures that do not add up across changes (a customer's first visit, the
 -- day of their previous visit, their lifetime value): kept per customer, recounted
 -- whole for the customers a change touched. A visit is a confirmed appointment with a
--- customer; its day is the local date of start_time in the tenant's time zone.
+-- customer; its day is the local date of start_time in the tenant's time zone (an
+-- infinite start_time is on no day: not a visit).
 --
 -- The fold keeps each customer's visit days and summary (customer_visit_days_folded,
 -- customer_visit_summary_folded) and the additive rollups built from their links
@@ -62,6 +63,7 @@ BEGIN ATOMIC
     SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
     FROM appointments a CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
     WHERE p_ids IS NULL AND a.status = 'confirmed' AND a.customer_id IS NOT NULL
+      AND isfinite(a.start_time)
     GROUP BY 1, 2
     UNION ALL
     SELECT i.id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
@@ -71,14 +73,14 @@ BEGIN ATOMIC
     CROSS JOIN LATERAL (SELECT a.start_time, a.status FROM appointments a
                         WHERE a.customer_id = i.id OFFSET 0) a
     CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
-    WHERE cardinality(p_ids) <= 1000 AND a.status = 'confirmed'
+    WHERE cardinality(p_ids) <= 1000 AND a.status = 'confirmed' AND isfinite(a.start_time)
     GROUP BY 1, 2
     UNION ALL
     SELECT a.customer_id, (a.start_time AT TIME ZONE z.tz)::date, count(*)::integer
     FROM unnest(p_ids) i(id)
     JOIN appointments a ON a.customer_id = i.id
     CROSS JOIN (SELECT tenant_timezone() AS tz OFFSET 0) z
-    WHERE cardinality(p_ids) > 1000 AND a.status = 'confirmed'
+    WHERE cardinality(p_ids) > 1000 AND a.status = 'confirmed' AND isfinite(a.start_time)
     GROUP BY 1, 2;
 END;
 

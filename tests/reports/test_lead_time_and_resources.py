@@ -121,11 +121,11 @@ def test_infinite_times_are_left_out_of_lead_time_and_duration_and_leave_no_trac
             dashboard["average_appointment_duration_minutes"],
         )
 
-    # No start in time: on no day, in no figure; its payment is revenue. (With a customer
-    # it would be a visit on no day, which the customer figures cannot place yet.)
+    # No start in time: on no day, in no figure; its payment is revenue but not a visit's.
+    tenant.sql("INSERT INTO customers (id, name) VALUES (1, 'Ann')")
     nowhere = tenant.scalar(
-        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status)"
-        " VALUES (1, 1, '-infinity', %s, 'confirmed') RETURNING id",
+        "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
+        " customer_id) VALUES (1, 1, '-infinity', %s, 'confirmed', 1) RETURNING id",
         (ledger.local(day, 12),),
     )
     tenant.sql(
@@ -147,10 +147,15 @@ def test_infinite_times_are_left_out_of_lead_time_and_duration_and_leave_no_trac
             customers["customers"],
             customers["revenue_per_visit_cents"],
             at_risk.get_json()["total"],
+            tenant.sql(
+                "SELECT visits, first_visit_day, lifetime_value_cents"
+                " FROM customer_lifetime_value WHERE customer_id = 1"
+            ),
         )
 
-    # The open end's duration counts 0: 30 + 60 + 0 minutes over three appointments.
-    expected = ((3, expected_lead, 90.0, 30.0), 3, 2500, 0, 0, 0)
+    # The open end's duration counts 0: 30 + 60 + 0 minutes over three appointments. Ann
+    # has no visit (none on a day), and her payment is her lifetime value all the same.
+    expected = ((3, expected_lead, 90.0, 30.0), 3, 2500, 0, 0, 0, [(0, None, 2500)])
     assert read_all() == expected  # from the log
     assert tenant.fold() == 5
     assert read_all() == expected
