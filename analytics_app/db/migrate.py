@@ -417,9 +417,9 @@ def _upgrade_in_child(url, schema):
 
     The process keeps its server connection for RECYCLE_EVERY tenants, as the one-job
     path does: a new connection per tenant began each tenant with an empty catalog cache
-    and paid for every look-up again (beside 10,000 tenants, replacing
-    sql/customer_visits.sql took 2.6 s a tenant on a new connection and 0.6-0.7 s on a
-    used one: docs/scale-out.md)."""
+    and paid for every look-up again (beside 10,000 tenants with --jobs 2, replacing
+    sql/customer_visits.sql took 1,144 ms a tenant that way and 304 ms so:
+    benchmarks/upgrade_against.py, docs/scale-out.md)."""
     from sqlalchemy import create_engine
 
     if _child["engine"] is None or _child["url"] != url:
