@@ -218,13 +218,18 @@ def mark_changed(url, objects, limit=0):
     with psycopg.connect(url, autocommit=True) as conn:
         schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
         schemas = schemas[: limit + 1] if limit else schemas  # the probe was made first
-        for schema in schemas:
-            conn.execute(
-                f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
-                " WHERE object = ANY(%s)",
-                (list(objects),),
-            )
+        mark_schemas_changed(conn, schemas, objects)
     return schemas
+
+
+def mark_schemas_changed(conn, schemas, objects):
+    """mark_changed for these schemas, on `conn` (autocommit)."""
+    for schema in schemas:
+        conn.execute(
+            f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
+            " WHERE object = ANY(%s)",
+            (list(objects),),
+        )
 
 
 def still_changed(url, schemas, objects):

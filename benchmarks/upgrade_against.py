@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from analytics_app.db.embedded import start_embedded
 from benchmarks.against import unpack
+from benchmarks.many_tenants import mark_schemas_changed
 from benchmarks.run import OUT, ROOT
 
 
@@ -67,12 +68,7 @@ def main():
             at = (2 * round_ + i) * opts.tenants
             chosen = schemas[at : at + opts.tenants]
             with psycopg.connect(url, autocommit=True) as conn:
-                for schema in chosen:
-                    conn.execute(
-                        f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
-                        " WHERE object = ANY(%s)",
-                        (entries,),
-                    )
+                mark_schemas_changed(conn, chosen, entries)
             tree = old_tree if side == "old" else ROOT
             seconds, migrated = _upgrade(tree, url, chosen, opts.jobs)
             per = seconds / max(migrated, 1) * 1000
