@@ -51,6 +51,10 @@ def _function(tenant, name):
     )[0]
 
 
+def _entry(file):
+    return next(e for e in catalogue.CATALOGUE if e.file == file)
+
+
 def _rollup_row_versions(tenant):
     tenant.fold()
     return tenant.sql(
@@ -198,9 +202,10 @@ def test_a_view_new_to_its_file_is_made_in_place_and_granted_as_at_creation(
 
 def _check_new_views_made_in_place(runner, tenant, before, url):
     _, after, changed = _upgrade(runner, tenant, before)
-    assert "analytics_daily" in changed and "appointment_rollup_daily" in changed
+    assert "analytics_daily" in changed  # its file's one statement, replaced in place
     assert after["analytics_daily"][0] == before["analytics_daily"][0]  # not dropped
-    assert after["appointment_rollup_daily"][0] == before["appointment_rollup_daily"][0]
+    # rollup_views.sql's other statements are as they were applied: not run again.
+    assert not changed & {name for kind, name in _entry("rollup_views").objects}
     assert not changed & {"analytics_by_service", "dashboard_report", "tenant_timezone"}
     owner = owner_role(tenant.schema)
     assert tenant.sql(
@@ -253,15 +258,101 @@ def test_a_changed_signature_is_dropped_and_created(
         assert unsafe_definer_functions(conn) == []
 
 
-def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_copy):
+def test_a_release_runs_only_the_statements_it_changed(app, runner, make_tenant, sql_copy):
+    """A file's statements are replaced one by one: an edit to one function of
+    customer_visits.sql replaces that one (each statement run looks up the functions its
+    body names among every tenant's: docs/scale-out.md). A schema made before the
+    statements were on record gets them recorded by `flask db upgrade`, with nothing run;
+    a file marked changed by hand is applied whole."""
     ledger = _salon(make_tenant)
-    rows_before = _rollup_row_versions(ledger.tenant)
+    tenant = ledger.tenant
+    entry = _entry("customer_visits")
+    functions = {name for _kind, name in entry.objects}
+    assert len(functions) == 7
+    kept = "customer_visits" + catalogue.STATEMENTS
+    recorded = tenant.scalar(
+        "SELECT checksum FROM analytics_objects_state WHERE object = %s", (kept,)
+    )
+    assert recorded == catalogue.statements_row(entry)[1]
+    assert len(recorded.split()) == 1 + 7  # the file's checksum, then each statement's
+
+    # As a schema made before: the next upgrade records its statements, runs nothing.
+    tenant.sql("DELETE FROM analytics_objects_state WHERE object LIKE '%:statements'")
+    with app.app_context():
+        assert migrate.up_to_date(db.engine, [tenant.schema]) == set()
+    before, rows_before = _oids(tenant), _rollup_row_versions(tenant)
+    output, after, changed = _upgrade(runner, tenant, before)
+    assert f":{tenant.schema}] up to date" in output and changed == set()
+    assert (
+        tenant.scalar("SELECT checksum FROM analytics_objects_state WHERE object = %s", (kept,))
+        == recorded
+    )
+    with app.app_context():
+        assert migrate.up_to_date(db.engine, [tenant.schema]) == {tenant.schema}
+
+    # One function edited: that one replaced in place, the rollups rebuilt (same figures).
+    sql_copy.edit(
+        "customer_visits",
+        "    WHERE cardinality(p_ids) > 1000 AND a.status = 'confirmed' AND isfinite(a.start_time)",
+        "    WHERE cardinality(p_ids) > 1000 AND a.status = 'confirmed' -- edited\n"
+        "      AND isfinite(a.start_time)",
+    )
+    output, after, changed = _upgrade(runner, tenant, before)
+    assert f":{tenant.schema}] migrated" in output
+    assert changed == {"customer_visit_days_fresh"}
+    assert after["customer_visit_days_fresh"][0] == before["customer_visit_days_fresh"][0]
+    rows_after = _rollup_row_versions(tenant)
+    assert [r[1:] for r in rows_after] == [r[1:] for r in rows_before]
+    assert [r[0] for r in rows_after] != [r[0] for r in rows_before]  # rebuilt
+
+    # Marked changed by hand (as the benchmarks mark a release): the whole file runs.
+    before = after
+    tenant.sql(
+        "UPDATE analytics_objects_state SET checksum = 'changed' WHERE object = 'customer_visits'"
+    )
+    _, after, changed = _upgrade(runner, tenant, before)
+    assert changed == functions
+
+
+def _edit_a_rollup_statement(sql_copy):
+    """Edit one statement of rollup_recount.sql (appointment_rollup_weekday_hour_recount's)."""
+    sql_copy.edit(
+        "rollup_recount",
+        "    FROM appointment_facts WHERE status = 'confirmed'\n    GROUP BY 1, 2\n",
+        "    FROM appointment_facts WHERE status = 'confirmed'\n    GROUP BY 1, 2 -- edited\n",
+    )
+
+
+def test_a_rollup_definition_edit_rebuilds_the_rollups(app, make_tenant, sql_copy):
+    """A statement of a rollup file edited: that statement replaced and the rollups
+    rebuilt. Only the file's comments edited: applied (the file's checksum recorded), no
+    statement run, nothing rebuilt."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    rows_before, before = _rollup_row_versions(tenant), _oids(tenant)
     sql_copy.edit("rollup_recount", "-- Generated", "-- edited: Generated")
     with app.app_context(), db.engine.begin() as conn:
-        assert migrate.upgrade_tenant(conn, ledger.tenant.schema) is True
-    rows_after = _rollup_row_versions(ledger.tenant)
+        assert migrate.upgrade_tenant(conn, tenant.schema) is True
+    assert _rollup_row_versions(tenant) == rows_before
+    assert _oids(tenant) == before
+
+    _edit_a_rollup_statement(sql_copy)
+    with app.app_context(), db.engine.begin() as conn:
+        assert migrate.upgrade_tenant(conn, tenant.schema) is True
+    rows_after, after = _rollup_row_versions(tenant), _oids(tenant)
     assert [r[1:] for r in rows_after] == [r[1:] for r in rows_before]
     assert [r[0] for r in rows_after] != [r[0] for r in rows_before]
+    assert {name for name in before if after[name] != before[name]} == {
+        "appointment_rollup_weekday_hour_recount"
+    }
+    assert (
+        after["appointment_rollup_weekday_hour_recount"][0]
+        == before["appointment_rollup_weekday_hour_recount"][0]
+    )  # replaced in place
+    assert "-- edited" in tenant.scalar(
+        "SELECT prosrc FROM pg_proc WHERE proname = 'appointment_rollup_weekday_hour_recount'"
+        " AND pronamespace = current_schema()::regnamespace"
+    )
 
 
 def test_an_upgrade_rebuilds_with_the_functions_body_not_a_call_by_name(app, make_tenant, sql_copy):
@@ -320,7 +411,7 @@ def test_reports_stay_exact_while_a_rollup_definition_upgrade_runs(app, make_ten
         ).fetchone()
         return body["total_appointments_all_time"], days
 
-    sql_copy.edit("rollup_recount", "-- Generated", "-- edited: Generated")
+    _edit_a_rollup_statement(sql_copy)
     with psycopg.connect(tenant.dsn, autocommit=True) as reader:
         reader.execute("SET lock_timeout = '5s'")
         assert figures(reader) == (confirmed, confirmed)
@@ -522,7 +613,7 @@ def test_a_public_function_edit_is_one_file_and_db_upgrade(
     app, runner, make_tenant, api, dsn, sql_copy, monkeypatch
 ):
     """The feature rule and the API's first statement are files like the report objects:
-    an edit re-creates that file's functions and nothing else, with no migration."""
+    an edit replaces that file's edited functions and nothing else, with no migration."""
     tenant = make_tenant(plan="none")
     assert api(tenant, "dashboard").status_code == 403
     before = _public_functions(dsn)
@@ -543,7 +634,8 @@ def test_a_public_function_edit_is_one_file_and_db_upgrade(
         assert result.output.splitlines()[0] == "public: migrated"
         after = _public_functions(dsn)
         changed = {name for name in before if after[name] != before[name]}
-        assert changed == {"tenant_feature", "tenant_has_feature", "begin_api_request"}
+        # tenant_feature.sql's other function (tenant_has_feature) is as it was: not run.
+        assert changed == {"tenant_feature", "begin_api_request"}
         assert api(tenant, "dashboard").status_code == 200  # the gate reads the new rule
         assert runner.invoke(args=["db", "upgrade"]).output.splitlines()[0] == "public: up to date"
 
