@@ -35,7 +35,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from analytics_app import create_app
-from analytics_app.db import migrate
+from analytics_app.db import catalogue, migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 from analytics_app.tenants import tenant_admin
@@ -212,24 +212,40 @@ with app.app_context():
 """
 
 
-def mark_changed(url, objects, limit=0):
+def mark_changed(url, objects, limit=0, only=()):
     """Make these catalogue files' recorded checksums differ in every tenant (or the probe
-    and the first `limit` others), as a release that changed the files does; the schemas."""
+    and the first `limit` others), as a release that changed the files does; the schemas.
+    only: the release changed only the statements creating these objects (see
+    mark_schemas_changed)."""
     with psycopg.connect(url, autocommit=True) as conn:
         schemas = [r[0] for r in conn.execute("SELECT schema_name FROM public.tenants ORDER BY id")]
         schemas = schemas[: limit + 1] if limit else schemas  # the probe was made first
-        mark_schemas_changed(conn, schemas, objects)
+        mark_schemas_changed(conn, schemas, objects, only)
     return schemas
 
 
-def mark_schemas_changed(conn, schemas, objects):
-    """mark_changed for these schemas, on `conn` (autocommit)."""
+def mark_schemas_changed(conn, schemas, objects, only=()):
+    """mark_changed for these schemas, on `conn` (autocommit). only: names of functions or
+    views; their files' other statements are then on record as applied (the statements
+    row catalogue.released writes), so that an upgrade runs the named ones alone, as
+    after a release that changed only them. Without: the files are applied whole."""
+    kept = [
+        catalogue.released(e, set(only))
+        for e in catalogue.CATALOGUE
+        if only and e.file in objects and catalogue.statements_row(e)
+    ]
     for schema in schemas:
         conn.execute(
             f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
             " WHERE object = ANY(%s)",
             (list(objects),),
         )
+        for row in kept:
+            conn.execute(
+                f'INSERT INTO "{schema}".analytics_objects_state (object, checksum)'
+                " VALUES (%s, %s) ON CONFLICT (object) DO UPDATE SET checksum = EXCLUDED.checksum",
+                row,
+            )
 
 
 def still_changed(url, schemas, objects):

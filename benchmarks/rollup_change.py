@@ -59,14 +59,21 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--entries", default=",".join(GENERATED))
     parser.add_argument(
+        "--only", default="", help="the release changed only these functions/views of --entries"
+    )
+    parser.add_argument(
         "--tenants", type=int, default=0, help="only the probe and the first N others (0: all)"
     )
     opts = parser.parse_args()
     entries = opts.entries.split(",")
     url = start_embedded(OUT / "many-pgdata", cleanup_mode="stop")
     many = make_url(url).render_as_string(hide_password=False)
-    schemas = mark_changed(many, entries, opts.tenants)
-    print(f"{entries} changed in {len(schemas):,} tenants; flask db upgrade ...", flush=True)
+    only = [name for name in opts.only.split(",") if name]
+    schemas = mark_changed(many, entries, opts.tenants, only)
+    print(
+        f"{entries} ({', '.join(only) or 'whole'}) changed in {len(schemas):,} tenants; flask db upgrade ...",
+        flush=True,
+    )
     stop, seen = threading.Event(), {"reads": 0, "differences": 0}
     reader = threading.Thread(target=_reader, args=(many, stop, seen), daemon=True)
     reader.start()

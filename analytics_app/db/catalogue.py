@@ -142,6 +142,18 @@ def statements_row(entry):
     return entry.file + STATEMENTS, " ".join([entry.checksum] + creates)
 
 
+def released(entry, names):
+    """The statements row the entry's file would have if a release had changed only the
+    statements creating `names` (and the file checksum marked 'changed'): what a
+    benchmark writes to upgrade as after such a release."""
+    creates = [
+        "changed" if CREATED.search(chunk).group(2) in names else digest
+        for create, chunk, digest in _statements(entry.source)
+        if create
+    ]
+    return entry.file + STATEMENTS, " ".join(["changed"] + creates)
+
+
 def _kept(have, entry):
     """The checksums of the entry's CREATE statements the schema has applied as they are
     (have: {object: checksum} of its state table), if the row recording them was written
