@@ -19,20 +19,11 @@
 -- name once any function changed anywhere, docs/scale-out.md). For the same reason the
 -- rollup files that a release regenerates (db/rollups.py) name none of these functions:
 -- they read them through views made once with the schema (rollup_inputs.sql).
---
--- Each is two functions: <name>_impl holds the body (the definer), and <name> is a
--- short SQL-standard body calling it, which the planner inlines (not a definer, no SET
--- clause: the call costs nothing). Callers name only the short one, bodies included.
--- A name is looked up by reading every tenant's function of that name with its stored
--- body, fetched whole when stored apart (TOAST): 4-15 kB here, a few hundred bytes
--- for the short ones. So the fold, the at-risk report and an upgrade replacing one of
--- these (whose body names the others) read 10,000 short bodies, not 10,000 long ones
--- (docs/scale-out.md, "A release that changes sql/customer_visits.sql").
 
 -- Customers whose figures the changes not folded yet may have moved: those of changed
 -- appointments (any status: their payments are their lifetime value), of the
 -- appointments of changed succeeded payments, and those whose channel changed.
-CREATE FUNCTION changed_customers_impl() RETURNS bigint[]
+CREATE FUNCTION changed_customers() RETURNS bigint[]
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
@@ -53,12 +44,6 @@ BEGIN ATOMIC
     WHERE c IS NOT NULL;
 END;
 
-CREATE FUNCTION changed_customers() RETURNS bigint[]
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT changed_customers_impl() AS ids;
-END;
-
 COMMENT ON FUNCTION changed_customers() IS
     'Customers touched by changes the fold has not moved into the rollups yet (their figures are recounted when read).';
 
@@ -69,7 +54,7 @@ COMMENT ON FUNCTION changed_customers() IS
 -- planner's costs preferred hash joins over whole tables (135 ms instead of 42 for
 -- 2,000 customers at a million appointments); a long list (over 1,000: a bulk load)
 -- is joined as a set, which the planner may hash.
-CREATE FUNCTION customer_visit_days_fresh_impl(p_ids bigint[] DEFAULT NULL)
+CREATE FUNCTION customer_visit_days_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, day date, visits integer)
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -99,16 +84,9 @@ BEGIN ATOMIC
     GROUP BY 1, 2;
 END;
 
-CREATE FUNCTION customer_visit_days_fresh(p_ids bigint[] DEFAULT NULL)
-RETURNS TABLE (customer_id bigint, day date, visits integer)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT * FROM customer_visit_days_fresh_impl(p_ids) f;
-END;
-
 -- Each customer's lifetime value (all-time succeeded payments of their appointments,
 -- any status, any paid_at) and acquisition channel ('unknown' for NULL or blank).
-CREATE FUNCTION customer_values_fresh_impl(p_ids bigint[] DEFAULT NULL)
+CREATE FUNCTION customer_values_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, cents bigint, channel text)
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -145,13 +123,6 @@ BEGIN ATOMIC
     WHERE cardinality(p_ids) > 1000;
 END;
 
-CREATE FUNCTION customer_values_fresh(p_ids bigint[] DEFAULT NULL)
-RETURNS TABLE (customer_id bigint, cents bigint, channel text)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT * FROM customer_values_fresh_impl(p_ids) f;
-END;
-
 -- The days a customer with this last visit day and usual gap starts to drift away: the
 -- first local dates whose days since the last visit exceed 1.5x the gap (at risk) and
 -- 3x (lapsed); NULL without a gap. Days since are whole, so "> 1.5 x gap" is ">= the
@@ -169,7 +140,7 @@ $$;
 -- consecutive visit days) and the days it makes them at risk and lapsed; and the same
 -- without the last visit day, which at-risk reads when that day is today (today's
 -- visits are not past ones). Recounted (p_ids NULL: all).
-CREATE FUNCTION customer_visit_summary_fresh_impl(p_ids bigint[] DEFAULT NULL)
+CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
                visit_days integer, visits integer, lifetime_cents bigint, channel text,
                usual_gap_days numeric, at_risk_day date, lapsed_day date,
@@ -200,24 +171,13 @@ BEGIN ATOMIC
     CROSS JOIN LATERAL drift_days(s.day_before_last, s.gap_before_last) b;
 END;
 
-CREATE FUNCTION customer_visit_summary_fresh(p_ids bigint[] DEFAULT NULL)
-RETURNS TABLE (customer_id bigint, first_visit_day date, last_visit_day date,
-               visit_days integer, visits integer, lifetime_cents bigint, channel text,
-               usual_gap_days numeric, at_risk_day date, lapsed_day date,
-               day_before_last date, gap_before_last numeric, visits_before_last integer,
-               at_risk_day_before_last date, lapsed_day_before_last date)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT * FROM customer_visit_summary_fresh_impl(p_ids) f;
-END;
-
 -- The links between each customer's consecutive visit days: from -infinity into the
 -- first, from the last to infinity; visits are those of to_day, cents the customer's
 -- lifetime value, channel their acquisition channel, first_day their first visit day;
 -- the last link (to infinity) carries the days their usual gap makes them at risk and
 -- lapsed (drift_days). p_fresh: recounted from the base tables (p_ids NULL: every
 -- customer); else as the fold last kept them.
-CREATE FUNCTION customer_links_impl(p_ids bigint[] DEFAULT NULL, p_fresh boolean DEFAULT true)
+CREATE FUNCTION customer_links(p_ids bigint[] DEFAULT NULL, p_fresh boolean DEFAULT true)
 RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, cents bigint,
                channel text, first_day date, at_risk_day date, lapsed_day date)
 LANGUAGE sql STABLE
@@ -270,17 +230,9 @@ BEGIN ATOMIC
     FROM links WHERE NOT p_fresh GROUP BY customer_id;
 END;
 
-CREATE FUNCTION customer_links(p_ids bigint[] DEFAULT NULL, p_fresh boolean DEFAULT true)
-RETURNS TABLE (customer_id bigint, from_day date, to_day date, visits bigint, cents bigint,
-               channel text, first_day date, at_risk_day date, lapsed_day date)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT * FROM customer_links_impl(p_ids, p_fresh) f;
-END;
-
 -- What the touched customers' links changed by: recounted now (+1) minus kept (-1)
 -- (p_ids NULL: the customers of the changes not folded yet).
-CREATE FUNCTION customer_link_changes_impl(p_ids bigint[] DEFAULT NULL)
+CREATE FUNCTION customer_link_changes(p_ids bigint[] DEFAULT NULL)
 RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, visits bigint,
                cents bigint, channel text, first_day date, at_risk_day date, lapsed_day date)
 LANGUAGE sql STABLE
@@ -291,14 +243,6 @@ BEGIN ATOMIC
     SELECT 1, l.* FROM ids, customer_links(ids.ids, true) l WHERE cardinality(ids.ids) > 0
     UNION ALL
     SELECT -1, l.* FROM ids, customer_links(ids.ids, false) l WHERE cardinality(ids.ids) > 0;
-END;
-
-CREATE FUNCTION customer_link_changes(p_ids bigint[] DEFAULT NULL)
-RETURNS TABLE (sign integer, customer_id bigint, from_day date, to_day date, visits bigint,
-               cents bigint, channel text, first_day date, at_risk_day date, lapsed_day date)
-LANGUAGE sql STABLE
-BEGIN ATOMIC
-    SELECT * FROM customer_link_changes_impl(p_ids) f;
 END;
 
 COMMENT ON FUNCTION customer_visit_days_fresh(bigint[]) IS

@@ -379,7 +379,7 @@ def test_a_new_tenant_writes_each_function_row_once_but_to_rename_it(app):
             made = [
                 name for e in catalogue.CATALOGUE for kind, name in e.objects if kind == "FUNCTION"
             ]
-            assert sorted(name for name, *_ in functions) == sorted(made)  # 71 today
+            assert sorted(name for name, *_ in functions) == sorted(made)  # 65 today
             assert inserted == len(functions)
             private, granted = (
                 {
@@ -395,9 +395,7 @@ def test_a_new_tenant_writes_each_function_row_once_but_to_rename_it(app):
             # One rewrite for each renamed function, and one for the reader's GRANT on
             # rfc3339 (a function only the owner role makes gets it when made).
             assert updated == sum(name in renamed for name, *_ in functions) + len(granted)
-            # 43 today: 37, and customer_visits.sql's six long bodies, each named by its
-            # short caller.
-            assert 30 < len(renamed) < 46
+            assert 30 < len(renamed) < 40
             owner = definers.owner_role(schema)
             for name, owned_by, public_may, reader_may in functions:
                 assert (owned_by == owner) == (name in private), name
