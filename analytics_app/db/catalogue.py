@@ -620,17 +620,7 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE, owner=None
     catalogue = catalogue or CATALOGUE
     have = dict(raw.execute(f"SELECT object, checksum FROM {state}").fetchall())
     changed = [e for e in catalogue if have.get(e.file) != e.checksum]
-    # A file applied as it is whose statements are not on record (a schema made before
-    # they were kept): recorded, so that its next release runs only what it changes.
-    unrecorded = [
-        row
-        for e in catalogue
-        if have.get(e.file) == e.checksum
-        and (row := statements_row(e))
-        and have.get(row[0]) != row[1]
-    ]
-    if unrecorded:
-        raw.execute(_upsert(unrecorded, state))
+    _record_statements(raw, have, catalogue, state)
     if not changed:
         return Applied([], False, False)
     todo = _dependents(catalogue, changed)
@@ -659,6 +649,21 @@ def apply(raw, schema, catalogue=None, new=False, state=TENANT_STATE, owner=None
         return Applied(todo, rebuild, True)
 
     return _without_waiting(raw, replace)
+
+
+def _record_statements(raw, have, catalogue, state):
+    """Record the statements of the files applied as they are whose statements are not on
+    record (a schema made before they were kept), so that a file's next release runs only
+    what it changes."""
+    unrecorded = [
+        row
+        for e in catalogue
+        if have.get(e.file) == e.checksum
+        and (row := statements_row(e))
+        and have.get(row[0]) != row[1]
+    ]
+    if unrecorded:
+        raw.execute(_upsert(unrecorded, state))
 
 
 # Replacing a view takes it exclusively, and a report reads several views: a reader that
