@@ -235,17 +235,14 @@ def mark_schemas_changed(conn, schemas, objects, only=()):
         if only and e.file in objects and catalogue.statements_row(e)
     ]
     for schema in schemas:
-        conn.execute(
-            f"UPDATE \"{schema}\".analytics_objects_state SET checksum = 'changed'"
-            " WHERE object = ANY(%s)",
-            (list(objects),),
+        state = f'"{schema}".analytics_objects_state'
+        mark = sql.SQL(f"UPDATE {state} SET checksum = 'changed' WHERE object = ANY({{}})").format(
+            sql.Literal(list(objects))
         )
-        for row in kept:
-            conn.execute(
-                f'INSERT INTO "{schema}".analytics_objects_state (object, checksum)'
-                " VALUES (%s, %s) ON CONFLICT (object) DO UPDATE SET checksum = EXCLUDED.checksum",
-                row,
-            )
+        # One round trip a schema: the mark, and the statements rows as catalogue records them.
+        conn.execute(
+            sql.SQL(";\n").join([mark] + ([catalogue.upsert_rows(kept, state)] if kept else []))
+        )
 
 
 def still_changed(url, schemas, objects):

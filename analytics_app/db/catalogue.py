@@ -578,10 +578,11 @@ def _record(entries, state):
     (statements_row)."""
     rows = [(e.file, e.checksum) for e in entries]
     rows += filter(None, map(statements_row, entries))
-    return _upsert(rows, state)
+    return upsert_rows(rows, state)
 
 
-def _upsert(rows, state):
+def upsert_rows(rows, state):
+    """The statement writing these (object, checksum) rows into the state table `state`."""
     return sql.SQL(
         "INSERT INTO {} (object, checksum) VALUES {} ON CONFLICT (object)"
         " DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()"
@@ -664,7 +665,7 @@ def _record_statements(raw, have, catalogue, state):
         and have.get(row[0]) != row[1]
     ]
     if unrecorded:
-        raw.execute(_upsert(unrecorded, state))
+        raw.execute(upsert_rows(unrecorded, state))
 
 
 # Replacing a view takes it exclusively, and a report reads several views: a reader that
