@@ -16,12 +16,13 @@ TESTS = Path(__file__).resolve().parents[1]
 ZONE = re.compile(
     r"[\"'](?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|Pacific)/[\w/+-]+[\"']"
 )
-# Every zone a test names (and so may give a tenant), found in the tests' own text
-# (tests/*.py and tests/<package>/*.py).
+# Every zone a test names (and so may give a tenant), found in the other tests' text
+# (tests/*.py and tests/<package>/*.py; not this file, whose names are only checks).
 ZONES_THE_TESTS_USE = sorted(
     {
         m.group(0)[1:-1]
         for f in [*TESTS.glob("*.py"), *TESTS.glob("*/*.py")]
+        if f != Path(__file__).resolve()
         for m in ZONE.finditer(f.read_text())
     }
 )
