@@ -164,18 +164,20 @@ DONE_SQL = text(
     " last_error = :error, status = :state, delivered_at = CASE WHEN :state = 'delivered'"
     " THEN now() END, next_attempt_at = now() + CAST(:retry AS interval) WHERE id = :id"
 )
-# Disabled: an endpoint with a delivery attempted and not delivered for 3 days, and none
-# delivered in those 3 days.
+# Disabled: an endpoint whose deliveries have all failed for 3 days (SPEC Part 6), i.e.
+# one made since its last successful delivery was attempted, not delivered, and made 3
+# days ago or more (so nothing was delivered in those 3 days). A failure before the last
+# success does not count: an endpoint that recovered starts its 3 days again.
 # In the same statement, the owner is owed an email saying so (the notification outbox).
 DISABLE_SQL = text(
     "WITH disabled AS ("
     " UPDATE webhook_endpoints e SET disabled_at = now() WHERE e.disabled_at IS NULL"
     " AND EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
     "             AND d.attempts > 0 AND d.status <> 'delivered'"
-    "             AND d.created_at <= now() - CAST(:days AS interval))"
-    " AND NOT EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
-    "                 AND d.status = 'delivered'"
-    "                 AND d.delivered_at > now() - CAST(:days AS interval))"
+    "             AND d.created_at <= now() - CAST(:days AS interval)"
+    "             AND d.created_at > coalesce((SELECT max(ok.delivered_at)"
+    "                 FROM webhook_deliveries ok WHERE ok.endpoint_id = e.id"
+    "                 AND ok.status = 'delivered'), '-infinity'))"
     " RETURNING e.id, e.url),"
     " told AS (INSERT INTO notification_emails (kind, endpoint_id, user_id)"
     "  SELECT 'endpoint_disabled', d.id, o.id FROM disabled d"

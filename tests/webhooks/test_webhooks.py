@@ -209,6 +209,48 @@ def test_after_the_last_retry_a_delivery_fails_and_a_dead_endpoint_is_disabled(
     assert f"http://{tenant.host}:5000/settings" in body
 
 
+def test_an_endpoint_is_disabled_only_after_3_days_of_failures_since_its_last_success(
+    runner, make_tenant, make_key, receiver, private, smtp
+):
+    """"Whose deliveries all failed for 3 days": a delivery that failed for good a week ago
+    does not count against an endpoint that has delivered since; its days of failure
+    start again after each success."""
+    tenant = make_tenant()
+    make_key(tenant, "owner@example.com")
+    hook = receiver(statuses=[503] * 7)  # the first ping fails all 7 attempts, then 200s
+    endpoint_id, _ = add(runner, tenant, hook.url)
+
+    def ping(age):
+        runner.invoke(args=["webhooks", "test", "--tenant", tenant.schema, str(endpoint_id)])
+        for _ in range(6):
+            tenant.sql("UPDATE webhook_deliveries SET next_attempt_at = now() WHERE status = 'pending'")
+            deliver(runner, tenant)
+        tenant.sql(  # it happened `age` ago
+            "UPDATE webhook_deliveries SET created_at = created_at - CAST(%s AS interval),"
+            " delivered_at = delivered_at - CAST(%s AS interval) WHERE id = (SELECT max(id)"
+            " FROM webhook_deliveries)",
+            (age, age),
+        )
+
+    ping("7 days")  # failed for good
+    ping("4 days")  # delivered at once
+    assert tenant.sql("SELECT status, attempts FROM webhook_deliveries ORDER BY id") == [
+        ("failed", 7),
+        ("delivered", 1),
+    ]
+    assert "disabled" not in deliver(runner, tenant)
+    assert tenant.scalar("SELECT disabled_at FROM webhook_endpoints") is None
+
+    hook.statuses = [503] * 14  # failing again from 2 days ago: not yet 3 days
+    ping("2 days")
+    assert "disabled" not in deliver(runner, tenant)
+    assert tenant.scalar("SELECT disabled_at FROM webhook_endpoints") is None
+    tenant.sql("UPDATE webhook_deliveries SET created_at = created_at - interval '1 day 1 minute'"
+               " WHERE id = (SELECT max(id) FROM webhook_deliveries)")
+    assert "disabled" in deliver(runner, tenant)  # 3 days and a minute of nothing but failures
+    assert smtp.messages and smtp.messages[0]["To"] == "owner@example.com"
+
+
 def test_a_sender_that_dies_mid_delivery_loses_nothing(runner, make_tenant, receiver, private):
     tenant = make_tenant()
     hook = receiver()
