@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, BIGINT, TEXT
 from analytics_app.alerts import emails, wording
 from analytics_app.db.tenant_session import enter_schema
 from analytics_app.formats import languages, localisation
+from analytics_app.webhooks import delivery
 
 TENANTS_SQL = text(
     "SELECT id, schema_name, locale, currency,"
@@ -80,6 +81,7 @@ def check_tenant(session, tenant_id, schema, now, paid, locale=None, currency=No
             {"ids": [r.id for r in rows], "messages": tenant_sentences(rows, locale, currency)},
         )
         session.execute(OWE_EMAILS_SQL, {"alerts": [r.id for r in rows], "tenant": tenant_id})
+        delivery.mark_due(session)  # check_alerts() may have queued webhook deliveries
     session.commit()
     return rows
 

@@ -20,6 +20,7 @@ import json
 import subprocess
 import tarfile
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from psycopg import sql
@@ -186,7 +187,9 @@ def _insert(session, table, row, **references):
 
 
 def _insert_public(session, data, plan_id):
-    tid = _insert(session, "tenants", data["tenant"], plan_id=plan_id)
+    # The webhook sender looks at the tenant once (its outbox may hold deliveries due).
+    due = datetime.now(UTC).isoformat()
+    tid = _insert(session, "tenants", data["tenant"], plan_id=plan_id, webhooks_due_at=due)
     for domain in data["domains"]:
         _insert(session, "domains", domain, tenant_id=tid)
     users = {user["id"]: _insert(session, "users", user, tenant_id=tid) for user in data["users"]}

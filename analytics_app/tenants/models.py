@@ -30,6 +30,7 @@ class Tenant(db.Model):
     can_accept_payments = db.Column(db.Boolean)
     can_export_data = db.Column(db.Boolean)
     created_at = db.Column(db.DateTime(timezone=True), server_default=db.func.now())
+    webhooks_due_at = db.Column(db.DateTime(timezone=True))  # webhooks/delivery.py
     plan = db.relationship(SubscriptionPlan)
     domains = db.relationship("Domain", back_populates="tenant", order_by="Domain.domain")
 

@@ -7,6 +7,13 @@ on every retry). A 2xx within 10 s is delivered; anything else is retried after 
 5 min, 30 min, 2 h, 8 h and 24 h, then failed. An endpoint whose deliveries have all
 failed for 3 days is disabled, and its owner is owed an email saying so (sent by
 alerts.emails, from the same outbox as the alert emails).
+
+A round visits only the tenants whose `public.tenants.webhooks_due_at` has come: whoever
+queues a delivery sets it to now() in the same transaction (mark_due), and each visit
+sets it to the tenant's next moment (the earliest retry due, or the earliest an endpoint
+could reach its 3 days of failures; NULL for none) under a lock on the tenant's row, so
+a delivery queued meanwhile keeps its now(). At 3,000 tenants a round that visited each
+took 10.4 s (docs/scale-out.md).
 """
 
 import base64
@@ -164,26 +171,60 @@ DONE_SQL = text(
     " last_error = :error, status = :state, delivered_at = CASE WHEN :state = 'delivered'"
     " THEN now() END, next_attempt_at = now() + CAST(:retry AS interval) WHERE id = :id"
 )
-# Disabled: an endpoint whose deliveries have all failed for 3 days (SPEC Part 6), i.e.
-# one made since its last successful delivery was attempted, not delivered, and made 3
-# days ago or more (so nothing was delivered in those 3 days). A failure before the last
-# success does not count: an endpoint that recovered starts its 3 days again.
+# When an enabled endpoint's run of failures began: the first delivery made since its
+# last successful one that was attempted and not delivered (NULL: it is not failing).
+# A failure before the last success does not count: an endpoint that recovered starts
+# its 3 days again.
+FAILING_SINCE = (
+    "(SELECT min(d.created_at) FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
+    " AND d.attempts > 0 AND d.status <> 'delivered'"
+    " AND d.created_at > coalesce((SELECT max(ok.delivered_at) FROM webhook_deliveries ok"
+    "     WHERE ok.endpoint_id = e.id AND ok.status = 'delivered'), '-infinity'))"
+)
+
+# Disabled: an endpoint whose deliveries have all failed for 3 days (SPEC Part 6): its run
+# of failures began 3 days ago or more (so nothing was delivered in those 3 days).
 # In the same statement, the owner is owed an email saying so (the notification outbox).
 DISABLE_SQL = text(
     "WITH disabled AS ("
     " UPDATE webhook_endpoints e SET disabled_at = now() WHERE e.disabled_at IS NULL"
-    " AND EXISTS (SELECT FROM webhook_deliveries d WHERE d.endpoint_id = e.id"
-    "             AND d.attempts > 0 AND d.status <> 'delivered'"
-    "             AND d.created_at <= now() - CAST(:days AS interval)"
-    "             AND d.created_at > coalesce((SELECT max(ok.delivered_at)"
-    "                 FROM webhook_deliveries ok WHERE ok.endpoint_id = e.id"
-    "                 AND ok.status = 'delivered'), '-infinity'))"
+    f" AND {FAILING_SINCE} <= now() - CAST(:days AS interval)"
     " RETURNING e.id, e.url),"
     " told AS (INSERT INTO notification_emails (kind, endpoint_id, user_id)"
     "  SELECT 'endpoint_disabled', d.id, o.id FROM disabled d"
     "  JOIN (SELECT public.tenant_owner(current_schema()::text) AS id) o ON o.id IS NOT NULL)"
     " SELECT id, url FROM disabled"
 )
+
+# The tenant's next moment for the sender (see the module's text); the row is locked by
+# the statement before, in the same transaction, so this one's snapshot sees every
+# delivery queued by a transaction that marked the tenant before the lock.
+LOCK_TENANT_SQL = text(
+    "SELECT FROM public.tenants WHERE schema_name = current_schema() FOR NO KEY UPDATE"
+)
+RESCHEDULE_SQL = text(
+    "UPDATE public.tenants SET webhooks_due_at = least("
+    " (SELECT min(d.next_attempt_at) FROM webhook_deliveries d"
+    "  JOIN webhook_endpoints e ON e.id = d.endpoint_id"
+    "  WHERE d.status = 'pending' AND e.disabled_at IS NULL),"
+    f" (SELECT min({FAILING_SINCE}) FROM webhook_endpoints e WHERE e.disabled_at IS NULL)"
+    "  + CAST(:days AS interval))"
+    " WHERE schema_name = current_schema()"
+)
+MARK_DUE_SQL = text(
+    "UPDATE public.tenants SET webhooks_due_at = least(webhooks_due_at, now())"
+    " WHERE schema_name = current_schema()"
+)
+DUE_TENANTS_SQL = text(
+    "SELECT schema_name FROM public.tenants WHERE webhooks_due_at <= now()"
+    " ORDER BY webhooks_due_at, schema_name"
+)
+
+
+def mark_due(session):
+    """In the transaction that queued a delivery (the tenant's schema entered): the
+    sender's next round visits this tenant."""
+    session.execute(MARK_DUE_SQL)
 
 
 def deliver_one(session, schema, tried, private=None):
@@ -223,7 +264,10 @@ def deliver_tenant(session, schema, private=None):
         sent += done[1]
         failed += not done[1]
     enter_schema(session, schema)
-    disabled = session.execute(DISABLE_SQL, {"days": f"{DISABLE_AFTER.days} days"}).all()
+    days = {"days": f"{DISABLE_AFTER.days} days"}
+    disabled = session.execute(DISABLE_SQL, days).all()
+    session.execute(LOCK_TENANT_SQL)
+    session.execute(RESCHEDULE_SQL, days)
     session.commit()
     if disabled:  # tell the owner now (what fails to go is sent by `flask alerts check`)
         emails.send_pending(session, schema, transport.from_url(current_app.config["MAIL_URL"]))
@@ -231,12 +275,7 @@ def deliver_tenant(session, schema, private=None):
 
 
 def deliver_all(session, schemas=None, echo=print, private=None):
-    tenants = (
-        schemas
-        or session.execute(text("SELECT schema_name FROM public.tenants ORDER BY schema_name"))
-        .scalars()
-        .all()
-    )
+    tenants = schemas or session.execute(DUE_TENANTS_SQL).scalars().all()
     session.commit()
     totals = [0, 0]
     for schema in tenants:
@@ -251,17 +290,22 @@ def deliver_all(session, schemas=None, echo=print, private=None):
 
 
 def backlog(raw, schemas, batch=500):
-    """(deliveries due and not sent, the oldest one's due time) over these tenants, one
-    round trip per batch of schemas (psycopg connection, for /readyz)."""
+    """(deliveries due and not sent to an enabled endpoint, the oldest one's due time)
+    over these tenants, one round trip per batch of schemas (psycopg connection, for
+    /readyz: the tenants the sender is due to visit, which hold every such delivery)."""
     from psycopg import sql
 
     total, oldest = 0, None
     for i in range(0, len(schemas), batch):
         query = sql.SQL(" UNION ALL ").join(
             sql.SQL(
-                "SELECT count(*), min(next_attempt_at) FROM {} WHERE status = 'pending'"
-                " AND next_attempt_at <= now()"
-            ).format(sql.Identifier(schema, "webhook_deliveries"))
+                "SELECT count(*), min(d.next_attempt_at) FROM {} d JOIN {} e"
+                " ON e.id = d.endpoint_id AND e.disabled_at IS NULL"
+                " WHERE d.status = 'pending' AND d.next_attempt_at <= now()"
+            ).format(
+                sql.Identifier(schema, "webhook_deliveries"),
+                sql.Identifier(schema, "webhook_endpoints"),
+            )
             for schema in schemas[i : i + batch]
         )
         for count, first in raw.execute(query):

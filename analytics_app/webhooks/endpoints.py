@@ -3,7 +3,7 @@
 from sqlalchemy import text
 
 from analytics_app.db.tenant_session import enter_schema
-from analytics_app.webhooks import secrets
+from analytics_app.webhooks import delivery, secrets
 from analytics_app.webhooks.delivery import check_url
 
 EVENTS = ("alert.triggered", "ping")
@@ -69,5 +69,7 @@ def queue_ping(session, schema, endpoint_id):
         ),
         {"id": endpoint_id},
     ).scalar()
+    if event_id is not None:
+        delivery.mark_due(session)
     session.commit()
     return event_id
