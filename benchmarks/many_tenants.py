@@ -35,7 +35,7 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 
 from analytics_app import create_app
-from analytics_app.db import catalogue, migrate
+from analytics_app.db import catalogue, fold, migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 from analytics_app.tenants import tenant_admin
@@ -187,13 +187,67 @@ def main():
         conn.execute("CHECKPOINT")
     catalogs = {"one": _catalog(one), "many": _catalog(many)}
 
+    workers = _workers(many)
     results = _p50(one, many, keys, opts.requests)
     bounced = _through_pgbouncer(many, keys, opts.requests)
     changed = _changed_function(many, opts)
     _write(
         opts, created, created_all, create_s, marks, upgrade_s, upgraded, catalogs, results,
-        changed, bounced, wal,
+        changed, bounced, wal, workers,
     )  # fmt: skip
+
+
+WORKERS = """
+import statistics, sys, time
+from analytics_app import create_app
+from analytics_app.db import fold
+from analytics_app.extensions import db
+from analytics_app.webhooks import delivery
+url = sys.argv[1]
+app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
+
+def median_s(call, n=5):
+    call()  # a warm connection, as a long-running worker or server has
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+with fold.connect(url) as conn:
+    schemas = fold.tenant_schemas(conn)
+    print("sweep_all", median_s(lambda: fold.waiting(conn, schemas), 3))
+    batches = fold._round_robin(conn)
+    print("sweep_round", median_s(lambda: fold.waiting(conn, next(batches))))
+with app.app_context():
+    client = app.test_client()
+    print("readyz", median_s(lambda: client.get("/readyz").get_json()["status"]))
+    print("deliver_round", median_s(lambda: delivery.deliver_all(db.session, echo=print)))
+"""
+
+
+def _workers(url):
+    """What the workers and /readyz cost with every tenant present: seconds, medians on a
+    warm connection (the fold worker's sweep of every tenant, as when it starts, and of one
+    round-robin batch; /readyz; one round of `flask webhooks deliver`), and one whole
+    `flask alerts check` (a new process, every tenant with advanced_analytics)."""
+    print("workers and /readyz ...", flush=True)
+    env = {**os.environ, "DATABASE_URL": url}
+    out = subprocess.run(
+        [sys.executable, "-c", WORKERS, url], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    found = dict(
+        (parts[0], float(parts[1]))
+        for parts in (line.split() for line in out.stdout.splitlines())
+        if len(parts) == 2 and parts[0] in ("sweep_all", "sweep_round", "readyz", "deliver_round")
+    )
+    with (OUT / "many-tenants-alerts.log").open("w") as log:
+        found["alerts_check"], found["alerts_finished"], _ = _flask(
+            url, "alerts", "check", log=log, limit_s=1800
+        )
+    print(f"  {found}", flush=True)
+    return found
 
 
 CHANGED = "dashboard_report"
@@ -201,7 +255,7 @@ OLD_WAY_SAMPLE = 100
 OLD_WAY = """
 import sys, time
 from analytics_app import create_app
-from analytics_app.db import catalogue, migrate
+from analytics_app.db import catalogue, fold, migrate
 from analytics_app.extensions import db
 catalogue.REPLACE_IN_PLACE = False  # the drop-and-create path (forked workers inherit it)
 app = create_app({"DATABASE_URL": sys.argv[1], "SECRET_KEY": "benchmark-only"})
@@ -403,7 +457,7 @@ def _alternating(ports, keys, path, requests, warmup=20):
 
 def _write(
     opts, created, created_all, create_s, marks, upgrade_s, upgraded, catalogs, results, changed,
-    bounced, wal,
+    bounced, wal, workers,
 ):  # fmt: skip
     ratios = {f: r["many"] / r["one"] for f, r in results.items()}
     rate = created / create_s if create_s else 0
@@ -443,6 +497,10 @@ def _write(
         f" the other {changed['new_n']:,} | {changed['new_s']:.0f} s"
         f" ({changed['new_s'] / changed['new_n'] * 1000:.1f} ms a tenant)"
         f"{'' if changed['finished'] else ' (failed)'}; {changed['left']} left unchanged |",
+        "",
+    ]
+    lines += _workers_lines(workers, created)
+    lines += [
         "",
         "| catalog | `one` | `many` |",
         "|---|---|---|",
@@ -497,6 +555,24 @@ def _write(
     report = "\n".join(lines) + "\n"
     print(report)
     (ROOT / "benchmarks" / "MANY_TENANTS.md").write_text(report)
+
+
+def _workers_lines(w, created):
+    def ms(name):
+        return f"{w[name] * 1000:.0f} ms" if name in w else "(not measured)"
+
+    return [
+        f"| the fold worker's sweep of all {created + 1:,} tenants (at its start), median"
+        f" of 3 | {ms('sweep_all')} |",
+        f"| ... of one round-robin batch of {fold.SWEEP_BATCH} (each `--interval`), median of 5"
+        f" | {ms('sweep_round')} |",
+        f"| `GET /readyz` (both backlogs), median of 5 | {ms('readyz')} |",
+        f"| one round of `flask webhooks deliver` (no endpoint anywhere), median of 5 |"
+        f" {ms('deliver_round')} |",
+        f"| `flask alerts check` over every tenant (a new process) | {w['alerts_check']:.0f} s"
+        f" ({w['alerts_check'] / (created + 1) * 1000:.0f} ms a tenant)"
+        f"{'' if w['alerts_finished'] else ' (failed or stopped at 30 min)'} |",
+    ]
 
 
 if __name__ == "__main__":
