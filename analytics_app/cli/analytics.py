@@ -32,14 +32,18 @@ def _schemas(schema):
     "--interval",
     default=5.0,
     show_default=True,
-    help="With --watch: seconds between sweeps of every tenant (notifications come sooner).",
+    help="With --watch: seconds between sweeps of the next 500 tenants, round robin"
+    " (notifications come sooner; every tenant is swept at the start).",
 )
 def fold(schema, watch, interval):
     """Move the change log into the rollups (reports are exact either way; folding keeps
     them fast). Production runs `flask analytics fold --watch` under a supervisor."""
     url = current_app.config["DATABASE_URL"]
     if watch:
-        click.echo(f"Folding changes as they arrive (sweep every {interval:g} s); Ctrl-C stops.")
+        click.echo(
+            f"Folding changes as they arrive (a sweep of {folding.SWEEP_BATCH} tenants every"
+            f" {interval:g} s); Ctrl-C stops."
+        )
         with contextlib.suppress(KeyboardInterrupt):
             folding.watch(url, interval=interval, echo=click.echo)
         return
