@@ -497,7 +497,6 @@ def _write(
         f" the other {changed['new_n']:,} | {changed['new_s']:.0f} s"
         f" ({changed['new_s'] / changed['new_n'] * 1000:.1f} ms a tenant)"
         f"{'' if changed['finished'] else ' (failed)'}; {changed['left']} left unchanged |",
-        "",
     ]
     lines += _workers_lines(workers, created)
     lines += [
