@@ -29,8 +29,14 @@ from analytics_app.db.tenant_session import enter_schema
 log = logging.getLogger(__name__)
 CHANNEL = "analytics_changes"
 LOCK_KEY = "SELECT hashtextextended(%s || ':fold_rollups', 0)"
-# Tenants asked about in one statement when sweeping for changes waiting.
+# Tenants swept in each round of the worker's floor (round robin).
 SWEEP_BATCH = 500
+# Tenants asked about in one statement (its own transaction: the connection is in
+# autocommit) when looking for changes waiting: three locks a tenant until it ends, of a
+# lock table that holds about 7,000 for the whole server (max_locks_per_transaction 64 x
+# the connections). A statement about 100 tenants is no slower per tenant than one about
+# 500 (23 against 22 ms for 500 at 3,000 tenants) and holds 300 locks, not 1,500.
+QUERY_BATCH = 100
 # A fold of this many changes (a bulk load) vacuums the log right after it.
 VACUUM_AFTER = 10_000
 
@@ -46,8 +52,8 @@ def tenant_schemas(conn):
 def waiting(conn, schemas):
     """The schemas (of these) whose change log holds rows, in one round trip per batch."""
     found = []
-    for i in range(0, len(schemas), SWEEP_BATCH):
-        batch = schemas[i : i + SWEEP_BATCH]
+    for i in range(0, len(schemas), QUERY_BATCH):
+        batch = schemas[i : i + QUERY_BATCH]
         query = sql.SQL(" UNION ALL ").join(
             sql.SQL(
                 "SELECT {name} WHERE EXISTS (SELECT FROM {a}) OR EXISTS (SELECT FROM {p})"
