@@ -493,8 +493,11 @@ def _duration(seconds):
     return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
-# Schemas checked per statement by up_to_date(): one arm each in a UNION ALL.
-CHECK_CHUNK = 500
+# Schemas checked per statement by up_to_date(): one arm each in a UNION ALL. Each
+# statement is a transaction holding a few locks a schema until it ends (of about 7,000
+# for the whole server, docs/scale-out.md); 100 is no slower than 500 (0.41-0.45 s
+# against 0.54-0.97 s for 3,000 tenants).
+CHECK_CHUNK = 100
 
 
 def up_to_date(engine, schemas):
