@@ -212,9 +212,9 @@ def test_after_the_last_retry_a_delivery_fails_and_a_dead_endpoint_is_disabled(
 def test_an_endpoint_is_disabled_only_after_3_days_of_failures_since_its_last_success(
     runner, make_tenant, make_key, receiver, private, smtp
 ):
-    """ "Whose deliveries all failed for 3 days": a delivery that failed for good a week ago
-    does not count against an endpoint that has delivered since; its days of failure
-    start again after each success."""
+    """An endpoint "whose deliveries all failed for 3 days": a delivery that failed for
+    good a week ago does not count against an endpoint that has delivered since; its
+    days of failure start again after each success."""
     tenant = make_tenant()
     make_key(tenant, "owner@example.com")
     hook = receiver(statuses=[503] * 7)  # the first ping fails all 7 attempts, then 200s
