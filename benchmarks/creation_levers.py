@@ -1,0 +1,152 @@
+"""Issue 27: what the objects a creation still makes cost, and what merging them would save.
+
+    .venv/bin/python -m benchmarks.creation_levers [--url URL] [--rounds 9]
+
+Without --url, reuses the server `python -m benchmarks.many_tenants` left in
+benchmarks/out/many-pgdata (its catalog as full as a server of many tenants); with it,
+any database holding tenants (`flask tenants create-many`). Each measurement is a
+transaction on one warm connection, rolled back; medians of --rounds, the forms
+alternating. Written to docs/scale-out.md ("What each lever left would buy"):
+
+1. the appointment rollup tables with their secondary indexes, as migrations/tenant/
+   baseline.sql creates them, against one table holding every grain (a grain column,
+   nullable keys, one UNIQUE NULLS NOT DISTINCT key and two secondary indexes);
+2. the tenant's views made again under other names: all of them, then only the rollup
+   views (the folded rows plus the changes not folded yet);
+3. every comment on the tenant's views, tables and columns written again, in one script.
+"""
+
+import argparse
+import re
+import statistics
+import time
+
+import psycopg
+from psycopg import sql
+from sqlalchemy.engine import make_url
+
+from analytics_app.db import migrate
+from analytics_app.db.embedded import start_embedded
+from benchmarks.run import OUT
+
+_ROLLUP_TABLE = re.compile(r"^CREATE TABLE appointment_rollup_\w+_folded \(\n.*?^\);$", re.M | re.S)
+_ROLLUP_INDEX = re.compile(
+    r"^CREATE (?:UNIQUE )?INDEX \w+ ON appointment_rollup_\w+_folded .*;$", re.M
+)
+MERGED = """
+CREATE TABLE appointment_rollup_folded (
+    grain smallint NOT NULL, day date, month date, week date, created_day date,
+    hour smallint, weekday smallint, status text STORAGE PLAIN, source text,
+    service_id bigint, resource_id bigint,
+    appointments bigint NOT NULL DEFAULT 0, duration_seconds numeric STORAGE PLAIN NOT NULL DEFAULT 0,
+    lead_appointments bigint NOT NULL DEFAULT 0, lead_seconds numeric STORAGE PLAIN NOT NULL DEFAULT 0,
+    lead_same_day bigint NOT NULL DEFAULT 0, lead_1_to_6_days bigint NOT NULL DEFAULT 0,
+    lead_7_to_29_days bigint NOT NULL DEFAULT 0, lead_30_days_or_more bigint NOT NULL DEFAULT 0,
+    confirmed bigint NOT NULL DEFAULT 0, cancelled bigint NOT NULL DEFAULT 0,
+    no_show bigint NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX appointment_rollup_key ON appointment_rollup_folded
+    (grain, day, month, week, created_day, hour, weekday, status, md5(source), service_id,
+     resource_id) NULLS NOT DISTINCT;
+CREATE INDEX appointment_rollup_rid ON appointment_rollup_folded (grain, resource_id, day);
+CREATE INDEX appointment_rollup_sid ON appointment_rollup_folded (grain, service_id, resource_id, day);
+"""
+
+
+def rollup_tables():
+    """(the appointment rollups' CREATE TABLE and CREATE INDEX statements, their count)."""
+    script = migrate.head_script()
+    tables = _ROLLUP_TABLE.findall(script)
+    return "\n".join(tables + _ROLLUP_INDEX.findall(script)), len(tables)
+
+
+def timed(conn, schema, statements):
+    """ms to run `statements` (SQL texts) in a new schema's or `schema`'s transaction."""
+    started = time.perf_counter()
+    with conn.transaction(force_rollback=True):
+        conn.execute(f"SET LOCAL search_path TO {schema}, public")
+        conn.execute("SET LOCAL check_function_bodies = off")
+        for statement in statements:
+            conn.execute(statement)
+    return (time.perf_counter() - started) * 1000
+
+
+def view_copies(conn, schema, rollups_only):
+    rows = conn.execute(
+        "SELECT c.relname, pg_get_viewdef(c.oid) FROM pg_class c"
+        " WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'v' ORDER BY 1",
+        (schema,),
+    ).fetchall()
+    kept = ("appointment_rollup_", "payment_rollup_", "customer_")
+    return [
+        f"CREATE VIEW zz_{name[:50]} AS {body}"
+        for name, body in rows
+        if not rollups_only or name.startswith(kept)
+    ]
+
+
+def comments(conn, schema):
+    """One script writing every comment on the schema's relations and columns again."""
+    rows = conn.execute(
+        "SELECT c.relkind, c.relname, a.attname, d.description FROM pg_description d"
+        " JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND d.objoid = c.oid"
+        " LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid"
+        "  AND d.objsubid > 0"
+        " WHERE c.relnamespace = %s::regnamespace",
+        (schema,),
+    ).fetchall()
+    out = []
+    for kind, rel, column, text in rows:
+        target = (
+            sql.SQL("COLUMN {}.{}").format(sql.Identifier(rel), sql.Identifier(column))
+            if column
+            else sql.SQL("{} {}").format(
+                sql.SQL("VIEW" if kind == "v" else "TABLE"), sql.Identifier(rel)
+            )
+        )
+        out.append(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(text)).as_string(conn))
+    return [";\n".join(out) + ";"], len(out)
+
+
+def measure(url, schema, rounds):
+    """{form: [ms per round]}, the forms alternating within each round."""
+    tables, count = rollup_tables()
+    with psycopg.connect(url, autocommit=True) as conn:
+        notes, n_comments = comments(conn, schema)
+        fresh = ["CREATE SCHEMA zz_levers", "SET LOCAL search_path TO zz_levers"]
+        forms = {
+            f"the {count} appointment rollup tables with their indexes": [*fresh, tables],
+            "them as one table of every grain": [*fresh, MERGED],
+            "all the tenant's views": view_copies(conn, schema, False),
+            "the rollup views": view_copies(conn, schema, True),
+            f"the {n_comments} comments on relations and columns": notes,
+        }
+        results = {form: [] for form in forms}
+        for i in range(rounds):
+            for form in forms if i % 2 == 0 else reversed(forms):
+                results[form].append(timed(conn, schema, forms[form]))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url")
+    parser.add_argument("--rounds", type=int, default=9)
+    opts = parser.parse_args()
+    url = opts.url
+    if url is None:
+        url = make_url(start_embedded(OUT / "many-pgdata", cleanup_mode="stop"))
+        url = url.render_as_string(hide_password=False)
+    with psycopg.connect(url) as conn:
+        (count, schema) = conn.execute(
+            "SELECT count(*), max(schema_name) FILTER (WHERE id = (SELECT max(id) FROM public.tenants))"
+            " FROM public.tenants"
+        ).fetchone()
+    print(f"{count:,} tenants; measured in {schema}; medians of {opts.rounds} rounds, ms:")
+    for form, values in measure(url, schema, opts.rounds).items():
+        runs = ", ".join(f"{v:.1f}" for v in values)
+        print(f"  {form}: {statistics.median(values):.1f} ({runs})")
+
+
+if __name__ == "__main__":
+    main()
