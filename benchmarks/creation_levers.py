@@ -10,7 +10,9 @@ alternating. Written to docs/scale-out.md ("What each lever left would buy"):
 
 1. the appointment rollup tables with their secondary indexes, as migrations/tenant/
    baseline.sql creates them, against one table holding every grain (a grain column,
-   nullable keys, one UNIQUE NULLS NOT DISTINCT key and two secondary indexes);
+   nullable keys, one UNIQUE NULLS NOT DISTINCT key and two secondary indexes), and the
+   same table with each rollup's key and secondary indexes as partial indexes on its
+   grain (the column order each rollup's reads use);
 2. the tenant's views made again under other names: all of them, then only the rollup
    views (the folded rows plus the changes not folded yet);
 3. every comment on the tenant's views, tables and columns written again, in one script.
@@ -58,6 +60,21 @@ def rollup_tables():
     script = migrate.head_script()
     tables = _ROLLUP_TABLE.findall(script)
     return "\n".join(tables + _ROLLUP_INDEX.findall(script)), len(tables)
+
+
+def merged_per_grain(tables):
+    """MERGED's table with each grain's own keys as the reads need them: one partial unique
+    index per rollup in its key's column order, and its secondary indexes, partial too."""
+    keys = re.findall(r"PRIMARY KEY \(([^)]*)\)", tables)
+    keys += re.findall(r"CREATE UNIQUE INDEX \w+ ON \w+ USING btree \((.*)\);", tables)
+    others = re.findall(r"CREATE INDEX \w+ ON \w+ USING btree \((.*)\);", tables)
+    statements = [MERGED.split("CREATE UNIQUE INDEX")[0]]
+    for kind, found in (("UNIQUE INDEX", keys), ("INDEX", others)):
+        statements += [
+            f"CREATE {kind} ON appointment_rollup_folded ({columns}) WHERE grain = {i}"
+            for i, columns in enumerate(found)
+        ]
+    return ";\n".join(statements) + ";"
 
 
 def timed(conn, schema, statements):
@@ -117,6 +134,7 @@ def measure(url, schema, rounds):
         forms = {
             f"the {count} appointment rollup tables with their indexes": [*fresh, tables],
             "them as one table of every grain": [*fresh, MERGED],
+            "... with each grain's keys as partial indexes": [*fresh, merged_per_grain(tables)],
             "all the tenant's views": view_copies(conn, schema, False),
             "the rollup views": view_copies(conn, schema, True),
             f"the {n_comments} comments on relations and columns": notes,
