@@ -64,14 +64,15 @@ def rollup_tables():
 
 def merged_per_grain(tables):
     """MERGED's table with each grain's own keys as the reads need them: one partial unique
-    index per rollup in its key's column order, and its secondary indexes, partial too."""
-    keys = re.findall(r"PRIMARY KEY \(([^)]*)\)", tables)
-    keys += re.findall(r"CREATE UNIQUE INDEX \w+ ON \w+ USING btree \((.*)\);", tables)
-    others = re.findall(r"CREATE INDEX \w+ ON \w+ USING btree \((.*)\);", tables)
+    index per rollup in its key's column order (with its INCLUDE columns), and its
+    secondary indexes, partial too."""
+    keys = re.findall(r"PRIMARY KEY (\([^)]*\)(?: INCLUDE \([^)]*\))?)", tables)
+    keys += re.findall(r"CREATE UNIQUE INDEX \w+ ON \w+ USING btree (\(.*\));", tables)
+    others = re.findall(r"CREATE INDEX \w+ ON \w+ USING btree (\(.*\));", tables)
     statements = [MERGED.split("CREATE UNIQUE INDEX")[0]]
     for kind, found in (("UNIQUE INDEX", keys), ("INDEX", others)):
         statements += [
-            f"CREATE {kind} ON appointment_rollup_folded ({columns}) WHERE grain = {i}"
+            f"CREATE {kind} ON appointment_rollup_folded {columns} WHERE grain = {i}"
             for i, columns in enumerate(found)
         ]
     return ";\n".join(statements) + ";"
@@ -81,7 +82,7 @@ def timed(conn, schema, statements):
     """ms to run `statements` (SQL texts) in a new schema's or `schema`'s transaction."""
     started = time.perf_counter()
     with conn.transaction(force_rollback=True):
-        conn.execute(f"SET LOCAL search_path TO {schema}, public")
+        conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
         conn.execute("SET LOCAL check_function_bodies = off")
         for statement in statements:
             conn.execute(statement)
@@ -102,6 +103,9 @@ def view_copies(conn, schema, rollups_only):
     ]
 
 
+RELATION_KINDS = {"r": "TABLE", "v": "VIEW", "S": "SEQUENCE", "i": "INDEX"}
+
+
 def comments(conn, schema):
     """One script writing every comment on the schema's relations and columns again."""
     rows = conn.execute(
@@ -117,9 +121,7 @@ def comments(conn, schema):
         target = (
             sql.SQL("COLUMN {}.{}").format(sql.Identifier(rel), sql.Identifier(column))
             if column
-            else sql.SQL("{} {}").format(
-                sql.SQL("VIEW" if kind == "v" else "TABLE"), sql.Identifier(rel)
-            )
+            else sql.SQL("{} {}").format(sql.SQL(RELATION_KINDS[kind]), sql.Identifier(rel))
         )
         out.append(sql.SQL("COMMENT ON {} IS {}").format(target, sql.Literal(text)).as_string(conn))
     return [";\n".join(out) + ";"], len(out)
@@ -157,8 +159,8 @@ def main():
         url = url.render_as_string(hide_password=False)
     with psycopg.connect(url) as conn:
         (count, schema) = conn.execute(
-            "SELECT count(*), max(schema_name) FILTER (WHERE id = (SELECT max(id) FROM public.tenants))"
-            " FROM public.tenants"
+            "SELECT (SELECT count(*) FROM public.tenants),"
+            " (SELECT schema_name FROM public.tenants ORDER BY id DESC LIMIT 1)"
         ).fetchone()
     print(f"{count:,} tenants; measured in {schema}; medians of {opts.rounds} rounds, ms:")
     for form, values in measure(url, schema, opts.rounds).items():
