@@ -12,6 +12,12 @@ CREATE FUNCTION retention_report(
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
+-- One generic plan, kept for the session, here and in the per-customer recounts that the
+-- customer views run while changes wait for the fold (customer_visits.sql; they inherit
+-- this setting): by default each re-planned every call, about 1.5 ms a customer view
+-- read with even a few changes waiting (benchmarks/BACKLOG.md). Older servers plan each
+-- call anyway.
+SET plan_cache_mode = force_generic_plan
 AS $$
 WITH span AS MATERIALIZED (
     SELECT z.tz, m.current_month,
