@@ -16,12 +16,6 @@ CREATE FUNCTION at_risk_report(
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path FROM CURRENT
--- One generic plan, kept for the session, here and in the per-customer recounts that the
--- customer views run while changes wait for the fold (customer_visits.sql; they inherit
--- this setting): by default each re-planned every call, about 1.5 ms a customer view
--- read with even a few changes waiting (benchmarks/BACKLOG.md). Older servers plan each
--- call anyway.
-SET plan_cache_mode = force_generic_plan
 AS $$
 WITH today AS MATERIALIZED (
     SELECT z.day, (z.day + 1)::timestamp AT TIME ZONE z.tz AS tomorrow
