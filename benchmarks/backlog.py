@@ -1,5 +1,6 @@
-"""Reads while the fold worker is stopped: every report with 10,000 changes waiting in
-the log, against the same report folded (issue 25: within 1.5x), one run side by side.
+"""Reads while the fold worker is stopped: every report with changes waiting in the log
+(10,000 by default, or each of --sizes in turn), against the same report folded (issue
+25: within 1.5x with 10,000), one run side by side.
 
     .venv/bin/python -m benchmarks.backlog [--appointments N] [--sizes 100,1000,10000]
     # writes BACKLOG.md
