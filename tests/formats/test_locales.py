@@ -35,14 +35,17 @@ def shop(make_tenant, runner, zone, currency, locale, payments):
     ledger = Ledger(tenant, currency=currency)
     ledger.service(1, "Coupe", price=4500)
     ledger.resource(1, "Fauteuil")
-    today = datetime.now(ledger.zone).date()
+    now = datetime.now(UTC)
+    today = now.astimezone(ledger.zone).date()
     wednesday = today - timedelta(days=(today.weekday() - 2) % 7 + 7)
     visits = [
         ledger.book(ledger.local(wednesday, 10)),
         ledger.book(ledger.local(wednesday, 15)),
         ledger.book(ledger.local(wednesday + timedelta(days=2), 11)),
     ]
-    paid = datetime.now(UTC) - timedelta(minutes=5)
+    # Five minutes ago, or at local midnight when today is younger than that: paid today
+    # either way (five minutes ago was yesterday in the first five minutes of a day).
+    paid = max(now - timedelta(minutes=5), ledger.local(today))
     for i, amount in enumerate(payments):
         ledger.pay(visits[i % len(visits)], amount, paid_at=paid)
     return ledger
