@@ -15,7 +15,10 @@ alternating. Written to docs/scale-out.md ("What each lever left would buy"):
    grain (the column order each rollup's reads use);
 2. the tenant's views made again under other names: all of them, then only the rollup
    views (the folded rows plus the changes not folded yet);
-3. every comment on the tenant's views, tables and columns written again, in one script.
+3. every comment on the tenant's views, tables and columns written again, in one script;
+4. the appointment rollups whole, as a creation makes them (tables, indexes, the rollup
+   views and their comments) against one table with each grain's keys partial and one
+   view of every grain (one_view(); its reads: benchmarks/merged_rollups.py).
 """
 
 import argparse
@@ -27,7 +30,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from analytics_app.db import migrate
+from analytics_app.db import migrate, rollups
 from analytics_app.db.embedded import start_embedded
 from benchmarks.run import OUT
 
@@ -76,6 +79,40 @@ def merged_per_grain(tables):
             for i, columns in enumerate(found)
         ]
     return ";\n".join(statements) + ";"
+
+
+APPOINTMENT_ROLLUPS = [r for r in rollups.ROLLUPS if r.source == "appointment"]
+
+
+def rollup_views():
+    """The appointment rollups' views with their comments, as sql/rollup_views.sql has them."""
+    return rollups._views_sql(APPOINTMENT_ROLLUPS)
+
+
+def one_view():
+    """One view of every appointment rollup's rows (MERGED's table plus the changes not
+    folded yet, an arm a grain, each arm's other columns NULL), commented as the rollup
+    views are: a report would read grain i with `WHERE grain = i` above the UNION ALL
+    (benchmarks/merged_rollups.py measures those reads)."""
+    types = {}
+    for r in APPOINTMENT_ROLLUPS:
+        for name, kind, _expr in r.keys + r.measures:
+            types.setdefault(name, kind)
+    names = list(types)
+    arms = [f"SELECT grain, {', '.join(names)} FROM appointment_rollup_folded"]
+    for grain, r in enumerate(APPOINTMENT_ROLLUPS):
+        exprs = {name: f"({expr})::{kind}" for name, kind, expr in r.keys + r.measures}
+        cols = ", ".join(exprs.get(name, f"NULL::{types[name]}") for name in names)
+        where = f" WHERE {r.where}" if r.where else ""
+        arms.append(f"SELECT {grain}::smallint, {cols} FROM appointment_fact_changes{where}")
+    return (
+        "CREATE VIEW appointment_rollup AS\n"
+        + "\nUNION ALL\n".join(arms)
+        + ";\nCOMMENT ON VIEW appointment_rollup IS 'Every appointment rollup: the folded rows"
+        " plus the changes not folded yet, a grain each (sum a key''s rows).';\n"
+        "COMMENT ON COLUMN appointment_rollup.grain IS 'which rollup the row is of';\n"
+        + rollups._column_comments("appointment_rollup", names)
+    )
 
 
 def timed(conn, schema, statements):
@@ -133,7 +170,18 @@ def measure(url, schema, rounds):
     with psycopg.connect(url, autocommit=True) as conn:
         notes, n_comments = comments(conn, schema)
         fresh = ["CREATE SCHEMA zz_levers", "SET LOCAL search_path TO zz_levers"]
+        beside = [fresh[0], f"SET LOCAL search_path TO zz_levers, {schema}, public"]
         forms = {
+            "the appointment rollups as now: tables, indexes, views, comments": [
+                *beside,
+                tables,
+                rollup_views(),
+            ],
+            "... as one table (each grain's keys partial) and one view": [
+                *beside,
+                merged_per_grain(tables),
+                one_view(),
+            ],
             f"the {count} appointment rollup tables with their indexes": [*fresh, tables],
             "them as one table of every grain": [*fresh, MERGED],
             "... with each grain's keys as partial indexes": [*fresh, merged_per_grain(tables)],
