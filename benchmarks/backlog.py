@@ -15,18 +15,12 @@ Starts its own embedded PostgreSQL under benchmarks/out/ (or BENCH_DATABASE_URL)
 """
 
 import argparse
-import os
-import shutil
 import statistics
 import time
 
 import psycopg
 
-from analytics_app import create_app
-from analytics_app.db import fold, migrate
-from analytics_app.db.embedded import start_embedded
-from analytics_app.extensions import db
-from analytics_app.tenants import tenant_admin
+from analytics_app.db import fold
 from benchmarks import data
 from benchmarks.run import OUT, ROOT, _machine
 
@@ -153,15 +147,8 @@ def main():
         help="changes to leave waiting, one backlog after another (default 10000)",
     )
     opts = parser.parse_args()
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if not url:
-        shutil.rmtree(OUT / "pgdata-backlog", ignore_errors=True)
-        url = start_embedded(OUT / "pgdata-backlog", cleanup_mode="stop")
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "benchmark-only"})
+    url, app = data.bench_server(OUT / "pgdata-backlog")
     with app.app_context():
-        migrate.upgrade_all(db.engine, echo=lambda _l: None)
-        tenant_admin.create_plan("bench", ["advanced_analytics", "can_accept_payments"])
-        db.session.commit()
         data.make_tenant("backlog", opts.appointments)
     folded = _medians(url, "backlog", opts.repeat)
     backlogs = _backlogs(url, opts.sizes, opts.repeat)

@@ -170,7 +170,7 @@ def measure(url, schema, rounds):
     with psycopg.connect(url, autocommit=True) as conn:
         notes, n_comments = comments(conn, schema)
         fresh = ["CREATE SCHEMA zz_levers", "SET LOCAL search_path TO zz_levers"]
-        beside = [fresh[0], f"SET LOCAL search_path TO zz_levers, {schema}, public"]
+        beside = [fresh[0], f'SET LOCAL search_path TO zz_levers, "{schema}", public']
         forms = {
             "the appointment rollups as now: tables, indexes, views, comments": [
                 *beside,
