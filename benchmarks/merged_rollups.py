@@ -3,7 +3,7 @@ one table? The question the creation-time redesign (docs/scale-out.md, "What eac
 left would buy") left unmeasured.
 
     .venv/bin/python -m benchmarks.merged_rollups [--appointments 1000000] [--repeat 15]
-    # writes MERGED_ROLLUPS.md
+    # writes MERGED_ROLLUPS.md  [--rows 2000]
 
 Two tenants of N appointments made alike (benchmarks/data.py: the same seeded rows, the
 change log folded, vacuumed). In one, `merged`, the appointment rollups' folded tables
@@ -17,8 +17,11 @@ planning). The report functions are unchanged. Then each one's median on a warm
 connection, the two tenants alternating within each round. Starts its own embedded
 PostgreSQL under benchmarks/out/ (or BENCH_DATABASE_URL).
 
-Measured: reads only. The fold into one table (upserts against partial unique indexes)
-and the creation side (benchmarks/creation_levers.py) are not part of it.
+Then the fold's writes: --rows rows of each rollup given 1 more of every measure, as the
+fold's upserts add to the rows they find (by their place, not their key: the writes,
+not the look-ups), each layout in a transaction rolled back, alternating; and how many
+rollups' fold updates may be HOT in each layout (none of their measures in an index of
+their table). The creation side is benchmarks/creation_levers.py.
 """
 
 import argparse
@@ -29,6 +32,7 @@ import time
 import psycopg
 from psycopg import sql
 
+from analytics_app.db import rollups
 from benchmarks import data
 from benchmarks.backlog import REPORTS
 from benchmarks.run import OUT, ROOT, _machine
@@ -166,7 +170,66 @@ def measure(url, schemas, repeat):
     return {s: {n: statistics.median(v) for n, v in by.items()} for s, by in times.items()}
 
 
-def _report(url, opts, merged_shape, medians):
+def _targets(conn, schema, merged):
+    """[(relation, rows of the rollup there, its measures)] of each appointment rollup,
+    in the order merge() numbered the grains."""
+    measures = {r.folded: [m for m, _type, _expr in r.measures] for r in rollups.ROLLUPS}
+    out = []
+    for grain, (table, _view) in enumerate(_folded_tables(conn, "apart")):
+        where = f"WHERE grain = {grain}" if merged else ""
+        out.append((f'"{schema}".{MERGED if merged else table}', where, measures[table]))
+    return out
+
+
+def _indexed(conn, relation):
+    """The columns some index of the relation holds (keys and INCLUDE columns)."""
+    rows = conn.execute(
+        "SELECT DISTINCT a.attname FROM pg_index i JOIN pg_attribute a"
+        " ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) WHERE i.indrelid = %s::regclass",
+        (relation,),
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def hot_eligible(conn, targets):
+    """How many rollups' fold updates (every measure changes) may be HOT: none of their
+    measures is in an index of the relation they live in."""
+    return sum(1 for rel, _where, measures in targets if not _indexed(conn, rel) & set(measures))
+
+
+def _fold_updates(conn, targets, rows):
+    """ms to add 1 to every measure of `rows` rows of each rollup, as the fold's upserts
+    add to the rows they find, in one transaction rolled back. In a freshly loaded table
+    every page is full, so hardly any of these updates is HOT, in either layout: this is
+    what the non-HOT writes cost."""
+    with conn.transaction(force_rollback=True):
+        conn.execute("CREATE TEMP TABLE picked (n int, tid tid) ON COMMIT DROP")
+        for n, (relation, where, _measures) in enumerate(targets):
+            conn.execute(
+                f"INSERT INTO picked SELECT {n}, ctid FROM {relation} {where} LIMIT {rows}"
+            )
+        started = time.perf_counter()
+        for n, (relation, _where, measures) in enumerate(targets):
+            sets = ", ".join(f"{m} = {m} + 1" for m in measures)
+            conn.execute(
+                f"UPDATE {relation} SET {sets}"
+                f" WHERE ctid = ANY(ARRAY(SELECT tid FROM picked WHERE n = {n}))"
+            )
+        return (time.perf_counter() - started) * 1000
+
+
+def fold_like(url, rows, repeat):
+    """{layout: (median ms of _fold_updates, rollups whose fold updates may be HOT)}."""
+    out = {"apart": [], "merged": []}
+    with psycopg.connect(url) as conn:
+        targets = {s: _targets(conn, s, s == "merged") for s in out}
+        for i in range(repeat):
+            for schema in list(out) if i % 2 == 0 else reversed(list(out)):
+                out[schema].append(_fold_updates(conn, targets[schema], rows))
+        return {s: (statistics.median(v), hot_eligible(conn, targets[s])) for s, v in out.items()}
+
+
+def _report(url, opts, merged_shape, medians, folds):
     machine = _machine(url)
     with psycopg.connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
@@ -190,6 +253,22 @@ def _report(url, opts, merged_shape, medians):
     for name, _query in REPORTS:
         apart, merged = medians["apart"][name], medians["merged"][name]
         lines.append(f"| {name} | {apart:.2f} | {merged:.2f} | {merged / apart:.2f}x |")
+    (apart_ms, apart_hot), (merged_ms, merged_hot) = folds["apart"], folds["merged"]
+    lines += [
+        "",
+        f"The fold's writes: {opts.rows:,} rows of each rollup given 1 more of every measure"
+        " (as the fold's upserts add to the rows they find), one transaction rolled back,"
+        f" the layouts alternating, medians of {opts.repeat}; hardly any of these updates is HOT"
+        " (a freshly loaded table's pages are full). Beside it, how many of the"
+        f" {tables} rollups' fold updates may be HOT at all (none of their measures in an"
+        " index of the table they live in):",
+        "",
+        "| layout | ms | rollups whose fold updates may be HOT |",
+        "|---|---|---|",
+        f"| separate tables | {apart_ms:.1f} | {apart_hot} of {tables} |",
+        f"| one merged table | {merged_ms:.1f} ({merged_ms / apart_ms:.2f}x) |"
+        f" {merged_hot} of {tables} |",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -197,6 +276,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--appointments", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--rows", type=int, default=2000, help="rows a rollup, fold writes")
     opts = parser.parse_args()
     url, app = data.bench_server(OUT / "pgdata-merged")
     with app.app_context():
@@ -204,7 +284,8 @@ def main():
             data.make_tenant(schema, opts.appointments)
     with psycopg.connect(url) as conn:
         shape = merge(conn, "merged")
-    report = _report(url, opts, shape, measure(url, ["apart", "merged"], opts.repeat))
+    medians = measure(url, ["apart", "merged"], opts.repeat)
+    report = _report(url, opts, shape, medians, fold_like(url, opts.rows, opts.repeat))
     print(report)
     (ROOT / "benchmarks" / "MERGED_ROLLUPS.md").write_text(report)
 
