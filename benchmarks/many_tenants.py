@@ -39,7 +39,7 @@ from analytics_app.db import catalogue, fold, migrate
 from analytics_app.db.embedded import start_embedded
 from analytics_app.extensions import db
 from analytics_app.tenants import tenant_admin
-from benchmarks import data, load
+from benchmarks import cpu_split, data, load
 from benchmarks.pgbouncer import FORMS
 from benchmarks.run import ENDPOINTS, OUT, ROOT, _free_port, _key, _serve
 
@@ -60,8 +60,9 @@ def _prepare(url):
     return key
 
 
-def _flask(url, *args, log=None, limit_s=None):
-    """Run a flask command on `url`; return (seconds, finished, progress marks)."""
+def _flask(url, *args, log=None, limit_s=None, cpu=None):
+    """Run a flask command on `url`; return (seconds, finished, progress marks). With a list
+    as `cpu`, the CPU of every process meanwhile (benchmarks.cpu_split) is appended to it."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only"}
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -73,6 +74,7 @@ def _flask(url, *args, log=None, limit_s=None):
         text=True,
         start_new_session=True,  # its worker processes too are stopped at the limit
     )
+    sampler = cpu_split.CpuSplit(proc.pid) if cpu is not None else None
     marks = []  # (lines seen, seconds) every 1,000 progress lines
 
     def read():
@@ -96,6 +98,8 @@ def _flask(url, *args, log=None, limit_s=None):
         proc.wait(30)
         finished = False
     reader.join(10)
+    if sampler:
+        cpu.append(sampler.stop())
     return time.perf_counter() - started, finished, marks
 
 
@@ -171,12 +175,14 @@ def main():
             writer.writerow([f"shop{i:05d}", f"Shop {i}", "bench", "Europe/Paris"])
     print(f"creating {opts.tenants:,} tenants, --jobs {opts.jobs} ...", flush=True)
     wal = _wal(many)
+    cpu = []
     with (OUT / "many-tenants-create.log").open("w") as log:
         create_s, created_all, marks = _flask(
             many, "tenants", "create-many", str(listing), "--jobs", str(opts.jobs),
-            log=log, limit_s=opts.limit_s,
+            log=log, limit_s=opts.limit_s, cpu=cpu,
         )  # fmt: skip
-    wal = [after - before for before, after in zip(wal, _wal(many), strict=False)] + [settings]
+    wal = [after - before for before, after in zip(wal, _wal(many), strict=False)]
+    wal += [settings, cpu[0] + (create_s,)]
     created = _catalog(many)[0] - 1
     print(f"  {created:,} created in {create_s:.0f} s", flush=True)
     print("flask db upgrade (nothing to do) ...", flush=True)
@@ -479,7 +485,7 @@ def _write(
     ]
     for count, seconds in marks:
         lines.append(f"| ... the first {count:,} | {seconds:.0f} s |")
-    wal_bytes, fpi, checkpoints, settings = wal
+    wal_bytes, fpi, checkpoints, settings, cpu = wal
     lines += [
         f"| WAL written while creating | {wal_bytes / 2**30:.1f} GB ({wal_bytes / max(created, 1) / 2**20:.2f} MB"
         f" a tenant), {fpi:,} full-page images ({fpi / max(created, 1):.0f} a tenant),"
@@ -499,6 +505,17 @@ def _write(
         f"{'' if changed['finished'] else ' (failed)'}; {changed['left']} left unchanged |",
     ]
     lines += _workers_lines(workers, created)
+    (split, busy, idle), wall = cpu[:3], cpu[3]
+    lines += [
+        "",
+        f"CPU while the {created:,} tenants were created, by process (`benchmarks.cpu_split`:"
+        " every process's CPU time read from /proc ten times a second; the last tenth of a"
+        " second of a process that exits is missed, hence the check from the postmaster):",
+        "",
+        "| process | CPU | a tenant |",
+        "|---|---|---|",
+        *cpu_split.lines(split, busy, idle, wall, created),
+    ]
     lines += [
         "",
         "| catalog | `one` | `many` |",
