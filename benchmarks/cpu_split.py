@@ -84,14 +84,13 @@ def _machine():
 
 
 class CpuSplit:
-    """Samples /proc in a thread while a command runs; `result()` after `stop()`."""
+    """Samples /proc in a thread while a command runs; `stop()` returns what it saw."""
 
     def __init__(self, group):
         self.group = group  # the measured command's process group
         self.first, self.last, self.owned = {}, {}, set()
         self.done = threading.Event()
         self.machine = _machine()
-        self.postmaster = None
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -114,6 +113,7 @@ class CpuSplit:
                     pass
 
     def stop(self):
+        """({kind: CPU seconds}, the machine's busy seconds, its idle seconds)."""
         self.done.set()
         self.thread.join()
         busy, idle = (
