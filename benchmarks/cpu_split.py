@@ -19,8 +19,6 @@ counted exactly by the postmaster's `cutime` (its backends start anew with each 
 
 import argparse
 import os
-import subprocess
-import sys
 import threading
 import time
 from collections import defaultdict
@@ -28,14 +26,17 @@ from collections import defaultdict
 import psycopg
 
 from benchmarks.data import bench_server
-from benchmarks.run import OUT, ROOT
+from benchmarks.run import OUT
 
 TICK = os.sysconf("SC_CLK_TCK")
+PF_KTHREAD = 0x00200000  # /proc/<pid>/stat's flags: a kernel thread
 PERIOD_S = 0.1
 
 
 def _processes():
-    """{pid: (utime + stime ticks, children's ticks, command line)} of every process."""
+    """{pid: (utime + stime ticks, children's ticks, command line)} of every process. An
+    exiting process's command line reads empty once its memory is released: it is named
+    `(<name>, exiting)` then, and the sampler keeps what it saw of it before."""
     seen = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -49,11 +50,9 @@ def _processes():
             continue
         fields = stat[stat.rindex(")") + 2 :].split()
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        seen[pid] = (
-            int(fields[11]) + int(fields[12]),
-            int(fields[13]) + int(fields[14]),
-            command or f"[{name}]",
-        )
+        if not command:  # a kernel thread, or a process whose memory is already gone
+            command = f"[{name}]" if int(fields[6]) & PF_KTHREAD else f"({name}, exiting)"
+        seen[pid] = (int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14]), command)
     return seen
 
 
@@ -73,6 +72,8 @@ def kind(command, own):
         return "server: postmaster"
     if command.startswith("["):
         return "kernel threads"
+    if command.startswith("(postgres,"):  # never seen alive with its title
+        return "server: other"
     return "other processes"
 
 
@@ -104,6 +105,8 @@ class CpuSplit:
         begun = bool(self.last)
         for pid, (ticks, children, command) in _processes().items():
             self.first.setdefault(pid, (0, 0) if begun else (ticks, children))  # new: all of it
+            if command.startswith("(") and pid in self.last:  # exiting: keep what it was
+                command = self.last[pid][2]
             self.last[pid] = (ticks, children, command)
             if pid not in self.owned:
                 try:
@@ -149,23 +152,6 @@ def lines(split, busy, idle, wall, created):
     return rows
 
 
-def run(url, listing, jobs):
-    """Run `flask tenants create-many` on `listing`; return (wall s, exit code, CpuSplit result)."""
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "benchmark-only"}
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "tenants", "create-many", str(listing)]
-        + ["--jobs", str(jobs)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    sampler = CpuSplit(proc.pid)
-    code = proc.wait()
-    return time.perf_counter() - started, code, sampler.stop()
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--url")
@@ -183,8 +169,14 @@ def main():
         "schema,name,plan\n"
         + "".join(f"{prefix}{i:05d},Shop {i},bench\n" for i in range(opts.tenants))
     )
-    wall, code, (split, busy, idle) = run(url, listing, opts.jobs)
-    print(f"{opts.tenants:,} tenants, --jobs {opts.jobs}: {wall:.1f} s, exit {code}")
+    from benchmarks.many_tenants import _flask  # which imports this module
+
+    cpu = []
+    wall, finished, _ = _flask(
+        url, "tenants", "create-many", str(listing), "--jobs", str(opts.jobs), cpu=cpu
+    )
+    split, busy, idle = cpu[0]
+    print(f"{opts.tenants:,} tenants, --jobs {opts.jobs}: {wall:.1f} s, finished: {finished}")
     print("| process | CPU | a tenant |\n|---|---|---|")
     print("\n".join(lines(split, busy, idle, wall, opts.tenants)))
 
