@@ -90,6 +90,7 @@ class CpuSplit:
     def __init__(self, group):
         self.group = group  # the measured command's process group
         self.first, self.last, self.owned = {}, {}, set()
+        self.lock = threading.Lock()  # snapshot() reads what _sample() writes
         self.done = threading.Event()
         self.machine = _machine()
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -102,8 +103,13 @@ class CpuSplit:
         self._sample()
 
     def _sample(self):
+        seen = _processes()
+        with self.lock:
+            self._record(seen)
+
+    def _record(self, seen):
         begun = bool(self.last)
-        for pid, (ticks, children, command) in _processes().items():
+        for pid, (ticks, children, command) in seen.items():
             self.first.setdefault(pid, (0, 0) if begun else (ticks, children))  # new: all of it
             if command.startswith("(") and pid in self.last:  # exiting: keep what it was
                 command = self.last[pid][2]
@@ -124,6 +130,16 @@ class CpuSplit:
         )
         return self._split(), busy / TICK, idle / TICK
 
+    def snapshot(self):
+        """What stop() would return now, the sampler running on: a run's marks keep these,
+        and interval_lines() tells the CPU of each stretch between two of them."""
+        with self.lock:
+            split = self._split()
+        busy, idle = (
+            after - before for before, after in zip(self.machine, _machine(), strict=True)
+        )
+        return split, busy / TICK, idle / TICK
+
     def _split(self):
         seconds = defaultdict(float)
         for pid, (ticks, children, command) in self.last.items():
@@ -134,6 +150,45 @@ class CpuSplit:
                     children - self.first[pid][1]
                 ) / TICK
         return dict(seconds)
+
+
+# interval_lines()' columns: the kinds of kind(), grouped.
+GROUPS = (
+    ("backends", ("server: backends",)),
+    ("autovacuum", ("server: autovacuum",)),
+    ("checkpointer, I/O, writers", ("server: checkpointer", "server: io worker",
+                                    "server: background writer", "server: walwriter",
+                                    "server: other", "server: postmaster")),
+    ("the command", ("the command and its workers",)),
+    ("kernel threads", ("kernel threads",)),
+    ("other processes", ("other processes",)),
+)  # fmt: skip
+
+
+def interval_lines(marks):
+    """Markdown rows, one per stretch between marks [(count done, seconds, snapshot())]:
+    ms of CPU a tenant created in it by GROUPS, and the machine's busy share."""
+    rows = [
+        "| tenants | s | " + " | ".join(name for name, _ in GROUPS) + " | the machine |",
+        "|---" * (len(GROUPS) + 3) + "|",
+    ]
+    before = (0, 0.0, ({}, 0.0, 0.0))
+    for mark in marks:
+        count0, seconds0, (split0, busy0, idle0) = before
+        count, seconds, (split, busy, idle) = mark
+        n = max(count - count0, 1)
+        cells = [
+            sum(split.get(k, 0.0) - split0.get(k, 0.0) for k in kinds) / n * 1000
+            for _name, kinds in GROUPS
+        ]
+        busy_s, idle_s = busy - busy0, idle - idle0
+        rows.append(
+            f"| {count0 + 1:,}–{count:,} | {seconds - seconds0:.0f} | "
+            + " | ".join(f"{c:.1f}" for c in cells)
+            + f" | {busy_s / n * 1000:.1f} ({busy_s / max(busy_s + idle_s, 1e-9):.0%} busy) |"
+        )
+        before = mark
+    return rows
 
 
 def lines(split, busy, idle, wall, created):
@@ -172,13 +227,15 @@ def main():
     from benchmarks.many_tenants import _flask  # which imports this module
 
     cpu = []
-    wall, finished, _ = _flask(
+    wall, finished, marks = _flask(
         url, "tenants", "create-many", str(listing), "--jobs", str(opts.jobs), cpu=cpu
     )
     split, busy, idle = cpu[0]
     print(f"{opts.tenants:,} tenants, --jobs {opts.jobs}: {wall:.1f} s, finished: {finished}")
     print("| process | CPU | a tenant |\n|---|---|---|")
     print("\n".join(lines(split, busy, idle, wall, opts.tenants)))
+    if marks:  # every 1,000 created
+        print("\n" + "\n".join(interval_lines(marks)))
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def _flask(url, *args, log=None, limit_s=None, cpu=None):
         start_new_session=True,  # its worker processes too are stopped at the limit
     )
     sampler = cpu_split.CpuSplit(proc.pid) if cpu is not None else None
-    marks = []  # (lines seen, seconds) every 1,000 progress lines
+    marks = []  # (lines seen, seconds, CPU so far or None) every 1,000 progress lines
 
     def read():
         count = 0
@@ -85,7 +85,8 @@ def _flask(url, *args, log=None, limit_s=None, cpu=None):
             if line.startswith("["):
                 count += 1
                 if count % 1000 == 0:
-                    marks.append((count, time.perf_counter() - started))
+                    at = time.perf_counter() - started
+                    marks.append((count, at, sampler.snapshot() if sampler else None))
                     print(f"  {count:,} after {marks[-1][1]:.0f} s", flush=True)
 
     reader = threading.Thread(target=read, daemon=True)
@@ -483,7 +484,7 @@ def _write(
         f"| `flask tenants create-many --jobs {opts.jobs}` | {created:,} tenants in {create_s:.0f} s"
         f" ({rate:.1f}/s){'' if created_all else f'; stopped at the {opts.limit_s} s limit'} |",
     ]
-    for count, seconds in marks:
+    for count, seconds, _cpu in marks:
         lines.append(f"| ... the first {count:,} | {seconds:.0f} s |")
     wal_bytes, fpi, checkpoints, settings, cpu = wal
     lines += [
@@ -516,6 +517,13 @@ def _write(
         "|---|---|---|",
         *cpu_split.lines(split, busy, idle, wall, created),
     ]
+    if marks:
+        lines += [
+            "",
+            "The same, thousand by thousand (ms of CPU a tenant created in each):",
+            "",
+            *cpu_split.interval_lines(marks),
+        ]
     lines += [
         "",
         "| catalog | `one` | `many` |",
