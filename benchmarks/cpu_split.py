@@ -125,14 +125,11 @@ class CpuSplit:
         """({kind: CPU seconds}, the machine's busy seconds, its idle seconds)."""
         self.done.set()
         self.thread.join()
-        busy, idle = (
-            after - before for before, after in zip(self.machine, _machine(), strict=True)
-        )
-        return self._split(), busy / TICK, idle / TICK
+        return self.snapshot()
 
     def snapshot(self):
-        """What stop() would return now, the sampler running on: a run's marks keep these,
-        and interval_lines() tells the CPU of each stretch between two of them."""
+        """What stop() returns, so far: a run's marks keep these while the sampler runs
+        on, and interval_lines() tells the CPU of each stretch between two of them."""
         with self.lock:
             split = self._split()
         busy, idle = (
