@@ -69,9 +69,11 @@ def prepare(conn):
     if not loaded:
         sys.exit("pg_stat_statements is not in shared_preload_libraries on this server")
     conn.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
-    # Entries of this database only; room for each interim-named function's statement.
+    # Each creation adds about 40 statements of its own (those naming its interim function
+    # names); past the limit the least used entries are evicted and the counts fall short.
     if int(conn.execute("SHOW pg_stat_statements.max").fetchone()[0]) < 10000:
         sys.exit("set pg_stat_statements.max to at least 10000 (each creation adds ~40)")
+    # Forget this database's entries only.
     conn.execute(
         "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database"
         " WHERE datname = current_database()), 0)"
