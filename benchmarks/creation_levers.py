@@ -18,7 +18,15 @@ alternating. Written to docs/scale-out.md ("What each lever left would buy"):
 3. every comment on the tenant's views, tables and columns written again, in one script;
 4. the appointment rollups whole, as a creation makes them (tables, indexes, the rollup
    views and their comments) against one table with each grain's keys partial and one
-   view of every grain (one_view(); its reads: benchmarks/merged_rollups.py).
+   view of every grain (one_view(); its reads: benchmarks/merged_rollups.py);
+5. the same for every additive rollup of the registry (appointments, payments and
+   customers' visit links): each source's rollups as one table and one view, and as one
+   table with each rollup's view kept under its name (the reports unchanged);
+6. for scale, a whole creation of a tenant schema (migrate.upgrade_tenant, rolled back).
+
+The rollups' views in these forms leave out the per-customer states' views, which a
+redesign of the additive rollups would not touch (before 2026-12-08 the appointment
+rollups' form 4 made those three too).
 """
 
 import argparse
@@ -28,16 +36,26 @@ import time
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from analytics_app.db import migrate, rollups
 from analytics_app.db.embedded import start_embedded
 from benchmarks.run import OUT
 
-_ROLLUP_TABLE = re.compile(r"^CREATE TABLE appointment_rollup_\w+_folded \(\n.*?^\);$", re.M | re.S)
-_ROLLUP_INDEX = re.compile(
-    r"^CREATE (?:UNIQUE )?INDEX \w+ ON appointment_rollup_\w+_folded .*;$", re.M
-)
+SOURCES = ("appointment", "payment", "customer_link")
+
+
+def _table_pattern(source):
+    """Patterns of the CREATE TABLE and CREATE INDEX statements of the source's rollups."""
+    names = "|".join(r.folded for r in rollups.ROLLUPS if r.source == source)
+    return (
+        re.compile(rf"^CREATE TABLE (?:{names}) \(\n.*?^\);$", re.M | re.S),
+        re.compile(rf"^CREATE (?:UNIQUE )?INDEX \w+ ON (?:{names}) .*;$", re.M),
+    )
+
+
 MERGED = """
 CREATE TABLE appointment_rollup_folded (
     grain smallint NOT NULL, day date, month date, week date, created_day date,
@@ -58,65 +76,160 @@ CREATE INDEX appointment_rollup_sid ON appointment_rollup_folded (grain, service
 """
 
 
-def rollup_tables():
-    """(the appointment rollups' CREATE TABLE and CREATE INDEX statements, their count)."""
+def rollup_tables(source="appointment"):
+    """(the source's rollups' CREATE TABLE and CREATE INDEX statements, their count)."""
     script = migrate.head_script()
-    tables = _ROLLUP_TABLE.findall(script)
-    return "\n".join(tables + _ROLLUP_INDEX.findall(script)), len(tables)
+    table, index = _table_pattern(source)
+    tables = table.findall(script)
+    return "\n".join(tables + index.findall(script)), len(tables)
 
 
-def merged_per_grain(tables):
-    """MERGED's table with each grain's own keys as the reads need them: one partial unique
-    index per rollup in its key's column order (with its INCLUDE columns), and its
-    secondary indexes, partial too."""
+def _of(source):
+    return [r for r in rollups.ROLLUPS if r.source == source]
+
+
+def _column_types(source):
+    types = {}
+    for r in _of(source):
+        for name, kind, _expr in r.keys + r.measures:
+            types.setdefault(name, kind)
+    return types
+
+
+def merged_table(source):
+    """One table for every rollup of `source`: a grain column, the keys nullable, the
+    measures NOT NULL DEFAULT 0, stored as the rollups' own tables store them (no
+    compression or TOAST for a status or a numeric; free text as it comes)."""
+    measures = {name for r in _of(source) for name, _kind, _expr in r.measures}
+    columns = ["grain smallint NOT NULL"]
+    for name, kind in _column_types(source).items():
+        plain = kind == "numeric" or (kind == "text" and name not in rollups.FREE_TEXT)
+        storage = " STORAGE PLAIN" if plain else ""
+        required = " NOT NULL DEFAULT 0" if name in measures else ""
+        columns.append(f"{name} {kind}{storage}{required}")
+    return f"CREATE TABLE {source}_rollup_folded (\n    " + ",\n    ".join(columns) + "\n)"
+
+
+def merged_per_grain(tables, source="appointment"):
+    """The source's merged table with each grain's own keys as the reads need them: one
+    partial unique index per rollup in its key's column order (with its INCLUDE columns),
+    and its secondary indexes, partial too."""
     keys = re.findall(r"PRIMARY KEY (\([^)]*\)(?: INCLUDE \([^)]*\))?)", tables)
     keys += re.findall(r"CREATE UNIQUE INDEX \w+ ON \w+ USING btree (\(.*\));", tables)
     others = re.findall(r"CREATE INDEX \w+ ON \w+ USING btree (\(.*\));", tables)
-    statements = [MERGED.split("CREATE UNIQUE INDEX")[0]]
+    statements = [merged_table(source)]
     for kind, found in (("UNIQUE INDEX", keys), ("INDEX", others)):
         statements += [
-            f"CREATE {kind} ON appointment_rollup_folded {columns} WHERE grain = {i}"
+            f"CREATE {kind} ON {source}_rollup_folded {columns} WHERE grain = {i}"
             for i, columns in enumerate(found)
         ]
     return ";\n".join(statements) + ";"
 
 
-APPOINTMENT_ROLLUPS = [r for r in rollups.ROLLUPS if r.source == "appointment"]
+def rollup_views(source="appointment"):
+    """The source's rollup views with their comments, as sql/rollup_views.sql has them."""
+    return "\n".join(rollups.rollup_view(r) for r in _of(source))
 
 
-def rollup_views():
-    """The appointment rollups' views with their comments, as sql/rollup_views.sql has them."""
-    return rollups._views_sql(APPOINTMENT_ROLLUPS)
-
-
-def one_view():
-    """One view of every appointment rollup's rows (MERGED's table plus the changes not
-    folded yet, an arm a grain, each arm's other columns NULL), commented as the rollup
-    views are: a report would read grain i with `WHERE grain = i` above the UNION ALL
-    (benchmarks/merged_rollups.py measures those reads)."""
-    types = {}
-    for r in APPOINTMENT_ROLLUPS:
-        for name, kind, _expr in r.keys + r.measures:
-            types.setdefault(name, kind)
+def one_view(source="appointment"):
+    """One view of every rollup of `source` (its merged table plus the changes not folded
+    yet, an arm a grain, each arm's other columns NULL), commented as the rollup views
+    are: a report would read grain i with `WHERE grain = i` above the UNION ALL
+    (benchmarks/merged_rollups.py measures those reads for the appointments)."""
+    types = _column_types(source)
     names = list(types)
-    arms = [f"SELECT grain, {', '.join(names)} FROM appointment_rollup_folded"]
-    for grain, r in enumerate(APPOINTMENT_ROLLUPS):
+    view = f"{source}_rollup"
+    arms = [f"SELECT grain, {', '.join(names)} FROM {view}_folded"]
+    for grain, r in enumerate(_of(source)):
         exprs = {name: f"({expr})::{kind}" for name, kind, expr in r.keys + r.measures}
         cols = ", ".join(exprs.get(name, f"NULL::{types[name]}") for name in names)
         where = f" WHERE {r.where}" if r.where else ""
-        arms.append(f"SELECT {grain}::smallint, {cols} FROM appointment_fact_changes{where}")
+        arms.append(f"SELECT {grain}::smallint, {cols} FROM {source}_fact_changes{where}")
     return (
-        "CREATE VIEW appointment_rollup AS\n"
+        f"CREATE VIEW {view} AS\n"
         + "\nUNION ALL\n".join(arms)
-        + ";\nCOMMENT ON VIEW appointment_rollup IS 'Every appointment rollup: the folded rows"
+        + f";\nCOMMENT ON VIEW {view} IS 'Every {source} rollup: the folded rows"
         " plus the changes not folded yet, a grain each (sum a key''s rows).';\n"
-        "COMMENT ON COLUMN appointment_rollup.grain IS 'which rollup the row is of';\n"
-        + rollups._column_comments("appointment_rollup", names)
+        f"COMMENT ON COLUMN {view}.grain IS 'which rollup the row is of';\n"
+        + rollups._column_comments(view, names)
     )
 
 
+def grain_views(source):
+    """Each rollup's view under its own name and columns over the source's merged table:
+    the merged rows plus the changes not folded yet, both arms carrying the grain, which
+    is chosen above the UNION ALL (as benchmarks/merged_rollups.py made them and measured
+    their reads at 1M); the reports unchanged."""
+    out = []
+    for grain, r in enumerate(_of(source)):
+        names = rollups._names(r.keys + r.measures)
+        select = (
+            f"SELECT {names} FROM (SELECT grain, {names} FROM {source}_rollup_folded\n"
+            f"UNION ALL\n"
+            + rollups._pending(r, f"{source}_fact_changes").replace(
+                "SELECT ", f"SELECT {grain}::smallint, ", 1
+            )
+            + f") merged_rows WHERE merged_rows.grain = {grain}"
+        )
+        out.append(rollups.rollup_view(r, select))
+    return "\n".join(out)
+
+
+def thin_views(source):
+    """Each rollup's view under its own name and columns as `SELECT ... FROM <source>_rollup
+    WHERE grain = i` over one_view(source): the planner sees what grain_views() give it
+    (the grain above the UNION ALL), with the other grains' arms to drop."""
+    return "\n".join(
+        rollups.rollup_view(
+            r,
+            f"SELECT {rollups._names(r.keys + r.measures)} FROM {source}_rollup"
+            f" WHERE grain = {grain}",
+        )
+        for grain, r in enumerate(_of(source))
+    )
+
+
+def every_source(merged):
+    """Every additive rollup's tables, indexes and views as a creation makes them, or
+    (merged) each source's as one table with each grain's keys partial and one view (the
+    reports would read the grains from it); merged "grain views": the one table and each
+    rollup's view over it (grain_views), "thin views": the one table, the one view and
+    each rollup's view over that (thin_views)."""
+    parts = []
+    for source in SOURCES:
+        tables, _count = rollup_tables(source)
+        if merged == "grain views":
+            parts += [merged_per_grain(tables, source), grain_views(source)]
+        elif merged == "thin views":
+            parts += [merged_per_grain(tables, source), one_view(source), thin_views(source)]
+        elif merged:
+            parts += [merged_per_grain(tables, source), one_view(source)]
+        else:
+            parts += [tables, rollup_views(source)]
+    return parts
+
+
+def whole_creation(url):
+    """A callable: ms of one whole creation of a tenant schema (migrate.upgrade_tenant, as
+    `flask tenants create` makes it, without the tenant's public rows), rolled back."""
+    engine = create_engine(make_url(url).set(drivername="postgresql+psycopg"), poolclass=NullPool)
+
+    def run():
+        with engine.connect() as connection, connection.begin() as transaction:
+            started = time.perf_counter()
+            migrate.upgrade_tenant(connection, "zz_whole_creation")
+            elapsed = (time.perf_counter() - started) * 1000
+            transaction.rollback()
+        return elapsed
+
+    return run
+
+
 def timed(conn, schema, statements):
-    """ms to run `statements` (SQL texts) in a new schema's or `schema`'s transaction."""
+    """ms to run `statements` (SQL texts) in a new schema's or `schema`'s transaction, or
+    what `statements` returns if it is a callable (whole_creation)."""
+    if callable(statements):
+        return statements()
     started = time.perf_counter()
     with conn.transaction(force_rollback=True):
         conn.execute(sql.SQL("SET LOCAL search_path TO {}, public").format(sql.Identifier(schema)))
@@ -172,6 +285,7 @@ def measure(url, schema, rounds):
         fresh = ["CREATE SCHEMA zz_levers", "SET LOCAL search_path TO zz_levers"]
         beside = [fresh[0], f'SET LOCAL search_path TO zz_levers, "{schema}", public']
         forms = {
+            "a whole creation (rolled back)": whole_creation(url),
             "the appointment rollups as now: tables, indexes, views, comments": [
                 *beside,
                 tables,
@@ -181,6 +295,22 @@ def measure(url, schema, rounds):
                 *beside,
                 merged_per_grain(tables),
                 one_view(),
+            ],
+            f"every additive rollup ({len(rollups.ROLLUPS)}) as now, of {len(SOURCES)} sources": [
+                *beside,
+                *every_source(merged=False),
+            ],
+            "... as one table (each grain's keys partial) and one view a source": [
+                *beside,
+                *every_source(merged=True),
+            ],
+            "... as one table a source and each rollup's view over it": [
+                *beside,
+                *every_source(merged="grain views"),
+            ],
+            "... as one table and one view a source, each rollup's view over that": [
+                *beside,
+                *every_source(merged="thin views"),
             ],
             f"the {count} appointment rollup tables with their indexes": [*fresh, tables],
             "them as one table of every grain": [*fresh, MERGED],

@@ -696,18 +696,23 @@ def _pending(r, facts):
     return f"SELECT {cols} FROM {facts}{where}"
 
 
+def rollup_view(r, select=None):
+    """The rollup's view (its folded rows plus the changes not folded yet), commented;
+    `select`: another query for it (benchmarks/creation_levers.py)."""
+    select = select or (
+        f"SELECT {_names(r.keys + r.measures)} FROM {r.folded}\n"
+        f"UNION ALL\n{_pending(r, f'{r.source}_fact_changes')}"
+    )
+    return (
+        f"CREATE VIEW {r.table} AS\n{select};\n"
+        f"COMMENT ON VIEW {r.table} IS\n"
+        f"    '{_sentence(r.comment)}: the folded rows plus the changes not folded yet"
+        " (sum a key''s rows).';\n" + _column_comments(r.table, [c[0] for c in r.keys + r.measures])
+    )
+
+
 def _views_sql(rollups):
-    parts = [HEADER]
-    for r in rollups:
-        parts.append(
-            f"CREATE VIEW {r.table} AS\n"
-            f"SELECT {_names(r.keys + r.measures)} FROM {r.folded}\n"
-            f"UNION ALL\n{_pending(r, f'{r.source}_fact_changes')};\n"
-            f"COMMENT ON VIEW {r.table} IS\n"
-            f"    '{_sentence(r.comment)}: the folded rows plus the changes not folded yet"
-            " (sum a key''s rows).';\n"
-            + _column_comments(r.table, [c[0] for c in r.keys + r.measures])
-        )
+    parts = [HEADER] + [rollup_view(r) for r in rollups]
     for st in STATES:
         parts.append(
             f"CREATE VIEW {st.table} AS\n"
