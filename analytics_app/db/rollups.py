@@ -77,15 +77,24 @@ class Rollup:
     measures: tuple  # (column, type, expression over the facts; summed)
     where: str = ""
     comment: str = ""
+    grain: int = -1  # its rows' number in its source's folded table (never reused)
 
     @property
     def folded(self):
-        return f"{self.table}_folded"
+        """The folded table of the rollup's source: every rollup of it, a grain each."""
+        return folded_table(self.source)
 
     @property
     def conflict(self):
-        """The upserts' conflict target: the keys, free text by its hash (see FREE_TEXT)."""
-        return ", ".join(f"md5({k})" if k in FREE_TEXT else k for k, _, _ in self.keys)
+        """The upserts' conflict target: the grain's unique index over the keys (free text
+        by its hash: see FREE_TEXT), partial on the grain."""
+        keys = ", ".join(f"md5({k})" if k in FREE_TEXT else k for k, _, _ in self.keys)
+        return f"({keys}) WHERE grain = {self.grain}"
+
+
+def folded_table(source):
+    """The table holding the folded rows of every rollup of `source` (a Source's name)."""
+    return f"{source}_rollup_folded"
 
 
 @dataclass(frozen=True)
@@ -281,6 +290,7 @@ ROLLUPS = (
         _keys("day", "status", "service_id", "resource_id"),
         COUNT + DURATION + LEAD,
         comment="appointments per local day, status, service and resource, with duration and lead time",
+        grain=0,
     ),
     Rollup(
         "appointment_rollup_weekday_hour",
@@ -289,6 +299,7 @@ ROLLUPS = (
         COUNT + DURATION,
         where="status = 'confirmed'",
         comment="confirmed appointments per local weekday (0 = Sunday) and hour",
+        grain=1,
     ),
     Rollup(
         "appointment_rollup_day_status",
@@ -296,6 +307,7 @@ ROLLUPS = (
         _keys("day", "status"),
         COUNT + LEAD,
         comment="appointments per local day and status, with lead time",
+        grain=2,
     ),
     Rollup(
         "appointment_rollup_day_service",
@@ -303,6 +315,7 @@ ROLLUPS = (
         _keys("day", "status", "service_id"),
         COUNT,
         comment="appointments per local day, status and service",
+        grain=3,
     ),
     Rollup(
         "appointment_rollup_day_resource",
@@ -310,6 +323,7 @@ ROLLUPS = (
         _keys("day", "status", "resource_id"),
         COUNT + DURATION,
         comment="appointments and their duration per local day, status and resource",
+        grain=4,
     ),
     Rollup(
         "appointment_rollup_day_hour",
@@ -317,6 +331,7 @@ ROLLUPS = (
         _keys("day", "hour", "status"),
         COUNT,
         comment="appointments per local day, hour and status",
+        grain=5,
     ),
     Rollup(
         "appointment_rollup_day_hour_detail",
@@ -324,6 +339,7 @@ ROLLUPS = (
         _keys("day", "hour", "status", "service_id", "resource_id"),
         COUNT,
         comment="appointments per local day, hour, status, service and resource",
+        grain=6,
     ),
     # The heatmap: a long unfiltered period reads its whole local months here (12 months x
     # 7 weekdays x the open hours, instead of every day's hours), its first and last days
@@ -335,6 +351,7 @@ ROLLUPS = (
         (("month", "date", "date_trunc('month', day)::date"),) + _keys("weekday", "hour"),
         BY_STATUS,
         comment="appointments per local month, local weekday (0 = Sunday) and hour, by status",
+        grain=7,
     ),
     Rollup(
         "appointment_rollup_resource_day_hour",
@@ -342,6 +359,7 @@ ROLLUPS = (
         _keys("resource_id", "day", "hour"),
         BY_STATUS,
         comment="appointments per resource, local day and hour, by status",
+        grain=8,
     ),
     Rollup(
         "appointment_rollup_day_source",
@@ -349,6 +367,7 @@ ROLLUPS = (
         _keys("day", "status", "source", "service_id", "resource_id"),
         COUNT,
         comment="appointments per local day, status, source, service and resource",
+        grain=9,
     ),
     Rollup(
         "appointment_rollup_day_status_source",
@@ -356,6 +375,7 @@ ROLLUPS = (
         _keys("day", "status", "source"),
         COUNT,
         comment="appointments per local day, status and source",
+        grain=10,
     ),
     # The outlook's late bookings and pace: how many of a period's appointments were made on
     # which local day. A week's or a month's rows made after a point are few (days after it x
@@ -370,6 +390,7 @@ ROLLUPS = (
         where="status = 'confirmed'",
         comment="confirmed appointments per local start week (Monday), local day they were made,"
         " service and resource",
+        grain=11,
     ),
     Rollup(
         "appointment_rollup_booked_month",
@@ -379,6 +400,7 @@ ROLLUPS = (
         where="status = 'confirmed'",
         comment="confirmed appointments per local start month, local day they were made and"
         " service",
+        grain=12,
     ),
     Rollup(  # the same per resource, for a resource filter (six times the rows at 1M)
         "appointment_rollup_booked_month_resource",
@@ -389,6 +411,7 @@ ROLLUPS = (
         where="status = 'confirmed'",
         comment="confirmed appointments per local start month, local day they were made,"
         " service and resource",
+        grain=13,
     ),
     Rollup(
         "appointment_rollup_booked_late",
@@ -398,6 +421,7 @@ ROLLUPS = (
         where="status = 'confirmed' AND created_day > day",
         comment="confirmed appointments made after the local day they start on, per local start"
         " day, local day they were made, service and resource",
+        grain=14,
     ),
     Rollup(
         "payment_rollup_daily",
@@ -405,6 +429,7 @@ ROLLUPS = (
         _keys("day", "service_id", "resource_id"),
         MONEY,
         comment="succeeded and refunded payments per local paid day, service and resource",
+        grain=0,
     ),
     Rollup(
         "payment_rollup_day",
@@ -412,6 +437,7 @@ ROLLUPS = (
         _keys("day"),
         MONEY,
         comment="succeeded and refunded payments per local paid day",
+        grain=1,
     ),
     # The seasonality report's unfiltered months (a month's rows, not its days').
     Rollup(
@@ -420,6 +446,7 @@ ROLLUPS = (
         (("month", "date", "date_trunc('month', day)::date"), ("status", "text", "status")),
         COUNT,
         comment="appointments per local month and status",
+        grain=15,
     ),
     Rollup(
         "payment_rollup_month",
@@ -427,6 +454,7 @@ ROLLUPS = (
         (("month", "date", "date_trunc('month', day)::date"),),
         MONEY[:2],
         comment="succeeded payments per local month of paid_at",
+        grain=2,
     ),
     Rollup(
         "customer_visit_links",
@@ -439,6 +467,7 @@ ROLLUPS = (
         ),
         comment="customers per pair of consecutive visit days (-infinity before the first,"
         " infinity after the last), their visits on to_day and their lifetime value",
+        grain=0,
     ),
     Rollup(
         "customer_visit_daily",
@@ -451,6 +480,7 @@ ROLLUPS = (
         ),
         where="to_day < 'infinity'",
         comment="customers with a visit, new customers and visits per local day",
+        grain=1,
     ),
     Rollup(
         "customer_new_channel_daily",
@@ -459,6 +489,7 @@ ROLLUPS = (
         (("customers", "bigint", "sign"),),
         where="from_day = '-infinity'",
         comment="new customers per first visit day and acquisition channel",
+        grain=2,
     ),
     # Retention: a customer has a visit in a month when one of their links enters it.
     Rollup(
@@ -473,6 +504,7 @@ ROLLUPS = (
         " OR date_trunc('month', from_day) < date_trunc('month', to_day))",
         comment="customers per local month of their first visit ever (cohort) and local month"
         " with a visit",
+        grain=3,
     ),
     # Customers at risk and lapsed: counted by the day they cross 1.5x and 3x their
     # usual gap (sql/customer_visits.sql, drift_days), on their last link.
@@ -484,6 +516,7 @@ ROLLUPS = (
         where="to_day = 'infinity' AND at_risk_day IS NOT NULL",
         comment="customers per local day from which their days since their last visit exceed"
         " 1.5x their usual gap",
+        grain=4,
     ),
     Rollup(
         "customer_lapsed_days",
@@ -493,6 +526,7 @@ ROLLUPS = (
         where="to_day = 'infinity' AND lapsed_day IS NOT NULL",
         comment="customers per local day from which their days since their last visit exceed"
         " 3x their usual gap",
+        grain=5,
     ),
 )
 
@@ -699,9 +733,17 @@ def _pending(r, facts):
 def rollup_view(r, select=None):
     """The rollup's view (its folded rows plus the changes not folded yet), commented;
     `select`: another query for it (benchmarks/creation_levers.py)."""
+    # The grain is chosen above the UNION ALL: the planner pushes it into both arms (the
+    # folded one then reads the grain's partial indexes with the report's conditions); a
+    # WHERE inside the folded arm would keep it from being flattened into the report's
+    # query (benchmarks/MERGED_ROLLUPS.md: the heatmap 11.7x slower so).
+    names = _names(r.keys + r.measures)
+    pending = _pending(r, f"{r.source}_fact_changes").replace(
+        "SELECT ", f"SELECT {r.grain}::smallint, ", 1
+    )
     select = select or (
-        f"SELECT {_names(r.keys + r.measures)} FROM {r.folded}\n"
-        f"UNION ALL\n{_pending(r, f'{r.source}_fact_changes')}"
+        f"SELECT {names} FROM (\n    SELECT grain, {names} FROM {r.folded}\n"
+        f"    UNION ALL\n    {pending}\n) g WHERE g.grain = {r.grain}"
     )
     return (
         f"CREATE VIEW {r.table} AS\n{select};\n"
@@ -742,13 +784,13 @@ def _upsert(r, facts):
     # of days then reads nearly every page of the table (team days=30 at 1M: 391 of 399
     # pages for 1,440 rows; 2.1 -> 1.8 ms for the report once in key order, issue 25).
     return (
-        f"INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)})\n"
-        f"        SELECT {key_exprs}, {measures}\n"
+        f"INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)}, grain)\n"
+        f"        SELECT {key_exprs}, {measures}, {r.grain}::smallint\n"
         f"        FROM {facts}{where}\n"
         f"        GROUP BY {positions}\n"
         f"        HAVING {nonzero}\n"
         f"        ORDER BY {positions}\n"
-        f"        ON CONFLICT ({r.conflict}) DO UPDATE SET\n            {updates}"
+        f"        ON CONFLICT {r.conflict} DO UPDATE SET\n            {updates}"
     )
 
 
@@ -1002,7 +1044,7 @@ COMMENT ON FUNCTION repair_rollups() IS
 
 
 def _rebuild_sql(rollups):
-    folded = [r.folded for r in rollups] + [st.folded for st in STATES]
+    folded = list(dict.fromkeys(r.folded for r in rollups)) + [st.folded for st in STATES]
     deletes = "\n".join(f"    DELETE FROM {t};" for t in folded + list(LOGS))
     inserts = []
     for s in SOURCES:
@@ -1032,10 +1074,10 @@ def _repairs(rollups):
         )
         updates = ", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m, _, _ in r.measures)
         repairs.append(
-            f"    INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)})\n"
-            f"    SELECT {keys}, {measures}\n"
+            f"    INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)}, grain)\n"
+            f"    SELECT {keys}, {measures}, {r.grain}::smallint\n"
             f"    FROM rollup_fixes d WHERE d.rollup = '{r.table}'\n"
-            f"    ON CONFLICT ({r.conflict}) DO UPDATE SET {updates};"
+            f"    ON CONFLICT {r.conflict} DO UPDATE SET {updates};"
         )
     for st in STATES:
         repairs.append(

@@ -74,15 +74,18 @@ other_states AS MATERIALIZED (
     ) p
 ),
 -- The states counted: every kept row's from the days customers cross 1.5x and 3x
--- (customer_at_risk_days, customer_lapsed_days), less the kept rows of the customers
--- weighed above, plus what they weigh.
+-- (customer_at_risk_days and customer_lapsed_days: grains 4 and 5 of the customers'
+-- links' folded table), less the kept rows of the customers weighed above, plus what
+-- they weigh.
 counts AS (
     SELECT r.n - l.n AS at_risk, l.n AS lapsed  -- (the lapsed are past 1.5x too)
     FROM today t
     CROSS JOIN LATERAL (SELECT coalesce(sum(customers), 0) AS n
-                        FROM customer_at_risk_days_folded WHERE at_risk_day <= t.day) r
+                        FROM customer_link_rollup_folded
+                        WHERE grain = 4 AND at_risk_day <= t.day) r
     CROSS JOIN LATERAL (SELECT coalesce(sum(customers), 0) AS n
-                        FROM customer_lapsed_days_folded WHERE lapsed_day <= t.day) l
+                        FROM customer_link_rollup_folded
+                        WHERE grain = 5 AND lapsed_day <= t.day) l
     UNION ALL
     SELECT -count(*) FILTER (WHERE s.lapsed_day > t.day),
            -count(*) FILTER (WHERE s.lapsed_day <= t.day)

@@ -16,31 +16,9 @@ BEGIN
     END IF;
     PERFORM pg_advisory_xact_lock(hashtextextended(current_schema() || ':fold_rollups', 0));
     PERFORM set_config('plan_cache_mode', 'force_custom_plan', true);
-    DELETE FROM appointment_rollup_daily_folded;
-    DELETE FROM appointment_rollup_weekday_hour_folded;
-    DELETE FROM appointment_rollup_day_status_folded;
-    DELETE FROM appointment_rollup_day_service_folded;
-    DELETE FROM appointment_rollup_day_resource_folded;
-    DELETE FROM appointment_rollup_day_hour_folded;
-    DELETE FROM appointment_rollup_day_hour_detail_folded;
-    DELETE FROM appointment_rollup_month_hour_folded;
-    DELETE FROM appointment_rollup_resource_day_hour_folded;
-    DELETE FROM appointment_rollup_day_source_folded;
-    DELETE FROM appointment_rollup_day_status_source_folded;
-    DELETE FROM appointment_rollup_booked_week_folded;
-    DELETE FROM appointment_rollup_booked_month_folded;
-    DELETE FROM appointment_rollup_booked_month_resource_folded;
-    DELETE FROM appointment_rollup_booked_late_folded;
-    DELETE FROM payment_rollup_daily_folded;
-    DELETE FROM payment_rollup_day_folded;
-    DELETE FROM appointment_rollup_month_status_folded;
-    DELETE FROM payment_rollup_month_folded;
-    DELETE FROM customer_visit_links_folded;
-    DELETE FROM customer_visit_daily_folded;
-    DELETE FROM customer_new_channel_daily_folded;
-    DELETE FROM customer_cohort_months_folded;
-    DELETE FROM customer_at_risk_days_folded;
-    DELETE FROM customer_lapsed_days_folded;
+    DELETE FROM appointment_rollup_folded;
+    DELETE FROM payment_rollup_folded;
+    DELETE FROM customer_link_rollup_folded;
     DELETE FROM customer_visit_days_folded;
     DELETE FROM customer_visit_summary_folded;
     DELETE FROM appointment_changes;
@@ -49,13 +27,13 @@ BEGIN
     -- appointment
     WITH f AS MATERIALIZED (SELECT * FROM appointment_facts)
     , appointment_rollup_daily AS (
-            INSERT INTO appointment_rollup_daily_folded AS r (day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
-            SELECT (day)::date, (status)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, sum(sign * seconds)::numeric, sum(CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
+            SELECT (day)::date, (status)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, sum(sign * seconds)::numeric, sum(CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint, 0::smallint
             FROM f
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
             ORDER BY 1, 2, 3, 4
-            ON CONFLICT (day, status, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, status, service_id, resource_id) WHERE grain = 0 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds,
                 lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
@@ -66,24 +44,24 @@ BEGIN
                 lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         )
     , appointment_rollup_weekday_hour AS (
-            INSERT INTO appointment_rollup_weekday_hour_folded AS r (weekday, hour, appointments, duration_seconds)
-            SELECT (weekday)::smallint, (hour)::smallint, sum(sign)::bigint, sum(sign * seconds)::numeric
+            INSERT INTO appointment_rollup_folded AS r (weekday, hour, appointments, duration_seconds, grain)
+            SELECT (weekday)::smallint, (hour)::smallint, sum(sign)::bigint, sum(sign * seconds)::numeric, 1::smallint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (weekday, hour) DO UPDATE SET
+            ON CONFLICT (weekday, hour) WHERE grain = 1 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
         )
     , appointment_rollup_day_status AS (
-            INSERT INTO appointment_rollup_day_status_folded AS r (day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
-            SELECT (day)::date, (status)::text, sum(sign)::bigint, sum(CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
+            SELECT (day)::date, (status)::text, sum(sign)::bigint, sum(CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint, 2::smallint
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(CASE WHEN booked_ahead THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days = 0 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN lead_days >= 30 THEN sign ELSE 0 END) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (day, status) DO UPDATE SET
+            ON CONFLICT (day, status) WHERE grain = 2 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments,
                 lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds,
@@ -93,148 +71,148 @@ BEGIN
                 lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more
         )
     , appointment_rollup_day_service AS (
-            INSERT INTO appointment_rollup_day_service_folded AS r (day, status, service_id, appointments)
-            SELECT (day)::date, (status)::text, (service_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, status, service_id, appointments, grain)
+            SELECT (day)::date, (status)::text, (service_id)::bigint, sum(sign)::bigint, 3::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, status, service_id) DO UPDATE SET
+            ON CONFLICT (day, status, service_id) WHERE grain = 3 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_day_resource AS (
-            INSERT INTO appointment_rollup_day_resource_folded AS r (day, status, resource_id, appointments, duration_seconds)
-            SELECT (day)::date, (status)::text, (resource_id)::bigint, sum(sign)::bigint, sum(sign * seconds)::numeric
+            INSERT INTO appointment_rollup_folded AS r (day, status, resource_id, appointments, duration_seconds, grain)
+            SELECT (day)::date, (status)::text, (resource_id)::bigint, sum(sign)::bigint, sum(sign * seconds)::numeric, 4::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0 OR sum(sign * seconds) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, status, resource_id) DO UPDATE SET
+            ON CONFLICT (day, status, resource_id) WHERE grain = 4 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments,
                 duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds
         )
     , appointment_rollup_day_hour AS (
-            INSERT INTO appointment_rollup_day_hour_folded AS r (day, hour, status, appointments)
-            SELECT (day)::date, (hour)::smallint, (status)::text, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, hour, status, appointments, grain)
+            SELECT (day)::date, (hour)::smallint, (status)::text, sum(sign)::bigint, 5::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, hour, status) DO UPDATE SET
+            ON CONFLICT (day, hour, status) WHERE grain = 5 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_day_hour_detail AS (
-            INSERT INTO appointment_rollup_day_hour_detail_folded AS r (day, hour, status, service_id, resource_id, appointments)
-            SELECT (day)::date, (hour)::smallint, (status)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, hour, status, service_id, resource_id, appointments, grain)
+            SELECT (day)::date, (hour)::smallint, (status)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, 6::smallint
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, hour, status, service_id, resource_id) WHERE grain = 6 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_month_hour AS (
-            INSERT INTO appointment_rollup_month_hour_folded AS r (month, weekday, hour, confirmed, cancelled, no_show)
-            SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            INSERT INTO appointment_rollup_folded AS r (month, weekday, hour, confirmed, cancelled, no_show, grain)
+            SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint, 7::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (month, weekday, hour) DO UPDATE SET
+            ON CONFLICT (month, weekday, hour) WHERE grain = 7 DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
                 no_show = r.no_show + EXCLUDED.no_show
         )
     , appointment_rollup_resource_day_hour AS (
-            INSERT INTO appointment_rollup_resource_day_hour_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show)
-            SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint
+            INSERT INTO appointment_rollup_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show, grain)
+            SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint, 8::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'confirmed' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'cancelled' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'no_show' THEN sign ELSE 0 END) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (resource_id, day, hour) DO UPDATE SET
+            ON CONFLICT (resource_id, day, hour) WHERE grain = 8 DO UPDATE SET
                 confirmed = r.confirmed + EXCLUDED.confirmed,
                 cancelled = r.cancelled + EXCLUDED.cancelled,
                 no_show = r.no_show + EXCLUDED.no_show
         )
     , appointment_rollup_day_source AS (
-            INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
-            SELECT (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, status, source, service_id, resource_id, appointments, grain)
+            SELECT (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, 9::smallint
             FROM f
             GROUP BY 1, 2, 3, 4, 5
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4, 5
-            ON CONFLICT (day, status, md5(source), service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source), service_id, resource_id) WHERE grain = 9 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_day_status_source AS (
-            INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
-            SELECT (day)::date, (status)::text, (source)::text, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, status, source, appointments, grain)
+            SELECT (day)::date, (status)::text, (source)::text, sum(sign)::bigint, 10::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, status, md5(source)) DO UPDATE SET
+            ON CONFLICT (day, status, md5(source)) WHERE grain = 10 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_week AS (
-            INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
-            SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (week, created_day, service_id, resource_id, appointments, grain)
+            SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, 11::smallint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4
-            ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (week, created_day, service_id, resource_id) WHERE grain = 11 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_month AS (
-            INSERT INTO appointment_rollup_booked_month_folded AS r (month, created_day, service_id, appointments)
-            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, appointments, grain)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, sum(sign)::bigint, 12::smallint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (month, created_day, service_id) DO UPDATE SET
+            ON CONFLICT (month, created_day, service_id) WHERE grain = 12 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_month_resource AS (
-            INSERT INTO appointment_rollup_booked_month_resource_folded AS r (month, created_day, service_id, resource_id, appointments)
-            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, resource_id, appointments, grain)
+            SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, 13::smallint
             FROM f WHERE status = 'confirmed'
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4
-            ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (month, created_day, service_id, resource_id) WHERE grain = 13 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
     , appointment_rollup_booked_late AS (
-            INSERT INTO appointment_rollup_booked_late_folded AS r (day, created_day, service_id, resource_id, appointments)
-            SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint
+            INSERT INTO appointment_rollup_folded AS r (day, created_day, service_id, resource_id, appointments, grain)
+            SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, sum(sign)::bigint, 14::smallint
             FROM f WHERE status = 'confirmed' AND created_day > day
             GROUP BY 1, 2, 3, 4
             HAVING sum(sign) <> 0
             ORDER BY 1, 2, 3, 4
-            ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, created_day, service_id, resource_id) WHERE grain = 14 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments
         )
-    INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
-            SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint
+    INSERT INTO appointment_rollup_folded AS r (month, status, appointments, grain)
+            SELECT (date_trunc('month', day)::date)::date, (status)::text, sum(sign)::bigint, 15::smallint
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (month, status) DO UPDATE SET
+            ON CONFLICT (month, status) WHERE grain = 15 DO UPDATE SET
                 appointments = r.appointments + EXCLUDED.appointments;
     -- payment
     WITH f AS MATERIALIZED (SELECT * FROM payment_facts)
     , payment_rollup_daily AS (
-            INSERT INTO payment_rollup_daily_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
-            SELECT (day)::date, (service_id)::bigint, (resource_id)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint
+            INSERT INTO payment_rollup_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
+            SELECT (day)::date, (service_id)::bigint, (resource_id)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint, 0::smallint
             FROM f
             GROUP BY 1, 2, 3
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
             ORDER BY 1, 2, 3
-            ON CONFLICT (day, service_id, resource_id) DO UPDATE SET
+            ON CONFLICT (day, service_id, resource_id) WHERE grain = 0 DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
@@ -242,91 +220,91 @@ BEGIN
                 visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
         )
     , payment_rollup_day AS (
-            INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
-            SELECT (day)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint
+            INSERT INTO payment_rollup_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
+            SELECT (day)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint, 1::smallint
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'refunded' THEN sign ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END) <> 0
             ORDER BY 1
-            ON CONFLICT (day) DO UPDATE SET
+            ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions,
                 refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents,
                 refunds = r.refunds + EXCLUDED.refunds,
                 visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents
         )
-    INSERT INTO payment_rollup_month_folded AS r (month, revenue_cents, transactions)
-            SELECT (date_trunc('month', day)::date)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint
+    INSERT INTO payment_rollup_folded AS r (month, revenue_cents, transactions, grain)
+            SELECT (date_trunc('month', day)::date)::date, sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, 2::smallint
             FROM f
             GROUP BY 1
             HAVING sum(CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END) <> 0 OR sum(CASE WHEN status = 'succeeded' THEN sign ELSE 0 END) <> 0
             ORDER BY 1
-            ON CONFLICT (month) DO UPDATE SET
+            ON CONFLICT (month) WHERE grain = 2 DO UPDATE SET
                 revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents,
                 transactions = r.transactions + EXCLUDED.transactions;
     -- customer_link
     WITH f AS MATERIALIZED (SELECT * FROM customer_link_facts)
     , customer_visit_links AS (
-            INSERT INTO customer_visit_links_folded AS r (from_day, to_day, customers, visits, lifetime_cents)
-            SELECT (from_day)::date, (to_day)::date, sum(sign)::bigint, sum(sign * visits)::bigint, sum(sign * cents)::bigint
+            INSERT INTO customer_link_rollup_folded AS r (from_day, to_day, customers, visits, lifetime_cents, grain)
+            SELECT (from_day)::date, (to_day)::date, sum(sign)::bigint, sum(sign * visits)::bigint, sum(sign * cents)::bigint, 0::smallint
             FROM f
             GROUP BY 1, 2
             HAVING sum(sign) <> 0 OR sum(sign * visits) <> 0 OR sum(sign * cents) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (from_day, to_day) DO UPDATE SET
+            ON CONFLICT (from_day, to_day) WHERE grain = 0 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 visits = r.visits + EXCLUDED.visits,
                 lifetime_cents = r.lifetime_cents + EXCLUDED.lifetime_cents
         )
     , customer_visit_daily AS (
-            INSERT INTO customer_visit_daily_folded AS r (day, customers, new_customers, visits)
-            SELECT (to_day)::date, sum(sign)::bigint, sum(CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END)::bigint, sum(sign * visits)::bigint
+            INSERT INTO customer_link_rollup_folded AS r (day, customers, new_customers, visits, grain)
+            SELECT (to_day)::date, sum(sign)::bigint, sum(CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END)::bigint, sum(sign * visits)::bigint, 1::smallint
             FROM f WHERE to_day < 'infinity'
             GROUP BY 1
             HAVING sum(sign) <> 0 OR sum(CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END) <> 0 OR sum(sign * visits) <> 0
             ORDER BY 1
-            ON CONFLICT (day) DO UPDATE SET
+            ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers,
                 new_customers = r.new_customers + EXCLUDED.new_customers,
                 visits = r.visits + EXCLUDED.visits
         )
     , customer_new_channel_daily AS (
-            INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
-            SELECT (to_day)::date, (channel)::text, sum(sign)::bigint
+            INSERT INTO customer_link_rollup_folded AS r (day, channel, customers, grain)
+            SELECT (to_day)::date, (channel)::text, sum(sign)::bigint, 2::smallint
             FROM f WHERE from_day = '-infinity'
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (day, md5(channel)) DO UPDATE SET
+            ON CONFLICT (day, md5(channel)) WHERE grain = 2 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
     , customer_cohort_months AS (
-            INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
-            SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, sum(sign)::bigint
+            INSERT INTO customer_link_rollup_folded AS r (cohort_month, month, customers, grain)
+            SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, sum(sign)::bigint, 3::smallint
             FROM f WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
             GROUP BY 1, 2
             HAVING sum(sign) <> 0
             ORDER BY 1, 2
-            ON CONFLICT (cohort_month, month) DO UPDATE SET
+            ON CONFLICT (cohort_month, month) WHERE grain = 3 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
     , customer_at_risk_days AS (
-            INSERT INTO customer_at_risk_days_folded AS r (at_risk_day, customers)
-            SELECT (at_risk_day)::date, sum(sign)::bigint
+            INSERT INTO customer_link_rollup_folded AS r (at_risk_day, customers, grain)
+            SELECT (at_risk_day)::date, sum(sign)::bigint, 4::smallint
             FROM f WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
             ORDER BY 1
-            ON CONFLICT (at_risk_day) DO UPDATE SET
+            ON CONFLICT (at_risk_day) WHERE grain = 4 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers
         )
-    INSERT INTO customer_lapsed_days_folded AS r (lapsed_day, customers)
-            SELECT (lapsed_day)::date, sum(sign)::bigint
+    INSERT INTO customer_link_rollup_folded AS r (lapsed_day, customers, grain)
+            SELECT (lapsed_day)::date, sum(sign)::bigint, 5::smallint
             FROM f WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
             GROUP BY 1
             HAVING sum(sign) <> 0
             ORDER BY 1
-            ON CONFLICT (lapsed_day) DO UPDATE SET
+            ON CONFLICT (lapsed_day) WHERE grain = 5 DO UPDATE SET
                 customers = r.customers + EXCLUDED.customers;
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)
     SELECT customer_id, day, visits FROM customer_visit_days_recounted;
@@ -351,106 +329,106 @@ BEGIN
             USING ERRCODE = 'serialization_failure';
     END IF;
     CREATE TEMP TABLE rollup_fixes ON COMMIT DROP AS SELECT * FROM rollup_differences();
-    INSERT INTO appointment_rollup_daily_folded AS r (day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::numeric - (d.kept->>3)::numeric, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint, (d.fresh->>7)::bigint - (d.kept->>7)::bigint
+    INSERT INTO appointment_rollup_folded AS r (day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::numeric - (d.kept->>3)::numeric, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint, (d.fresh->>7)::bigint - (d.kept->>7)::bigint, 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_daily'
-    ON CONFLICT (day, status, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
-    INSERT INTO appointment_rollup_weekday_hour_folded AS r (weekday, hour, appointments, duration_seconds)
-    SELECT (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric
+    ON CONFLICT (day, status, service_id, resource_id) WHERE grain = 0 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
+    INSERT INTO appointment_rollup_folded AS r (weekday, hour, appointments, duration_seconds, grain)
+    SELECT (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_weekday_hour'
-    ON CONFLICT (weekday, hour) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
-    INSERT INTO appointment_rollup_day_status_folded AS r (day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::numeric - (d.kept->>2)::numeric, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint
+    ON CONFLICT (weekday, hour) WHERE grain = 1 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    INSERT INTO appointment_rollup_folded AS r (day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::numeric - (d.kept->>2)::numeric, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint, 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status'
-    ON CONFLICT (day, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
-    INSERT INTO appointment_rollup_day_service_folded AS r (day, status, service_id, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, status) WHERE grain = 2 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
+    INSERT INTO appointment_rollup_folded AS r (day, status, service_id, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 3::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_service'
-    ON CONFLICT (day, status, service_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_day_resource_folded AS r (day, status, resource_id, appointments, duration_seconds)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric
+    ON CONFLICT (day, status, service_id) WHERE grain = 3 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (day, status, resource_id, appointments, duration_seconds, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, 4::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_resource'
-    ON CONFLICT (day, status, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
-    INSERT INTO appointment_rollup_day_hour_folded AS r (day, hour, status, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, status, resource_id) WHERE grain = 4 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    INSERT INTO appointment_rollup_folded AS r (day, hour, status, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 5::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_hour'
-    ON CONFLICT (day, hour, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_day_hour_detail_folded AS r (day, hour, status, service_id, resource_id, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, hour, status) WHERE grain = 5 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (day, hour, status, service_id, resource_id, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 6::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_hour_detail'
-    ON CONFLICT (day, hour, status, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_month_hour_folded AS r (month, weekday, hour, confirmed, cancelled, no_show)
-    SELECT (d.key->>'month')::date, (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    ON CONFLICT (day, hour, status, service_id, resource_id) WHERE grain = 6 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (month, weekday, hour, confirmed, cancelled, no_show, grain)
+    SELECT (d.key->>'month')::date, (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 7::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_hour'
-    ON CONFLICT (month, weekday, hour) DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
-    INSERT INTO appointment_rollup_resource_day_hour_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show)
-    SELECT (d.key->>'resource_id')::bigint, (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    ON CONFLICT (month, weekday, hour) WHERE grain = 7 DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
+    INSERT INTO appointment_rollup_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show, grain)
+    SELECT (d.key->>'resource_id')::bigint, (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 8::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_resource_day_hour'
-    ON CONFLICT (resource_id, day, hour) DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
-    INSERT INTO appointment_rollup_day_source_folded AS r (day, status, source, service_id, resource_id, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (resource_id, day, hour) WHERE grain = 8 DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
+    INSERT INTO appointment_rollup_folded AS r (day, status, source, service_id, resource_id, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 9::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_source'
-    ON CONFLICT (day, status, md5(source), service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_day_status_source_folded AS r (day, status, source, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, status, md5(source), service_id, resource_id) WHERE grain = 9 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (day, status, source, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 10::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status_source'
-    ON CONFLICT (day, status, md5(source)) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_booked_week_folded AS r (week, created_day, service_id, resource_id, appointments)
-    SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, status, md5(source)) WHERE grain = 10 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (week, created_day, service_id, resource_id, appointments, grain)
+    SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 11::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_week'
-    ON CONFLICT (week, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_booked_month_folded AS r (month, created_day, service_id, appointments)
-    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (week, created_day, service_id, resource_id) WHERE grain = 11 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, appointments, grain)
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 12::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month'
-    ON CONFLICT (month, created_day, service_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_booked_month_resource_folded AS r (month, created_day, service_id, resource_id, appointments)
-    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (month, created_day, service_id) WHERE grain = 12 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, resource_id, appointments, grain)
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 13::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month_resource'
-    ON CONFLICT (month, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO appointment_rollup_booked_late_folded AS r (day, created_day, service_id, resource_id, appointments)
-    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (month, created_day, service_id, resource_id) WHERE grain = 13 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO appointment_rollup_folded AS r (day, created_day, service_id, resource_id, appointments, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 14::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_late'
-    ON CONFLICT (day, created_day, service_id, resource_id) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO payment_rollup_daily_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
-    SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint
+    ON CONFLICT (day, created_day, service_id, resource_id) WHERE grain = 14 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO payment_rollup_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_daily'
-    ON CONFLICT (day, service_id, resource_id) DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
-    INSERT INTO payment_rollup_day_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents)
-    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint
+    ON CONFLICT (day, service_id, resource_id) WHERE grain = 0 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    INSERT INTO payment_rollup_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
+    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_day'
-    ON CONFLICT (day) DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
-    INSERT INTO appointment_rollup_month_status_folded AS r (month, status, appointments)
-    SELECT (d.key->>'month')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    INSERT INTO appointment_rollup_folded AS r (month, status, appointments, grain)
+    SELECT (d.key->>'month')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 15::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_status'
-    ON CONFLICT (month, status) DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
-    INSERT INTO payment_rollup_month_folded AS r (month, revenue_cents, transactions)
-    SELECT (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint
+    ON CONFLICT (month, status) WHERE grain = 15 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    INSERT INTO payment_rollup_folded AS r (month, revenue_cents, transactions, grain)
+    SELECT (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_month'
-    ON CONFLICT (month) DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions;
-    INSERT INTO customer_visit_links_folded AS r (from_day, to_day, customers, visits, lifetime_cents)
-    SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    ON CONFLICT (month) WHERE grain = 2 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions;
+    INSERT INTO customer_link_rollup_folded AS r (from_day, to_day, customers, visits, lifetime_cents, grain)
+    SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_visit_links'
-    ON CONFLICT (from_day, to_day) DO UPDATE SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits, lifetime_cents = r.lifetime_cents + EXCLUDED.lifetime_cents;
-    INSERT INTO customer_visit_daily_folded AS r (day, customers, new_customers, visits)
-    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint
+    ON CONFLICT (from_day, to_day) WHERE grain = 0 DO UPDATE SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits, lifetime_cents = r.lifetime_cents + EXCLUDED.lifetime_cents;
+    INSERT INTO customer_link_rollup_folded AS r (day, customers, new_customers, visits, grain)
+    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_visit_daily'
-    ON CONFLICT (day) DO UPDATE SET customers = r.customers + EXCLUDED.customers, new_customers = r.new_customers + EXCLUDED.new_customers, visits = r.visits + EXCLUDED.visits;
-    INSERT INTO customer_new_channel_daily_folded AS r (day, channel, customers)
-    SELECT (d.key->>'day')::date, (d.key->>'channel')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET customers = r.customers + EXCLUDED.customers, new_customers = r.new_customers + EXCLUDED.new_customers, visits = r.visits + EXCLUDED.visits;
+    INSERT INTO customer_link_rollup_folded AS r (day, channel, customers, grain)
+    SELECT (d.key->>'day')::date, (d.key->>'channel')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_new_channel_daily'
-    ON CONFLICT (day, md5(channel)) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
-    INSERT INTO customer_cohort_months_folded AS r (cohort_month, month, customers)
-    SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (day, md5(channel)) WHERE grain = 2 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_link_rollup_folded AS r (cohort_month, month, customers, grain)
+    SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 3::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_cohort_months'
-    ON CONFLICT (cohort_month, month) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
-    INSERT INTO customer_at_risk_days_folded AS r (at_risk_day, customers)
-    SELECT (d.key->>'at_risk_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (cohort_month, month) WHERE grain = 3 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_link_rollup_folded AS r (at_risk_day, customers, grain)
+    SELECT (d.key->>'at_risk_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 4::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_at_risk_days'
-    ON CONFLICT (at_risk_day) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
-    INSERT INTO customer_lapsed_days_folded AS r (lapsed_day, customers)
-    SELECT (d.key->>'lapsed_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint
+    ON CONFLICT (at_risk_day) WHERE grain = 4 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    INSERT INTO customer_link_rollup_folded AS r (lapsed_day, customers, grain)
+    SELECT (d.key->>'lapsed_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 5::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_lapsed_days'
-    ON CONFLICT (lapsed_day) DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (lapsed_day) WHERE grain = 5 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
     DELETE FROM customer_visit_days_folded WHERE customer_id IN (
         SELECT (d.key->>'customer_id')::bigint FROM rollup_fixes d WHERE d.rollup = 'customer_visit_days');
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)

@@ -2,9 +2,11 @@
 -- run `python -m analytics_app.db.rollups` (tests/test_rollup_registry.py checks it).
 
 CREATE VIEW appointment_rollup_daily AS
-SELECT day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM appointment_rollup_daily_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+SELECT day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM (
+    SELECT grain, day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 0::smallint, (day)::date, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 0;
 COMMENT ON VIEW appointment_rollup_daily IS
     'Appointments per local day, status, service and resource, with duration and lead time: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -21,9 +23,11 @@ COMMENT ON COLUMN appointment_rollup_daily.lead_7_to_29_days IS 'booked ahead, l
 COMMENT ON COLUMN appointment_rollup_daily.lead_30_days_or_more IS 'booked ahead, lead 30 days or more';
 
 CREATE VIEW appointment_rollup_weekday_hour AS
-SELECT weekday, hour, appointments, duration_seconds FROM appointment_rollup_weekday_hour_folded
-UNION ALL
-SELECT (weekday)::smallint, (hour)::smallint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes WHERE status = 'confirmed';
+SELECT weekday, hour, appointments, duration_seconds FROM (
+    SELECT grain, weekday, hour, appointments, duration_seconds FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 1::smallint, (weekday)::smallint, (hour)::smallint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes WHERE status = 'confirmed'
+) g WHERE g.grain = 1;
 COMMENT ON VIEW appointment_rollup_weekday_hour IS
     'Confirmed appointments per local weekday (0 = Sunday) and hour: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_weekday_hour.weekday IS 'local weekday of start_time, 0 = Sunday';
@@ -32,9 +36,11 @@ COMMENT ON COLUMN appointment_rollup_weekday_hour.appointments IS 'appointments 
 COMMENT ON COLUMN appointment_rollup_weekday_hour.duration_seconds IS 'their total duration in seconds';
 
 CREATE VIEW appointment_rollup_day_status AS
-SELECT day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM appointment_rollup_day_status_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (sign)::bigint, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+SELECT day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM (
+    SELECT grain, day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 2::smallint, (day)::date, (status)::text, (sign)::bigint, (CASE WHEN booked_ahead THEN sign ELSE 0 END)::bigint, (CASE WHEN booked_ahead THEN sign * lead_seconds ELSE 0 END)::numeric, (CASE WHEN lead_days = 0 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 1 AND 6 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days BETWEEN 7 AND 29 THEN sign ELSE 0 END)::bigint, (CASE WHEN lead_days >= 30 THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 2;
 COMMENT ON VIEW appointment_rollup_day_status IS
     'Appointments per local day and status, with lead time: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_status.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -48,9 +54,11 @@ COMMENT ON COLUMN appointment_rollup_day_status.lead_7_to_29_days IS 'booked ahe
 COMMENT ON COLUMN appointment_rollup_day_status.lead_30_days_or_more IS 'booked ahead, lead 30 days or more';
 
 CREATE VIEW appointment_rollup_day_service AS
-SELECT day, status, service_id, appointments FROM appointment_rollup_day_service_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
+SELECT day, status, service_id, appointments FROM (
+    SELECT grain, day, status, service_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 3::smallint, (day)::date, (status)::text, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 3;
 COMMENT ON VIEW appointment_rollup_day_service IS
     'Appointments per local day, status and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_service.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -59,9 +67,11 @@ COMMENT ON COLUMN appointment_rollup_day_service.service_id IS 'the appointment'
 COMMENT ON COLUMN appointment_rollup_day_service.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_resource AS
-SELECT day, status, resource_id, appointments, duration_seconds FROM appointment_rollup_day_resource_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes;
+SELECT day, status, resource_id, appointments, duration_seconds FROM (
+    SELECT grain, day, status, resource_id, appointments, duration_seconds FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 4::smallint, (day)::date, (status)::text, (resource_id)::bigint, (sign)::bigint, (sign * seconds)::numeric FROM appointment_fact_changes
+) g WHERE g.grain = 4;
 COMMENT ON VIEW appointment_rollup_day_resource IS
     'Appointments and their duration per local day, status and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_resource.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -71,9 +81,11 @@ COMMENT ON COLUMN appointment_rollup_day_resource.appointments IS 'appointments 
 COMMENT ON COLUMN appointment_rollup_day_resource.duration_seconds IS 'their total duration in seconds';
 
 CREATE VIEW appointment_rollup_day_hour AS
-SELECT day, hour, status, appointments FROM appointment_rollup_day_hour_folded
-UNION ALL
-SELECT (day)::date, (hour)::smallint, (status)::text, (sign)::bigint FROM appointment_fact_changes;
+SELECT day, hour, status, appointments FROM (
+    SELECT grain, day, hour, status, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 5::smallint, (day)::date, (hour)::smallint, (status)::text, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 5;
 COMMENT ON VIEW appointment_rollup_day_hour IS
     'Appointments per local day, hour and status: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_hour.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -82,9 +94,11 @@ COMMENT ON COLUMN appointment_rollup_day_hour.status IS 'the appointment''s stat
 COMMENT ON COLUMN appointment_rollup_day_hour.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_hour_detail AS
-SELECT day, hour, status, service_id, resource_id, appointments FROM appointment_rollup_day_hour_detail_folded
-UNION ALL
-SELECT (day)::date, (hour)::smallint, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
+SELECT day, hour, status, service_id, resource_id, appointments FROM (
+    SELECT grain, day, hour, status, service_id, resource_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 6::smallint, (day)::date, (hour)::smallint, (status)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 6;
 COMMENT ON VIEW appointment_rollup_day_hour_detail IS
     'Appointments per local day, hour, status, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_hour_detail.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -95,9 +109,11 @@ COMMENT ON COLUMN appointment_rollup_day_hour_detail.resource_id IS 'the appoint
 COMMENT ON COLUMN appointment_rollup_day_hour_detail.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_month_hour AS
-SELECT month, weekday, hour, confirmed, cancelled, no_show FROM appointment_rollup_month_hour_folded
-UNION ALL
-SELECT (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+SELECT month, weekday, hour, confirmed, cancelled, no_show FROM (
+    SELECT grain, month, weekday, hour, confirmed, cancelled, no_show FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 7::smallint, (date_trunc('month', day)::date)::date, (weekday)::smallint, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 7;
 COMMENT ON VIEW appointment_rollup_month_hour IS
     'Appointments per local month, local weekday (0 = Sunday) and hour, by status: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_month_hour.month IS 'first day of the local month';
@@ -108,9 +124,11 @@ COMMENT ON COLUMN appointment_rollup_month_hour.cancelled IS 'cancelled appointm
 COMMENT ON COLUMN appointment_rollup_month_hour.no_show IS 'appointments not attended (no_show; sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_resource_day_hour AS
-SELECT resource_id, day, hour, confirmed, cancelled, no_show FROM appointment_rollup_resource_day_hour_folded
-UNION ALL
-SELECT (resource_id)::bigint, (day)::date, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes;
+SELECT resource_id, day, hour, confirmed, cancelled, no_show FROM (
+    SELECT grain, resource_id, day, hour, confirmed, cancelled, no_show FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 8::smallint, (resource_id)::bigint, (day)::date, (hour)::smallint, (CASE WHEN status = 'confirmed' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'cancelled' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'no_show' THEN sign ELSE 0 END)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 8;
 COMMENT ON VIEW appointment_rollup_resource_day_hour IS
     'Appointments per resource, local day and hour, by status: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_resource_day_hour.resource_id IS 'the appointment''s resource';
@@ -121,9 +139,11 @@ COMMENT ON COLUMN appointment_rollup_resource_day_hour.cancelled IS 'cancelled a
 COMMENT ON COLUMN appointment_rollup_resource_day_hour.no_show IS 'appointments not attended (no_show; sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_source AS
-SELECT day, status, source, service_id, resource_id, appointments FROM appointment_rollup_day_source_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes;
+SELECT day, status, source, service_id, resource_id, appointments FROM (
+    SELECT grain, day, status, source, service_id, resource_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 9::smallint, (day)::date, (status)::text, (source)::text, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 9;
 COMMENT ON VIEW appointment_rollup_day_source IS
     'Appointments per local day, status, source, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_source.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -134,9 +154,11 @@ COMMENT ON COLUMN appointment_rollup_day_source.resource_id IS 'the appointment'
 COMMENT ON COLUMN appointment_rollup_day_source.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_day_status_source AS
-SELECT day, status, source, appointments FROM appointment_rollup_day_status_source_folded
-UNION ALL
-SELECT (day)::date, (status)::text, (source)::text, (sign)::bigint FROM appointment_fact_changes;
+SELECT day, status, source, appointments FROM (
+    SELECT grain, day, status, source, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 10::smallint, (day)::date, (status)::text, (source)::text, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 10;
 COMMENT ON VIEW appointment_rollup_day_status_source IS
     'Appointments per local day, status and source: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_day_status_source.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -145,9 +167,11 @@ COMMENT ON COLUMN appointment_rollup_day_status_source.source IS 'how the appoin
 COMMENT ON COLUMN appointment_rollup_day_status_source.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_booked_week AS
-SELECT week, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_week_folded
-UNION ALL
-SELECT (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+SELECT week, created_day, service_id, resource_id, appointments FROM (
+    SELECT grain, week, created_day, service_id, resource_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 11::smallint, (date_trunc('week', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed'
+) g WHERE g.grain = 11;
 COMMENT ON VIEW appointment_rollup_booked_week IS
     'Confirmed appointments per local start week (Monday), local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_booked_week.week IS 'first day (Monday) of the local week';
@@ -157,9 +181,11 @@ COMMENT ON COLUMN appointment_rollup_booked_week.resource_id IS 'the appointment
 COMMENT ON COLUMN appointment_rollup_booked_week.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_booked_month AS
-SELECT month, created_day, service_id, appointments FROM appointment_rollup_booked_month_folded
-UNION ALL
-SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+SELECT month, created_day, service_id, appointments FROM (
+    SELECT grain, month, created_day, service_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 12::smallint, (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed'
+) g WHERE g.grain = 12;
 COMMENT ON VIEW appointment_rollup_booked_month IS
     'Confirmed appointments per local start month, local day they were made and service: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_booked_month.month IS 'first day of the local month';
@@ -168,9 +194,11 @@ COMMENT ON COLUMN appointment_rollup_booked_month.service_id IS 'the appointment
 COMMENT ON COLUMN appointment_rollup_booked_month.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_booked_month_resource AS
-SELECT month, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_month_resource_folded
-UNION ALL
-SELECT (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed';
+SELECT month, created_day, service_id, resource_id, appointments FROM (
+    SELECT grain, month, created_day, service_id, resource_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 13::smallint, (date_trunc('month', day)::date)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed'
+) g WHERE g.grain = 13;
 COMMENT ON VIEW appointment_rollup_booked_month_resource IS
     'Confirmed appointments per local start month, local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_booked_month_resource.month IS 'first day of the local month';
@@ -180,9 +208,11 @@ COMMENT ON COLUMN appointment_rollup_booked_month_resource.resource_id IS 'the a
 COMMENT ON COLUMN appointment_rollup_booked_month_resource.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW appointment_rollup_booked_late AS
-SELECT day, created_day, service_id, resource_id, appointments FROM appointment_rollup_booked_late_folded
-UNION ALL
-SELECT (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed' AND created_day > day;
+SELECT day, created_day, service_id, resource_id, appointments FROM (
+    SELECT grain, day, created_day, service_id, resource_id, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 14::smallint, (day)::date, (created_day)::date, (service_id)::bigint, (resource_id)::bigint, (sign)::bigint FROM appointment_fact_changes WHERE status = 'confirmed' AND created_day > day
+) g WHERE g.grain = 14;
 COMMENT ON VIEW appointment_rollup_booked_late IS
     'Confirmed appointments made after the local day they start on, per local start day, local day they were made, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_booked_late.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -192,9 +222,11 @@ COMMENT ON COLUMN appointment_rollup_booked_late.resource_id IS 'the appointment
 COMMENT ON COLUMN appointment_rollup_booked_late.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW payment_rollup_daily AS
-SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_daily_folded
-UNION ALL
-SELECT (day)::date, (service_id)::bigint, (resource_id)::bigint, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes;
+SELECT day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM (
+    SELECT grain, day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_folded
+    UNION ALL
+    SELECT 0::smallint, (day)::date, (service_id)::bigint, (resource_id)::bigint, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes
+) g WHERE g.grain = 0;
 COMMENT ON VIEW payment_rollup_daily IS
     'Succeeded and refunded payments per local paid day, service and resource: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN payment_rollup_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -207,9 +239,11 @@ COMMENT ON COLUMN payment_rollup_daily.refunds IS 'refunded payments';
 COMMENT ON COLUMN payment_rollup_daily.visit_revenue_cents IS 'succeeded payments'' amounts for visits';
 
 CREATE VIEW payment_rollup_day AS
-SELECT day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_day_folded
-UNION ALL
-SELECT (day)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes;
+SELECT day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM (
+    SELECT grain, day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents FROM payment_rollup_folded
+    UNION ALL
+    SELECT 1::smallint, (day)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'refunded' THEN sign ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' AND visit THEN sign * amount_cents ELSE 0 END)::bigint FROM payment_fact_changes
+) g WHERE g.grain = 1;
 COMMENT ON VIEW payment_rollup_day IS
     'Succeeded and refunded payments per local paid day: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN payment_rollup_day.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -220,9 +254,11 @@ COMMENT ON COLUMN payment_rollup_day.refunds IS 'refunded payments';
 COMMENT ON COLUMN payment_rollup_day.visit_revenue_cents IS 'succeeded payments'' amounts for visits';
 
 CREATE VIEW appointment_rollup_month_status AS
-SELECT month, status, appointments FROM appointment_rollup_month_status_folded
-UNION ALL
-SELECT (date_trunc('month', day)::date)::date, (status)::text, (sign)::bigint FROM appointment_fact_changes;
+SELECT month, status, appointments FROM (
+    SELECT grain, month, status, appointments FROM appointment_rollup_folded
+    UNION ALL
+    SELECT 15::smallint, (date_trunc('month', day)::date)::date, (status)::text, (sign)::bigint FROM appointment_fact_changes
+) g WHERE g.grain = 15;
 COMMENT ON VIEW appointment_rollup_month_status IS
     'Appointments per local month and status: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN appointment_rollup_month_status.month IS 'first day of the local month';
@@ -230,9 +266,11 @@ COMMENT ON COLUMN appointment_rollup_month_status.status IS 'the appointment''s 
 COMMENT ON COLUMN appointment_rollup_month_status.appointments IS 'appointments (sum a key''s rows)';
 
 CREATE VIEW payment_rollup_month AS
-SELECT month, revenue_cents, transactions FROM payment_rollup_month_folded
-UNION ALL
-SELECT (date_trunc('month', day)::date)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint FROM payment_fact_changes;
+SELECT month, revenue_cents, transactions FROM (
+    SELECT grain, month, revenue_cents, transactions FROM payment_rollup_folded
+    UNION ALL
+    SELECT 2::smallint, (date_trunc('month', day)::date)::date, (CASE WHEN status = 'succeeded' THEN sign * amount_cents ELSE 0 END)::bigint, (CASE WHEN status = 'succeeded' THEN sign ELSE 0 END)::bigint FROM payment_fact_changes
+) g WHERE g.grain = 2;
 COMMENT ON VIEW payment_rollup_month IS
     'Succeeded payments per local month of paid_at: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN payment_rollup_month.month IS 'first day of the local month';
@@ -240,9 +278,11 @@ COMMENT ON COLUMN payment_rollup_month.revenue_cents IS 'succeeded payments'' am
 COMMENT ON COLUMN payment_rollup_month.transactions IS 'succeeded payments';
 
 CREATE VIEW customer_visit_links AS
-SELECT from_day, to_day, customers, visits, lifetime_cents FROM customer_visit_links_folded
-UNION ALL
-SELECT (from_day)::date, (to_day)::date, (sign)::bigint, (sign * visits)::bigint, (sign * cents)::bigint FROM customer_link_fact_changes;
+SELECT from_day, to_day, customers, visits, lifetime_cents FROM (
+    SELECT grain, from_day, to_day, customers, visits, lifetime_cents FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 0::smallint, (from_day)::date, (to_day)::date, (sign)::bigint, (sign * visits)::bigint, (sign * cents)::bigint FROM customer_link_fact_changes
+) g WHERE g.grain = 0;
 COMMENT ON VIEW customer_visit_links IS
     'Customers per pair of consecutive visit days (-infinity before the first, infinity after the last), their visits on to_day and their lifetime value: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_visit_links.from_day IS 'the customer''s previous visit day (-infinity before the first)';
@@ -252,9 +292,11 @@ COMMENT ON COLUMN customer_visit_links.visits IS 'visits (confirmed appointments
 COMMENT ON COLUMN customer_visit_links.lifetime_cents IS 'the customers'' lifetime value (all-time succeeded payments)';
 
 CREATE VIEW customer_visit_daily AS
-SELECT day, customers, new_customers, visits FROM customer_visit_daily_folded
-UNION ALL
-SELECT (to_day)::date, (sign)::bigint, (CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END)::bigint, (sign * visits)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity';
+SELECT day, customers, new_customers, visits FROM (
+    SELECT grain, day, customers, new_customers, visits FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 1::smallint, (to_day)::date, (sign)::bigint, (CASE WHEN from_day = '-infinity' THEN sign ELSE 0 END)::bigint, (sign * visits)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity'
+) g WHERE g.grain = 1;
 COMMENT ON VIEW customer_visit_daily IS
     'Customers with a visit, new customers and visits per local day: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_visit_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -263,9 +305,11 @@ COMMENT ON COLUMN customer_visit_daily.new_customers IS 'customers whose first v
 COMMENT ON COLUMN customer_visit_daily.visits IS 'visits (confirmed appointments with a customer)';
 
 CREATE VIEW customer_new_channel_daily AS
-SELECT day, channel, customers FROM customer_new_channel_daily_folded
-UNION ALL
-SELECT (to_day)::date, (channel)::text, (sign)::bigint FROM customer_link_fact_changes WHERE from_day = '-infinity';
+SELECT day, channel, customers FROM (
+    SELECT grain, day, channel, customers FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 2::smallint, (to_day)::date, (channel)::text, (sign)::bigint FROM customer_link_fact_changes WHERE from_day = '-infinity'
+) g WHERE g.grain = 2;
 COMMENT ON VIEW customer_new_channel_daily IS
     'New customers per first visit day and acquisition channel: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_new_channel_daily.day IS 'local date (tenant time zone): of start_time for appointments, of paid_at for payments, of the visit for customers';
@@ -273,9 +317,11 @@ COMMENT ON COLUMN customer_new_channel_daily.channel IS 'acquisition channel; un
 COMMENT ON COLUMN customer_new_channel_daily.customers IS 'customers (sum a key''s rows)';
 
 CREATE VIEW customer_cohort_months AS
-SELECT cohort_month, month, customers FROM customer_cohort_months_folded
-UNION ALL
-SELECT (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day));
+SELECT cohort_month, month, customers FROM (
+    SELECT grain, cohort_month, month, customers FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 3::smallint, (date_trunc('month', first_day)::date)::date, (date_trunc('month', to_day)::date)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day < 'infinity' AND (from_day = '-infinity' OR date_trunc('month', from_day) < date_trunc('month', to_day))
+) g WHERE g.grain = 3;
 COMMENT ON VIEW customer_cohort_months IS
     'Customers per local month of their first visit ever (cohort) and local month with a visit: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_cohort_months.cohort_month IS 'first day of the local month of the customers'' first visit ever';
@@ -283,18 +329,22 @@ COMMENT ON COLUMN customer_cohort_months.month IS 'first day of the local month'
 COMMENT ON COLUMN customer_cohort_months.customers IS 'customers (sum a key''s rows)';
 
 CREATE VIEW customer_at_risk_days AS
-SELECT at_risk_day, customers FROM customer_at_risk_days_folded
-UNION ALL
-SELECT (at_risk_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL;
+SELECT at_risk_day, customers FROM (
+    SELECT grain, at_risk_day, customers FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 4::smallint, (at_risk_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND at_risk_day IS NOT NULL
+) g WHERE g.grain = 4;
 COMMENT ON VIEW customer_at_risk_days IS
     'Customers per local day from which their days since their last visit exceed 1.5x their usual gap: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_at_risk_days.at_risk_day IS 'first local day on which the days since the last visit exceed 1.5x the usual gap (at risk from then)';
 COMMENT ON COLUMN customer_at_risk_days.customers IS 'customers (sum a key''s rows)';
 
 CREATE VIEW customer_lapsed_days AS
-SELECT lapsed_day, customers FROM customer_lapsed_days_folded
-UNION ALL
-SELECT (lapsed_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL;
+SELECT lapsed_day, customers FROM (
+    SELECT grain, lapsed_day, customers FROM customer_link_rollup_folded
+    UNION ALL
+    SELECT 5::smallint, (lapsed_day)::date, (sign)::bigint FROM customer_link_fact_changes WHERE to_day = 'infinity' AND lapsed_day IS NOT NULL
+) g WHERE g.grain = 5;
 COMMENT ON VIEW customer_lapsed_days IS
     'Customers per local day from which their days since their last visit exceed 3x their usual gap: the folded rows plus the changes not folded yet (sum a key''s rows).';
 COMMENT ON COLUMN customer_lapsed_days.lapsed_day IS 'first local day on which the days since the last visit exceed 3x the usual gap (lapsed from then)';

@@ -2,7 +2,7 @@
 -- written by `flask db squash` (pg_dump of a schema the revisions made); do not edit.
 -- migrate.head_script() runs this, then the revisions after it, for a new tenant;
 -- tests/db/test_migrations.py holds the result equal to the revisions one by one.
--- revision: t0021
+-- revision: t0022
 
 CREATE TABLE alembic_version (
     version_num character varying(32) NOT NULL,
@@ -42,142 +42,32 @@ CREATE TABLE appointment_changes (
     changed_at timestamp with time zone DEFAULT now() NOT NULL
 )
 WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='1000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='10000');
-CREATE TABLE appointment_rollup_booked_late_folded (
-    day date NOT NULL,
-    created_day date NOT NULL,
-    service_id bigint NOT NULL,
-    resource_id bigint NOT NULL,
-    appointments bigint NOT NULL,
-    CONSTRAINT appointment_rollup_booked_late_folded_pkey PRIMARY KEY (day, created_day, service_id, resource_id)
+CREATE TABLE appointment_rollup_folded (
+    grain smallint NOT NULL,
+    day date,
+    status text STORAGE PLAIN,
+    service_id bigint,
+    resource_id bigint,
+    appointments bigint,
+    duration_seconds numeric STORAGE PLAIN,
+    lead_appointments bigint,
+    lead_seconds numeric STORAGE PLAIN,
+    lead_same_day bigint,
+    lead_1_to_6_days bigint,
+    lead_7_to_29_days bigint,
+    lead_30_days_or_more bigint,
+    weekday smallint,
+    hour smallint,
+    month date,
+    confirmed bigint,
+    cancelled bigint,
+    no_show bigint,
+    source text,
+    week date,
+    created_day date
 );
-CREATE TABLE appointment_rollup_booked_month_folded (
-    month date NOT NULL,
-    created_day date NOT NULL,
-    service_id bigint NOT NULL,
-    appointments bigint NOT NULL,
-    CONSTRAINT appointment_rollup_booked_month_folded_pkey PRIMARY KEY (month, created_day, service_id) INCLUDE (appointments)
-);
-CREATE TABLE appointment_rollup_booked_month_resource_folded (
-    month date NOT NULL,
-    created_day date CONSTRAINT appointment_rollup_booked_month_resource_f_created_day_not_null NOT NULL,
-    service_id bigint CONSTRAINT appointment_rollup_booked_month_resource_fo_service_id_not_null NOT NULL,
-    resource_id bigint CONSTRAINT appointment_rollup_booked_month_resource_f_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_booked_month_resource__appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_booked_month_resource_folded_pkey PRIMARY KEY (month, created_day, service_id, resource_id) INCLUDE (appointments)
-);
-CREATE TABLE appointment_rollup_booked_week_folded (
-    week date NOT NULL,
-    created_day date NOT NULL,
-    service_id bigint NOT NULL,
-    resource_id bigint NOT NULL,
-    appointments bigint NOT NULL,
-    CONSTRAINT appointment_rollup_booked_week_folded_pkey PRIMARY KEY (week, created_day, service_id, resource_id) INCLUDE (appointments)
-);
-CREATE TABLE appointment_rollup_daily_folded (
-    day date CONSTRAINT appointment_rollup_daily_day_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_daily_status_not_null NOT NULL,
-    service_id bigint CONSTRAINT appointment_rollup_daily_service_id_not_null NOT NULL,
-    resource_id bigint CONSTRAINT appointment_rollup_daily_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_daily_appointments_not_null NOT NULL,
-    duration_seconds numeric STORAGE PLAIN CONSTRAINT appointment_rollup_daily_duration_seconds_not_null NOT NULL,
-    lead_appointments bigint DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_appointments_not_null NOT NULL,
-    lead_seconds numeric STORAGE PLAIN DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_seconds_not_null NOT NULL,
-    lead_same_day bigint DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_same_day_not_null NOT NULL,
-    lead_1_to_6_days bigint DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_1_to_6_days_not_null NOT NULL,
-    lead_7_to_29_days bigint DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_7_to_29_days_not_null NOT NULL,
-    lead_30_days_or_more bigint DEFAULT 0 CONSTRAINT appointment_rollup_daily_lead_30_days_or_more_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_daily_folded_pkey PRIMARY KEY (day, status, service_id, resource_id)
-);
-CREATE TABLE appointment_rollup_day_hour_detail_folded (
-    day date CONSTRAINT appointment_rollup_day_hour_detail_day_not_null NOT NULL,
-    hour smallint CONSTRAINT appointment_rollup_day_hour_detail_hour_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_day_hour_detail_status_not_null NOT NULL,
-    service_id bigint CONSTRAINT appointment_rollup_day_hour_detail_service_id_not_null NOT NULL,
-    resource_id bigint CONSTRAINT appointment_rollup_day_hour_detail_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_hour_detail_appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_hour_detail_folded_pkey PRIMARY KEY (day, hour, status, service_id, resource_id)
-);
-CREATE TABLE appointment_rollup_day_hour_folded (
-    day date CONSTRAINT appointment_rollup_day_hour_day_not_null NOT NULL,
-    hour smallint CONSTRAINT appointment_rollup_day_hour_hour_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_day_hour_status_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_hour_appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_hour_folded_pkey PRIMARY KEY (day, hour, status)
-);
-CREATE TABLE appointment_rollup_day_resource_folded (
-    day date CONSTRAINT appointment_rollup_day_resource_day_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_day_resource_status_not_null NOT NULL,
-    resource_id bigint CONSTRAINT appointment_rollup_day_resource_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_resource_appointments_not_null NOT NULL,
-    duration_seconds numeric STORAGE PLAIN DEFAULT 0 CONSTRAINT appointment_rollup_day_resource_duration_seconds_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_resource_folded_pkey PRIMARY KEY (day, status, resource_id)
-);
-CREATE TABLE appointment_rollup_day_service_folded (
-    day date CONSTRAINT appointment_rollup_day_service_day_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_day_service_status_not_null NOT NULL,
-    service_id bigint CONSTRAINT appointment_rollup_day_service_service_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_service_appointments_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_service_folded_pkey PRIMARY KEY (day, status, service_id)
-);
-CREATE TABLE appointment_rollup_day_source_folded (
-    day date CONSTRAINT appointment_rollup_day_source_day_not_null NOT NULL,
-    status text CONSTRAINT appointment_rollup_day_source_status_not_null NOT NULL,
-    source text CONSTRAINT appointment_rollup_day_source_source_not_null NOT NULL,
-    service_id bigint CONSTRAINT appointment_rollup_day_source_service_id_not_null NOT NULL,
-    resource_id bigint CONSTRAINT appointment_rollup_day_source_resource_id_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_source_appointments_not_null NOT NULL
-);
-COMMENT ON TABLE appointment_rollup_day_source_folded IS 'Appointments per local day, status, source (unknown for NULL or blank), service and resource; rows keyed by writing transaction (txid), sum per key.';
-CREATE TABLE appointment_rollup_day_status_folded (
-    day date CONSTRAINT appointment_rollup_day_status_day_not_null NOT NULL,
-    status text STORAGE PLAIN CONSTRAINT appointment_rollup_day_status_status_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_status_appointments_not_null NOT NULL,
-    lead_appointments bigint DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_appointments_not_null NOT NULL,
-    lead_seconds numeric STORAGE PLAIN DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_seconds_not_null NOT NULL,
-    lead_same_day bigint DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_same_day_not_null NOT NULL,
-    lead_1_to_6_days bigint DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_1_to_6_days_not_null NOT NULL,
-    lead_7_to_29_days bigint DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_7_to_29_days_not_null NOT NULL,
-    lead_30_days_or_more bigint DEFAULT 0 CONSTRAINT appointment_rollup_day_status_lead_30_days_or_more_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_day_status_folded_pkey PRIMARY KEY (day, status)
-);
-CREATE TABLE appointment_rollup_day_status_source_folded (
-    day date CONSTRAINT appointment_rollup_day_status_source_day_not_null NOT NULL,
-    status text CONSTRAINT appointment_rollup_day_status_source_status_not_null NOT NULL,
-    source text CONSTRAINT appointment_rollup_day_status_source_source_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_day_status_source_appointments_not_null NOT NULL
-);
-COMMENT ON TABLE appointment_rollup_day_status_source_folded IS 'appointment_rollup_day_source summed over services and resources; rows keyed by writing transaction (txid), sum per key.';
-CREATE TABLE appointment_rollup_month_hour_folded (
-    month date NOT NULL,
-    weekday smallint NOT NULL,
-    hour smallint NOT NULL,
-    confirmed bigint NOT NULL,
-    cancelled bigint NOT NULL,
-    no_show bigint NOT NULL,
-    CONSTRAINT appointment_rollup_month_hour_folded_pkey PRIMARY KEY (month, weekday, hour) INCLUDE (confirmed, cancelled, no_show)
-);
-CREATE TABLE appointment_rollup_month_status_folded (
-    month date NOT NULL,
-    status text STORAGE PLAIN NOT NULL,
-    appointments bigint NOT NULL,
-    CONSTRAINT appointment_rollup_month_status_folded_pkey PRIMARY KEY (month, status)
-);
-CREATE TABLE appointment_rollup_resource_day_hour_folded (
-    resource_id bigint CONSTRAINT appointment_rollup_resource_day_hour_folde_resource_id_not_null NOT NULL,
-    day date NOT NULL,
-    hour smallint NOT NULL,
-    confirmed bigint NOT NULL,
-    cancelled bigint NOT NULL,
-    no_show bigint NOT NULL,
-    CONSTRAINT appointment_rollup_resource_day_hour_folded_pkey PRIMARY KEY (resource_id, day, hour) INCLUDE (confirmed, cancelled, no_show)
-);
-CREATE TABLE appointment_rollup_weekday_hour_folded (
-    weekday smallint CONSTRAINT appointment_rollup_weekday_hour_weekday_not_null NOT NULL,
-    hour smallint CONSTRAINT appointment_rollup_weekday_hour_hour_not_null NOT NULL,
-    appointments bigint CONSTRAINT appointment_rollup_weekday_hour_appointments_not_null NOT NULL,
-    duration_seconds numeric STORAGE PLAIN CONSTRAINT appointment_rollup_weekday_hour_duration_seconds_not_null NOT NULL,
-    CONSTRAINT appointment_rollup_weekday_hour_folded_pkey PRIMARY KEY (weekday, hour)
-);
+COMMENT ON TABLE appointment_rollup_folded IS 'The folded rows of every appointment rollup, one row per grain and key (a column a grain has no part in is NULL); each rollup is read through the view of its name, which adds the changes not folded yet.';
+COMMENT ON COLUMN appointment_rollup_folded.grain IS 'which rollup the row is of: 0 appointment_rollup_daily; 1 appointment_rollup_weekday_hour; 2 appointment_rollup_day_status; 3 appointment_rollup_day_service; 4 appointment_rollup_day_resource; 5 appointment_rollup_day_hour; 6 appointment_rollup_day_hour_detail; 7 appointment_rollup_month_hour; 8 appointment_rollup_resource_day_hour; 9 appointment_rollup_day_source; 10 appointment_rollup_day_status_source; 11 appointment_rollup_booked_week; 12 appointment_rollup_booked_month; 13 appointment_rollup_booked_month_resource; 14 appointment_rollup_booked_late; 15 appointment_rollup_month_status';
 CREATE TABLE customers (
     id bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME customers_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1),
     name text,
@@ -221,41 +111,28 @@ CREATE TABLE appointments (
     CONSTRAINT appointments_service_id_fkey FOREIGN KEY (service_id) REFERENCES services(id)
 );
 COMMENT ON COLUMN appointments.source IS 'How the booking was made (online, phone, walk_in...): free text, trimmed and lower-cased on write; NULL or blank reads as unknown.';
-CREATE TABLE customer_at_risk_days_folded (
-    at_risk_day date NOT NULL,
-    customers bigint NOT NULL,
-    CONSTRAINT customer_at_risk_days_folded_pkey PRIMARY KEY (at_risk_day)
-);
 CREATE TABLE customer_changes (
     id bigint NOT NULL,
     changed_at timestamp with time zone DEFAULT now() NOT NULL
 )
 WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='1000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='10000');
-CREATE TABLE customer_cohort_months_folded (
-    cohort_month date NOT NULL,
-    month date NOT NULL,
-    customers bigint NOT NULL,
-    CONSTRAINT customer_cohort_months_folded_pkey PRIMARY KEY (cohort_month, month)
+CREATE TABLE customer_link_rollup_folded (
+    grain smallint NOT NULL,
+    from_day date,
+    to_day date,
+    customers bigint,
+    visits bigint,
+    lifetime_cents bigint,
+    day date,
+    new_customers bigint,
+    channel text,
+    cohort_month date,
+    month date,
+    at_risk_day date,
+    lapsed_day date
 );
-CREATE TABLE customer_lapsed_days_folded (
-    lapsed_day date NOT NULL,
-    customers bigint NOT NULL,
-    CONSTRAINT customer_lapsed_days_folded_pkey PRIMARY KEY (lapsed_day)
-);
-CREATE TABLE customer_new_channel_daily_folded (
-    day date CONSTRAINT customer_new_channel_daily_day_not_null NOT NULL,
-    channel text CONSTRAINT customer_new_channel_daily_channel_not_null NOT NULL,
-    customers bigint CONSTRAINT customer_new_channel_daily_customers_not_null NOT NULL
-);
-COMMENT ON TABLE customer_new_channel_daily_folded IS 'Customers whose first visit is that local day, per acquisition channel (unknown for NULL or blank); rows keyed by writing transaction (txid), sum per key.';
-CREATE TABLE customer_visit_daily_folded (
-    day date CONSTRAINT customer_visit_daily_day_not_null NOT NULL,
-    customers bigint CONSTRAINT customer_visit_daily_customers_not_null NOT NULL,
-    new_customers bigint CONSTRAINT customer_visit_daily_new_customers_not_null NOT NULL,
-    visits bigint CONSTRAINT customer_visit_daily_visits_not_null NOT NULL,
-    CONSTRAINT customer_visit_daily_folded_pkey PRIMARY KEY (day)
-);
-COMMENT ON TABLE customer_visit_daily_folded IS 'Per local day: customers with a visit, those whose first visit it is, visits; rows keyed by writing transaction (txid), sum per day.';
+COMMENT ON TABLE customer_link_rollup_folded IS 'The folded rows of every customer link rollup, one row per grain and key (a column a grain has no part in is NULL); each rollup is read through the view of its name, which adds the changes not folded yet.';
+COMMENT ON COLUMN customer_link_rollup_folded.grain IS 'which rollup the row is of: 0 customer_visit_links; 1 customer_visit_daily; 2 customer_new_channel_daily; 3 customer_cohort_months; 4 customer_at_risk_days; 5 customer_lapsed_days';
 CREATE TABLE customer_visit_days_folded (
     customer_id bigint CONSTRAINT customer_visit_days_customer_id_not_null NOT NULL,
     day date CONSTRAINT customer_visit_days_day_not_null NOT NULL,
@@ -263,15 +140,6 @@ CREATE TABLE customer_visit_days_folded (
     CONSTRAINT customer_visit_days_pkey PRIMARY KEY (customer_id, day)
 );
 COMMENT ON TABLE customer_visit_days_folded IS 'Confirmed visits per customer and local day (tenant time zone); kept by triggers on appointments.';
-CREATE TABLE customer_visit_links_folded (
-    from_day date CONSTRAINT customer_visit_links_from_day_not_null NOT NULL,
-    to_day date CONSTRAINT customer_visit_links_to_day_not_null NOT NULL,
-    customers bigint CONSTRAINT customer_visit_links_customers_not_null NOT NULL,
-    visits bigint CONSTRAINT customer_visit_links_visits_not_null NOT NULL,
-    lifetime_cents bigint DEFAULT 0 CONSTRAINT customer_visit_links_lifetime_cents_not_null NOT NULL,
-    CONSTRAINT customer_visit_links_folded_pkey PRIMARY KEY (to_day, from_day)
-);
-COMMENT ON TABLE customer_visit_links_folded IS 'Customers per pair of consecutive visit days (from_day -infinity = first visit, to_day infinity = last visit) and visits on to_day; rows keyed by writing transaction (txid), sum per key.';
 CREATE TABLE customer_visit_summary_folded (
     customer_id bigint CONSTRAINT customer_visit_summary_customer_id_not_null NOT NULL,
     first_visit_day date,
@@ -334,33 +202,20 @@ CREATE TABLE payment_changes (
     changed_at timestamp with time zone DEFAULT now() NOT NULL
 )
 WITH (autovacuum_vacuum_scale_factor='0', autovacuum_vacuum_threshold='1000', autovacuum_vacuum_insert_scale_factor='0', autovacuum_vacuum_insert_threshold='10000');
-CREATE TABLE payment_rollup_daily_folded (
-    day date CONSTRAINT payment_rollup_daily_day_not_null NOT NULL,
-    service_id bigint CONSTRAINT payment_rollup_daily_service_id_not_null NOT NULL,
-    revenue_cents bigint CONSTRAINT payment_rollup_daily_revenue_cents_not_null NOT NULL,
-    transactions bigint CONSTRAINT payment_rollup_daily_transactions_not_null NOT NULL,
-    resource_id bigint DEFAULT 0 CONSTRAINT payment_rollup_daily_resource_id_not_null NOT NULL,
-    refunded_cents bigint DEFAULT 0 CONSTRAINT payment_rollup_daily_refunded_cents_not_null NOT NULL,
-    refunds bigint DEFAULT 0 CONSTRAINT payment_rollup_daily_refunds_not_null NOT NULL,
-    visit_revenue_cents bigint DEFAULT 0 CONSTRAINT payment_rollup_daily_visit_revenue_cents_not_null NOT NULL,
-    CONSTRAINT payment_rollup_daily_folded_pkey PRIMARY KEY (day, service_id, resource_id)
+CREATE TABLE payment_rollup_folded (
+    grain smallint NOT NULL,
+    day date,
+    service_id bigint,
+    resource_id bigint,
+    revenue_cents bigint,
+    transactions bigint,
+    refunded_cents bigint,
+    refunds bigint,
+    visit_revenue_cents bigint,
+    month date
 );
-CREATE TABLE payment_rollup_day_folded (
-    day date CONSTRAINT payment_rollup_day_day_not_null NOT NULL,
-    revenue_cents bigint CONSTRAINT payment_rollup_day_revenue_cents_not_null NOT NULL,
-    transactions bigint CONSTRAINT payment_rollup_day_transactions_not_null NOT NULL,
-    refunded_cents bigint CONSTRAINT payment_rollup_day_refunded_cents_not_null NOT NULL,
-    refunds bigint CONSTRAINT payment_rollup_day_refunds_not_null NOT NULL,
-    visit_revenue_cents bigint CONSTRAINT payment_rollup_day_visit_revenue_cents_not_null NOT NULL,
-    CONSTRAINT payment_rollup_day_folded_pkey PRIMARY KEY (day)
-);
-COMMENT ON TABLE payment_rollup_day_folded IS 'payment_rollup_daily summed per local day alone (no service or resource): what an unfiltered year of revenue reads; rows keyed by writing transaction (txid), sum per day.';
-CREATE TABLE payment_rollup_month_folded (
-    month date NOT NULL,
-    revenue_cents bigint NOT NULL,
-    transactions bigint NOT NULL,
-    CONSTRAINT payment_rollup_month_folded_pkey PRIMARY KEY (month)
-);
+COMMENT ON TABLE payment_rollup_folded IS 'The folded rows of every payment rollup, one row per grain and key (a column a grain has no part in is NULL); each rollup is read through the view of its name, which adds the changes not folded yet.';
+COMMENT ON COLUMN payment_rollup_folded.grain IS 'which rollup the row is of: 0 payment_rollup_daily; 1 payment_rollup_day; 2 payment_rollup_month';
 CREATE TABLE payments (
     id bigint NOT NULL GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME payments_id_seq START WITH 1 INCREMENT BY 1 NO MINVALUE NO MAXVALUE CACHE 1),
     appointment_id bigint NOT NULL,
@@ -414,16 +269,30 @@ CREATE TABLE webhook_deliveries (
     CONSTRAINT webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES webhook_endpoints(id) ON DELETE CASCADE
 );
 CREATE INDEX alerts_created_at_idx ON alerts USING btree (created_at);
-CREATE INDEX appointment_rollup_daily_rid_idx ON appointment_rollup_daily_folded USING btree (resource_id, day);
-CREATE INDEX appointment_rollup_daily_sid_rid_idx ON appointment_rollup_daily_folded USING btree (service_id, resource_id, day);
-CREATE INDEX appointment_rollup_day_hour_detail_rid_idx ON appointment_rollup_day_hour_detail_folded USING btree (resource_id, day);
-CREATE INDEX appointment_rollup_day_hour_detail_sid_idx ON appointment_rollup_day_hour_detail_folded USING btree (service_id, day);
-CREATE INDEX appointment_rollup_day_resource_rid_idx ON appointment_rollup_day_resource_folded USING btree (resource_id, day);
-CREATE INDEX appointment_rollup_day_service_sid_idx ON appointment_rollup_day_service_folded USING btree (service_id, day);
-CREATE UNIQUE INDEX appointment_rollup_day_source_folded_key ON appointment_rollup_day_source_folded USING btree (day, status, md5(source), service_id, resource_id);
-CREATE INDEX appointment_rollup_day_source_rid_idx ON appointment_rollup_day_source_folded USING btree (resource_id, day);
-CREATE INDEX appointment_rollup_day_source_sid_idx ON appointment_rollup_day_source_folded USING btree (service_id, day);
-CREATE UNIQUE INDEX appointment_rollup_day_status_source_folded_key ON appointment_rollup_day_status_source_folded USING btree (day, status, md5(source));
+CREATE UNIQUE INDEX appointment_rollup_booked_late_key ON appointment_rollup_folded USING btree (day, created_day, service_id, resource_id) WHERE (grain = 14);
+CREATE UNIQUE INDEX appointment_rollup_booked_month_key ON appointment_rollup_folded USING btree (month, created_day, service_id) INCLUDE (appointments) WHERE (grain = 12);
+CREATE UNIQUE INDEX appointment_rollup_booked_month_resource_key ON appointment_rollup_folded USING btree (month, created_day, service_id, resource_id) INCLUDE (appointments) WHERE (grain = 13);
+CREATE UNIQUE INDEX appointment_rollup_booked_week_key ON appointment_rollup_folded USING btree (week, created_day, service_id, resource_id) INCLUDE (appointments) WHERE (grain = 11);
+CREATE UNIQUE INDEX appointment_rollup_daily_key ON appointment_rollup_folded USING btree (day, status, service_id, resource_id) WHERE (grain = 0);
+CREATE INDEX appointment_rollup_daily_rid_idx ON appointment_rollup_folded USING btree (resource_id, day) WHERE (grain = 0);
+CREATE INDEX appointment_rollup_daily_sid_rid_idx ON appointment_rollup_folded USING btree (service_id, resource_id, day) WHERE (grain = 0);
+CREATE UNIQUE INDEX appointment_rollup_day_hour_detail_key ON appointment_rollup_folded USING btree (day, hour, status, service_id, resource_id) WHERE (grain = 6);
+CREATE INDEX appointment_rollup_day_hour_detail_rid_idx ON appointment_rollup_folded USING btree (resource_id, day) WHERE (grain = 6);
+CREATE INDEX appointment_rollup_day_hour_detail_sid_idx ON appointment_rollup_folded USING btree (service_id, day) WHERE (grain = 6);
+CREATE UNIQUE INDEX appointment_rollup_day_hour_key ON appointment_rollup_folded USING btree (day, hour, status) WHERE (grain = 5);
+CREATE UNIQUE INDEX appointment_rollup_day_resource_key ON appointment_rollup_folded USING btree (day, status, resource_id) WHERE (grain = 4);
+CREATE INDEX appointment_rollup_day_resource_rid_idx ON appointment_rollup_folded USING btree (resource_id, day) WHERE (grain = 4);
+CREATE UNIQUE INDEX appointment_rollup_day_service_key ON appointment_rollup_folded USING btree (day, status, service_id) WHERE (grain = 3);
+CREATE INDEX appointment_rollup_day_service_sid_idx ON appointment_rollup_folded USING btree (service_id, day) WHERE (grain = 3);
+CREATE UNIQUE INDEX appointment_rollup_day_source_key ON appointment_rollup_folded USING btree (day, status, md5(source), service_id, resource_id) WHERE (grain = 9);
+CREATE INDEX appointment_rollup_day_source_rid_idx ON appointment_rollup_folded USING btree (resource_id, day) WHERE (grain = 9);
+CREATE INDEX appointment_rollup_day_source_sid_idx ON appointment_rollup_folded USING btree (service_id, day) WHERE (grain = 9);
+CREATE UNIQUE INDEX appointment_rollup_day_status_key ON appointment_rollup_folded USING btree (day, status) WHERE (grain = 2);
+CREATE UNIQUE INDEX appointment_rollup_day_status_source_key ON appointment_rollup_folded USING btree (day, status, md5(source)) WHERE (grain = 10);
+CREATE UNIQUE INDEX appointment_rollup_month_hour_key ON appointment_rollup_folded USING btree (month, weekday, hour) INCLUDE (confirmed, cancelled, no_show) WHERE (grain = 7);
+CREATE UNIQUE INDEX appointment_rollup_month_status_key ON appointment_rollup_folded USING btree (month, status) WHERE (grain = 15);
+CREATE UNIQUE INDEX appointment_rollup_resource_day_hour_key ON appointment_rollup_folded USING btree (resource_id, day, hour) INCLUDE (confirmed, cancelled, no_show) WHERE (grain = 8);
+CREATE UNIQUE INDEX appointment_rollup_weekday_hour_key ON appointment_rollup_folded USING btree (weekday, hour) WHERE (grain = 1);
 CREATE INDEX appointments_confirmed_start_idx ON appointments USING btree (start_time, resource_id, service_id) INCLUDE (created_at) WHERE (status = 'confirmed'::text);
 CREATE INDEX appointments_created_at_idx ON appointments USING btree (created_at);
 CREATE INDEX appointments_customer_id_idx ON appointments USING btree (customer_id);
@@ -431,12 +300,20 @@ CREATE INDEX appointments_resource_id_idx ON appointments USING btree (resource_
 CREATE INDEX appointments_service_id_idx ON appointments USING btree (service_id);
 CREATE INDEX appointments_start_time_idx ON appointments USING btree (start_time);
 CREATE INDEX appointments_status_idx ON appointments USING btree (status);
-CREATE UNIQUE INDEX customer_new_channel_daily_folded_key ON customer_new_channel_daily_folded USING btree (day, md5(channel));
-CREATE INDEX customer_visit_links_from_day_idx ON customer_visit_links_folded USING btree (from_day, to_day) INCLUDE (customers);
-CREATE INDEX customer_visit_links_to_day_idx ON customer_visit_links_folded USING btree (to_day, from_day) INCLUDE (customers, lifetime_cents);
+CREATE UNIQUE INDEX customer_at_risk_days_key ON customer_link_rollup_folded USING btree (at_risk_day) WHERE (grain = 4);
+CREATE UNIQUE INDEX customer_cohort_months_key ON customer_link_rollup_folded USING btree (cohort_month, month) WHERE (grain = 3);
+CREATE UNIQUE INDEX customer_lapsed_days_key ON customer_link_rollup_folded USING btree (lapsed_day) WHERE (grain = 5);
+CREATE UNIQUE INDEX customer_new_channel_daily_key ON customer_link_rollup_folded USING btree (day, md5(channel)) WHERE (grain = 2);
+CREATE UNIQUE INDEX customer_visit_daily_key ON customer_link_rollup_folded USING btree (day) WHERE (grain = 1);
+CREATE INDEX customer_visit_links_from_day_idx ON customer_link_rollup_folded USING btree (from_day, to_day) INCLUDE (customers) WHERE (grain = 0);
+CREATE UNIQUE INDEX customer_visit_links_key ON customer_link_rollup_folded USING btree (to_day, from_day) WHERE (grain = 0);
+CREATE INDEX customer_visit_links_to_day_idx ON customer_link_rollup_folded USING btree (to_day, from_day) INCLUDE (customers, lifetime_cents) WHERE (grain = 0);
 CREATE INDEX customer_visit_summary_last_day_idx ON customer_visit_summary_folded USING btree (last_visit_day, at_risk_day_before_last);
 CREATE INDEX customer_visit_summary_value_idx ON customer_visit_summary_folded USING btree (lifetime_cents DESC, customer_id);
 CREATE INDEX notification_emails_pending ON notification_emails USING btree (created_at) WHERE (status = 'pending'::text);
+CREATE UNIQUE INDEX payment_rollup_daily_key ON payment_rollup_folded USING btree (day, service_id, resource_id) WHERE (grain = 0);
+CREATE UNIQUE INDEX payment_rollup_day_key ON payment_rollup_folded USING btree (day) WHERE (grain = 1);
+CREATE UNIQUE INDEX payment_rollup_month_key ON payment_rollup_folded USING btree (month) WHERE (grain = 2);
 CREATE INDEX payments_appointment_id_idx ON payments USING btree (appointment_id);
 CREATE INDEX payments_paid_at_idx ON payments USING btree (paid_at);
 CREATE INDEX resource_hours_resource_weekday_idx ON resource_hours USING btree (resource_id, weekday);
@@ -444,4 +321,4 @@ CREATE INDEX resource_time_off_resource_idx ON resource_time_off USING btree (re
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries USING btree (endpoint_id, id);
 
-INSERT INTO alembic_version (version_num) VALUES ('t0021');
+INSERT INTO alembic_version (version_num) VALUES ('t0022');

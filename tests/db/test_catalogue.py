@@ -58,7 +58,7 @@ def _entry(file):
 def _rollup_row_versions(tenant):
     tenant.fold()
     return tenant.sql(
-        "SELECT xmin::text, day, status FROM appointment_rollup_daily_folded"
+        "SELECT xmin::text, day, status FROM appointment_rollup_folded WHERE grain = 0"
         " ORDER BY day, status, service_id, resource_id"
     )
 

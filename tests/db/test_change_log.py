@@ -15,10 +15,9 @@ from tests.db.test_concurrency import REPORTS_AS_OF
 from tests.storm import WRITERS, Storm, connect, seed
 
 FOLDED = (
-    "appointment_rollup_daily_folded",
-    "appointment_rollup_day_status_folded",
-    "payment_rollup_daily_folded",
-    "customer_visit_links_folded",
+    "appointment_rollup_folded",
+    "payment_rollup_folded",
+    "customer_link_rollup_folded",
     "customer_visit_summary_folded",
 )
 
@@ -36,7 +35,7 @@ def test_a_booking_writes_the_log_and_no_rollup(make_tenant):
     seed(tenant, hot=3)
     tenant.fold()
     before = _folded_rows(tenant)
-    assert before["appointment_rollup_daily_folded"]  # the fold filled them
+    assert before["appointment_rollup_folded"]  # the fold filled them
     with connect(tenant) as conn:
         a = conn.execute(
             "INSERT INTO appointments (service_id, resource_id, start_time, end_time, status,"
@@ -281,8 +280,8 @@ def test_the_worker_folds_when_told_and_readyz_shows_the_backlog(make_tenant, cl
         worker.join(timeout=10)
     assert (
         tenant.scalar(
-            "SELECT sum(appointments) FROM appointment_rollup_day_status_folded"
-            " WHERE status = 'cancelled'"
+            "SELECT sum(appointments) FROM appointment_rollup_folded"
+            " WHERE grain = 2 AND status = 'cancelled'"  # appointment_rollup_day_status
         )
         == 1
     )

@@ -25,6 +25,19 @@ def test_every_rollup_and_state_has_a_folded_table_and_is_verified(make_tenant):
     }
     declared = [r.folded for r in rollups.ROLLUPS] + [s.folded for s in rollups.STATES]
     assert set(declared) <= tables
+    # Each rollup's key: a unique index of its source's folded table, partial on its grain.
+    keys = {
+        r[0]: r[1]
+        for r in tenant.sql(
+            "SELECT c.relname, pg_get_expr(i.indpred, i.indrelid) FROM pg_index i"
+            " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indisunique"
+            " AND c.relnamespace = current_schema()::regnamespace"
+        )
+    }
+    for r in rollups.ROLLUPS:
+        assert keys[f"{r.table}_key"] == f"(grain = {r.grain})", r.table
+    grains = [(r.source, r.grain) for r in rollups.ROLLUPS]
+    assert len(set(grains)) == len(grains)  # a grain is never shared
     checked = [r[0] for r in tenant.sql("SELECT rollup FROM verify_rollups()")]
     assert checked == [r.table for r in rollups.ROLLUPS] + [s.table for s in rollups.STATES]
 
@@ -37,14 +50,13 @@ MONTHLY = rollups.Rollup(
     (("appointments", "bigint", "sign"), ("duration_seconds", "numeric", "sign * seconds")),
     where="status = 'confirmed'",
     comment="confirmed appointments per local month",
+    grain=16,
 )
-# ... and one migration (a tenant revision would run exactly this).
+# ... and one migration (a tenant revision would run exactly this): its key, a unique
+# index partial on its grain; the source's folded table has its columns already.
 MIGRATION = """
-CREATE TABLE appointment_rollup_month_folded (
-    month            date    PRIMARY KEY,
-    appointments     bigint  NOT NULL,
-    duration_seconds numeric NOT NULL
-)
+CREATE UNIQUE INDEX appointment_rollup_month_key ON appointment_rollup_folded (month)
+    WHERE grain = 16
 """
 
 
@@ -100,8 +112,8 @@ def test_a_rollup_is_added_by_one_entry_and_one_migration(app, runner, make_tena
     assert tenant.fold() == 4
     assert tenant.sql(months) == expected
     assert tenant.sql(
-        "SELECT month::text, appointments FROM appointment_rollup_month_folded"
-        " WHERE appointments <> 0 ORDER BY 1"
+        "SELECT month::text, appointments FROM appointment_rollup_folded"
+        " WHERE grain = 16 AND appointments <> 0 ORDER BY 1"
     ) == [("2028-02-01", 3), ("2028-03-01", 1)]
     verified = {r[0]: r[2] for r in tenant.sql("SELECT * FROM verify_rollups()")}
     assert verified["appointment_rollup_month"] == 0

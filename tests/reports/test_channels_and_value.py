@@ -8,8 +8,11 @@ import random
 import re
 from datetime import UTC, date, datetime, timedelta
 
+from analytics_app.db import rollups
 from tests import reference
 from tests.reference import Ledger
+
+GRAIN = {r.table: r.grain for r in rollups.ROLLUPS}  # a rollup's rows in its folded table
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
@@ -157,12 +160,13 @@ def test_a_source_or_channel_of_any_length_is_counted_and_folded(api, make_tenan
     assert ledger.tenant.scalar("SELECT changes FROM rollup_backlog()") == 0
     check()
     assert ledger.tenant.sql(
-        "SELECT length(source), appointments FROM appointment_rollup_day_status_source_folded"
-        " ORDER BY 2 DESC, 1"
+        "SELECT length(source), appointments FROM appointment_rollup_folded"
+        f" WHERE grain = {GRAIN['appointment_rollup_day_status_source']} ORDER BY 2 DESC, 1"
     ) == [(6000, 2), (5, 1), (6000, 1)]
     assert (
         ledger.tenant.scalar(
-            "SELECT length(channel) FROM customer_new_channel_daily_folded WHERE channel <> 'instagram'"
+            "SELECT length(channel) FROM customer_link_rollup_folded"
+            f" WHERE grain = {GRAIN['customer_new_channel_daily']} AND channel <> 'instagram'"
         )
         == 9000
     )
@@ -174,11 +178,14 @@ def test_a_source_or_channel_of_any_length_is_counted_and_folded(api, make_tenan
     assert [r for r in ledger.tenant.sql("SELECT * FROM verify_rollups()") if r[2]] == []
     # Damaged by hand, repaired (an upsert onto the hashed key, and an insert), rebuilt.
     ledger.tenant.sql(
-        "UPDATE appointment_rollup_day_status_source_folded SET appointments = 7 WHERE source = %s",
+        "UPDATE appointment_rollup_folded SET appointments = 7"
+        f" WHERE grain = {GRAIN['appointment_rollup_day_status_source']} AND source = %s",
         (long_a,),
     )
     ledger.tenant.sql(
-        "DELETE FROM customer_new_channel_daily_folded WHERE channel = %s", (channel,)
+        "DELETE FROM customer_link_rollup_folded"
+        f" WHERE grain = {GRAIN['customer_new_channel_daily']} AND channel = %s",
+        (channel,),
     )
     schema = ledger.tenant.schema
     result = runner.invoke(args=["analytics", "verify", "--tenant", schema, "--repair"])
