@@ -87,7 +87,8 @@ def _run(schema, sql, n=0, created_at=CREATED_AT["load"]):
 
 
 # What the database keeps for the reports (vacuumed after a load) and the change log.
-KEPT = [r.folded for r in rollups.ROLLUPS] + [s.folded for s in rollups.STATES] + list(rollups.LOGS)
+KEPT = list(dict.fromkeys(r.folded for r in rollups.ROLLUPS))  # a folded table a source
+KEPT += [s.folded for s in rollups.STATES] + list(rollups.LOGS)
 # {schema: (changes folded, seconds)} of the fold right after each load.
 FOLDS = {}
 

@@ -1,20 +1,19 @@
-"""Issue 27: would the reports keep their speed at 1M if a tenant's appointment rollups were
-one table? The question the creation-time redesign (docs/scale-out.md, "What each lever
-left would buy") left unmeasured.
+"""Issue 27: the reports over one folded table a source (migration t0022), against the
+separate folded table a rollup they read before it.
 
     .venv/bin/python -m benchmarks.merged_rollups [--appointments 1000000] [--repeat 15]
     # writes MERGED_ROLLUPS.md  [--rows 2000]
 
 Two tenants of N appointments made alike (benchmarks/data.py: the same seeded rows, the
-change log folded, vacuumed). In one, `merged`, the appointment rollups' folded tables
-are then moved into one table keyed by a grain column (nullable keys): each rollup's
-primary key, unique key and secondary indexes become partial indexes `WHERE grain = i`
-in their own column order (with their INCLUDE columns). Each rollup view is made again
-as the merged table's rows plus the changes not folded yet, both arms carrying the
-grain, with `grain = i` chosen above the UNION ALL: as a redesigned registry's one view
-per source would be read by a report asking for grain i (a view is inlined before
-planning). The report functions are unchanged. Then each one's median on a warm
-connection, the two tenants alternating within each round. Starts its own embedded
+change log folded, vacuumed), in today's layout: each source's rollups in one table
+keyed by a grain column, each rollup's key and secondary indexes partial on its grain,
+each rollup's view choosing its grain above the UNION ALL of the folded rows and the
+changes not folded yet. In one, `apart`, every rollup is then moved back into a table of
+its own, as before t0022 (that revision's downgrade: its tables, keys and indexes), and
+its view made again over it; only the two grains the at-risk report reads directly stay
+in the merged table, in both tenants. Every report is asked before and after the move,
+in its transaction (the merged rows emptied by then). Then each report's median on a
+warm connection, the two tenants alternating within each round. Starts its own embedded
 PostgreSQL under benchmarks/out/ (or BENCH_DATABASE_URL).
 
 Then the fold's writes: --rows rows of each rollup given 1 more of every measure, as the
@@ -30,56 +29,17 @@ import statistics
 import time
 
 import psycopg
+from alembic.script import ScriptDirectory
 from psycopg import sql
 
-from analytics_app.db import rollups
+from analytics_app.db import migrate, rollups
 from benchmarks import data
 from benchmarks.backlog import REPORTS
 from benchmarks.run import OUT, ROOT, _machine
 
-MERGED = "appointment_rollup_folded"
-
-
-def _folded_tables(conn, schema):
-    """[(folded table, its rollup view)] of the schema's appointment rollups, by name."""
-    rows = conn.execute(
-        "SELECT relname FROM pg_class WHERE relnamespace = %s::regnamespace AND relkind = 'r'"
-        " AND relname LIKE 'appointment\\_rollup\\_%%\\_folded' ORDER BY relname",
-        (schema,),
-    ).fetchall()
-    return [(name, name.removesuffix("_folded")) for (name,) in rows]
-
-
-def _columns(conn, schema, table):
-    """[(column, type)] of a table, in order."""
-    return conn.execute(
-        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute"
-        " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
-        (f'"{schema}".{table}',),
-    ).fetchall()
-
-
-def _indexes(conn, schema, table):
-    """CREATE INDEX statements of a table's indexes (its keys included)."""
-    rows = conn.execute(
-        "SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = %s::regclass"
-        " ORDER BY indexrelid",
-        (f'"{schema}".{table}',),
-    ).fetchall()
-    return [definition for (definition,) in rows]
-
-
-def _partial(definition, schema, grain, number):
-    """An index definition moved onto the merged table, limited to one grain."""
-    head, rest = definition.split(" ON ", 1)
-    unique = "UNIQUE " if head.startswith("CREATE UNIQUE") else ""
-    rest = re.sub(r"^\S+ ", "", rest)  # the table's name; the merged one instead
-    where = f"grain = {grain}"
-    if " WHERE " in rest:
-        rest, predicate = rest.split(" WHERE ", 1)
-        where = f"{where} AND ({predicate})"
-    name = f"{MERGED}_{grain}_{number}"
-    return f'CREATE {unique}INDEX {name} ON "{schema}".{MERGED} {rest} WHERE {where}'
+T0022 = ScriptDirectory.from_config(migrate._config("tenant", None)).get_revision("t0022").module
+# The grains the at-risk report reads from the merged table itself (not through a view).
+READ_DIRECTLY = {("customer_link", 4), ("customer_link", 5)}
 
 
 def _answers(conn):
@@ -87,65 +47,35 @@ def _answers(conn):
     return [conn.execute(query).fetchone()[0] for _name, query in REPORTS]
 
 
-def _over_merged(definition, schema, table, grain, names):
-    """A rollup view's definition (pg_get_viewdef: the folded table UNION ALL the changes
-    not folded yet) read from the merged table: both arms carry the grain, and the grain
-    is chosen above the UNION ALL, so that the planner pushes it into each arm (a WHERE
-    inside an arm would keep that arm from being flattened, and the reports' join
-    conditions from reaching its index)."""
-    folded, changes = definition.rstrip().rstrip(";").split("\nUNION ALL\n")
-    folded, found = re.subn(
-        rf" FROM (?:{schema}\.)?{table}\b", f" FROM {schema}.{MERGED} {table}", folded, count=1
-    )
-    if not found:
-        raise SystemExit(f"{table}: not read by its view as expected:\n{definition}")
-    folded = folded.replace(" SELECT ", f" SELECT {table}.grain, ", 1)
-    changes = changes.replace(" SELECT ", f" SELECT {grain}::smallint AS grain, ", 1)
-    return (
-        f"SELECT {names} FROM ({folded}\nUNION ALL\n{changes}) merged_rows"
-        f" WHERE merged_rows.grain = {grain}"
-    )
-
-
-def merge(conn, schema):
-    """Move the schema's appointment rollups into one table (see the module's text), in
-    one transaction that asks every report before and after (the old tables emptied by
-    then): returns (tables moved, columns, the reports whose answer changed)."""
+def split(conn, schema):
+    """Move the schema's rollups out of the merged tables into a table each, as before
+    t0022, in one transaction that asks every report before and after (the merged rows
+    emptied by then): returns (rollups moved, the reports whose answer changed)."""
     conn.execute(sql.SQL("SET search_path TO {}, public").format(sql.Identifier(schema)))
     before = _answers(conn)
-    tables = _folded_tables(conn, schema)
-    columns, types = [], {}
-    for table, _view in tables:
-        for name, kind in _columns(conn, schema, table):
-            if types.setdefault(name, kind) != kind:
-                raise SystemExit(f"{name}: {kind} in {table}, {types[name]} elsewhere")
-            if name not in columns:
-                columns.append(name)
-    body = ", ".join(f"{name} {types[name]}" for name in columns)
-    conn.execute(f"CREATE TABLE {MERGED} (grain smallint NOT NULL, {body})")
-    for grain, (table, view) in enumerate(tables):
-        names = ", ".join(name for name, _kind in _columns(conn, schema, table))
-        conn.execute(f"INSERT INTO {MERGED} (grain, {names}) SELECT {grain}, {names} FROM {table}")
-        for number, definition in enumerate(_indexes(conn, schema, table)):
-            conn.execute(_partial(definition, schema, grain, number))
-        (definition,) = conn.execute(
-            "SELECT pg_get_viewdef(%s::regclass)", (f'"{schema}".{view}',)
-        ).fetchone()
-        view_names = ", ".join(name for name, _kind in _columns(conn, schema, view))
+    conn.execute(T0022.OLD_TABLES + T0022.BACK)
+    # The secondary indexes under other names: the merged table's partial ones keep theirs.
+    conn.execute(
+        re.sub(r"^(CREATE (?:UNIQUE )?INDEX \w+)", r"\1_apart", T0022.OLD_INDEXES, flags=re.M)
+    )
+    for r in rollups.ROLLUPS:
+        names = ", ".join(c for c, _t, _e in r.keys + r.measures)
         conn.execute(
-            f"CREATE OR REPLACE VIEW {view} AS"
-            f" {_over_merged(definition, schema, table, grain, view_names)}"
+            f"CREATE OR REPLACE VIEW {r.table} AS SELECT {names} FROM {r.table}_folded"
+            f" UNION ALL {rollups._pending(r, f'{r.source}_fact_changes')}"
         )
-        conn.execute(f"ALTER TABLE {table} RENAME TO {view}_was_folded")
-        # Emptied: an answer still read from the old table would change.
-        conn.execute(f"TRUNCATE {view}_was_folded")
+        if (r.source, r.grain) not in READ_DIRECTLY:
+            conn.execute(f"DELETE FROM {r.folded} WHERE grain = {r.grain}")
     after = _answers(conn)
     changed = [name for (name, _q), a, b in zip(REPORTS, before, after, strict=True) if a != b]
     conn.commit()
     conn.autocommit = True
-    conn.execute(f"VACUUM (ANALYZE) {MERGED}")
+    for r in rollups.ROLLUPS:
+        conn.execute(f"VACUUM (ANALYZE) {r.table}_folded")
+    for table in dict.fromkeys(r.folded for r in rollups.ROLLUPS):
+        conn.execute(f"VACUUM (ANALYZE) {table}")
     conn.autocommit = False
-    return len(tables), len(columns), changed
+    return len(rollups.ROLLUPS), changed
 
 
 def _one(conn, schema, query):
@@ -170,14 +100,13 @@ def measure(url, schemas, repeat):
     return {s: {n: statistics.median(v) for n, v in by.items()} for s, by in times.items()}
 
 
-def _targets(conn, schema, merged):
-    """[(relation, rows of the rollup there, its measures)] of each appointment rollup,
-    in the order merge() numbered the grains."""
-    measures = {r.folded: [m for m, _type, _expr in r.measures] for r in rollups.ROLLUPS}
+def _targets(schema, merged):
+    """[(relation, rows of the rollup there, its measures)] of each rollup."""
     out = []
-    for grain, (table, _view) in enumerate(_folded_tables(conn, "apart")):
-        where = f"WHERE grain = {grain}" if merged else ""
-        out.append((f'"{schema}".{MERGED if merged else table}', where, measures[table]))
+    for r in rollups.ROLLUPS:
+        relation = f'"{schema}".{r.folded if merged else r.table + "_folded"}'
+        where = f"WHERE grain = {r.grain}" if merged else ""
+        out.append((relation, where, [m for m, _type, _expr in r.measures]))
     return out
 
 
@@ -222,7 +151,7 @@ def fold_like(url, rows, repeat):
     """{layout: (median ms of _fold_updates, rollups whose fold updates may be HOT)}."""
     out = {"apart": [], "merged": []}
     with psycopg.connect(url) as conn:
-        targets = {s: _targets(conn, s, s == "merged") for s in out}
+        targets = {s: _targets(s, s == "merged") for s in out}
         for i in range(repeat):
             for schema in list(out) if i % 2 == 0 else reversed(list(out)):
                 out[schema].append(_fold_updates(conn, targets[schema], rows))
@@ -233,21 +162,22 @@ def _report(url, opts, merged_shape, medians, folds):
     machine = _machine(url)
     with psycopg.connect(url) as conn:
         version = conn.execute("SHOW server_version").fetchone()[0]
-    tables, columns, changed = merged_shape
+    tables, changed = merged_shape
     lines = [
-        "# Reports over one merged appointment rollup table (issue 27)",
+        "# Reports over one folded table a source, against a table a rollup (issue 27)",
         "",
         f"Run on {time.strftime('%Y-%m-%d')} with `python -m benchmarks.merged_rollups"
         f" --appointments {opts.appointments} --repeat {opts.repeat}`; {machine['cores']}"
         f" cores, PostgreSQL {version}. Two tenants of {opts.appointments:,} appointments made"
-        f" alike; in `merged`, the {tables} appointment rollup tables moved into one table"
-        f" ({columns} columns and a grain), each key and index partial on its grain. Median"
-        " of each report function on a warm connection, the tenants alternating. Answers"
-        " changed by the move (every report asked before and after it, in its transaction,"
-        " the old tables emptied by then):"
-        f" {', '.join(changed) or 'none'}.",
+        " alike, each source's rollups in one table (migration t0022: a grain column, each"
+        " key and index partial on its grain); in `apart`, the"
+        f" {tables} rollups then moved back into a table each, as before t0022 (the at-risk"
+        " report's two grains read directly stay merged in both). Median of each report"
+        " function on a warm connection, the tenants alternating. Answers changed by the"
+        " move (every report asked before and after it, in its transaction, the merged rows"
+        f" emptied by then): {', '.join(changed) or 'none'}.",
         "",
-        "| report | separate tables (ms) | one merged table (ms) | ratio |",
+        "| report | a table a rollup (ms) | one table a source (ms) | ratio |",
         "|---|---|---|---|",
     ]
     for name, _query in REPORTS:
@@ -265,8 +195,8 @@ def _report(url, opts, merged_shape, medians, folds):
         "",
         "| layout | ms | rollups whose fold updates may be HOT |",
         "|---|---|---|",
-        f"| separate tables | {apart_ms:.1f} | {apart_hot} of {tables} |",
-        f"| one merged table | {merged_ms:.1f} ({merged_ms / apart_ms:.2f}x) |"
+        f"| a table a rollup | {apart_ms:.1f} | {apart_hot} of {tables} |",
+        f"| one table a source | {merged_ms:.1f} ({merged_ms / apart_ms:.2f}x) |"
         f" {merged_hot} of {tables} |",
     ]
     return "\n".join(lines) + "\n"
@@ -283,7 +213,7 @@ def main():
         for schema in ("apart", "merged"):
             data.make_tenant(schema, opts.appointments)
     with psycopg.connect(url) as conn:
-        shape = merge(conn, "merged")
+        shape = split(conn, "apart")
     medians = measure(url, ["apart", "merged"], opts.repeat)
     report = _report(url, opts, shape, medians, fold_like(url, opts.rows, opts.repeat))
     print(report)

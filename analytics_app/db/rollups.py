@@ -20,8 +20,12 @@ measures; sums do not care in which order changes arrive, so the fold may add
 any batch of committed changes. A per-customer state (first visit, the visit
 days) does not add up: it is replaced for the customers the changes touched, and
 the additive customer rollups take the difference of those customers' links
-(sql/customer_visits.sql). Adding a rollup is one entry here plus one migration
-creating its `<name>_folded` table.
+(sql/customer_visits.sql). The rollups of a source share one folded table,
+`<source>_rollup_folded` (migration t0022: a tenant is made with 3 tables, not 25), a
+row's `grain` saying which rollup it is of; each rollup's key is a unique index of that
+table partial on its grain, `<rollup>_key`. Adding a rollup is one entry here (with a
+grain its source has not used) plus one migration creating its key and any column the
+table lacks.
 """
 
 import sys

@@ -9,8 +9,9 @@ rollup's key a unique index partial on its grain (`<rollup>_key`, in the key's c
 order, with its INCLUDE columns), its secondary indexes partial likewise under their
 names. The rollups' rows are copied over, the old tables dropped; each rollup's view
 keeps its name and columns (analytics_app/sql/rollup_views.sql reads the grain's rows),
-so the reports and the DBA's views read as before. Every report object is made again
-by the catalogue after this revision (the views over the old tables went with them).
+so the reports and the DBA's views read as before. The views over the old tables go
+with them and the catalogue makes them again after this revision (OVER_THE_ROLLUPS);
+the fold's and the rebuild's new SQL rebuild the rollups then.
 
 Revision ID: t0022
 Revises: t0021
@@ -483,11 +484,56 @@ INSERT INTO customer_lapsed_days_folded (lapsed_day, customers)
 """
 
 
+# The catalogue's files whose views read the old tables, directly or through a rollup
+# view (their `after=` in db/catalogue.py): the DROP below takes their views with it, and
+# the catalogue makes them again after this revision (their checksums forgotten here).
+# Every other report object stays as it is.
+OVER_THE_ROLLUPS = (
+    "rollup_views",
+    "analytics_daily",
+    "analytics_by_service",
+    "analytics_peak_times",
+    "revenue_daily",
+    "lead_time_daily",
+    "revenue_by_resource_daily",
+    "customers_daily",
+    "channels_and_value",
+    "available_minutes",
+    "heatmap_report",
+)
+
+
+# Whoever could read the old tables (the schema's owner role, which the definer report
+# functions run as) can read the new ones: by the old tables' ACL, as each one of a source
+# was granted alike. (A schema made revision by revision has no such grant yet: its
+# creation grants what the owner cannot read, definers.secure_definer_functions.)
+GRANTS = """
+DO $grants$
+DECLARE
+    g record;
+BEGIN
+    FOR g IN
+        SELECT DISTINCT a.grantee::regrole::text AS role, merged
+        FROM (VALUES ('appointment_rollup_daily_folded', 'appointment_rollup_folded'),
+                     ('payment_rollup_daily_folded', 'payment_rollup_folded'),
+                     ('customer_visit_links_folded', 'customer_link_rollup_folded')) t(old, merged)
+        JOIN pg_class c ON c.oid = to_regclass(t.old)
+        CROSS JOIN LATERAL aclexplode(c.relacl) a
+        WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner AND a.grantee <> 0
+    LOOP
+        EXECUTE format('GRANT SELECT ON %I TO %s', g.merged, g.role);
+    END LOOP;
+END
+$grants$;
+"""
+
+
 def upgrade():
-    # Every report object is re-created by the catalogue after this revision: the views
-    # over the old tables (and the DBA views over those) go with them here.
-    op.execute("DELETE FROM analytics_objects_state")
-    op.execute(TABLES + COPIES)
+    forgotten = ", ".join(f"'{file}'" for file in OVER_THE_ROLLUPS)
+    op.execute(
+        f"DELETE FROM analytics_objects_state WHERE split_part(object, ':', 1) IN ({forgotten})"
+    )
+    op.execute(TABLES + COPIES + GRANTS)
     op.execute(f"DROP TABLE {', '.join(OLD)} CASCADE")
     op.execute(INDEXES + COMMENTS)
 
