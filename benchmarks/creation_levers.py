@@ -35,6 +35,7 @@ import statistics
 import time
 
 import psycopg
+from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -44,14 +45,20 @@ from analytics_app.db import migrate, rollups
 from analytics_app.db.embedded import start_embedded
 from benchmarks.run import OUT
 
+T0022 = ScriptDirectory.from_config(migrate._config("tenant", None)).get_revision("t0022").module
+
 SOURCES = ("appointment", "payment", "customer_link")
 
 
 def _table_pattern(source):
-    """Patterns of the CREATE TABLE and CREATE INDEX statements of the source's rollups."""
-    names = "|".join(r.folded for r in rollups.ROLLUPS if r.source == source)
+    """Patterns of the CREATE TABLE (with its columns' storage) and CREATE INDEX statements
+    of the source's rollups' tables as they were before t0022 (a table a rollup)."""
+    names = "|".join(f"{r.table}_folded" for r in rollups.ROLLUPS if r.source == source)
     return (
-        re.compile(rf"^CREATE TABLE (?:{names}) \(\n.*?^\);$", re.M | re.S),
+        re.compile(
+            rf"^CREATE TABLE (?:{names}) \(\n.*?^\);(?:\nALTER TABLE \w+ ALTER COLUMN [^\n]*;)?$",
+            re.M | re.S,
+        ),
         re.compile(rf"^CREATE (?:UNIQUE )?INDEX \w+ ON (?:{names}) .*;$", re.M),
     )
 
@@ -77,8 +84,9 @@ CREATE INDEX appointment_rollup_sid ON appointment_rollup_folded (grain, service
 
 
 def rollup_tables(source="appointment"):
-    """(the source's rollups' CREATE TABLE and CREATE INDEX statements, their count)."""
-    script = migrate.head_script()
+    """(the source's rollups' CREATE TABLE and CREATE INDEX statements as before t0022, a
+    table a rollup (that revision's downgrade makes them), their count)."""
+    script = T0022.OLD_TABLES + T0022.OLD_INDEXES
     table, index = _table_pattern(source)
     tables = table.findall(script)
     return "\n".join(tables + index.findall(script)), len(tables)
@@ -127,8 +135,16 @@ def merged_per_grain(tables, source="appointment"):
 
 
 def rollup_views(source="appointment"):
-    """The source's rollup views with their comments, as sql/rollup_views.sql has them."""
-    return "\n".join(rollups.rollup_view(r) for r in _of(source))
+    """The source's rollup views with their comments as they were before t0022: each over
+    its own table."""
+    return "\n".join(
+        rollups.rollup_view(
+            r,
+            f"SELECT {rollups._names(r.keys + r.measures)} FROM {r.table}_folded\nUNION ALL\n"
+            + rollups._pending(r, f"{r.source}_fact_changes"),
+        )
+        for r in _of(source)
+    )
 
 
 def one_view(source="appointment"):
@@ -286,7 +302,7 @@ def measure(url, schema, rounds):
         beside = [fresh[0], f'SET LOCAL search_path TO zz_levers, "{schema}", public']
         forms = {
             "a whole creation (rolled back)": whole_creation(url),
-            "the appointment rollups as now: tables, indexes, views, comments": [
+            "the appointment rollups a table each (before t0022): tables, indexes, views, comments": [
                 *beside,
                 tables,
                 rollup_views(),
@@ -296,7 +312,7 @@ def measure(url, schema, rounds):
                 merged_per_grain(tables),
                 one_view(),
             ],
-            f"every additive rollup ({len(rollups.ROLLUPS)}) as now, of {len(SOURCES)} sources": [
+            f"every additive rollup ({len(rollups.ROLLUPS)}) a table each, of {len(SOURCES)} sources": [
                 *beside,
                 *every_source(merged=False),
             ],
@@ -304,7 +320,7 @@ def measure(url, schema, rounds):
                 *beside,
                 *every_source(merged=True),
             ],
-            "... as one table a source and each rollup's view over it": [
+            "... as one table a source and each rollup's view over it (t0022, as now)": [
                 *beside,
                 *every_source(merged="grain views"),
             ],
