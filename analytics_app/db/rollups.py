@@ -1072,11 +1072,13 @@ def _repairs(rollups):
     repairs = []
     for r in rollups:
         keys = ", ".join(f"(d.key->>'{k}')::{typ}" for k, typ, _ in r.keys)
+        # A measure the folded table holds as NULL (its columns are nullable: a row written
+        # by hand that leaves one out) counts as 0, so the repair sets it right.
         measures = ", ".join(
-            f"(d.fresh->>{i})::{typ} - (d.kept->>{i})::{typ}"
+            f"coalesce((d.fresh->>{i})::{typ}, 0) - coalesce((d.kept->>{i})::{typ}, 0)"
             for i, (_, typ, _) in enumerate(r.measures)
         )
-        updates = ", ".join(f"{m} = r.{m} + EXCLUDED.{m}" for m, _, _ in r.measures)
+        updates = ", ".join(f"{m} = coalesce(r.{m}, 0) + EXCLUDED.{m}" for m, _, _ in r.measures)
         repairs.append(
             f"    INSERT INTO {r.folded} AS r ({_names(r.keys + r.measures)}, grain)\n"
             f"    SELECT {keys}, {measures}, {r.grain}::smallint\n"

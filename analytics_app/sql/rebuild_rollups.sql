@@ -330,105 +330,105 @@ BEGIN
     END IF;
     CREATE TEMP TABLE rollup_fixes ON COMMIT DROP AS SELECT * FROM rollup_differences();
     INSERT INTO appointment_rollup_folded AS r (day, status, service_id, resource_id, appointments, duration_seconds, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::numeric - (d.kept->>3)::numeric, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint, (d.fresh->>7)::bigint - (d.kept->>7)::bigint, 0::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::numeric, 0) - coalesce((d.kept->>1)::numeric, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), coalesce((d.fresh->>3)::numeric, 0) - coalesce((d.kept->>3)::numeric, 0), coalesce((d.fresh->>4)::bigint, 0) - coalesce((d.kept->>4)::bigint, 0), coalesce((d.fresh->>5)::bigint, 0) - coalesce((d.kept->>5)::bigint, 0), coalesce((d.fresh->>6)::bigint, 0) - coalesce((d.kept->>6)::bigint, 0), coalesce((d.fresh->>7)::bigint, 0) - coalesce((d.kept->>7)::bigint, 0), 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_daily'
-    ON CONFLICT (day, status, service_id, resource_id) WHERE grain = 0 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
+    ON CONFLICT (day, status, service_id, resource_id) WHERE grain = 0 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments, duration_seconds = coalesce(r.duration_seconds, 0) + EXCLUDED.duration_seconds, lead_appointments = coalesce(r.lead_appointments, 0) + EXCLUDED.lead_appointments, lead_seconds = coalesce(r.lead_seconds, 0) + EXCLUDED.lead_seconds, lead_same_day = coalesce(r.lead_same_day, 0) + EXCLUDED.lead_same_day, lead_1_to_6_days = coalesce(r.lead_1_to_6_days, 0) + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = coalesce(r.lead_7_to_29_days, 0) + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = coalesce(r.lead_30_days_or_more, 0) + EXCLUDED.lead_30_days_or_more;
     INSERT INTO appointment_rollup_folded AS r (weekday, hour, appointments, duration_seconds, grain)
-    SELECT (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, 1::smallint
+    SELECT (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::numeric, 0) - coalesce((d.kept->>1)::numeric, 0), 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_weekday_hour'
-    ON CONFLICT (weekday, hour) WHERE grain = 1 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    ON CONFLICT (weekday, hour) WHERE grain = 1 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments, duration_seconds = coalesce(r.duration_seconds, 0) + EXCLUDED.duration_seconds;
     INSERT INTO appointment_rollup_folded AS r (day, status, appointments, lead_appointments, lead_seconds, lead_same_day, lead_1_to_6_days, lead_7_to_29_days, lead_30_days_or_more, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::numeric - (d.kept->>2)::numeric, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, (d.fresh->>5)::bigint - (d.kept->>5)::bigint, (d.fresh->>6)::bigint - (d.kept->>6)::bigint, 2::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::numeric, 0) - coalesce((d.kept->>2)::numeric, 0), coalesce((d.fresh->>3)::bigint, 0) - coalesce((d.kept->>3)::bigint, 0), coalesce((d.fresh->>4)::bigint, 0) - coalesce((d.kept->>4)::bigint, 0), coalesce((d.fresh->>5)::bigint, 0) - coalesce((d.kept->>5)::bigint, 0), coalesce((d.fresh->>6)::bigint, 0) - coalesce((d.kept->>6)::bigint, 0), 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status'
-    ON CONFLICT (day, status) WHERE grain = 2 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, lead_appointments = r.lead_appointments + EXCLUDED.lead_appointments, lead_seconds = r.lead_seconds + EXCLUDED.lead_seconds, lead_same_day = r.lead_same_day + EXCLUDED.lead_same_day, lead_1_to_6_days = r.lead_1_to_6_days + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = r.lead_7_to_29_days + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = r.lead_30_days_or_more + EXCLUDED.lead_30_days_or_more;
+    ON CONFLICT (day, status) WHERE grain = 2 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments, lead_appointments = coalesce(r.lead_appointments, 0) + EXCLUDED.lead_appointments, lead_seconds = coalesce(r.lead_seconds, 0) + EXCLUDED.lead_seconds, lead_same_day = coalesce(r.lead_same_day, 0) + EXCLUDED.lead_same_day, lead_1_to_6_days = coalesce(r.lead_1_to_6_days, 0) + EXCLUDED.lead_1_to_6_days, lead_7_to_29_days = coalesce(r.lead_7_to_29_days, 0) + EXCLUDED.lead_7_to_29_days, lead_30_days_or_more = coalesce(r.lead_30_days_or_more, 0) + EXCLUDED.lead_30_days_or_more;
     INSERT INTO appointment_rollup_folded AS r (day, status, service_id, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 3::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'service_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 3::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_service'
-    ON CONFLICT (day, status, service_id) WHERE grain = 3 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, status, service_id) WHERE grain = 3 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (day, status, resource_id, appointments, duration_seconds, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::numeric - (d.kept->>1)::numeric, 4::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::numeric, 0) - coalesce((d.kept->>1)::numeric, 0), 4::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_resource'
-    ON CONFLICT (day, status, resource_id) WHERE grain = 4 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments, duration_seconds = r.duration_seconds + EXCLUDED.duration_seconds;
+    ON CONFLICT (day, status, resource_id) WHERE grain = 4 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments, duration_seconds = coalesce(r.duration_seconds, 0) + EXCLUDED.duration_seconds;
     INSERT INTO appointment_rollup_folded AS r (day, hour, status, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 5::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 5::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_hour'
-    ON CONFLICT (day, hour, status) WHERE grain = 5 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, hour, status) WHERE grain = 5 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (day, hour, status, service_id, resource_id, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 6::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.key->>'status')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 6::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_hour_detail'
-    ON CONFLICT (day, hour, status, service_id, resource_id) WHERE grain = 6 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, hour, status, service_id, resource_id) WHERE grain = 6 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (month, weekday, hour, confirmed, cancelled, no_show, grain)
-    SELECT (d.key->>'month')::date, (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 7::smallint
+    SELECT (d.key->>'month')::date, (d.key->>'weekday')::smallint, (d.key->>'hour')::smallint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), 7::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_hour'
-    ON CONFLICT (month, weekday, hour) WHERE grain = 7 DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
+    ON CONFLICT (month, weekday, hour) WHERE grain = 7 DO UPDATE SET confirmed = coalesce(r.confirmed, 0) + EXCLUDED.confirmed, cancelled = coalesce(r.cancelled, 0) + EXCLUDED.cancelled, no_show = coalesce(r.no_show, 0) + EXCLUDED.no_show;
     INSERT INTO appointment_rollup_folded AS r (resource_id, day, hour, confirmed, cancelled, no_show, grain)
-    SELECT (d.key->>'resource_id')::bigint, (d.key->>'day')::date, (d.key->>'hour')::smallint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 8::smallint
+    SELECT (d.key->>'resource_id')::bigint, (d.key->>'day')::date, (d.key->>'hour')::smallint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), 8::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_resource_day_hour'
-    ON CONFLICT (resource_id, day, hour) WHERE grain = 8 DO UPDATE SET confirmed = r.confirmed + EXCLUDED.confirmed, cancelled = r.cancelled + EXCLUDED.cancelled, no_show = r.no_show + EXCLUDED.no_show;
+    ON CONFLICT (resource_id, day, hour) WHERE grain = 8 DO UPDATE SET confirmed = coalesce(r.confirmed, 0) + EXCLUDED.confirmed, cancelled = coalesce(r.cancelled, 0) + EXCLUDED.cancelled, no_show = coalesce(r.no_show, 0) + EXCLUDED.no_show;
     INSERT INTO appointment_rollup_folded AS r (day, status, source, service_id, resource_id, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 9::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 9::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_source'
-    ON CONFLICT (day, status, md5(source), service_id, resource_id) WHERE grain = 9 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, status, md5(source), service_id, resource_id) WHERE grain = 9 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (day, status, source, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 10::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'status')::text, (d.key->>'source')::text, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 10::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_day_status_source'
-    ON CONFLICT (day, status, md5(source)) WHERE grain = 10 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, status, md5(source)) WHERE grain = 10 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (week, created_day, service_id, resource_id, appointments, grain)
-    SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 11::smallint
+    SELECT (d.key->>'week')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 11::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_week'
-    ON CONFLICT (week, created_day, service_id, resource_id) WHERE grain = 11 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (week, created_day, service_id, resource_id) WHERE grain = 11 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, appointments, grain)
-    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 12::smallint
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 12::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month'
-    ON CONFLICT (month, created_day, service_id) WHERE grain = 12 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (month, created_day, service_id) WHERE grain = 12 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (month, created_day, service_id, resource_id, appointments, grain)
-    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 13::smallint
+    SELECT (d.key->>'month')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 13::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_month_resource'
-    ON CONFLICT (month, created_day, service_id, resource_id) WHERE grain = 13 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (month, created_day, service_id, resource_id) WHERE grain = 13 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO appointment_rollup_folded AS r (day, created_day, service_id, resource_id, appointments, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 14::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'created_day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 14::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_booked_late'
-    ON CONFLICT (day, created_day, service_id, resource_id) WHERE grain = 14 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (day, created_day, service_id, resource_id) WHERE grain = 14 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO payment_rollup_folded AS r (day, service_id, resource_id, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, 0::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'service_id')::bigint, (d.key->>'resource_id')::bigint, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), coalesce((d.fresh->>3)::bigint, 0) - coalesce((d.kept->>3)::bigint, 0), coalesce((d.fresh->>4)::bigint, 0) - coalesce((d.kept->>4)::bigint, 0), 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_daily'
-    ON CONFLICT (day, service_id, resource_id) WHERE grain = 0 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    ON CONFLICT (day, service_id, resource_id) WHERE grain = 0 DO UPDATE SET revenue_cents = coalesce(r.revenue_cents, 0) + EXCLUDED.revenue_cents, transactions = coalesce(r.transactions, 0) + EXCLUDED.transactions, refunded_cents = coalesce(r.refunded_cents, 0) + EXCLUDED.refunded_cents, refunds = coalesce(r.refunds, 0) + EXCLUDED.refunds, visit_revenue_cents = coalesce(r.visit_revenue_cents, 0) + EXCLUDED.visit_revenue_cents;
     INSERT INTO payment_rollup_folded AS r (day, revenue_cents, transactions, refunded_cents, refunds, visit_revenue_cents, grain)
-    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, (d.fresh->>3)::bigint - (d.kept->>3)::bigint, (d.fresh->>4)::bigint - (d.kept->>4)::bigint, 1::smallint
+    SELECT (d.key->>'day')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), coalesce((d.fresh->>3)::bigint, 0) - coalesce((d.kept->>3)::bigint, 0), coalesce((d.fresh->>4)::bigint, 0) - coalesce((d.kept->>4)::bigint, 0), 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_day'
-    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions, refunded_cents = r.refunded_cents + EXCLUDED.refunded_cents, refunds = r.refunds + EXCLUDED.refunds, visit_revenue_cents = r.visit_revenue_cents + EXCLUDED.visit_revenue_cents;
+    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET revenue_cents = coalesce(r.revenue_cents, 0) + EXCLUDED.revenue_cents, transactions = coalesce(r.transactions, 0) + EXCLUDED.transactions, refunded_cents = coalesce(r.refunded_cents, 0) + EXCLUDED.refunded_cents, refunds = coalesce(r.refunds, 0) + EXCLUDED.refunds, visit_revenue_cents = coalesce(r.visit_revenue_cents, 0) + EXCLUDED.visit_revenue_cents;
     INSERT INTO appointment_rollup_folded AS r (month, status, appointments, grain)
-    SELECT (d.key->>'month')::date, (d.key->>'status')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 15::smallint
+    SELECT (d.key->>'month')::date, (d.key->>'status')::text, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 15::smallint
     FROM rollup_fixes d WHERE d.rollup = 'appointment_rollup_month_status'
-    ON CONFLICT (month, status) WHERE grain = 15 DO UPDATE SET appointments = r.appointments + EXCLUDED.appointments;
+    ON CONFLICT (month, status) WHERE grain = 15 DO UPDATE SET appointments = coalesce(r.appointments, 0) + EXCLUDED.appointments;
     INSERT INTO payment_rollup_folded AS r (month, revenue_cents, transactions, grain)
-    SELECT (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, 2::smallint
+    SELECT (d.key->>'month')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'payment_rollup_month'
-    ON CONFLICT (month) WHERE grain = 2 DO UPDATE SET revenue_cents = r.revenue_cents + EXCLUDED.revenue_cents, transactions = r.transactions + EXCLUDED.transactions;
+    ON CONFLICT (month) WHERE grain = 2 DO UPDATE SET revenue_cents = coalesce(r.revenue_cents, 0) + EXCLUDED.revenue_cents, transactions = coalesce(r.transactions, 0) + EXCLUDED.transactions;
     INSERT INTO customer_link_rollup_folded AS r (from_day, to_day, customers, visits, lifetime_cents, grain)
-    SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 0::smallint
+    SELECT (d.key->>'from_day')::date, (d.key->>'to_day')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), 0::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_visit_links'
-    ON CONFLICT (from_day, to_day) WHERE grain = 0 DO UPDATE SET customers = r.customers + EXCLUDED.customers, visits = r.visits + EXCLUDED.visits, lifetime_cents = r.lifetime_cents + EXCLUDED.lifetime_cents;
+    ON CONFLICT (from_day, to_day) WHERE grain = 0 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers, visits = coalesce(r.visits, 0) + EXCLUDED.visits, lifetime_cents = coalesce(r.lifetime_cents, 0) + EXCLUDED.lifetime_cents;
     INSERT INTO customer_link_rollup_folded AS r (day, customers, new_customers, visits, grain)
-    SELECT (d.key->>'day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, (d.fresh->>1)::bigint - (d.kept->>1)::bigint, (d.fresh->>2)::bigint - (d.kept->>2)::bigint, 1::smallint
+    SELECT (d.key->>'day')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), coalesce((d.fresh->>1)::bigint, 0) - coalesce((d.kept->>1)::bigint, 0), coalesce((d.fresh->>2)::bigint, 0) - coalesce((d.kept->>2)::bigint, 0), 1::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_visit_daily'
-    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET customers = r.customers + EXCLUDED.customers, new_customers = r.new_customers + EXCLUDED.new_customers, visits = r.visits + EXCLUDED.visits;
+    ON CONFLICT (day) WHERE grain = 1 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers, new_customers = coalesce(r.new_customers, 0) + EXCLUDED.new_customers, visits = coalesce(r.visits, 0) + EXCLUDED.visits;
     INSERT INTO customer_link_rollup_folded AS r (day, channel, customers, grain)
-    SELECT (d.key->>'day')::date, (d.key->>'channel')::text, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 2::smallint
+    SELECT (d.key->>'day')::date, (d.key->>'channel')::text, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 2::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_new_channel_daily'
-    ON CONFLICT (day, md5(channel)) WHERE grain = 2 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (day, md5(channel)) WHERE grain = 2 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers;
     INSERT INTO customer_link_rollup_folded AS r (cohort_month, month, customers, grain)
-    SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 3::smallint
+    SELECT (d.key->>'cohort_month')::date, (d.key->>'month')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 3::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_cohort_months'
-    ON CONFLICT (cohort_month, month) WHERE grain = 3 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (cohort_month, month) WHERE grain = 3 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers;
     INSERT INTO customer_link_rollup_folded AS r (at_risk_day, customers, grain)
-    SELECT (d.key->>'at_risk_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 4::smallint
+    SELECT (d.key->>'at_risk_day')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 4::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_at_risk_days'
-    ON CONFLICT (at_risk_day) WHERE grain = 4 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (at_risk_day) WHERE grain = 4 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers;
     INSERT INTO customer_link_rollup_folded AS r (lapsed_day, customers, grain)
-    SELECT (d.key->>'lapsed_day')::date, (d.fresh->>0)::bigint - (d.kept->>0)::bigint, 5::smallint
+    SELECT (d.key->>'lapsed_day')::date, coalesce((d.fresh->>0)::bigint, 0) - coalesce((d.kept->>0)::bigint, 0), 5::smallint
     FROM rollup_fixes d WHERE d.rollup = 'customer_lapsed_days'
-    ON CONFLICT (lapsed_day) WHERE grain = 5 DO UPDATE SET customers = r.customers + EXCLUDED.customers;
+    ON CONFLICT (lapsed_day) WHERE grain = 5 DO UPDATE SET customers = coalesce(r.customers, 0) + EXCLUDED.customers;
     DELETE FROM customer_visit_days_folded WHERE customer_id IN (
         SELECT (d.key->>'customer_id')::bigint FROM rollup_fixes d WHERE d.rollup = 'customer_visit_days');
     INSERT INTO customer_visit_days_folded (customer_id, day, visits)

@@ -286,8 +286,8 @@ def test_repair_and_rebuild_fix_the_customer_tables(make_tenant, runner):
     ledger.tenant.sql(
         "UPDATE customer_visit_days_folded SET visits = visits + 1 WHERE customer_id = 1;"
         " UPDATE customer_visit_summary_folded SET first_visit_day = NULL WHERE customer_id = 2;"
-        " INSERT INTO customer_visit_links_folded (from_day, to_day, customers, visits)"
-        " VALUES ('-infinity', '2020-01-01', 5, 5)"
+        " INSERT INTO customer_link_rollup_folded (grain, from_day, to_day, customers, visits)"
+        " VALUES (0, '-infinity', '2020-01-01', 5, 5)"  # customer_visit_links' grain
     )
     drift = runner.invoke(args=["analytics", "verify", "--tenant", schema])
     assert drift.exit_code == 1
@@ -295,7 +295,7 @@ def test_repair_and_rebuild_fix_the_customer_tables(make_tenant, runner):
     repaired = runner.invoke(args=["analytics", "verify", "--repair", "--tenant", schema])
     assert repaired.exit_code == 0, repaired.output
     assert _exact(ledger.tenant) == []
-    ledger.tenant.sql("DELETE FROM customer_visit_links_folded")
+    ledger.tenant.sql("DELETE FROM customer_link_rollup_folded WHERE grain = 0")
     assert runner.invoke(args=["analytics", "rebuild", "--tenant", schema]).exit_code == 0
     assert _exact(ledger.tenant) == []
     ledger.tenant.sql("TRUNCATE appointments CASCADE")
