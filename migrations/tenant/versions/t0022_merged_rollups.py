@@ -506,7 +506,9 @@ OVER_THE_ROLLUPS = (
 # Whoever could read the old tables (the schema's owner role, which the definer report
 # functions run as) can read the new ones: by the old tables' ACL, as each one of a source
 # was granted alike. (A schema made revision by revision has no such grant yet: its
-# creation grants what the owner cannot read, definers.secure_definer_functions.)
+# creation grants what the owner cannot read, definers.secure_definer_functions.) No
+# percent sign: Alembic's offline script, which a new tenant runs behind an older
+# baseline, writes each one doubled.
 GRANTS = """
 DO $grants$
 DECLARE
@@ -521,7 +523,7 @@ BEGIN
         CROSS JOIN LATERAL aclexplode(c.relacl) a
         WHERE a.privilege_type = 'SELECT' AND a.grantee <> c.relowner AND a.grantee <> 0
     LOOP
-        EXECUTE format('GRANT SELECT ON %I TO %s', g.merged, g.role);
+        EXECUTE 'GRANT SELECT ON ' || quote_ident(g.merged) || ' TO ' || g.role;
     END LOOP;
 END
 $grants$;
