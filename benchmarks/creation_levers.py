@@ -35,7 +35,6 @@ import statistics
 import time
 
 import psycopg
-from alembic.script import ScriptDirectory
 from psycopg import sql
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
@@ -45,7 +44,7 @@ from analytics_app.db import migrate, rollups
 from analytics_app.db.embedded import start_embedded
 from benchmarks.run import OUT
 
-T0022 = ScriptDirectory.from_config(migrate._config("tenant", None)).get_revision("t0022").module
+T0022 = migrate.revision_module("t0022")
 
 SOURCES = ("appointment", "payment", "customer_link")
 

@@ -29,7 +29,6 @@ import statistics
 import time
 
 import psycopg
-from alembic.script import ScriptDirectory
 from psycopg import sql
 
 from analytics_app.db import migrate, rollups
@@ -37,7 +36,7 @@ from benchmarks import data
 from benchmarks.backlog import REPORTS
 from benchmarks.run import OUT, ROOT, _machine
 
-T0022 = ScriptDirectory.from_config(migrate._config("tenant", None)).get_revision("t0022").module
+T0022 = migrate.revision_module("t0022")
 # The grains the at-risk report reads from the merged table itself (not through a view).
 READ_DIRECTLY = {("customer_link", 4), ("customer_link", 5)}
 

@@ -68,6 +68,11 @@ def head(kind):
     return ScriptDirectory.from_config(_config(kind, None)).get_current_head()
 
 
+def revision_module(revision, kind="tenant"):
+    """One revision's module: the SQL constants tests and benchmarks reuse from it."""
+    return ScriptDirectory.from_config(_config(kind, None)).get_revision(revision).module
+
+
 def current_revision(connection, schema):
     ctx = MigrationContext.configure(connection, opts={"version_table_schema": schema})
     return ctx.get_current_revision()

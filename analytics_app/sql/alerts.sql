@@ -27,7 +27,7 @@ COMMENT ON FUNCTION alert_json(alerts) IS
 CREATE FUNCTION alert_candidates(p_now timestamptz DEFAULT now(), p_revenue boolean DEFAULT true)
 RETURNS TABLE (rule text, subject date, value numeric, baseline numeric, threshold numeric,
                message text)
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$
@@ -150,7 +150,7 @@ COMMENT ON FUNCTION check_alerts(timestamptz, boolean) IS
 -- GET /api/analytics/alerts/: the alerts of the last p_days days, newest first.
 CREATE FUNCTION alerts_report(p_days integer DEFAULT 30, p_now timestamptz DEFAULT now())
 RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$

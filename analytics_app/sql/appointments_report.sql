@@ -11,7 +11,7 @@ CREATE FUNCTION appointments_report(
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- One generic plan, kept for the session (PostgreSQL 18 caches a SQL function's plans;

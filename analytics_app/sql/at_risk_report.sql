@@ -13,7 +13,7 @@ CREATE FUNCTION at_risk_report(
     p_now timestamptz DEFAULT now(),
     p_revenue boolean DEFAULT true
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$

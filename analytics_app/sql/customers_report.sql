@@ -23,7 +23,7 @@ CREATE FUNCTION customers_report(
     p_end date DEFAULT NULL,
     p_revenue boolean DEFAULT true
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- One generic plan, kept for the session, here and in the per-customer recounts that the

@@ -1,6 +1,6 @@
 -- The body of GET /api/analytics/analytics/dashboard/, as JSON. Confirmed appointments only.
 CREATE FUNCTION dashboard_report(p_now timestamptz DEFAULT now()) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- One generic plan, kept for the session (PostgreSQL 18 caches a SQL function's plans;

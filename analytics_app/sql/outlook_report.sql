@@ -14,7 +14,7 @@ CREATE FUNCTION outlook_report(
     p_now timestamptz DEFAULT now(),
     p_revenue boolean DEFAULT true
 ) RETURNS json
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- Planned once per session (a generic plan, kept by PL/pgSQL): planning this query took

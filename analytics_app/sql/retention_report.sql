@@ -9,7 +9,7 @@ CREATE FUNCTION retention_report(
     p_months integer DEFAULT 12,
     p_now timestamptz DEFAULT now()
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- One generic plan, kept for the session, here and in the per-customer recounts that the

@@ -6,7 +6,7 @@ CREATE FUNCTION revenue_report(
     p_start date DEFAULT NULL,
     p_end date DEFAULT NULL
 ) RETURNS json
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 -- Planned once per session (a generic plan, kept by PL/pgSQL; as outlook_report): the

@@ -8,7 +8,7 @@ CREATE FUNCTION team_report(
     p_end date DEFAULT NULL,
     p_revenue boolean DEFAULT true
 ) RETURNS json
-LANGUAGE sql STABLE
+LANGUAGE sql VOLATILE  -- its snapshot after its tables are locked (docs/decisions.md)
 SECURITY DEFINER
 SET search_path FROM CURRENT
 AS $$

@@ -13,6 +13,7 @@ from psycopg import sql
 
 from analytics_app.db import catalogue, migrate
 from analytics_app.db.definers import owner_role, unsafe_definer_functions
+from analytics_app.db.tenant_session import enter_schema
 from analytics_app.extensions import db
 from tests.db.test_dba import _as, _salon
 
@@ -428,6 +429,76 @@ def test_reports_stay_exact_while_a_rollup_definition_upgrade_runs(app, make_ten
         assert figures(reader) == (confirmed, confirmed)
         (waiting,) = reader.execute("SELECT count(*) FROM appointment_changes").fetchone()
         assert waiting == 0
+
+
+def _waiting_on_a_lock(conn, pid, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        (waiting,) = conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE pid = %s AND NOT granted", (pid,)
+        ).fetchone()
+        if waiting:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.parametrize("report", ["dashboard", "at_risk"])
+def test_a_report_waiting_on_a_release_that_swaps_its_table_reads_the_new_table_whole(
+    app, make_tenant, report
+):
+    """A release that replaces a rollup table (t0022 moved twenty-five into three): a
+    report called while the tenant's upgrade holds its views waits, then answers from
+    the new table with every row in it. A STABLE report used its caller's snapshot,
+    taken before the wait, in which the new table's rows were not committed yet: it
+    answered 0 appointments and no customer (docs/decisions.md, "A report takes its
+    snapshot after its locks"). The dashboard reads the table through views, the
+    at-risk list its per-customer grains directly."""
+    ledger = _salon(make_tenant)
+    tenant = ledger.tenant
+    ledger.customer(1)
+    for days in (70, 110):  # came 40 days apart, last 70 days ago: at risk
+        a = ledger.book(datetime.now(UTC) - timedelta(days=days), customer=1)
+        ledger.pay(a, 2000, paid_at=a.end)
+    assert tenant.fold() > 0
+    call = {"dashboard": "SELECT dashboard_report()", "at_risk": "SELECT at_risk_report()"}
+    (expected,) = tenant.sql(call[report])[0]
+    table = {"dashboard": "appointment_rollup_folded", "at_risk": "customer_link_rollup_folded"}
+    swap = sql.SQL(
+        "DELETE FROM analytics_objects_state WHERE split_part(object, ':', 1) = ANY({files});"
+        "ALTER TABLE {t} RENAME TO {was};"
+        "CREATE TABLE {t} (LIKE {was} INCLUDING ALL);"
+        "INSERT INTO {t} SELECT * FROM {was};"
+        "GRANT SELECT ON {t} TO {owner};"
+        "DROP TABLE {was} CASCADE"
+    ).format(
+        files=sql.Literal(list(migrate.revision_module("t0022").OVER_THE_ROLLUPS)),
+        t=sql.Identifier(table[report]),
+        was=sql.Identifier(table[report] + "_was"),
+        owner=sql.Identifier(owner_role(tenant.schema)),
+    )
+    answers = []
+    with psycopg.connect(tenant.dsn, autocommit=True) as reader:  # READ COMMITTED
+        reader.execute(
+            sql.SQL("SET search_path TO {}, public").format(sql.Identifier(tenant.schema))
+        )
+        (pid,) = reader.execute("SELECT pg_backend_pid()").fetchone()
+        thread = threading.Thread(
+            target=lambda: answers.append(reader.execute(call[report]).fetchone()[0])
+        )
+        with app.app_context(), db.engine.begin() as conn:
+            enter_schema(conn, tenant.schema, pin_temp_last=True)
+            conn.connection.driver_connection.execute(swap)
+            assert migrate.apply_objects(conn, tenant.schema)  # the views CASCADE dropped
+            thread.start()
+            with psycopg.connect(tenant.dsn, autocommit=True) as watcher:
+                assert _waiting_on_a_lock(watcher, pid)
+        thread.join(30)
+    assert answers == [expected]
+    if report == "dashboard":
+        assert expected["total_appointments_all_time"] == 5
+    else:
+        assert [c["customer_id"] for c in expected["customers"]] == [1]
 
 
 def test_readers_never_fail_while_an_upgrade_replaces_the_views_they_read(app, make_tenant):

@@ -3,7 +3,6 @@
 import os
 import subprocess
 
-from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
 from analytics_app.db import catalogue, definers, migrate, readers
@@ -11,9 +10,8 @@ from analytics_app.db.embedded import pg_binary
 from analytics_app.extensions import db
 
 # The revision that made ten tables' columns PLAIN: which tables, from the revision itself.
-_REVISIONS = ScriptDirectory.from_config(migrate._config("tenant", None))
-t0020 = _REVISIONS.get_revision("t0020").module
-t0022 = _REVISIONS.get_revision("t0022").module
+t0020 = migrate.revision_module("t0020")
+t0022 = migrate.revision_module("t0022")
 # The columns PLAIN at the head: t0020's, on the tables t0022 kept, and the merged rollups'.
 PLAIN_AT_HEAD = sum(
     len(columns) for table, columns in t0020.PLAIN.items() if table not in t0022.OLD
