@@ -4,7 +4,7 @@ RETURNS TABLE (schema_name text, name text, plan text, timezone text,
                appointments bigint, confirmed_appointments bigint,
                appointments_last_30_days bigint, payments bigint,
                revenue_cents bigint, revenue_cents_last_30_days bigint)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql VOLATILE  -- each tenant read on a snapshot taken after its locks (docs/decisions.md)
 AS $fn$
 DECLARE
     t record;
