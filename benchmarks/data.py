@@ -78,12 +78,18 @@ CREATED_AT = {
 }
 
 
+def statements(sql, n=0, created_at=CREATED_AT["load"]):
+    """One of the texts above as statements, its placeholders filled."""
+    for statement in filter(str.strip, sql.split(";")):
+        yield statement.replace("{n}", str(int(n))).replace("{created_at}", created_at)
+
+
 def _run(schema, sql, n=0, created_at=CREATED_AT["load"]):
     enter_schema(db.session, schema)
     raw = db.session.connection().connection.driver_connection
     with raw.cursor() as cur:
-        for statement in filter(str.strip, sql.split(";")):
-            cur.execute(statement.replace("{n}", str(int(n))).replace("{created_at}", created_at))
+        for statement in statements(sql, n, created_at):
+            cur.execute(statement)
 
 
 # What the database keeps for the reports (vacuumed after a load) and the change log.

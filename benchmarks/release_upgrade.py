@@ -80,12 +80,8 @@ def fill(url, schemas, appointments):
             _enter(conn, schema)
             with conn.transaction():
                 for text in (data.CATALOG_SQL, data.APPOINTMENTS_SQL):
-                    for statement in filter(str.strip, text.split(";")):
-                        conn.execute(
-                            statement.replace("{n}", str(appointments)).replace(
-                                "{created_at}", data.CREATED_AT["ahead"]
-                            )
-                        )
+                    for statement in data.statements(text, appointments, data.CREATED_AT["ahead"]):
+                        conn.execute(statement)
 
 
 def _reader(url, expected, stop, seen):
